@@ -1,0 +1,167 @@
+"""RFC 9457 problem details: the one shape every error takes.
+
+Raise ``Problem`` anywhere below a route; the handlers installed by
+``install`` turn it, FastAPI's validation errors and Starlette's HTTP errors
+(unknown route, wrong method) into ``application/problem+json``.
+"""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import JSONResponse
+
+MEDIA_TYPE = "application/problem+json"
+TYPE_BASE = "https://hipflex.dev/problems/"
+
+
+class FieldError(BaseModel):
+    """One offending input."""
+
+    location: str = Field(description="Where: `query`, `path`, `header` or `body`.")
+    field: str = Field(description="Dotted path of the field inside that location.")
+    message: str
+    allowed: list[str] | None = Field(default=None, description="The values that would have been accepted.")
+
+
+class ProblemDetail(BaseModel):
+    """An error, as RFC 9457 describes it."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    instance: str | None = None
+    errors: list[FieldError] | None = None
+
+
+class Problem(Exception):
+    """An error a client can act on. ``slug`` becomes the problem ``type``."""
+
+    def __init__(
+        self,
+        status: int,
+        slug: str,
+        detail: str,
+        *,
+        title: str | None = None,
+        errors: list[FieldError] | None = None,
+        headers: dict[str, str] | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.slug = slug
+        self.detail = detail
+        self.title = title or HTTPStatus(status).phrase
+        self.errors = errors
+        self.headers = headers
+        self.extra = extra or {}
+
+
+def problem_response(
+    request: Request,
+    status: int,
+    slug: str,
+    detail: str,
+    *,
+    title: str | None = None,
+    errors: list[FieldError] | None = None,
+    headers: dict[str, str] | None = None,
+    extra: dict[str, Any] | None = None,
+) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": TYPE_BASE + slug,
+        "title": title or HTTPStatus(status).phrase,
+        "status": status,
+        "detail": detail,
+        "instance": request.url.path,
+    }
+    if errors is not None:
+        body["errors"] = [e.model_dump(exclude_none=True) for e in errors]
+    body.update(extra or {})
+    return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
+
+
+def _allowed(error: dict[str, Any]) -> list[str] | None:
+    ctx = error.get("ctx") or {}
+    expected = ctx.get("expected")
+    if isinstance(expected, str) and "'" in expected:
+        return [part.strip().strip("'") for part in expected.replace(" or ", ",").split(",") if part.strip()]
+    return None
+
+
+def field_errors(errors: Any) -> list[FieldError]:
+    out = []
+    for error in errors:
+        loc = [str(p) for p in error.get("loc", ())]
+        location = loc[0] if loc else "body"
+        parts = loc[1:]
+        if location != "body":
+            # a list-valued parameter is still one parameter to the client
+            parts = [p for p in parts if not p.isdigit()]
+        path = ".".join(parts) or location
+        out.append(FieldError(location=location, field=path, message=error.get("msg", "invalid"), allowed=_allowed(error)))
+    return out
+
+
+def describe(errors: list[FieldError]) -> str:
+    first = errors[0]
+    more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+    return f"{first.location} parameter {first.field!r}: {first.message}{more}."
+
+
+async def _on_problem(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, Problem)
+    return problem_response(
+        request, exc.status, exc.slug, exc.detail, title=exc.title, errors=exc.errors, headers=exc.headers, extra=exc.extra
+    )
+
+
+async def _on_validation(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = field_errors(exc.errors())
+    return problem_response(request, 422, "validation", describe(errors), title="Invalid request", errors=errors)
+
+
+async def _on_http(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    status = exc.status_code
+    if status == 404:
+        detail = f"No resource at {request.url.path}."
+        slug = "not-found"
+    elif status == 405:
+        detail = f"{request.method} is not allowed on {request.url.path}."
+        slug = "method-not-allowed"
+    else:
+        detail = str(exc.detail)
+        slug = HTTPStatus(status).phrase.lower().replace(" ", "-")
+    return problem_response(request, status, slug, detail, headers=getattr(exc, "headers", None))
+
+
+async def _on_crash(request: Request, exc: Exception) -> JSONResponse:
+    # Still a problem body; the traceback goes to the server log, not the client.
+    return problem_response(request, 500, "internal", "The server failed to handle this request.")
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(Problem, _on_problem)
+    app.add_exception_handler(RequestValidationError, _on_validation)
+    app.add_exception_handler(StarletteHTTPException, _on_http)
+    app.add_exception_handler(Exception, _on_crash)
+
+
+def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses=`` entries for the problem statuses a route can return."""
+    return {
+        status: {
+            "description": HTTPStatus(status).phrase,
+            "content": {MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/ProblemDetail"}}},
+        }
+        for status in statuses
+    }

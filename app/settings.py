@@ -1,0 +1,53 @@
+"""All configuration, from environment variables prefixed ``HIPFLEX_``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="HIPFLEX_", extra="ignore")
+
+    database_url: str = Field(
+        default="sqlite:///hipflex.db",
+        description="SQLAlchemy URL. SQLite file (default) or postgresql+psycopg://user@host/db.",
+    )
+    host: str = Field(default="127.0.0.1", description="Address `hipflex serve` binds to.")
+    port: int = Field(default=8000, ge=1, le=65535, description="Port `hipflex serve` listens on.")
+    workers: int = Field(default=1, ge=1, le=64, description="uvicorn worker processes.")
+    log_level: Literal["debug", "info", "warning", "error"] = Field(default="info", description="Log level.")
+    access_log: bool = Field(default=True, description="Write one JSON access-log line per request.")
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default=[], description="Comma-separated origins allowed by CORS; empty turns CORS off."
+    )
+    catalogue_path: Path | None = Field(
+        default=None, description="An extra catalogue file (same schema) that extends or replaces the built-in one."
+    )
+    catalogue_mode: Literal["extend", "replace"] = Field(
+        default="extend", description="Whether `catalogue_path` adds to the built-in catalogue or replaces it."
+    )
+    auto_migrate: bool = Field(
+        default=True, description="Migrate a SQLite database to the latest schema at start (Postgres: run `hipflex migrate`)."
+    )
+    db_pool_size: int = Field(default=10, ge=1, le=200, description="Postgres connection pool size.")
+    db_max_overflow: int = Field(default=10, ge=0, le=200, description="Extra Postgres connections beyond the pool.")
+    sqlite_busy_timeout_ms: int = Field(default=5000, ge=0, le=600_000, description="How long a SQLite writer waits for the lock.")
+    idempotency_ttl_hours: int = Field(default=48, ge=24, le=24 * 30, description="How long Idempotency-Key records are kept.")
+    max_body_bytes: int = Field(default=256 * 1024, ge=1024, le=16 * 1024 * 1024, description="Largest request body accepted.")
+
+    @classmethod
+    def _split(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    def model_post_init(self, __context: object) -> None:
+        object.__setattr__(self, "cors_origins", self._split(self.cors_origins))
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")

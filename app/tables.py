@@ -1,0 +1,125 @@
+"""Every database table, on one SQLModel metadata that Alembic compares against.
+
+Table models never go out on the wire: routes answer with the ``…Public``
+models of their resource.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field, SQLModel
+
+# Named constraints, so migrations can drop and alter them on every backend.
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata = SQLModel.metadata
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """An aware datetime, stored as UTC on every backend and read back aware.
+
+    Postgres keeps it in a ``timestamptz``; SQLite has no time zones, so the
+    UTC wall time is stored (fixed-width text, so it sorts correctly).
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError("naive datetimes are not stored: give a time zone")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+def _utc(**kwargs: Any) -> Any:
+    return Field(sa_column=Column(UtcDateTime(), **kwargs))
+
+
+class ApiKey(SQLModel, table=True):
+    """A tenant's API key. Only the sha256 of the secret is kept."""
+
+    __tablename__ = "api_keys"
+
+    id: str = Field(sa_column=Column(String(16), primary_key=True))  # the public part, e.g. "k7f3q9x2"
+    tenant: str = Field(sa_column=Column(String(64), nullable=False, index=True))
+    name: str | None = Field(default=None, sa_column=Column(String(100), nullable=True))
+    key_hash: str = Field(sa_column=Column(String(64), nullable=False))
+    created_at: datetime = _utc(nullable=False)
+    revoked_at: datetime | None = _utc(nullable=True)
+
+
+class Log(SQLModel, table=True):
+    """One performed workout. ``entries`` is read and written whole, as JSON."""
+
+    __tablename__ = "logs"
+    __table_args__ = (Index("ix_logs_tenant_user_id_performed_at_id", "tenant", "user_id", "performed_at", "id"),)
+
+    id: str = Field(sa_column=Column(String(36), primary_key=True))
+    tenant: str = Field(sa_column=Column(String(64), nullable=False))
+    user_id: str = Field(sa_column=Column(String(128), nullable=False))
+    performed_at: datetime = _utc(nullable=False)
+    workout: Any = Field(default=None, sa_column=Column(JSON, nullable=True))
+    duration_minutes: int | None = Field(default=None, sa_column=Column(Integer, nullable=True))
+    session_rpe: int | None = Field(default=None, sa_column=Column(Integer, nullable=True))
+    pain_before: int | None = Field(default=None, sa_column=Column(Integer, nullable=True))
+    pain_after: int | None = Field(default=None, sa_column=Column(Integer, nullable=True))
+    notes: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    entries: Any = Field(sa_column=Column(JSON, nullable=False))
+    created_at: datetime = _utc(nullable=False)
+    updated_at: datetime = _utc(nullable=False)
+
+
+class LogExercise(SQLModel, table=True):
+    """Which exercises a log contains: the index behind ``?exercise=``."""
+
+    __tablename__ = "log_exercises"
+
+    log_id: str = Field(
+        sa_column=Column(String(36), ForeignKey("logs.id", ondelete="CASCADE"), primary_key=True),
+    )
+    slug: str = Field(sa_column=Column(String(64), primary_key=True))
+
+
+class IdempotencyRecord(SQLModel, table=True):
+    """An ``Idempotency-Key`` seen from a tenant: in flight, then its stored response."""
+
+    __tablename__ = "idempotency_keys"
+    __table_args__ = (
+        Index("ix_idempotency_keys_created_at", "created_at"),
+        # erasing a user (or one log) erases the responses stored for them
+        Index("ix_idempotency_keys_tenant_user_id", "tenant", "user_id"),
+    )
+
+    tenant: str = Field(sa_column=Column(String(64), primary_key=True))
+    key: str = Field(sa_column=Column(String(255), primary_key=True))
+    request_hash: str = Field(sa_column=Column(String(64), nullable=False))
+    # Whoever holds the row now; a take-over of an abandoned row changes it.
+    owner: str = Field(sa_column=Column(String(36), nullable=False))
+    user_id: str = Field(sa_column=Column(String(128), nullable=False))
+    created_at: datetime = _utc(nullable=False)
+    locked_at: datetime = _utc(nullable=False)
+    log_id: str | None = Field(default=None, sa_column=Column(String(36), nullable=True))
+    response_status: int | None = Field(default=None, sa_column=Column(Integer, nullable=True))
+    response_body: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+    response_location: str | None = Field(default=None, sa_column=Column(String(512), nullable=True))
