@@ -1,0 +1,155 @@
+"""Load, validate and index the catalogue data file.
+
+A malformed file raises ``CatalogueError`` whose message names the file, the
+exercise (by slug) and the field, so a bad deploy stops with a useful line.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from app.catalogue.models import (
+    CatalogueFile,
+    Equipment,
+    Exercise,
+    Muscle,
+    PainFlag,
+    Source,
+)
+
+BUILTIN = "exercises.json"
+
+
+class CatalogueError(Exception):
+    """The catalogue file cannot be used; the message says where and why."""
+
+
+def fold(text: str) -> str:
+    """Case- and accent-insensitive form of a string, for search."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+@dataclass(frozen=True, eq=False)  # identity equality: usable as a cache key
+class Catalogue:
+    """An immutable, indexed catalogue. Build it with ``load_catalogue``."""
+
+    version: str
+    sources: dict[str, Source]
+    exercises: tuple[Exercise, ...]
+    by_slug: dict[str, Exercise] = field(repr=False)
+    # what each exercise can be searched by: folded name and aliases
+    search_terms: dict[str, tuple[str, ...]] = field(repr=False)
+    etag: str = ""
+
+    def get(self, slug: str) -> Exercise | None:
+        return self.by_slug.get(slug)
+
+    def equipment_option(self, exercise: Exercise, have: frozenset[Equipment]) -> list[Equipment] | None:
+        """The first equipment option the user's kit covers, or None."""
+        for option in exercise.equipment:
+            if have.issuperset(option):
+                return option
+        return None
+
+    def muscles_used(self) -> set[Muscle]:
+        return {m for e in self.exercises for m in (*e.muscles.primary, *e.muscles.secondary)}
+
+    def flags_used(self) -> set[PainFlag]:
+        return {c.flag for e in self.exercises for c in e.contraindications}
+
+
+def _locate(errors: list[Any], raw: dict[str, Any]) -> list[str]:
+    """Turn Pydantic error locations into 'exercise <slug>: field: message' lines."""
+    lines = []
+    exercises = raw.get("exercises") if isinstance(raw, dict) else None
+    for error in errors:
+        loc = list(error["loc"])
+        where = ".".join(str(p) for p in loc) or "<file>"
+        if len(loc) >= 2 and loc[0] == "exercises" and isinstance(loc[1], int) and isinstance(exercises, list):
+            index = loc[1]
+            item = exercises[index] if index < len(exercises) else None
+            slug = item.get("slug") if isinstance(item, dict) else None
+            name = f"exercise {slug!r}" if slug else f"exercise #{index}"
+            where = f"{name}: " + (".".join(str(p) for p in loc[2:]) or "<record>")
+        lines.append(f"{where}: {error['msg']}")
+    return lines
+
+
+def _check_references(data: CatalogueFile) -> list[str]:
+    problems = []
+    slugs = [e.slug for e in data.exercises]
+    seen: set[str] = set()
+    for slug in slugs:
+        if slug in seen:
+            problems.append(f"exercise {slug!r}: slug: appears more than once")
+        seen.add(slug)
+    source_ids = {s.id for s in data.sources}
+    for exercise in data.exercises:
+        for field_name in ("regressions", "progressions"):
+            for ref in getattr(exercise, field_name):
+                if ref not in seen:
+                    problems.append(f"exercise {exercise.slug!r}: {field_name}: unknown slug {ref!r}")
+        if exercise.variant_of is not None and exercise.variant_of not in seen:
+            problems.append(f"exercise {exercise.slug!r}: variant_of: unknown slug {exercise.variant_of!r}")
+        for ref in exercise.sources:
+            if ref.source not in source_ids:
+                problems.append(f"exercise {exercise.slug!r}: sources: unknown source {ref.source!r}")
+    return problems
+
+
+def parse(raw_bytes: bytes, origin: str) -> CatalogueFile:
+    """Validate one catalogue file's bytes; ``origin`` names it in errors."""
+    try:
+        raw = json.loads(raw_bytes)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise CatalogueError(f"{origin}: not valid JSON: {exc}") from exc
+    try:
+        data = CatalogueFile.model_validate(raw)
+    except ValidationError as exc:
+        lines = _locate(exc.errors(), raw)
+        raise CatalogueError(f"{origin}: invalid catalogue:\n  " + "\n  ".join(lines)) from exc
+    problems = _check_references(data)
+    if problems:
+        raise CatalogueError(f"{origin}: invalid catalogue:\n  " + "\n  ".join(problems))
+    return data
+
+
+def build(data: CatalogueFile, digest_parts: Iterable[bytes]) -> Catalogue:
+    digest = hashlib.sha256()
+    for part in digest_parts:
+        digest.update(part)
+    exercises = tuple(data.exercises)
+    return Catalogue(
+        version=data.version,
+        sources={s.id: s for s in data.sources},
+        exercises=exercises,
+        by_slug={e.slug: e for e in exercises},
+        search_terms={e.slug: tuple(fold(t) for t in (e.name, *e.aliases, e.slug.replace("-", " "))) for e in exercises},
+        etag=f'"{data.version}-{digest.hexdigest()[:16]}"',
+    )
+
+
+def builtin_bytes() -> bytes:
+    return resources.files("app.catalogue").joinpath("data", BUILTIN).read_bytes()
+
+
+def load_catalogue(path: Path | None = None) -> Catalogue:
+    """Load the built-in catalogue, or the file at ``path`` instead of it."""
+    if path is None:
+        raw = builtin_bytes()
+        return build(parse(raw, f"built-in {BUILTIN}"), [raw])
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise CatalogueError(f"{path}: cannot read: {exc.strerror}") from exc
+    return build(parse(raw, str(path)), [raw])

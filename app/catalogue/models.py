@@ -1,0 +1,282 @@
+"""The catalogue's data model: what one exercise is, validated at load.
+
+Pure Pydantic: no FastAPI, no database. The JSON file in ``data/`` is parsed
+into these models; every enum here is also a filter vocabulary of the API.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+
+SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+Slug = Annotated[str, Field(pattern=SLUG_PATTERN, min_length=2, max_length=64)]
+Text = Annotated[str, Field(min_length=1, max_length=600)]
+
+
+class Kind(StrEnum):
+    stretch = "stretch"
+    strength = "strength"
+    mobility = "mobility"
+    release = "release"
+    breathing = "breathing"
+    stability = "stability"
+    assessment = "assessment"
+
+
+class Muscle(StrEnum):
+    # the hip flexors (StrengthLog's anatomy section)
+    psoas_major = "psoas_major"
+    iliacus = "iliacus"
+    rectus_femoris = "rectus_femoris"
+    sartorius = "sartorius"
+    pectineus = "pectineus"
+    tensor_fasciae_latae = "tensor_fasciae_latae"
+    adductors = "adductors"
+    gracilis = "gracilis"
+    # the helpers the articles lean on
+    glutes = "glutes"
+    hamstrings = "hamstrings"
+    quadriceps = "quadriceps"
+    deep_core = "deep_core"
+    abdominals = "abdominals"
+    obliques = "obliques"
+    diaphragm = "diaphragm"
+    pelvic_floor = "pelvic_floor"
+    hip_rotators = "hip_rotators"
+
+
+# A filter on a group matches any of its members.
+MUSCLE_GROUPS: dict[str, frozenset[Muscle]] = {
+    "iliopsoas": frozenset({Muscle.psoas_major, Muscle.iliacus}),
+}
+
+
+class Position(StrEnum):
+    standing = "standing"
+    half_kneeling = "half-kneeling"
+    kneeling = "kneeling"
+    supine = "supine"
+    prone = "prone"
+    side_lying = "side-lying"
+    all_fours = "all-fours"
+    hanging = "hanging"
+    seated = "seated"
+    plank = "plank"
+
+
+class Equipment(StrEnum):
+    band = "band"  # a long resistance band with an anchor point
+    mini_band = "mini_band"  # a small loop band
+    wall = "wall"
+    couch = "couch"
+    bed = "bed"
+    table = "table"
+    box = "box"
+    bench = "bench"
+    ball = "ball"  # lacrosse or tennis ball
+    foam_roller = "foam_roller"
+    dumbbell = "dumbbell"
+    ankle_weight = "ankle_weight"
+    cable = "cable"
+    kettlebell = "kettlebell"
+    pull_up_bar = "pull_up_bar"
+    sliders = "sliders"
+    parallettes = "parallettes"
+    yoga_blocks = "yoga_blocks"
+    cushion = "cushion"
+
+
+class PainFlag(StrEnum):
+    knee = "knee"
+    low_back = "low_back"
+    wrist = "wrist"
+    shoulder = "shoulder"
+    hip = "hip"  # acute front-of-hip or groin pain
+
+
+class Level(StrEnum):
+    beginner = "beginner"
+    intermediate = "intermediate"
+    advanced = "advanced"
+
+    @property
+    def rank(self) -> int:
+        return _LEVEL_RANK[self]
+
+
+_LEVEL_RANK = {Level.beginner: 0, Level.intermediate: 1, Level.advanced: 2}
+
+
+class Intensity(StrEnum):
+    gentle = "gentle"
+    moderate = "moderate"
+    intense = "intense"
+
+
+class Role(StrEnum):
+    """The jobs an exercise can do in a workout; the generator's phases ask for roles."""
+
+    assessment = "assessment"
+    release = "release"  # soft-tissue work
+    breathing = "breathing"
+    pelvis = "pelvis"  # finding pelvis position (tucks, 90-90)
+    mobilise = "mobilise"  # multi-directional, lubricating movement
+    stretch = "stretch"
+    brace = "brace"
+    isometric = "isometric"
+    dynamic = "dynamic"  # dynamic strength under a brace
+    rotators = "rotators"  # lateral hip rotators
+    activation = "activation"  # a primer before training
+    main_lift = "main_lift"
+    isolation = "isolation"
+    finisher = "finisher"  # conditioning
+    lengthen = "lengthen"  # strength at long muscle length
+
+
+class Goal(StrEnum):
+    balanced = "balanced"
+    mobility = "mobility"
+    strength = "strength"
+    rehab = "rehab"
+    posture = "posture"
+    warmup = "warmup"
+
+
+def _int_as_range(value: Any) -> Any:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return {"min": value, "max": value}
+    return value
+
+
+class _Range(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    min: int = Field(ge=0, le=3600)
+    max: int = Field(ge=0, le=3600)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> _Range:
+        if self.min > self.max:
+            raise ValueError(f"min ({self.min}) is above max ({self.max})")
+        return self
+
+
+# In the data file a range may be written as a bare number: 10 == {"min": 10, "max": 10}.
+Range = Annotated[_Range, BeforeValidator(_int_as_range)]
+
+
+class Dose(BaseModel):
+    """A prescription as the article gives it; ranges are kept as ranges."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    sets: Range
+    reps: Range | None = None
+    hold_seconds: Range | None = None
+    duration_seconds: Range | None = None  # a timed set: intervals, rolling
+    per_side: bool = False
+    rest_seconds: Range
+    tempo: str | None = Field(default=None, max_length=120)
+    # How long one rep takes when it is not a hold; used to estimate time.
+    rep_seconds: int = Field(default=3, ge=1, le=60)
+    note: str | None = Field(default=None, max_length=300)
+
+    @model_validator(mode="after")
+    def _has_work(self) -> Dose:
+        if self.reps is None and self.duration_seconds is None:
+            raise ValueError("a dose needs reps or duration_seconds")
+        if self.duration_seconds is not None and (self.reps or self.hold_seconds):
+            raise ValueError("duration_seconds does not combine with reps or hold_seconds")
+        return self
+
+
+class Muscles(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    primary: list[Muscle] = Field(min_length=1)
+    secondary: list[Muscle] = []
+
+
+class Contraindication(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    flag: PainFlag
+    reason: Text
+
+
+class SourceRef(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    source: Slug  # an id from the file's sources
+    note: str | None = Field(default=None, max_length=300)
+
+
+class Source(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: Slug
+    title: Text
+    author: Text
+    site: Text
+    published: str | None = None
+    seed_file: str | None = None
+
+
+class Exercise(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    slug: Slug
+    name: Annotated[str, Field(min_length=2, max_length=80)]
+    aliases: list[Annotated[str, Field(min_length=2, max_length=80)]] = []
+    kind: Kind
+    roles: list[Role] = Field(min_length=1)
+    muscles: Muscles
+    position: Position
+    # Alternatives: each option is a set of items that are all needed; an empty
+    # option means the exercise can be done with no equipment.
+    equipment: list[list[Equipment]] = Field(min_length=1)
+    level: Level
+    intensity: Intensity
+    dose: Dose
+    goal_doses: dict[Goal, Dose] = {}
+    summary: Text
+    instructions: list[Text] = Field(min_length=2)
+    cues: list[Text] = Field(min_length=1)
+    mistakes: list[Text] = []
+    contraindications: list[Contraindication] = []
+    regressions: list[Slug] = []
+    progressions: list[Slug] = []
+    variant_of: Slug | None = None
+    sources: list[SourceRef] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Exercise:
+        flags = [c.flag for c in self.contraindications]
+        if len(flags) != len(set(flags)):
+            raise ValueError("a pain flag is listed twice in contraindications")
+        for option in self.equipment:
+            if len(option) != len(set(option)):
+                raise ValueError("an equipment option lists an item twice")
+        if self.slug in self.regressions or self.slug in self.progressions:
+            raise ValueError("an exercise cannot regress or progress to itself")
+        return self
+
+    def ruled_out_by(self, flag: PainFlag) -> Contraindication | None:
+        for contraindication in self.contraindications:
+            if contraindication.flag is flag:
+                return contraindication
+        return None
+
+
+class CatalogueFile(BaseModel):
+    """The whole data file."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    version: Annotated[str, Field(pattern=r"^\d+\.\d+\.\d+$")]
+    sources: list[Source] = Field(min_length=1)
+    exercises: list[Exercise] = Field(min_length=1)
+
