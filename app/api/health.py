@@ -1,0 +1,70 @@
+"""Liveness and readiness, for orchestrators."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from pydantic import BaseModel
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+from starlette.responses import JSONResponse
+
+from app import migrations
+from app.problems import MEDIA_TYPE, responses
+
+router = APIRouter(tags=["operations"])
+
+
+class Health(BaseModel):
+    status: str
+
+
+class Readiness(BaseModel):
+    status: str
+    database: str
+    schema_revision: str | None
+    schema_head: str | None
+
+
+@router.get("/healthz", summary="The process is up", response_model=Health)
+async def healthz() -> Health:
+    return Health(status="ok")
+
+
+def _check(engine: Engine, database_url: str) -> Readiness:
+    head = migrations.head_revision(database_url)
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        current = migrations.current_revision(engine)
+    except Exception as exc:  # any driver error means "not ready"
+        return Readiness(status="unavailable", database=f"unreachable: {type(exc).__name__}", schema_revision=None, schema_head=head)
+    if current != head:
+        return Readiness(status="unavailable", database="ok", schema_revision=current, schema_head=head)
+    return Readiness(status="ok", database="ok", schema_revision=current, schema_head=head)
+
+
+@router.get(
+    "/readyz",
+    summary="The database answers and its schema is current",
+    response_model=Readiness,
+    responses={503: {"description": "Not ready", "content": {MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/ProblemDetail"}}}}, **responses()},
+)
+async def readyz(request: Request) -> JSONResponse | Readiness:
+    settings = request.app.state.settings
+    readiness = await run_in_threadpool(_check, request.app.state.engine, settings.database_url)
+    if readiness.status != "ok":
+        detail = (
+            f"database {readiness.database}"
+            if readiness.database != "ok"
+            else f"schema at revision {readiness.schema_revision}, head is {readiness.schema_head}: run `hipflex migrate`"
+        )
+        body = {
+            "type": "https://hipflex.dev/problems/not-ready",
+            "title": "Service Unavailable",
+            "status": 503,
+            "detail": detail,
+            **readiness.model_dump(),
+        }
+        return JSONResponse(body, status_code=503, media_type=MEDIA_TYPE)
+    return readiness

@@ -1,0 +1,21 @@
+"""Query-parameter types shared by several routes."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import BeforeValidator
+
+
+def _split_commas(value: Any) -> Any:
+    """Accept both ``?x=a,b`` and ``?x=a&x=b`` (and a mix)."""
+    if isinstance(value, str):
+        value = [value]
+    if isinstance(value, list):
+        return [part.strip() for item in value for part in str(item).split(",") if part.strip()]
+    return value
+
+
+def comma_list(item: Any) -> Any:
+    """``list[item]`` that also splits comma-separated values."""
+    return Annotated[list[item], BeforeValidator(_split_commas)]  # type: ignore[valid-type]

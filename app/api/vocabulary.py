@@ -1,0 +1,99 @@
+"""GET /vocabulary: every value a filter accepts, so clients need not hard-code them."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel, Field
+from starlette.responses import Response
+
+from app.api.deps import CatalogueDep
+from app.api.representations import cached_json, rendered
+from app.catalogue.models import (
+    MUSCLE_GROUPS,
+    Equipment,
+    Goal,
+    Intensity,
+    Kind,
+    Level,
+    Muscle,
+    PainFlag,
+    Position,
+)
+
+router = APIRouter(tags=["exercises"])
+
+HIP_FLEXORS = {
+    Muscle.psoas_major,
+    Muscle.iliacus,
+    Muscle.rectus_femoris,
+    Muscle.sartorius,
+    Muscle.pectineus,
+    Muscle.tensor_fasciae_latae,
+    Muscle.adductors,
+    Muscle.gracilis,
+}
+
+PAIN_DESCRIPTIONS = {
+    PainFlag.knee: "Knee pain: rules out kneeling and deep knee bends under load.",
+    PainFlag.low_back: "Low-back pain: rules out work that pulls the lumbar spine into an arch.",
+    PainFlag.wrist: "Wrist pain: rules out weight on the hands.",
+    PainFlag.shoulder: "Shoulder pain: rules out hanging and weight on the arms.",
+    PainFlag.hip: "Acute front-of-hip or groin pain: rules out intense stretching and loaded hip flexion.",
+}
+
+
+class Term(BaseModel):
+    value: str
+    label: str
+    description: str | None = None
+
+
+class MuscleTerm(Term):
+    hip_flexor: bool = Field(description="True for the hip flexors; false for the helpers that matter.")
+    members: list[str] | None = Field(default=None, description="For a group: the muscles it stands for.")
+
+
+class Vocabulary(BaseModel):
+    kinds: list[Term]
+    muscles: list[MuscleTerm]
+    positions: list[Term]
+    equipment: list[Term]
+    pain_flags: list[Term]
+    levels: list[Term]
+    intensities: list[Term]
+    goals: list[Term]
+    catalogue_version: str
+
+
+def _label(value: str) -> str:
+    return value.replace("_", " ").replace("-", " ").capitalize()
+
+
+def _terms(values: type[StrEnum]) -> list[Term]:
+    return [Term(value=v.value, label=_label(v.value)) for v in values]
+
+
+def build(version: str) -> Vocabulary:
+    muscles = [MuscleTerm(value=m.value, label=_label(m.value), hip_flexor=m in HIP_FLEXORS) for m in Muscle]
+    muscles += [
+        MuscleTerm(value=name, label=_label(name), hip_flexor=True, members=sorted(members))
+        for name, members in MUSCLE_GROUPS.items()
+    ]
+    return Vocabulary(
+        kinds=_terms(Kind),
+        muscles=muscles,
+        positions=_terms(Position),
+        equipment=[Term(value="none", label="No equipment"), *_terms(Equipment)],
+        pain_flags=[Term(value=f.value, label=_label(f.value), description=PAIN_DESCRIPTIONS[f]) for f in PainFlag],
+        levels=_terms(Level),
+        intensities=_terms(Intensity),
+        goals=_terms(Goal),
+        catalogue_version=version,
+    )
+
+
+@router.get("/vocabulary", summary="Every value the filters accept", response_model=Vocabulary)
+async def get_vocabulary(request: Request, catalogue: CatalogueDep) -> Response:
+    return cached_json(request, build(catalogue.version).model_dump_json(), rendered(catalogue).headers)

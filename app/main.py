@@ -1,0 +1,104 @@
+"""The app factory: settings, catalogue and database are built here, not at import."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.openapi.utils import get_openapi
+
+from app import __version__, problems
+from app.api import docs, exercises, health, metrics, vocabulary
+from app.catalogue import Catalogue, load_catalogue
+from app.db import make_engine
+from app.observability import Metrics, Observability, configure_logging
+from app.settings import Settings
+
+DESCRIPTION = """\
+Browse a sourced catalogue of hip-flexor exercises, generate safe, explained
+workouts from a few query parameters, and store your users' workout logs.
+Every error is `application/problem+json` (RFC 9457).
+"""
+
+TAGS = [
+    {"name": "exercises", "description": "The exercise catalogue and its vocabularies."},
+    {"name": "workouts", "description": "Generated workouts and the goals behind them."},
+    {"name": "logs", "description": "Your users' workout logs (API key required)."},
+    {"name": "users", "description": "Export and erasure of one user's data (API key required)."},
+    {"name": "operations", "description": "Health, readiness and metrics."},
+]
+
+
+def _operation_id(route: object) -> str:
+    # Stable ids `{tag}-{function name}` so generated clients get good names.
+    tags = getattr(route, "tags", None) or ["default"]
+    return f"{tags[0]}-{getattr(route, 'name')}"
+
+
+def create_app(settings: Settings | None = None, catalogue: Catalogue | None = None) -> FastAPI:
+    settings = settings or Settings()
+    catalogue = catalogue or load_catalogue(settings.catalogue_path, settings.catalogue_mode)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = make_engine(settings)
+        if settings.auto_migrate and settings.is_sqlite:
+            from app import migrations
+
+            migrations.upgrade(settings.database_url)
+        app.state.engine = engine
+        try:
+            yield
+        finally:
+            engine.dispose()
+
+    app = FastAPI(
+        title="hipflex",
+        version=__version__,
+        description=DESCRIPTION,
+        openapi_tags=TAGS,
+        docs_url=None,
+        redoc_url=None,
+        lifespan=lifespan,
+        generate_unique_id_function=_operation_id,
+    )
+    app.state.settings = settings
+    app.state.catalogue = catalogue
+    app.state.metrics = Metrics()
+    configure_logging(settings.log_level)
+    problems.install(app)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "PATCH", "DELETE"],
+            allow_headers=["Authorization", "X-API-Key", "Content-Type", "Idempotency-Key", "If-None-Match", "X-Request-ID"],
+            expose_headers=["ETag", "Location", "X-Catalogue-Version", "X-Request-ID"],
+        )
+    # Outermost, so it sees every response, CORS and problem bodies included.
+    app.add_middleware(Observability, metrics=app.state.metrics, access_log=settings.access_log)
+    for module in (exercises, vocabulary, health, metrics, docs):
+        app.include_router(module.router, responses=problems.responses(500))
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+    return app
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """FastAPI's document, plus the problem schema every error response points at."""
+    if app.openapi_schema is None:
+        schema = get_openapi(
+            title=app.title,
+            version=app.version,
+            description=app.description,
+            routes=app.routes,
+            tags=app.openapi_tags,
+        )
+        problem = problems.ProblemDetail.model_json_schema(ref_template="#/components/schemas/{model}")
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        components.update(problem.pop("$defs", {}))
+        components["ProblemDetail"] = problem
+        app.openapi_schema = schema
+    return app.openapi_schema

@@ -1,0 +1,55 @@
+"""The service around the resources: OpenAPI, docs, health."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_openapi_json_is_in_sync_with_the_app(client: TestClient) -> None:
+    committed = json.loads((ROOT / "openapi.json").read_text(encoding="utf-8"))
+    assert committed == client.app.openapi(), "openapi.json is stale: run `make openapi`"  # type: ignore[attr-defined]
+
+
+def test_every_operation_is_documented(client: TestClient) -> None:
+    document = client.get("/openapi.json").json()
+    ids = []
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            where = f"{method.upper()} {path}"
+            assert operation.get("summary"), where
+            assert operation.get("tags"), where
+            assert re.fullmatch(r"[a-z]+-[a-z_]+", operation["operationId"]), where
+            errors = [status for status in operation["responses"] if status[0] in "45"]
+            assert errors, f"{where} documents no error response"
+            for status in errors:
+                content = operation["responses"][status].get("content", {})
+                assert "application/problem+json" in content, f"{where} {status}"
+            ids.append(operation["operationId"])
+    assert len(ids) == len(set(ids))
+
+
+def test_docs_work_without_the_internet(client: TestClient) -> None:
+    for page in ("/docs", "/redoc"):
+        response = client.get(page)
+        assert response.status_code == 200
+        html = response.text
+        assert not re.search(r"(src|href)=[\"']?(https?:)?//", html), page
+        for asset in re.findall(r"/docs/assets/[\w.-]+", html):
+            fetched = client.get(asset)
+            assert fetched.status_code == 200 and len(fetched.content) > 1000, asset
+    assert client.get("/docs/assets/../../etc/passwd").status_code == 404
+
+
+def test_healthz(client: TestClient) -> None:
+    assert client.get("/healthz").json() == {"status": "ok"}
+
+
+def test_readyz_reports_a_current_schema(client: TestClient) -> None:
+    body = client.get("/readyz").json()
+    assert body["status"] == "ok" and body["schema_revision"] == body["schema_head"]
