@@ -50,6 +50,20 @@ def _openapi(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _catalogue_check(args: argparse.Namespace, settings: Settings) -> int:
+    from pathlib import Path
+
+    from app.catalogue import CatalogueError, load_catalogue
+
+    try:
+        catalogue = load_catalogue(Path(args.file), args.mode)
+    except CatalogueError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    print(f"ok: {args.file} ({args.mode}) gives catalogue {catalogue.version} with {len(catalogue.exercises)} exercises")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="hipflex", description="hip-flexor training service")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -63,6 +77,13 @@ def build_parser() -> argparse.ArgumentParser:
     migrate = commands.add_parser("migrate", help="upgrade the database schema (Alembic)")
     migrate.add_argument("revision", nargs="?", default="head")
     migrate.set_defaults(handler=_migrate)
+
+    catalogue = commands.add_parser("catalogue", help="work with catalogue files")
+    catalogue_commands = catalogue.add_subparsers(dest="catalogue_command", required=True, metavar="COMMAND")
+    check = catalogue_commands.add_parser("check", help="validate a custom catalogue file as the service would load it")
+    check.add_argument("file")
+    check.add_argument("--mode", choices=["extend", "replace"], default="extend")
+    check.set_defaults(handler=_catalogue_check)
 
     openapi = commands.add_parser("openapi", help="print the OpenAPI document (what openapi.json holds)")
     openapi.add_argument("--output", default="-", help="file to write; - for standard output")

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import ValidationError
 
@@ -87,12 +87,11 @@ def _locate(errors: list[Any], raw: dict[str, Any]) -> list[str]:
 
 def _check_references(data: CatalogueFile) -> list[str]:
     problems = []
-    slugs = [e.slug for e in data.exercises]
     seen: set[str] = set()
-    for slug in slugs:
-        if slug in seen:
-            problems.append(f"exercise {slug!r}: slug: appears more than once")
-        seen.add(slug)
+    for exercise in data.exercises:
+        if exercise.slug in seen:
+            problems.append(f"exercise {exercise.slug!r}: slug: appears more than once")
+        seen.add(exercise.slug)
     source_ids = {s.id for s in data.sources}
     for exercise in data.exercises:
         for field_name in ("regressions", "progressions"):
@@ -107,21 +106,33 @@ def _check_references(data: CatalogueFile) -> list[str]:
     return problems
 
 
+def _fail(origin: str, problems: list[str]) -> CatalogueError:
+    return CatalogueError(f"{origin}: invalid catalogue:\n  " + "\n  ".join(problems))
+
+
 def parse(raw_bytes: bytes, origin: str) -> CatalogueFile:
-    """Validate one catalogue file's bytes; ``origin`` names it in errors."""
+    """Validate one catalogue file's schema; ``origin`` names it in errors."""
     try:
         raw = json.loads(raw_bytes)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise CatalogueError(f"{origin}: not valid JSON: {exc}") from exc
     try:
-        data = CatalogueFile.model_validate(raw)
+        return CatalogueFile.model_validate(raw)
     except ValidationError as exc:
-        lines = _locate(exc.errors(), raw)
-        raise CatalogueError(f"{origin}: invalid catalogue:\n  " + "\n  ".join(lines)) from exc
-    problems = _check_references(data)
-    if problems:
-        raise CatalogueError(f"{origin}: invalid catalogue:\n  " + "\n  ".join(problems))
-    return data
+        raise _fail(origin, _locate(exc.errors(), raw)) from exc
+
+
+def _merge(base: CatalogueFile, extra: CatalogueFile, origin: str) -> CatalogueFile:
+    """The built-in catalogue extended by a custom file; a clash is an error."""
+    clashes = [f"exercise {e.slug!r}: slug: already in the built-in catalogue" for e in extra.exercises if e.slug in {b.slug for b in base.exercises}]
+    clashes += [f"source {s.id!r}: id: already in the built-in catalogue" for s in extra.sources if s.id in {b.id for b in base.sources}]
+    if clashes:
+        raise _fail(origin, clashes)
+    return CatalogueFile.model_construct(
+        version=f"{base.version}+{extra.version}",
+        sources=[*base.sources, *extra.sources],
+        exercises=[*base.exercises, *extra.exercises],
+    )
 
 
 def build(data: CatalogueFile, digest_parts: Iterable[bytes]) -> Catalogue:
@@ -143,13 +154,21 @@ def builtin_bytes() -> bytes:
     return resources.files("app.catalogue").joinpath("data", BUILTIN).read_bytes()
 
 
-def load_catalogue(path: Path | None = None) -> Catalogue:
-    """Load the built-in catalogue, or the file at ``path`` instead of it."""
-    if path is None:
-        raw = builtin_bytes()
-        return build(parse(raw, f"built-in {BUILTIN}"), [raw])
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise CatalogueError(f"{path}: cannot read: {exc.strerror}") from exc
-    return build(parse(raw, str(path)), [raw])
+def load_catalogue(custom: Path | None = None, mode: Literal["extend", "replace"] = "extend") -> Catalogue:
+    """The built-in catalogue, extended or replaced by the file at ``custom``."""
+    builtin = builtin_bytes()
+    origin = f"built-in {BUILTIN}"
+    data = parse(builtin, origin)
+    parts = [builtin]
+    if custom is not None:
+        try:
+            raw = custom.read_bytes()
+        except OSError as exc:
+            raise CatalogueError(f"{custom}: cannot read: {exc.strerror}") from exc
+        extra = parse(raw, str(custom))
+        origin = str(custom)
+        data, parts = (_merge(data, extra, origin), [builtin, raw]) if mode == "extend" else (extra, [raw])
+    problems = _check_references(data)
+    if problems:
+        raise _fail(origin, problems)
+    return build(data, parts)
