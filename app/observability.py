@@ -1,0 +1,129 @@
+"""Request ids, structured access logs and Prometheus metrics.
+
+One pure-ASGI middleware does all three (Starlette's BaseHTTPMiddleware
+costs far more per request). Log lines carry the route *template*, never the
+raw path (user ids live in paths), a body, a note or a pain score.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import sys
+import time
+import uuid
+from typing import Any
+
+from prometheus_client import CollectorRegistry, Counter, Histogram
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+ACCESS_LOGGER = "hipflex.access"
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+
+
+class Metrics:
+    """The service's Prometheus metrics, on a registry of the app's own."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry(auto_describe=True)
+        self.requests = Counter(
+            "hipflex_http_requests", "HTTP requests handled.", ["method", "route", "status"], registry=self.registry
+        )
+        self.latency = Histogram(
+            "hipflex_http_request_duration_seconds",
+            "Time to handle an HTTP request.",
+            ["method", "route", "status"],
+            buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5),
+            registry=self.registry,
+        )
+        self.workouts = Counter("hipflex_workouts_generated", "Workouts generated.", ["goal"], registry=self.registry)
+        self.logs_written = Counter("hipflex_logs_written", "Workout logs created.", registry=self.registry)
+        self.replays = Counter(
+            "hipflex_idempotent_replays", "POSTs answered from an Idempotency-Key record.", registry=self.registry
+        )
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "ts": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created)) + f".{int(record.msecs):03d}Z",
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        fields = getattr(record, "fields", None)
+        if isinstance(fields, dict):
+            entry.update(fields)
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry, separators=(",", ":"))
+
+
+def configure_logging(level: str) -> None:
+    """JSON lines on stdout for our loggers and uvicorn's; safe to call twice."""
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(JsonFormatter())
+    for name in ("hipflex", "uvicorn", "uvicorn.error"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(h.formatter, JsonFormatter) for h in logger.handlers):
+            logger.handlers = [handler]
+        logger.setLevel(level.upper())
+        logger.propagate = False
+
+
+class Observability:
+    """Tags every request with an id, times it, logs it and counts it."""
+
+    def __init__(self, app: ASGIApp, metrics: Metrics, access_log: bool) -> None:
+        self.app = app
+        self.metrics = metrics
+        self.logger = logging.getLogger(ACCESS_LOGGER) if access_log else None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        start = time.perf_counter()
+        request_id = _incoming_id(scope) or uuid.uuid4().hex
+        scope.setdefault("state", {})["request_id"] = request_id
+        header = (b"x-request-id", request_id.encode())
+        status = 500
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message["headers"] = [*message.get("headers", []), header]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            elapsed = time.perf_counter() - start
+            route = getattr(scope.get("route"), "path", None) or "<unmatched>"
+            method = scope["method"]
+            labels = (method, route, str(status))
+            self.metrics.requests.labels(*labels).inc()
+            self.metrics.latency.labels(*labels).observe(elapsed)
+            if self.logger is not None:
+                self.logger.info(
+                    "request",
+                    extra={
+                        "fields": {
+                            "method": method,
+                            "route": route,
+                            "status": status,
+                            "duration_ms": round(elapsed * 1000, 3),
+                            "request_id": request_id,
+                        }
+                    },
+                )
+
+
+def _incoming_id(scope: Scope) -> str | None:
+    for name, value in scope["headers"]:
+        if name == b"x-request-id":
+            text = value.decode("latin-1")
+            return text if _REQUEST_ID.match(text) else None
+    return None
