@@ -55,11 +55,16 @@ class Catalogue:
         return self.by_slug.get(slug)
 
     def equipment_option(self, exercise: Exercise, have: frozenset[Equipment]) -> list[Equipment] | None:
-        """The first equipment option the user's kit covers, or None."""
+        """The richest equipment option the user's kit covers (first on a tie), or None.
+
+        Richest, because an optional aid the user owns (parallettes for an
+        L-sit) is worth using when the exercise also works without it.
+        """
+        best: list[Equipment] | None = None
         for option in exercise.equipment:
-            if have.issuperset(option):
-                return option
-        return None
+            if have.issuperset(option) and (best is None or len(option) > len(best)):
+                best = option
+        return best
 
     def muscles_used(self) -> set[Muscle]:
         return {m for e in self.exercises for m in (*e.muscles.primary, *e.muscles.secondary)}
