@@ -1,0 +1,100 @@
+"""HIPFLEX_CATALOGUE_PATH: a platform's own exercises, extending or replacing ours."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from app.catalogue import Catalogue, CatalogueError, load_catalogue
+from app.cli import main as cli
+from app.main import create_app
+from app.settings import Settings
+
+CUSTOM_EXERCISE: dict[str, Any] = {
+    "slug": "standing-knee-drive",
+    "name": "Standing knee drive",
+    "aliases": ["knee drive"],
+    "kind": "strength",
+    "roles": ["activation", "isolation"],
+    "muscles": {"primary": ["psoas_major", "iliacus"], "secondary": ["rectus_femoris"]},
+    "position": "standing",
+    "equipment": [[]],
+    "level": "beginner",
+    "intensity": "moderate",
+    "dose": {"sets": 2, "reps": {"min": 8, "max": 12}, "per_side": True, "rest_seconds": 30},
+    "summary": "Drive one knee up to hip height and lower it under control.",
+    "instructions": ["Stand tall beside a wall for balance.", "Drive one knee up, pause, lower slowly."],
+    "cues": ["Belt buckle stays pointing forward."],
+    "regressions": ["lying-leg-raise"],
+    "sources": [{"source": "acme-coaching"}],
+}
+CUSTOM_SOURCE = {"id": "acme-coaching", "title": "Acme coaching manual", "author": "Acme", "site": "acme.example"}
+
+
+def write(tmp_path: Path, exercises: list[dict[str, Any]], sources: list[dict[str, Any]] | None = None) -> Path:
+    path = tmp_path / "acme.json"
+    data = {"version": "2.1.0", "sources": sources or [CUSTOM_SOURCE], "exercises": exercises}
+    path.write_text(json.dumps(data), encoding="utf-8")
+    return path
+
+
+def test_extend_adds_exercises_and_changes_version_and_etag(tmp_path: Path, catalogue: Catalogue) -> None:
+    custom = load_catalogue(write(tmp_path, [CUSTOM_EXERCISE]), "extend")
+    assert len(custom.exercises) == len(catalogue.exercises) + 1
+    assert custom.version == f"{catalogue.version}+2.1.0"
+    assert custom.etag != catalogue.etag
+    # a reference from a custom exercise into the built-in catalogue resolves
+    assert custom.by_slug["standing-knee-drive"].regressions == ["lying-leg-raise"]
+
+
+def test_the_service_serves_a_custom_catalogue_from_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, catalogue: Catalogue) -> None:
+    monkeypatch.setenv("HIPFLEX_CATALOGUE_PATH", str(write(tmp_path, [CUSTOM_EXERCISE])))
+    monkeypatch.setenv("HIPFLEX_DATABASE_URL", f"sqlite:///{tmp_path / 'db.sqlite'}")
+    with TestClient(create_app()) as client:
+        response = client.get("/exercises/standing-knee-drive")
+        assert response.status_code == 200
+        assert response.json()["sources"][0]["title"] == "Acme coaching manual"
+        assert response.headers["x-catalogue-version"] == f"{catalogue.version}+2.1.0"
+        assert response.headers["etag"] != catalogue.etag
+        assert client.get("/exercises/king-runner").status_code == 200
+        assert "standing-knee-drive" in {i["slug"] for i in client.get("/exercises?q=knee%20drive").json()["items"]}
+
+
+def test_replace_keeps_only_the_custom_exercises(tmp_path: Path) -> None:
+    alone = {**CUSTOM_EXERCISE, "regressions": []}
+    custom = load_catalogue(write(tmp_path, [alone]), "replace")
+    assert [e.slug for e in custom.exercises] == ["standing-knee-drive"]
+    assert custom.version == "2.1.0"
+
+
+def test_a_slug_clash_is_an_error(tmp_path: Path) -> None:
+    clash = {**CUSTOM_EXERCISE, "slug": "king-runner"}
+    with pytest.raises(CatalogueError, match=r"(?s)acme.json.*exercise 'king-runner': slug: already in the built-in catalogue"):
+        load_catalogue(write(tmp_path, [clash]), "extend")
+
+
+def test_a_source_id_clash_is_an_error(tmp_path: Path, catalogue: Catalogue) -> None:
+    taken = next(iter(catalogue.sources))
+    with pytest.raises(CatalogueError, match=f"source '{taken}': id: already in the built-in catalogue"):
+        load_catalogue(write(tmp_path, [{**CUSTOM_EXERCISE, "sources": [{"source": taken}]}], [{**CUSTOM_SOURCE, "id": taken}]), "extend")
+
+
+def test_a_bad_custom_file_stops_the_service_naming_file_exercise_and_field(tmp_path: Path) -> None:
+    path = write(tmp_path, [{**CUSTOM_EXERCISE, "intensity": "brutal"}])
+    with pytest.raises(CatalogueError) as error:
+        create_app(Settings(database_url=f"sqlite:///{tmp_path / 'db.sqlite'}", catalogue_path=path))
+    assert "acme.json" in str(error.value) and "exercise 'standing-knee-drive': intensity" in str(error.value)
+
+
+def test_catalogue_check_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    good = write(tmp_path, [CUSTOM_EXERCISE])
+    assert cli(["catalogue", "check", str(good)]) == 0
+    assert "36 exercises" in capsys.readouterr().out
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"version": "1", "sources": [], "exercises": []}), encoding="utf-8")
+    assert cli(["catalogue", "check", str(bad)]) == 1
+    assert "bad.json" in capsys.readouterr().err
