@@ -1,0 +1,47 @@
+"""Request ids, JSON access logs and /metrics."""
+
+from __future__ import annotations
+
+import json
+import pytest
+from fastapi.testclient import TestClient
+
+from app.observability import ACCESS_LOGGER
+
+
+def test_a_request_id_is_generated_and_echoed(client: TestClient) -> None:
+    first = client.get("/healthz").headers["x-request-id"]
+    second = client.get("/healthz").headers["x-request-id"]
+    assert first != second and len(first) == 32
+
+
+def test_a_client_request_id_is_kept_when_sane(client: TestClient) -> None:
+    assert client.get("/healthz", headers={"X-Request-ID": "abc-123"}).headers["x-request-id"] == "abc-123"
+    replaced = client.get("/healthz", headers={"X-Request-ID": "bad id\twith spaces"}).headers["x-request-id"]
+    assert replaced != "bad id\twith spaces"
+
+
+def test_problems_carry_the_request_id_header(client: TestClient) -> None:
+    response = client.get("/nowhere", headers={"X-Request-ID": "trace-7"})
+    assert response.status_code == 404 and response.headers["x-request-id"] == "trace-7"
+
+
+def test_access_log_is_structured_and_uses_the_route_template(client: TestClient, capsys: pytest.CaptureFixture[str]) -> None:
+    capsys.readouterr()
+    client.get("/exercises/king-runner?level=beginner", headers={"X-Request-ID": "r-1"})
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
+    entry = next(line for line in lines if line.get("request_id") == "r-1")
+    assert entry["logger"] == ACCESS_LOGGER
+    assert entry["route"] == "/exercises/{slug}"
+    assert entry["method"] == "GET" and entry["status"] == 200 and entry["duration_ms"] >= 0
+    assert "king-runner" not in json.dumps(entry)
+
+
+def test_metrics_count_requests_by_route_template_and_status(client: TestClient) -> None:
+    client.get("/exercises/king-runner")
+    client.get("/exercises/no-such-thing")
+    text = client.get("/metrics").text
+    assert 'hipflex_http_requests_total{method="GET",route="/exercises/{slug}",status="200"} 1.0' in text
+    assert 'hipflex_http_requests_total{method="GET",route="/exercises/{slug}",status="404"} 1.0' in text
+    assert 'hipflex_http_request_duration_seconds_bucket{le="0.005",method="GET",route="/exercises/{slug}",status="200"}' in text
+    assert "hipflex_logs_written_total" in text and "hipflex_idempotent_replays_total" in text
