@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
@@ -39,14 +39,12 @@ class Settings(BaseSettings):
     idempotency_ttl_hours: int = Field(default=48, ge=24, le=24 * 30, description="How long Idempotency-Key records are kept.")
     max_body_bytes: int = Field(default=256 * 1024, ge=1024, le=16 * 1024 * 1024, description="Largest request body accepted.")
 
+    @field_validator("cors_origins", mode="before")
     @classmethod
     def _split(cls, value: object) -> object:
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
         return value
-
-    def model_post_init(self, __context: object) -> None:
-        object.__setattr__(self, "cors_origins", self._split(self.cors_origins))
 
     @property
     def is_sqlite(self) -> bool:

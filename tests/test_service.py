@@ -6,7 +6,10 @@ import json
 import re
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
+
+from app.main import create_app
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -53,3 +56,18 @@ def test_healthz(client: TestClient) -> None:
 def test_readyz_reports_a_current_schema(client: TestClient) -> None:
     body = client.get("/readyz").json()
     assert body["status"] == "ok" and body["schema_revision"] == body["schema_head"]
+
+
+def test_cors_is_off_by_default(client: TestClient) -> None:
+    response = client.get("/exercises", headers={"Origin": "https://app.example"})
+    assert "access-control-allow-origin" not in response.headers
+
+
+def test_cors_origins_come_from_the_environment(monkeypatch: pytest.MonkeyPatch, sqlite_url: str) -> None:
+    monkeypatch.setenv("HIPFLEX_CORS_ORIGINS", "https://app.example, https://admin.example")
+    monkeypatch.setenv("HIPFLEX_DATABASE_URL", sqlite_url)
+    with TestClient(create_app()) as client:
+        allowed = client.get("/exercises", headers={"Origin": "https://admin.example"})
+        assert allowed.headers["access-control-allow-origin"] == "https://admin.example"
+        other = client.get("/exercises", headers={"Origin": "https://evil.example"})
+        assert "access-control-allow-origin" not in other.headers
