@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from enum import StrEnum
 from typing import Annotated
 from urllib.parse import urlencode
@@ -83,12 +84,27 @@ def matches(catalogue: Catalogue, exercise: Exercise, query: ExerciseQuery) -> b
     return True
 
 
-def _next_link(request: Request, query: ExerciseQuery, total: int) -> str | None:
+def _next_link(params: list[tuple[str, str]], query: ExerciseQuery, total: int) -> str | None:
     following = query.offset + query.limit
     if following >= total:
         return None
-    params = [(k, v) for k, v in request.query_params.multi_items() if k != "offset"]
-    return "/exercises?" + urlencode([*params, ("offset", str(following))])
+    kept = [(k, v) for k, v in params if k != "offset"]
+    return "/exercises?" + urlencode([*kept, ("offset", str(following))])
+
+
+def render_page(catalogue: Catalogue, query: ExerciseQuery, params: list[tuple[str, str]]) -> bytes:
+    """One page of the filtered catalogue as JSON (an ``ExercisePage``), from pre-serialised summaries."""
+    summaries = rendered(catalogue).summaries
+    found = [e.slug for e in catalogue.exercises if matches(catalogue, e, query)]
+    items = b",".join(summaries[slug] for slug in found[query.offset : query.offset + query.limit])
+    tail = {
+        "total": len(found),
+        "limit": query.limit,
+        "offset": query.offset,
+        "next": _next_link(params, query, len(found)),
+        "catalogue_version": catalogue.version,
+    }
+    return b'{"items":[' + items + b"]," + json.dumps(tail, separators=(",", ":")).encode()[1:]
 
 
 @router.get(
@@ -98,17 +114,8 @@ def _next_link(request: Request, query: ExerciseQuery, total: int) -> str | None
     responses={304: {"description": "Not modified (If-None-Match)"}, **responses(422)},
 )
 async def list_exercises(request: Request, catalogue: CatalogueDep, query: Annotated[ExerciseQuery, Query()]) -> Response:
-    pages = rendered(catalogue)
-    found = [e.slug for e in catalogue.exercises if matches(catalogue, e, query)]
-    page = ExercisePage(
-        items=[pages.summaries[slug] for slug in found[query.offset : query.offset + query.limit]],
-        total=len(found),
-        limit=query.limit,
-        offset=query.offset,
-        next=_next_link(request, query, len(found)),
-        catalogue_version=catalogue.version,
-    )
-    return cached_json(request, page.model_dump_json(), pages.headers)
+    body = render_page(catalogue, query, request.query_params.multi_items())
+    return cached_json(request, body, rendered(catalogue).headers)
 
 
 @router.get(

@@ -62,9 +62,9 @@ async def readyz(request: Request) -> JSONResponse | Readiness:
         body = {
             "type": "https://hipflex.dev/problems/not-ready",
             "title": "Service Unavailable",
+            **readiness.model_dump(exclude={"status"}),
             "status": 503,
             "detail": detail,
-            **readiness.model_dump(),
         }
         return JSONResponse(body, status_code=503, media_type=MEDIA_TYPE)
     return readiness

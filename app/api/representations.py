@@ -72,12 +72,13 @@ class Rendered:
 
     def __init__(self, catalogue: Catalogue) -> None:
         self.details = {e.slug: detail(catalogue, e).model_dump_json().encode() for e in catalogue.exercises}
-        self.summaries = {e.slug: summary(e) for e in catalogue.exercises}
+        self.summaries = {e.slug: summary(e).model_dump_json().encode() for e in catalogue.exercises}
         self.headers = {
             "ETag": catalogue.etag,
             "Cache-Control": CACHE_CONTROL,
             "X-Catalogue-Version": catalogue.version,
         }
+        self.raw_headers = [(k.lower().encode(), v.encode()) for k, v in self.headers.items()]
 
 
 @lru_cache(maxsize=8)
@@ -85,18 +86,17 @@ def rendered(catalogue: Catalogue) -> Rendered:
     return Rendered(catalogue)
 
 
-def not_modified(request: Request, etag: str) -> bool:
+def not_modified(if_none_match: str | None, etag: str) -> bool:
     """If-None-Match uses the weak comparison (RFC 9110 §13.1.2)."""
-    header = request.headers.get("if-none-match")
-    if not header:
+    if not if_none_match:
         return False
-    if header.strip() == "*":
+    if if_none_match.strip() == "*":
         return True
-    tags = {tag.strip().removeprefix("W/") for tag in header.split(",")}
+    tags = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
     return etag in tags
 
 
 def cached_json(request: Request, body: bytes | str, headers: dict[str, str]) -> Response:
-    if not_modified(request, headers["ETag"]):
+    if not_modified(request.headers.get("if-none-match"), headers["ETag"]):
         return Response(status_code=304, headers=headers)
     return Response(body, media_type="application/json", headers=headers)
