@@ -1,0 +1,108 @@
+"""GET /workouts and GET /goals: thin routes over the pure generator in app.workouts."""
+
+from __future__ import annotations
+
+import random
+from functools import lru_cache
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, Field
+from starlette.responses import Response
+
+from app import problems
+from app.api.deps import CatalogueDep
+from app.api.params import comma_list
+from app.catalogue import Catalogue
+from app.catalogue.models import PainFlag, Slug, Source
+from app.problems import FieldError, Problem
+from app.workouts import UnknownExercises, Workout, WorkoutImpossible, WorkoutQuery, generate
+from app.workouts.goals import GOALS, describe
+from app.workouts.models import MAX_LIST, SEED_MAX, EquipmentChoice, GoalInfo
+
+router = APIRouter(tags=["workouts"])
+
+_fields = WorkoutQuery.model_fields
+
+
+class WorkoutParams(WorkoutQuery):
+    """The query string: list parameters also take comma-separated values (`?pain=knee,wrist`)."""
+
+    equipment: Annotated[comma_list(EquipmentChoice), Field(max_length=MAX_LIST)] = Field(  # type: ignore[valid-type]
+        default=[], description=_fields["equipment"].description
+    )
+    pain: Annotated[comma_list(PainFlag), Field(max_length=MAX_LIST)] = Field(  # type: ignore[valid-type]
+        default=[], description=_fields["pain"].description
+    )
+    exclude: Annotated[comma_list(Slug), Field(max_length=MAX_LIST)] = Field(  # type: ignore[valid-type]
+        default=[], description=_fields["exclude"].description
+    )
+
+
+class GoalList(BaseModel):
+    goals: list[GoalInfo]
+    sources: list[Source] = Field(description="The articles the goals cite.")
+
+
+@router.get(
+    "/workouts",
+    summary="Generate a safe, explained workout",
+    description=(
+        "A complete session for a goal, fitted to the minutes asked for and to the user's level, equipment and "
+        "pain. Exercises a constraint ruled out are listed in `omitted` with the reason. The same parameters, "
+        "seed and catalogue version always give the same JSON; `self` links to exactly this workout."
+    ),
+    response_model=Workout,
+    responses=problems.responses(422),
+)
+async def generate_workout(catalogue: CatalogueDep, query: Annotated[WorkoutParams, Query()]) -> Response:
+    return Response(
+        render_workout(catalogue, query),
+        media_type="application/json",
+        headers={"X-Catalogue-Version": catalogue.version},
+    )
+
+
+def render_workout(catalogue: Catalogue, query: WorkoutQuery) -> bytes:
+    """The workout as JSON bytes; picks a seed when the query has none. Errors are raised as ``Problem``."""
+    seed = query.seed if query.seed is not None else random.SystemRandom().randrange(SEED_MAX + 1)
+    try:
+        workout = generate(catalogue, query, seed)
+    except UnknownExercises as exc:
+        errors = [
+            FieldError(location="query", field="exclude", message=f"unknown exercise {slug!r}") for slug in exc.slugs
+        ]
+        raise Problem(
+            422,
+            "validation",
+            f"query parameter 'exclude': {exc}. GET /exercises lists the slugs.",
+            title="Invalid request",
+            errors=errors,
+        ) from exc
+    except WorkoutImpossible as exc:
+        errors = [FieldError(location="query", field=name, message=text) for name, text in exc.fields.items()]
+        raise Problem(
+            422, "workout-impossible", exc.detail, title="No workout fits these constraints", errors=errors
+        ) from exc
+    return workout.model_dump_json().encode()
+
+
+@lru_cache(maxsize=8)
+def _goals_body(catalogue: Catalogue) -> bytes:
+    cited = sorted({source for plan in GOALS for source in plan.sources})
+    body = GoalList(
+        goals=[describe(plan) for plan in GOALS],
+        sources=[catalogue.sources[s] for s in cited if s in catalogue.sources],
+    )
+    return body.model_dump_json().encode()
+
+
+@router.get(
+    "/goals",
+    summary="The workout goals, their phases and sources",
+    response_model=GoalList,
+)
+async def list_goals(catalogue: CatalogueDep) -> Response:
+    return Response(
+        _goals_body(catalogue), media_type="application/json", headers={"X-Catalogue-Version": catalogue.version}
+    )

@@ -1,0 +1,175 @@
+"""What a workout request asks for and what a generated workout is.
+
+Pure Pydantic: the API layer adds only HTTP parsing (comma-separated lists)
+on top of ``WorkoutQuery``. Every output field is an int, a string or a list
+of them, so the same workout serialises to the same bytes everywhere.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from app.catalogue.models import Equipment, Goal, Kind, Level, PainFlag, Role, Slug
+
+MAX_LIST = 20
+MIN_MINUTES = 5
+MAX_MINUTES = 60
+SEED_MAX = 2**31 - 1
+
+# "none" is accepted alongside the equipment names and means "nothing".
+EquipmentChoice = StrEnum(  # type: ignore[misc]
+    "EquipmentChoice", {e: e for e in ["none", *(e.value for e in Equipment)]}
+)
+
+
+class Side(StrEnum):
+    left = "left"
+    right = "right"
+
+
+class OmitReason(StrEnum):
+    excluded = "excluded"
+    pain = "pain"
+    intensity = "intensity"
+    level = "level"
+    equipment = "equipment"
+
+
+class WorkoutQuery(BaseModel):
+    """The constraints a user gives; every field is optional and bounded."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    goal: Goal = Field(default=Goal.balanced, description="What the session is for; GET /goals describes each.")
+    level: Level = Field(default=Level.beginner, description="No exercise above this level is chosen.")
+    equipment: list[EquipmentChoice] = Field(
+        default=[], max_length=MAX_LIST, description="What the user has; `none` (or nothing) means bodyweight only."
+    )
+    pain: list[PainFlag] = Field(
+        default=[], max_length=MAX_LIST, description="Where it hurts; exercises that load those areas are left out."
+    )
+    pain_level: int = Field(
+        default=0, ge=0, le=10, description="Pain today, 0-10. From 7 up, only gentle exercises are chosen."
+    )
+    minutes: int | None = Field(
+        default=None,
+        ge=MIN_MINUTES,
+        le=MAX_MINUTES,
+        description="Session length. Default: the goal's (20 minutes; 10 for a warm-up).",
+    )
+    tight_side: Side | None = Field(default=None, description="One-sided exercises get an extra set on this side.")
+    exclude: list[Slug] = Field(default=[], max_length=MAX_LIST, description="Exercise slugs to leave out.")
+    seed: int | None = Field(
+        default=None,
+        ge=0,
+        le=SEED_MAX,
+        description="Makes the workout reproducible; without it one is picked and returned.",
+    )
+
+
+class WorkoutExercise(BaseModel):
+    """The exercise as it is done in this workout."""
+
+    model_config = ConfigDict(frozen=True)
+
+    slug: str
+    name: str
+    kind: Kind
+    equipment: list[Equipment] = Field(description="The equipment option chosen; empty means none.")
+    cues: list[str] = Field(description="Two or three short cues.")
+    href: str
+
+
+class Prescription(BaseModel):
+    """The dose for this level: sets of reps (each held `hold_seconds` if set) or of a duration."""
+
+    sets: int
+    reps: int | None
+    hold_seconds: int | None
+    duration_seconds: int | None
+    per_side: bool
+    rest_seconds: int = Field(description="Rest between sets.")
+    tempo: str | None
+    note: str | None
+
+
+class WorkoutItem(BaseModel):
+    phase: str
+    phase_title: str
+    exercise: WorkoutExercise
+    dose: Prescription
+    estimated_seconds: int = Field(description="Work, rest between sets and a transition to the next exercise.")
+    why: str
+    side_note: str | None = Field(default=None, description="Set when `tight_side` added a set.")
+
+
+class Omission(BaseModel):
+    """A catalogue exercise one of the constraints ruled out."""
+
+    model_config = ConfigDict(frozen=True)
+
+    slug: str
+    name: str
+    reason: OmitReason
+    detail: str
+
+
+class Frequency(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    advice: str
+    sources: list[str] = Field(description="Ids of the catalogue sources the advice comes from.")
+
+
+class WorkoutParameters(BaseModel):
+    """The request in canonical form: defaults filled in, lists sorted and de-duplicated."""
+
+    goal: Goal
+    level: Level
+    equipment: list[Equipment]
+    pain: list[PainFlag]
+    pain_level: int
+    minutes: int
+    tight_side: Side | None
+    exclude: list[str]
+
+
+class Workout(BaseModel):
+    goal: Goal
+    title: str
+    parameters: WorkoutParameters
+    items: list[WorkoutItem]
+    estimated_seconds: int
+    estimated_minutes: int
+    short_of_time: bool = Field(description="True when the session is well under the minutes asked for.")
+    time_note: str | None = Field(description="Why the session is shorter than asked, when it is.")
+    gentle_only: bool = Field(description="True when pain limited the session to gentle exercises.")
+    omitted: list[Omission]
+    notes: list[str]
+    safety: list[str]
+    frequency: Frequency
+    sources: list[str]
+    seed: int
+    catalogue_version: str
+    self: str = Field(description="A relative link that reproduces exactly this workout.")
+
+
+class PhaseInfo(BaseModel):
+    key: str
+    title: str
+    roles: list[Role] = Field(description="An exercise fits the phase when it has one of these roles.")
+    purpose: str
+    max_items: int
+    optional: bool = Field(description="Optional phases are only used to fill the time asked for.")
+
+
+class GoalInfo(BaseModel):
+    goal: Goal
+    title: str
+    description: str
+    default_minutes: int
+    phases: list[PhaseInfo]
+    sources: list[str]
+    frequency: Frequency

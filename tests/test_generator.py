@@ -1,0 +1,452 @@
+"""The workout generator, called directly: safety properties over random queries, and each goal's article."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qsl, urlsplit
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from app.catalogue import Catalogue, load_catalogue
+from app.catalogue.models import Dose, Equipment, Exercise, Goal, Intensity, Kind, Level, PainFlag, Role
+from app.workouts import UnknownExercises, Workout, WorkoutImpossible, WorkoutQuery, generate
+from app.workouts.generator import HIGH_PAIN, SEE_A_PROFESSIONAL, STOP_IF_PAIN, TRANSITION_SECONDS, dosing
+from app.workouts.goals import BY_GOAL, GOALS, SQUAT_UNIVERSITY
+from app.workouts.models import EquipmentChoice, Side
+
+# ------------------------------------------------------------------ helpers
+
+
+def dose_of(exercise: Exercise, goal: Goal) -> Dose:
+    return exercise.goal_doses.get(goal, exercise.dose)
+
+
+def equipment_of(query: WorkoutQuery) -> frozenset[Equipment]:
+    return frozenset(Equipment(e.value) for e in query.equipment if e.value != "none")
+
+
+def gentle_only(query: WorkoutQuery) -> bool:
+    return query.pain_level >= HIGH_PAIN or (query.goal is Goal.rehab and PainFlag.hip in query.pain)
+
+
+def ruled_out(exercise: Exercise, query: WorkoutQuery) -> bool:
+    """Written independently of the generator: does any constraint remove this exercise?"""
+    have = equipment_of(query)
+    return (
+        exercise.slug in query.exclude
+        or any(c.flag in query.pain for c in exercise.contraindications)
+        or (gentle_only(query) and exercise.intensity is not Intensity.gentle)
+        or exercise.level.rank > query.level.rank
+        or not any(have.issuperset(option) for option in exercise.equipment)
+    )
+
+
+def family(exercise: Exercise, catalogue: Catalogue) -> str:
+    while exercise.variant_of is not None:
+        exercise = catalogue.by_slug[exercise.variant_of]
+    return exercise.slug
+
+
+def seconds(
+    *,
+    sets: int,
+    reps: int | None,
+    hold: int | None,
+    duration: int | None,
+    per_side: bool,
+    rest: int,
+    rep_seconds: int,
+    tight: bool,
+) -> int:
+    """The documented estimate: work x sets (x2 per side) + rest between sets + a transition, + a tight-side set."""
+    if duration is not None:
+        side = duration
+    else:
+        assert reps is not None
+        side = reps * (hold if hold is not None else rep_seconds)
+    work = side * (2 if per_side else 1)
+    total = sets * work + (sets - 1) * rest + TRANSITION_SECONDS
+    return total + (side + rest if tight else 0)
+
+
+def shortest(exercise: Exercise, query: WorkoutQuery) -> int:
+    """One set at the query's level: the least time the exercise can take."""
+    d = dosing(dose_of(exercise, query.goal), query.level)
+    tight = query.tight_side is not None and d.per_side
+    return seconds(
+        sets=1, reps=d.reps, hold=d.hold_seconds, duration=d.duration_seconds, per_side=d.per_side,
+        rest=d.rest_seconds, rep_seconds=dose_of(exercise, query.goal).rep_seconds, tight=tight,
+    )
+
+
+def slugs(workout: Workout) -> list[str]:
+    return [item.exercise.slug for item in workout.items]
+
+
+def query_from_link(link: str) -> WorkoutQuery:
+    parts = urlsplit(link)
+    assert parts.path == "/workouts"
+    params: dict[str, object] = {}
+    for key, value in parse_qsl(parts.query):
+        params[key] = value.split(",") if key in {"equipment", "pain", "exclude"} else value
+    return WorkoutQuery.model_validate(params)
+
+
+# ----------------------------------------------------------- the properties
+
+
+@st.composite
+def queries(draw: st.DrawFn, slugs: list[str]) -> tuple[WorkoutQuery, int]:
+    query = WorkoutQuery(
+        goal=draw(st.sampled_from(list(Goal))),
+        level=draw(st.sampled_from(list(Level))),
+        equipment=draw(st.lists(st.sampled_from(list(EquipmentChoice)), max_size=8)),
+        pain=draw(st.lists(st.sampled_from(list(PainFlag)), max_size=3)),
+        pain_level=draw(st.integers(0, 10)),
+        minutes=draw(st.none() | st.integers(5, 60)),
+        tight_side=draw(st.none() | st.sampled_from(list(Side))),
+        exclude=draw(st.lists(st.sampled_from(slugs), max_size=6)),
+    )
+    return query, draw(st.integers(0, 2**31 - 1))
+
+
+@pytest.fixture(scope="module")
+def all_slugs(catalogue: Catalogue) -> list[str]:
+    return sorted(catalogue.by_slug)
+
+
+@settings(max_examples=2500, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_every_workout_is_safe_complete_and_reproducible(
+    catalogue: Catalogue, all_slugs: list[str], data: st.DataObject
+) -> None:
+    query, seed = data.draw(queries(all_slugs))
+    plan = BY_GOAL[query.goal]
+    have = equipment_of(query)
+    try:
+        workout = generate(catalogue, query, seed)
+    except WorkoutImpossible as impossible:
+        # Only when nothing a phase of this goal could use survives the constraints,
+        # or everything that survives is longer than the time allows.
+        minutes = query.minutes if query.minutes is not None else plan.default_minutes
+        usable = [
+            e
+            for e in catalogue.exercises
+            if e.kind is not Kind.assessment
+            and not ruled_out(e, query)
+            and any(role in phase.roles for phase in plan.phases for role in e.roles)
+            and (
+                plan.max_hold_seconds is None
+                or dose_of(e, query.goal).hold_seconds is None
+                or dose_of(e, query.goal).hold_seconds.min <= plan.max_hold_seconds  # type: ignore[union-attr]
+            )
+        ]
+        if "minutes" in impossible.fields:
+            assert all(shortest(e, query) * 100 > minutes * 60 * 110 for e in usable)
+        else:
+            assert usable == [], [e.slug for e in usable]
+            assert impossible.fields
+        return
+
+    minutes = query.minutes if query.minutes is not None else plan.default_minutes
+    phase_order = [p.key for p in plan.phases]
+    seen_slugs: set[str] = set()
+    seen_families: set[str] = set()
+    last_phase = -1
+    for item in workout.items:
+        exercise = catalogue.by_slug[item.exercise.slug]
+        assert exercise.kind is not Kind.assessment
+        assert exercise.slug not in query.exclude
+        assert not {c.flag for c in exercise.contraindications} & set(query.pain), exercise.slug
+        assert set(item.exercise.equipment) <= have
+        assert item.exercise.equipment in [list(option) for option in exercise.equipment]
+        assert exercise.level.rank <= query.level.rank
+        if gentle_only(query):
+            assert exercise.intensity is Intensity.gentle, exercise.slug
+        assert exercise.slug not in seen_slugs
+        assert family(exercise, catalogue) not in seen_families, exercise.slug
+        seen_slugs.add(exercise.slug)
+        seen_families.add(family(exercise, catalogue))
+        # in the goal's phase order, in a phase whose roles the exercise has
+        phase = phase_order.index(item.phase)
+        assert phase >= last_phase
+        last_phase = phase
+        assert set(exercise.roles) & set(plan.phases[phase].roles)
+        # the dose stays inside the article's ranges
+        dose = dose_of(exercise, query.goal)
+        assert 1 <= item.dose.sets <= max(dose.sets.max, 1)
+        for got, allowed in (
+            (item.dose.reps, dose.reps),
+            (item.dose.hold_seconds, dose.hold_seconds),
+            (item.dose.duration_seconds, dose.duration_seconds),
+        ):
+            assert (got is None) == (allowed is None)
+            if got is not None and allowed is not None:
+                assert allowed.min <= got <= allowed.max
+        tight = query.tight_side is not None and dose.per_side
+        assert (item.side_note is not None) == tight
+        d = item.dose
+        assert item.estimated_seconds == seconds(
+            sets=d.sets, reps=d.reps, hold=d.hold_seconds, duration=d.duration_seconds, per_side=d.per_side,
+            rest=d.rest_seconds, rep_seconds=dose.rep_seconds, tight=tight,
+        )
+        assert item.why
+
+    total = sum(item.estimated_seconds for item in workout.items)
+    assert workout.estimated_seconds == total
+    assert total * 100 <= minutes * 60 * 110
+    assert workout.short_of_time == (total * 100 < minutes * 60 * 75)
+    assert (workout.time_note is not None) == workout.short_of_time
+
+    # every exercise a constraint removed is in `omitted`, and nothing else is
+    expected = {e.slug for e in catalogue.exercises if e.kind is not Kind.assessment and ruled_out(e, query)}
+    assert {o.slug for o in workout.omitted} == expected
+    assert not expected & seen_slugs
+    assert workout.safety[:2] == [STOP_IF_PAIN, SEE_A_PROFESSIONAL]
+    assert workout.gentle_only == gentle_only(query)
+
+    # the same inputs give the same bytes, and so does the self link
+    body = workout.model_dump_json()
+    assert generate(catalogue, query, seed).model_dump_json() == body
+    assert generate(catalogue, query_from_link(workout.self), seed).model_dump_json() == body
+
+
+def test_a_fresh_catalogue_object_gives_the_same_bytes(catalogue: Catalogue) -> None:
+    query = WorkoutQuery(goal=Goal.mobility, equipment=["wall", "band"], pain=["knee"], tight_side="right")
+    again = load_catalogue()
+    assert again is not catalogue
+    for seed in range(20):
+        assert generate(again, query, seed).model_dump_json() == generate(catalogue, query, seed).model_dump_json()
+
+
+def test_seeds_vary_the_choice_among_equals(catalogue: Catalogue) -> None:
+    query = WorkoutQuery(goal=Goal.balanced, level=Level.intermediate, equipment=["band", "mini_band", "wall", "bed"])
+    assert len({tuple(slugs(generate(catalogue, query, seed))) for seed in range(40)}) > 1
+
+
+# ---------------------------------------------------------- dose and level
+
+
+def test_doses_scale_with_level_within_the_range() -> None:
+    dose = Dose.model_validate(
+        {
+            "sets": {"min": 2, "max": 3},
+            "reps": {"min": 8, "max": 11},
+            "hold_seconds": {"min": 3, "max": 5},
+            "rest_seconds": {"min": 30, "max": 60},
+        }
+    )
+    low, middle, top = (dosing(dose, level) for level in Level)
+    assert (low.sets, low.reps, low.hold_seconds, low.rest_seconds) == (2, 8, 3, 30)
+    assert (middle.sets, middle.reps, middle.hold_seconds, middle.rest_seconds) == (2, 9, 4, 45)
+    assert (top.sets, top.reps, top.hold_seconds, top.rest_seconds) == (3, 11, 5, 60)
+    assert low.side_work == 8 * 3  # reps x hold
+    assert top.max_sets == 3
+
+
+# ------------------------------------------------------- each goal's article
+
+
+def test_strength_is_strengthlogs_workout_at_its_doses(catalogue: Catalogue) -> None:
+    query = WorkoutQuery(goal=Goal.strength, level=Level.advanced, equipment=["pull_up_bar", "band"])
+    for seed in range(25):
+        workout = generate(catalogue, query, seed)
+        first = workout.items[:3]
+        assert [i.exercise.slug for i in first] == [
+            "hanging-leg-raise",
+            "standing-hip-flexor-raise",
+            "mountain-climbers",
+        ]
+        assert [i.phase for i in first] == ["main-lift", "isolation", "finisher"]
+        hanging, raise_, climbers = (i.dose for i in first)
+        assert (hanging.sets, hanging.reps, hanging.per_side) == (3, 10, False)  # 3 x 8-10, top end when advanced
+        assert (raise_.sets, raise_.reps) == (3, 10)
+        assert first[1].exercise.equipment == [Equipment.band]
+        assert (climbers.sets, climbers.reps) == (3, 30)
+        # what fills the rest of the 20 minutes comes after, from the optional phases
+        assert all(i.phase in {"strength-at-length", "stretch"} for i in workout.items[3:])
+        assert not workout.short_of_time
+
+
+def test_strength_falls_back_to_the_lying_leg_raise(catalogue: Catalogue) -> None:
+    workout = generate(catalogue, WorkoutQuery(goal=Goal.strength, level=Level.beginner), 7)
+    assert workout.items[0].exercise.slug == "lying-leg-raise"
+    assert (workout.items[0].dose.sets, workout.items[0].dose.reps) == (3, 8)  # bottom of 8-10 for a beginner
+
+
+def test_rehab_follows_squat_universitys_order(catalogue: Catalogue) -> None:
+    query = WorkoutQuery(goal=Goal.rehab, level=Level.intermediate, equipment=["ball", "mini_band", "bench"])
+    for seed in range(10):
+        workout = generate(catalogue, query, seed)
+        phases = [i.phase for i in workout.items]
+        assert list(dict.fromkeys(phases)) == ["release", "stretch", "brace", "isometric", "dynamic", "rotators"]
+        by_phase = {i.phase: i for i in workout.items}
+        assert by_phase["release"].exercise.slug == "hip-flexor-ball-release"
+        assert by_phase["brace"].exercise.slug == "core-brace"
+        assert (by_phase["brace"].dose.reps, by_phase["brace"].dose.hold_seconds) == (20, 10)  # 2 x 20 x 10 s
+        assert by_phase["isometric"].exercise.slug == "isometric-hip-flexion-mini-band"
+        assert (by_phase["isometric"].dose.reps, by_phase["isometric"].dose.hold_seconds) == (10, 4)  # 10 kicks, 3-5 s
+        assert by_phase["dynamic"].exercise.slug == "marching-resisted-bridge"
+        assert by_phase["dynamic"].dose.reps == 10
+        assert by_phase["rotators"].exercise.slug == "side-plank-clamshell"
+        assert (by_phase["rotators"].dose.reps, by_phase["rotators"].dose.per_side) == (15, True)
+        stretch = catalogue.by_slug[by_phase["stretch"].exercise.slug]
+        assert SQUAT_UNIVERSITY in [ref.source for ref in stretch.sources]  # the article's own stretches
+        assert workout.items[0].why.startswith("Rehab phase 1 (soft-tissue release): ")
+
+
+def test_posture_finds_the_pelvis_first_and_ends_breathing(catalogue: Catalogue) -> None:
+    workout = generate(catalogue, WorkoutQuery(goal=Goal.posture, equipment=["wall"]), 3)
+    assert workout.items[0].exercise.slug == "all-fours-pelvic-tucks"
+    assert [i.phase for i in workout.items][:2] == ["pelvis", "position-breathing"]
+    assert workout.items[1].exercise.slug == "ninety-ninety-breathing"
+    assert "bridge-with-hip-flexor-pulls" in slugs(workout)
+    assert workout.items[-1].phase == "breathe"
+    assert workout.items[-1].exercise.slug == "diaphragmatic-breathing"
+
+
+def test_posture_with_a_tight_left_side_uses_the_asymmetric_arm(catalogue: Catalogue) -> None:
+    workout = generate(catalogue, WorkoutQuery(goal=Goal.posture, equipment=["wall"], tight_side="left"), 3)
+    assert workout.items[1].exercise.slug == "ninety-ninety-breathing-asymmetric-arm"
+    assert "ninety-ninety-breathing" not in slugs(workout)  # never two variants of one exercise
+
+
+def test_warmup_is_short_dynamic_and_uses_the_warm_up_dose(catalogue: Catalogue) -> None:
+    for level in Level:
+        workout = generate(catalogue, WorkoutQuery(goal=Goal.warmup, level=level, equipment=["mini_band"]), 11)
+        assert workout.parameters.minutes == 10
+        assert workout.estimated_seconds <= 11 * 60
+        assert [i.phase for i in workout.items][-1] == "dynamic"
+        assert all((i.dose.hold_seconds or 0) <= 10 for i in workout.items)  # no long static holds
+        climbers = next(i for i in workout.items if i.exercise.slug == "mountain-climbers")
+        # StrengthLog's warm-up: 2-3 controlled sets of 8-12 knee drives per side
+        assert climbers.dose.per_side and 2 <= climbers.dose.sets <= 3
+        assert climbers.dose.reps == {Level.beginner: 8, Level.intermediate: 10, Level.advanced: 12}[level]
+
+
+def test_mobility_breathes_then_stretches_then_strengthens_through_range(catalogue: Catalogue) -> None:
+    workout = generate(catalogue, WorkoutQuery(goal=Goal.mobility, level=Level.intermediate), 5)
+    phases = list(dict.fromkeys(i.phase for i in workout.items))
+    assert phases == ["breathe-mobilise", "stretch", "strength-through-range"]
+    first = catalogue.by_slug[workout.items[0].exercise.slug]
+    assert {Role.breathing, Role.mobilise} & set(first.roles)
+    last = catalogue.by_slug[workout.items[-1].exercise.slug]
+    assert {Role.lengthen, Role.main_lift, Role.isolation} & set(last.roles)
+
+
+def test_balanced_stretches_and_strengthens(catalogue: Catalogue) -> None:
+    workout = generate(catalogue, WorkoutQuery(), 9)
+    assert workout.goal is Goal.balanced and workout.parameters.minutes == 20
+    kinds = {catalogue.by_slug[s].kind for s in slugs(workout)}
+    assert Kind.stretch in kinds and Kind.strength in kinds
+    assert list(dict.fromkeys(i.phase for i in workout.items)) == ["mobilise", "strengthen", "stretch"]
+
+
+def test_assessments_never_appear(catalogue: Catalogue) -> None:
+    assessments = {e.slug for e in catalogue.exercises if e.kind is Kind.assessment}
+    assert assessments  # thomas-test, knee-to-chest-test
+    for goal in Goal:
+        for seed in range(5):
+            workout = generate(catalogue, WorkoutQuery(goal=goal, equipment=["table", "bed", "bench"]), seed)
+            assert not assessments & set(slugs(workout))
+            assert not assessments & {o.slug for o in workout.omitted}
+
+
+# ------------------------------------------------------------ constraints
+
+
+def test_high_pain_allows_only_gentle_work_and_sends_you_to_a_professional(catalogue: Catalogue) -> None:
+    workout = generate(catalogue, WorkoutQuery(goal=Goal.mobility, pain_level=8), 1)
+    assert workout.gentle_only
+    assert all(catalogue.by_slug[s].intensity is Intensity.gentle for s in slugs(workout))
+    omitted = {o.slug: o for o in workout.omitted}
+    assert omitted["lying-leg-raise"].reason == "intensity"  # moderate: left out too
+    assert any("physical therapist before you train harder" in note for note in workout.safety)
+
+
+def test_rehab_with_hip_pain_is_gentle_only(catalogue: Catalogue) -> None:
+    workout = generate(catalogue, WorkoutQuery(goal=Goal.rehab, pain=["hip"], pain_level=3, equipment=["ball"]), 1)
+    assert workout.gentle_only
+    assert all(catalogue.by_slug[s].intensity is Intensity.gentle for s in slugs(workout))
+    calm = generate(catalogue, WorkoutQuery(goal=Goal.rehab, pain=["knee"], pain_level=3, equipment=["ball"]), 1)
+    assert not calm.gentle_only
+
+
+def test_omitted_says_why(catalogue: Catalogue) -> None:
+    query = WorkoutQuery(goal=Goal.strength, pain=["knee"], exclude=["lying-leg-raise"], level=Level.beginner)
+    omitted = {o.slug: o for o in generate(catalogue, query, 1).omitted}
+    assert omitted["lying-leg-raise"].reason == "excluded" and omitted["lying-leg-raise"].detail == "you excluded it"
+    assert omitted["pigeon-pose"].reason == "pain" and omitted["pigeon-pose"].detail.startswith("knee: ")
+    assert omitted["hanging-leg-raise"].reason == "level"
+    assert omitted["hanging-leg-raise"].detail == "intermediate is above your level"
+    assert omitted["hip-flexor-ball-release"].reason == "equipment"
+    assert omitted["hip-flexor-ball-release"].detail == "needs ball or foam roller"
+
+
+def test_tight_side_adds_a_set_to_one_sided_work(catalogue: Catalogue) -> None:
+    query = WorkoutQuery(goal=Goal.strength, level=Level.advanced, equipment=["pull_up_bar", "band"])
+    plain = generate(catalogue, query, 2)
+    tight = generate(catalogue, query.model_copy(update={"tight_side": Side.right}), 2)
+    raise_plain, raise_tight = plain.items[1], tight.items[1]
+    assert raise_tight.exercise.slug == raise_plain.exercise.slug == "standing-hip-flexor-raise"
+    assert raise_plain.side_note is None
+    assert raise_tight.side_note is not None and "right" in raise_tight.side_note
+    assert raise_tight.estimated_seconds - raise_plain.estimated_seconds == 10 * 2 + 90  # one side's set + rest
+    assert tight.items[0].side_note is None  # the hanging leg raise is not one-sided
+
+
+def test_short_sessions_say_so(catalogue: Catalogue) -> None:
+    workout = generate(catalogue, WorkoutQuery(goal=Goal.strength, pain_level=8, minutes=60), 1)
+    assert workout.short_of_time
+    assert workout.time_note is not None and "60" in workout.time_note
+    assert workout.notes  # the empty core phases are named
+
+
+def test_unknown_exclude_is_refused(catalogue: Catalogue) -> None:
+    with pytest.raises(UnknownExercises) as caught:
+        generate(catalogue, WorkoutQuery(exclude=["l-sit", "no-such-thing"]), 1)
+    assert caught.value.slugs == ["no-such-thing"]
+
+
+def test_impossible_constraints_say_what_emptied_the_pool(catalogue: Catalogue) -> None:
+    query = WorkoutQuery(goal=Goal.warmup, pain=["knee", "wrist"], pain_level=8)
+    with pytest.raises(WorkoutImpossible) as caught:
+        generate(catalogue, query, 1)
+    detail = caught.value.detail
+    assert detail.startswith("pain=knee,wrist, pain_level=8 (gentle exercises only)")
+    assert "no equipment" in detail and "goal=warmup" in detail
+    assert "try adding" in detail
+    assert set(caught.value.fields) == {"pain", "pain_level", "level", "equipment"}
+    # the suggestion works
+    suggested = detail.split("try adding ")[1].split(" ")[0]
+    fixed = WorkoutQuery.model_validate({**query.model_dump(), "equipment": [suggested]})
+    assert generate(catalogue, fixed, 1).items
+
+
+def test_excluding_everything_a_goal_uses_is_impossible(catalogue: Catalogue) -> None:
+    plan = BY_GOAL[Goal.warmup]
+    base = WorkoutQuery(goal=Goal.warmup, level=Level.beginner)
+    usable = [
+        e.slug
+        for e in catalogue.exercises
+        if e.kind is not Kind.assessment
+        and not ruled_out(e, base)
+        and any(role in phase.roles for phase in plan.phases for role in e.roles)
+    ]
+    assert 0 < len(usable) <= 20
+    with pytest.raises(WorkoutImpossible) as caught:
+        generate(catalogue, WorkoutQuery.model_validate({**base.model_dump(), "exclude": usable}), 1)
+    assert "exclude" in caught.value.fields
+    assert "removing exclude" in caught.value.detail
+
+
+def test_goals_cite_catalogue_sources(catalogue: Catalogue) -> None:
+    assert [plan.goal for plan in GOALS] == list(Goal)
+    for plan in GOALS:
+        assert set(plan.sources) <= set(catalogue.sources)
+        assert set(plan.frequency.sources) <= set(catalogue.sources)
+        for phase in plan.phases:
+            assert set(phase.sources) <= set(catalogue.sources)
+            assert all(pick in catalogue.by_slug for pick in phase.picks)
+    assert "twice" in BY_GOAL[Goal.strength].frequency.advice
