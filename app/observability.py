@@ -93,13 +93,17 @@ class Observability:
         self.metrics = metrics
         self.access_log = access_log
         self.logger = logging.getLogger(ACCESS_LOGGER)
+        # Request ids need to be unique, not secret: a private, OS-seeded
+        # generator is far cheaper than uuid4 (and immune to anyone seeding
+        # the global one).
+        self.ids = random.Random()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         start = time.perf_counter()
-        request_id = _incoming_id(scope) or f"{random.getrandbits(128):032x}"
+        request_id = _incoming_id(scope) or f"{self.ids.getrandbits(128):032x}"
         scope.setdefault("state", {})["request_id"] = request_id
         header = (b"x-request-id", request_id.encode())
         status = 500

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from app.catalogue import Catalogue, load_catalogue
 from app.catalogue.models import Dose, Equipment, Exercise, Goal, Intensity, Kind, Level, PainFlag, Role
-from app.workouts import UnknownExercises, Workout, WorkoutImpossible, WorkoutQuery, generate
+from app.workouts import UnknownExercises, Workout, WorkoutError, WorkoutImpossible, WorkoutQuery, generate, generate_json
 from app.workouts.generator import HIGH_PAIN, SEE_A_PROFESSIONAL, STOP_IF_PAIN, TRANSITION_SECONDS, dosing
 from app.workouts.goals import BY_GOAL, GOALS, SQUAT_UNIVERSITY
 from app.workouts.models import EquipmentChoice, Side
@@ -450,3 +450,20 @@ def test_goals_cite_catalogue_sources(catalogue: Catalogue) -> None:
             assert set(phase.sources) <= set(catalogue.sources)
             assert all(pick in catalogue.by_slug for pick in phase.picks)
     assert "twice" in BY_GOAL[Goal.strength].frequency.advice
+
+
+@settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_the_memoised_json_is_exactly_the_models_json(catalogue: Catalogue, all_slugs: list[str], data: st.DataObject) -> None:
+    # generate_json caches everything but seed and self: it must never differ
+    # from serialising generate()'s model, whichever queries came before.
+    query, seed = data.draw(queries(all_slugs))
+    try:
+        expected = generate(catalogue, query, seed).model_dump_json().encode()
+    except WorkoutError as exc:
+        with pytest.raises(type(exc)):
+            generate_json(catalogue, query, seed)
+        return
+    assert generate_json(catalogue, query, seed) == expected
+    other = data.draw(st.integers(0, 2**31 - 1))
+    assert generate_json(catalogue, query, other) == generate(catalogue, query, other).model_dump_json().encode()

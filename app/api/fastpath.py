@@ -26,6 +26,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.api.exercises import ExerciseQuery, render_page
 from app.api.representations import not_modified, rendered
+from app.api.workouts import WorkoutParams, render_workout
 from app.catalogue import Catalogue
 from app.problems import Problem
 
@@ -97,6 +98,14 @@ def _page(catalogue: Catalogue, raw_query: bytes) -> bytes | None:
     return render_page(catalogue, query, params)  # type: ignore[arg-type]
 
 
+def workout(catalogue: Catalogue, scope: Scope, _: str) -> Answer:
+    parsed = parse_query(WorkoutParams, scope["query_string"])
+    if parsed is None:
+        return None
+    body = render_workout(catalogue, parsed[0])  # type: ignore[arg-type]
+    return 200, body, [(b"x-catalogue-version", catalogue.version.encode())]
+
+
 @dataclass(frozen=True)
 class RouteTemplate:
     path: str
@@ -105,10 +114,10 @@ class RouteTemplate:
 class FastPath:
     """Pure-ASGI middleware in front of the router; see the module docstring."""
 
-    def __init__(self, app: ASGIApp, api: FastAPI, extra: dict[str, Handler] | None = None) -> None:
+    def __init__(self, app: ASGIApp, api: FastAPI) -> None:
         self.app = app
         self.api = api
-        self.exact: dict[str, Handler] = {"/exercises": exercise_page, **(extra or {})}
+        self.exact: dict[str, Handler] = {"/exercises": exercise_page, "/workouts": workout}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] == "GET":
@@ -130,9 +139,9 @@ class FastPath:
 
 
 async def _send(send: Send, status: int, body: bytes, headers: list[tuple[bytes, bytes]]) -> None:
-    head = [(b"content-type", b"application/json"), *headers]
-    if status != 304:
-        head.append((b"content-length", str(len(body)).encode()))
+    head = list(headers)
+    if status != 304:  # a 304 has no body, so no type or length either
+        head += [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
     await send({"type": "http.response.start", "status": status, "headers": head})
     await send({"type": "http.response.body", "body": body})
 

@@ -16,7 +16,7 @@ from app.api.params import comma_list
 from app.catalogue import Catalogue
 from app.catalogue.models import PainFlag, Slug, Source
 from app.problems import FieldError, Problem
-from app.workouts import UnknownExercises, Workout, WorkoutImpossible, WorkoutQuery, generate
+from app.workouts import UnknownExercises, Workout, WorkoutImpossible, WorkoutQuery, generate_json
 from app.workouts.goals import GOALS, describe
 from app.workouts.models import MAX_LIST, SEED_MAX, EquipmentChoice, GoalInfo
 
@@ -67,7 +67,7 @@ def render_workout(catalogue: Catalogue, query: WorkoutQuery) -> bytes:
     """The workout as JSON bytes; picks a seed when the query has none. Errors are raised as ``Problem``."""
     seed = query.seed if query.seed is not None else random.SystemRandom().randrange(SEED_MAX + 1)
     try:
-        workout = generate(catalogue, query, seed)
+        return generate_json(catalogue, query, seed)
     except UnknownExercises as exc:
         errors = [
             FieldError(location="query", field="exclude", message=f"unknown exercise {slug!r}") for slug in exc.slugs
@@ -84,7 +84,6 @@ def render_workout(catalogue: Catalogue, query: WorkoutQuery) -> bytes:
         raise Problem(
             422, "workout-impossible", exc.detail, title="No workout fits these constraints", errors=errors
         ) from exc
-    return workout.model_dump_json().encode()
 
 
 @lru_cache(maxsize=8)

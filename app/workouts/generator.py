@@ -16,6 +16,7 @@ and an exercise is only added when its one-set version still fits.
 
 from __future__ import annotations
 
+import json
 import random
 from dataclasses import dataclass, field, replace
 from functools import cached_property, lru_cache
@@ -299,6 +300,23 @@ def index(catalogue: Catalogue) -> Index:
 # ------------------------------------------------------------- constraints
 
 
+@lru_cache(maxsize=4096)
+def _link_base(constraints: Constraints) -> str:
+    return constraints._link_base()
+
+
+@dataclass(frozen=True)
+class PoolKey:
+    """What decides which exercises are ruled out; equal keys share one ``_pool``."""
+
+    level: Level
+    have: frozenset[Equipment]
+    pain: tuple[PainFlag, ...]
+    gentle_only: bool
+    exclude: tuple[str, ...]
+    constraints: Constraints = field(compare=False, hash=False)
+
+
 @dataclass(frozen=True)
 class Constraints:
     """A query in the form the generator works with: sets sorted into tuples, defaults resolved."""
@@ -324,6 +342,10 @@ class Constraints:
             tight_side=query.tight_side,
             exclude=tuple(sorted(set(query.exclude))),
         )
+
+    @property
+    def pool_key(self) -> PoolKey:
+        return PoolKey(self.level, self.have, self.pain, self.gentle_only, self.exclude, self)
 
     @cached_property
     def gentle_only(self) -> bool:
@@ -351,6 +373,9 @@ class Constraints:
         return None
 
     def link(self, seed: int) -> str:
+        return f"{_link_base(self)}&seed={seed}"
+
+    def _link_base(self) -> str:
         params = [("goal", self.goal.value), ("level", self.level.value)]
         if self.have:
             params.append(("equipment", ",".join(sorted(e.value for e in self.have))))
@@ -363,7 +388,6 @@ class Constraints:
             params.append(("tight_side", self.tight_side.value))
         if self.exclude:
             params.append(("exclude", ",".join(self.exclude)))
-        params.append(("seed", str(seed)))
         # Every value is an enum value, a slug or a number: nothing to percent-encode.
         return "/workouts?" + "&".join(f"{key}={value}" for key, value in params)
 
@@ -396,21 +420,51 @@ class Chosen:
         return self.dose.cost(self.sets if sets is None else sets, self.tight)
 
 
+Orders = tuple[tuple[Entry, ...], ...]
+
+
+def _orders(built: Index, constraints: Constraints, seed: int) -> Orders:
+    """Each phase's allowed candidates, best first; the seed only shuffles exact ties.
+
+    This is the one step that reads the seed: everything after it is a pure
+    function of (constraints, orders), which ``_body_head`` memoises.
+    """
+    rng: random.Random | None = None
+    orders: list[tuple[Entry, ...]] = []
+    for groups in _allowed_groups(built, constraints.goal, constraints.pool_key, constraints.tight_side):
+        order: list[Entry] = []
+        for group in groups:
+            if len(group) > 1:
+                if rng is None:
+                    rng = random.Random(seed)
+                members = list(group)
+                rng.shuffle(members)
+                order.extend(members)
+            else:
+                order.extend(group)
+        orders.append(tuple(order))
+    return tuple(orders)
+
+
+@lru_cache(maxsize=4096)
+def _allowed_groups(
+    built: Index, goal: Goal, key: PoolKey, side: Side | None
+) -> tuple[tuple[tuple[Entry, ...], ...], ...]:
+    """Each phase's tie groups with what the constraints rule out removed (empty groups dropped)."""
+    _, allowed = _pool(built, key)
+    phases = []
+    for phase in built.goals[goal].phases:
+        groups = (tuple(e for e in group if e.slug in allowed) for group in phase.groups[(key.level, side)])
+        phases.append(tuple(group for group in groups if group))
+    return tuple(phases)
+
+
 def _select(
-    goal: GoalIndex, constraints: Constraints, allowed: dict[str, tuple[Equipment, ...]], rng: random.Random
+    goal: GoalIndex, constraints: Constraints, allowed: dict[str, tuple[Equipment, ...]], orders: Orders
 ) -> tuple[list[Chosen], bool]:
     """Pick exercises phase by phase and fit them to the time. Returns them in the order they were added."""
     target = constraints.minutes * 60
     ceiling = target * OVER // 100
-    orders: list[list[Entry]] = []
-    for phase in goal.phases:
-        order: list[Entry] = []
-        for group in phase.groups[(constraints.level, constraints.tight_side)]:
-            members = [e for e in group if e.slug in allowed]
-            if len(members) > 1:
-                rng.shuffle(members)
-            order.extend(members)
-        orders.append(order)
 
     chosen: list[Chosen] = []
     families: set[str] = set()
@@ -558,14 +612,39 @@ def generate(catalogue: Catalogue, query: WorkoutQuery, seed: int) -> Workout:
     Raises ``UnknownExercises`` for an unknown slug in ``exclude`` and ``WorkoutImpossible`` when the
     constraints leave nothing to do.
     """
+    built, constraints, orders = _prepare(catalogue, query, seed)
+    return _assemble(built, catalogue.version, constraints, orders, seed)
+
+
+def generate_json(catalogue: Catalogue, query: WorkoutQuery, seed: int) -> bytes:
+    """``generate(...).model_dump_json()``, byte for byte, memoised on everything but the seed.
+
+    Only tie-breaking reads the seed, so many seeds share one workout but for
+    its last two fields, ``seed`` and ``self``: the body before them is cached
+    per (constraints, tie-broken order) and those two are appended.
+    """
+    built, constraints, orders = _prepare(catalogue, query, seed)
+    head = _body_head(built, catalogue.version, constraints, orders)
+    return head + b',"seed":%d,"catalogue_version":%s,"self":%s}' % (
+        seed,
+        json.dumps(catalogue.version).encode(),
+        json.dumps(constraints.link(seed)).encode(),
+    )
+
+
+def _prepare(catalogue: Catalogue, query: WorkoutQuery, seed: int) -> tuple[Index, Constraints, Orders]:
     built = index(catalogue)
     unknown = sorted({s for s in query.exclude if s not in built.slugs})
     if unknown:
         raise UnknownExercises(unknown)
     constraints = Constraints.of(query)
-    goal = built.goals[constraints.goal]
-    plan = goal.plan
+    return built, constraints, _orders(built, constraints, seed)
 
+
+@lru_cache(maxsize=4096)
+def _pool(built: Index, key: PoolKey) -> tuple[tuple[Omission, ...], dict[str, tuple[Equipment, ...]]]:
+    """What the constraints rule out (and why) and, for the rest, the equipment option to use."""
+    constraints = key.constraints
     omitted: list[Omission] = []
     allowed: dict[str, tuple[Equipment, ...]] = {}
     for entry in built.entries:
@@ -574,8 +653,21 @@ def generate(catalogue: Catalogue, query: WorkoutQuery, seed: int) -> Workout:
             omitted.append(ruled)
         else:
             allowed[entry.slug] = ruled
+    return tuple(omitted), allowed
 
-    chosen, too_long = _select(goal, constraints, allowed, random.Random(seed))
+
+@lru_cache(maxsize=2048)
+def _body_head(built: Index, version: str, constraints: Constraints, orders: Orders) -> bytes:
+    body = _assemble(built, version, constraints, orders, 0).model_dump_json().encode()
+    cut = body.rfind(b',"seed":')  # seed, catalogue_version and self are the last fields
+    return body[:cut]
+
+
+def _assemble(built: Index, version: str, constraints: Constraints, orders: Orders, seed: int) -> Workout:
+    goal = built.goals[constraints.goal]
+    plan = goal.plan
+    omitted, allowed = _pool(built, constraints.pool_key)
+    chosen, too_long = _select(goal, constraints, allowed, orders)
     if not chosen:
         raise _impossible(goal, constraints, allowed, too_long)
 
@@ -597,15 +689,15 @@ def generate(catalogue: Catalogue, query: WorkoutQuery, seed: int) -> Workout:
         estimated_seconds=total,
         estimated_minutes=(total + 30) // 60,
         short_of_time=short,
-        time_note=_time_note(chosen, total, constraints, omitted, too_long) if short else None,
+        time_note=_time_note(chosen, total, constraints, list(omitted), too_long) if short else None,
         gentle_only=constraints.gentle_only,
-        omitted=omitted,
+        omitted=list(omitted),
         notes=notes,
         safety=_safety(plan, constraints),
         frequency=plan.frequency,
         sources=list(plan.sources),
         seed=seed,
-        catalogue_version=catalogue.version,
+        catalogue_version=version,
         self=constraints.link(seed),
     )
 
