@@ -1,0 +1,249 @@
+"""One benchmark run: hipflex beside a bare Starlette app, same server settings.
+
+    make bench            # or: .venv/bin/python -m bench [--duration 10] [--workers-scaling]
+
+Starts each server (uvicorn, one worker, uvloop + httptools), drives it with
+wrk on loopback, and prints one Markdown table: requests/s, p50 and p99 per
+endpoint, each read endpoint's ratio to the bare Starlette figure, log writes
+on SQLite and on Postgres, cold start to first 200, and resident memory.
+Needs `wrk` (Debian: apt-get install wrk) and, for the Postgres rows, the
+server named by HIPFLEX_BENCH_POSTGRES_URL (default: the local one).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import platform
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+PYTHON = sys.executable
+POSTGRES = os.environ.get("HIPFLEX_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+
+
+@dataclass
+class Result:
+    name: str
+    rps: float
+    p50_ms: float
+    p99_ms: float
+    errors: int
+    ratio: float | None = None
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class Server:
+    """A uvicorn process; measures its cold start and resident memory."""
+
+    def __init__(self, app: str, env: dict[str, str], workers: int = 1, factory: bool = False) -> None:
+        self.port = free_port()
+        args = [PYTHON, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(self.port), "--workers", str(workers),
+                "--loop", "uvloop", "--http", "httptools", "--no-access-log", "--log-level", "warning"]
+        if factory:
+            args.append("--factory")
+        started = time.perf_counter()
+        self.process = subprocess.Popen(args, cwd=ROOT, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        self.cold_start = self._wait(started)
+
+    def _wait(self, started: float) -> float:
+        deadline = started + 30
+        while time.perf_counter() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"server exited: {self.process.stderr.read().decode()[-2000:]}")  # type: ignore[union-attr]
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/healthz", timeout=1) as response:
+                    if response.status == 200:
+                        return time.perf_counter() - started
+            except OSError:
+                time.sleep(0.005)
+        raise RuntimeError("server did not answer /healthz within 30 s")
+
+    def rss_mib(self) -> float:
+        """Resident memory of the server and its workers."""
+        pids = [self.process.pid]
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        if children.exists():
+            pids += [int(p) for p in children.read_text().split()]
+        total_kib = 0
+        for pid in pids:
+            status = Path(f"/proc/{pid}/status").read_text()
+            total_kib += int(re.search(r"VmRSS:\s+(\d+)", status).group(1))  # type: ignore[union-attr]
+        return total_kib / 1024
+
+    def stop(self) -> None:
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        if self.process.stderr:
+            self.process.stderr.close()
+
+
+_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
+
+
+def _ms(text: str) -> float:
+    value, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text).groups()  # type: ignore[union-attr]
+    return float(value) * _UNITS[unit]
+
+
+def wrk(name: str, url: str, *, connections: int, duration: int, script: str | None = None, env: dict[str, str] | None = None) -> Result:
+    args = ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", url]
+    if script:
+        args[1:1] = ["-s", str(HERE / script)]
+    out = subprocess.run(args, capture_output=True, text=True, check=True, env={**os.environ, **(env or {})}).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    p50 = _ms(re.search(r"50%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
+    p99 = _ms(re.search(r"99%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
+    errors = 0
+    if match := re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out):
+        errors += int(match.group(1))
+    if match := re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out):
+        errors += sum(int(g) for g in match.groups())
+    return Result(name, rps, p50, p99, errors)
+
+
+def make_key(database_url: str) -> str:
+    """A tenant key made through the real CLI, as an operator would."""
+    out = subprocess.run(
+        [PYTHON, "-m", "app.cli", "keys", "create", "--tenant", "bench", "--name", "bench"],
+        capture_output=True, text=True, check=True, cwd=ROOT, env={**os.environ, "HIPFLEX_DATABASE_URL": database_url},
+    ).stdout
+    return re.search(r"(hf_[A-Za-z0-9_\-]+)", out).group(1)  # type: ignore[union-attr]
+
+
+def fresh_postgres() -> tuple[str, str]:
+    """A throw-away database on the Postgres server: (its URL, its name)."""
+    import psycopg
+
+    name = f"hipflex_bench_{uuid.uuid4().hex[:8]}"
+    admin = POSTGRES.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return POSTGRES.rsplit("/", 1)[0] + "/" + name, name
+
+
+def drop_postgres(name: str) -> None:
+    import psycopg
+
+    admin = POSTGRES.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def migrate(database_url: str) -> None:
+    subprocess.run([PYTHON, "-m", "app.cli", "migrate"], check=True, cwd=ROOT, env={**os.environ, "HIPFLEX_DATABASE_URL": database_url}, capture_output=True)
+
+
+def hipflex(database_url: str, workers: int = 1) -> Server:
+    # production settings: structured access log on (sent to /dev/null here)
+    env = {"HIPFLEX_DATABASE_URL": database_url, "HIPFLEX_LOG_LEVEL": "info", "HIPFLEX_ACCESS_LOG": "true"}
+    return Server("app.main:create_app", env, workers=workers, factory=True)
+
+
+def run(duration: int, scaling: bool) -> str:
+    rows: list[Result] = []
+    notes: list[str] = []
+    bare = Server("bench.bare:app", {})
+    base = wrk("bare Starlette `GET /`", f"http://127.0.0.1:{bare.port}/", connections=32, duration=duration)
+    bare.stop()
+    rows.append(base)
+
+    tmp = Path(tempfile.mkdtemp(prefix="hipflex-bench-"))
+    sqlite_url = f"sqlite:///{tmp / 'bench.db'}"
+    migrate(sqlite_url)
+    key = make_key(sqlite_url)
+    server = hipflex(sqlite_url)
+    url = f"http://127.0.0.1:{server.port}"
+    for name, path, script in [
+        ("`GET /exercises`", "/exercises", None),
+        ("`GET /exercises/{slug}`", "/exercises/king-runner", None),
+        ("`GET /workouts` (random seeds)", "/workouts", "workouts.lua"),
+    ]:
+        result = wrk(name, url + path, connections=32, duration=duration, script=script)
+        result.ratio = result.rps / base.rps
+        rows.append(result)
+    rows.append(wrk("`POST /users/{id}/logs` SQLite", url, connections=16, duration=duration, script="post_log.lua", env={"HIPFLEX_BENCH_KEY": key}))
+    rss = server.rss_mib()
+    cold = server.cold_start
+    server.stop()
+    notes.append(f"cold start to first 200 (SQLite): {cold * 1000:.0f} ms")
+    notes.append(f"resident memory after the run (SQLite, 1 worker): {rss:.0f} MiB")
+
+    pg_url, pg_name = fresh_postgres()
+    try:
+        migrate(pg_url)
+        pg_key = make_key(pg_url)
+        server = hipflex(pg_url)
+        rows.append(wrk("`POST /users/{id}/logs` Postgres", f"http://127.0.0.1:{server.port}", connections=16, duration=duration, script="post_log.lua", env={"HIPFLEX_BENCH_KEY": pg_key}))
+        notes.append(f"resident memory after the run (Postgres, 1 worker): {server.rss_mib():.0f} MiB")
+        server.stop()
+        if scaling:
+            server = hipflex(pg_url, workers=2)
+            url = f"http://127.0.0.1:{server.port}"
+            for name, path, script, conns, env in [
+                ("2 workers: `GET /exercises/{slug}`", "/exercises/king-runner", None, 32, None),
+                ("2 workers: `GET /workouts`", "/workouts", "workouts.lua", 32, None),
+                ("2 workers: `POST /users/{id}/logs` Postgres", "", "post_log.lua", 16, {"HIPFLEX_BENCH_KEY": pg_key}),
+            ]:
+                result = wrk(name, url + path, connections=conns, duration=duration, script=script, env=env)
+                rows.append(result)
+            server.stop()
+    finally:
+        drop_postgres(pg_name)
+    shutil.rmtree(tmp, ignore_errors=True)
+
+    lines = [
+        f"Run {dt.date.today().isoformat()} on {platform.machine()}, {os.cpu_count()} cores, "
+        f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB, Python {platform.python_version()}; "
+        f"wrk -t2, {duration} s per row, 32 connections for reads, 16 for writes; one uvicorn worker unless stated.",
+        "",
+        "| endpoint | requests/s | p50 ms | p99 ms | errors | × bare Starlette |",
+        "| --- | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for r in rows:
+        ratio = f"{r.ratio:.2f}" if r.ratio is not None else ""
+        lines.append(f"| {r.name} | {r.rps:,.0f} | {r.p50_ms:.2f} | {r.p99_ms:.2f} | {r.errors} | {ratio} |")
+    lines += ["", *[f"- {n}" for n in notes]]
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench")
+    parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
+    parser.add_argument("--no-scaling", action="store_true", help="skip the 2-worker Postgres rows")
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        print("bench needs wrk: apt-get install wrk", file=sys.stderr)
+        return 2
+    table = run(args.duration, scaling=not args.no_scaling)
+    print(table)
+    results = HERE / "results"
+    results.mkdir(exist_ok=True)
+    (results / "latest.md").write_text(table + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
