@@ -71,3 +71,31 @@ def test_cors_origins_come_from_the_environment(monkeypatch: pytest.MonkeyPatch,
         assert allowed.headers["access-control-allow-origin"] == "https://admin.example"
         other = client.get("/exercises", headers={"Origin": "https://evil.example"})
         assert "access-control-allow-origin" not in other.headers
+
+
+def test_readyz_reports_a_schema_that_is_behind(tmp_path: Path) -> None:
+    from app import migrations
+    from app.settings import Settings
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    migrations.upgrade(url, "0001")
+    with TestClient(create_app(Settings(database_url=url, auto_migrate=False))) as client:
+        response = client.get("/readyz")
+        assert response.status_code == 503
+        assert response.headers["content-type"] == "application/problem+json"
+        body = response.json()
+        assert body["status"] == 503 and body["schema_revision"] == "0001"
+        assert body["schema_head"] != "0001" and "hipflex migrate" in body["detail"]
+    migrations.upgrade(url)
+    with TestClient(create_app(Settings(database_url=url, auto_migrate=False))) as client:
+        assert client.get("/readyz").status_code == 200
+
+
+def test_readyz_reports_an_unreachable_database(tmp_path: Path) -> None:
+    from app.settings import Settings
+
+    url = "postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=1"
+    with TestClient(create_app(Settings(database_url=url))) as client:
+        response = client.get("/readyz")
+        assert response.status_code == 503 and response.json()["database"].startswith("unreachable")
+        assert client.get("/healthz").status_code == 200
