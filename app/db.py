@@ -7,8 +7,10 @@ front instead of failing half-way with "database is locked".
 
 from __future__ import annotations
 
+import threading
+import weakref
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +19,11 @@ from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine
 
 from app.settings import Settings
+
+# One writer at a time per SQLite engine, queued in-process: threads waiting
+# on a lock are woken at once, while SQLite's busy handler polls with sleeps
+# of up to 100 ms (slow, and it gives up after the busy timeout).
+_WRITE_LOCKS: weakref.WeakKeyDictionary[Engine, threading.Lock] = weakref.WeakKeyDictionary()
 
 
 def make_engine(settings: Settings) -> Engine:
@@ -31,6 +38,7 @@ def make_engine(settings: Settings) -> Engine:
             max_overflow=settings.db_max_overflow,
         )
         _tune_sqlite(engine, settings.sqlite_busy_timeout_ms)
+        _WRITE_LOCKS[engine] = threading.Lock()
         return engine
     return create_engine(
         url,
@@ -72,5 +80,9 @@ def read_session(engine: Engine) -> Iterator[Session]:
 @contextmanager
 def write_session(engine: Engine) -> Iterator[Session]:
     """A session whose transaction takes SQLite's write lock at BEGIN."""
-    with Session(engine.execution_options(writer=True), expire_on_commit=False) as session:
-        yield session
+    with _WRITE_LOCKS.get(engine) or nullcontext():
+        with Session(engine, expire_on_commit=False) as session:
+            # (an option on the connection, not engine.execution_options(),
+            # which builds a new engine object on every call)
+            session.connection(execution_options={"writer": True})
+            yield session
