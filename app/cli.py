@@ -103,7 +103,8 @@ def _keys_list(args: argparse.Namespace, settings: Settings) -> int:
     rows = [("PREFIX", "NAME", "TENANT", "CREATED", "REVOKED")]
     for info in found:
         revoked = info.revoked_at.isoformat(timespec="seconds") if info.revoked_at else "-"
-        rows.append((info.prefix, info.name or "-", info.tenant, info.created_at.isoformat(timespec="seconds"), revoked))
+        created = info.created_at.isoformat(timespec="seconds")
+        rows.append((info.prefix, info.name or "-", info.tenant, created, revoked))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     for row in rows:
         print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
