@@ -11,10 +11,13 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.utils import get_openapi
 
 from app import __version__, problems
-from app.api import docs, exercises, health, metrics, vocabulary
+from app.api import docs, exercises, health, logs, metrics, users, vocabulary, workouts
+from app.api.fastpath import FastPath
+from app.api.logs import CreateLogFastLane
 from app.catalogue import Catalogue, load_catalogue
 from app.db import make_engine
-from app.observability import Metrics, Observability, configure_logging
+from app.limits import BodyLimit
+from app.observability import AccessLog, Metrics, Observability, configure_logging
 from app.settings import Settings
 
 DESCRIPTION = """\
@@ -54,6 +57,8 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
             yield
         finally:
             engine.dispose()
+            if access_log is not None:
+                access_log.flush()
 
     app = FastAPI(
         title="hipflex",
@@ -70,6 +75,11 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
     app.state.metrics = Metrics()
     configure_logging(settings.log_level)
     problems.install(app)
+    # Middleware, innermost first: the fast path, CORS around it, the body cap,
+    # and observability outermost so it sees every response.
+    if settings.fast_path:
+        app.add_middleware(CreateLogFastLane, api=app)
+        app.add_middleware(FastPath, api=app)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -78,9 +88,10 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
             allow_headers=["Authorization", "X-API-Key", "Content-Type", "Idempotency-Key", "If-None-Match", "X-Request-ID"],
             expose_headers=["ETag", "Location", "X-Catalogue-Version", "X-Request-ID"],
         )
-    # Outermost, so it sees every response, CORS and problem bodies included.
-    app.add_middleware(Observability, metrics=app.state.metrics, access_log=settings.access_log)
-    for module in (exercises, vocabulary, health, metrics, docs):
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    access_log = AccessLog() if settings.access_log else None
+    app.add_middleware(Observability, metrics=app.state.metrics, access_log=access_log)
+    for module in (exercises, vocabulary, workouts, logs, users, health, metrics, docs):
         app.include_router(module.router, responses=problems.responses(500))
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app

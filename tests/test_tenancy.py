@@ -1,0 +1,150 @@
+"""Tenancy: a key sees its own tenant's data and nothing else; no key, a bad key, a revoked key see nothing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from conftest import LogFactory, Tenant
+from fastapi.testclient import TestClient
+
+from app import keys
+
+CHALLENGE = 'Bearer realm="hipflex"'
+PROBLEM = "application/problem+json"
+
+
+def _routes(user: str, log_id: str, body: dict[str, Any]) -> list[tuple[str, str, Any]]:
+    """Every route and verb that names a user (and a log)."""
+    return [
+        ("GET", f"/users/{user}/logs", None),
+        ("GET", f"/users/{user}/logs/{log_id}", None),
+        ("PATCH", f"/users/{user}/logs/{log_id}", {"notes": "mine now"}),
+        ("DELETE", f"/users/{user}/logs/{log_id}", None),
+        ("GET", f"/users/{user}/export", None),
+    ]
+
+
+@pytest.fixture
+def alice_log(db_client: TestClient, acme: Tenant, make_log: LogFactory) -> dict[str, Any]:
+    response = db_client.post("/users/alice/logs", json=make_log(notes="alice's knee"), headers=acme.headers)
+    assert response.status_code == 201
+    return response.json()  # type: ignore[no-any-return]
+
+
+def _unchanged(client: TestClient, tenant: Tenant, log: dict[str, Any]) -> None:
+    response = client.get(f"/users/alice/logs/{log['id']}", headers=tenant.headers)
+    assert response.status_code == 200
+    assert response.json() == log
+
+
+def test_another_tenant_gets_404_everywhere_exactly_as_for_nothing(
+    db_client: TestClient, acme: Tenant, globex: Tenant, alice_log: dict[str, Any], make_log: LogFactory
+) -> None:
+    missing_id = "00000000-0000-4000-8000-000000000000"
+    for (method, path, body), (_, missing_path, _) in zip(
+        _routes("alice", alice_log["id"], make_log()), _routes("alice", missing_id, make_log()), strict=True
+    ):
+        foreign = db_client.request(method, path, json=body, headers=globex.headers)
+        assert foreign.status_code == 404, (method, path, foreign.text)
+        assert foreign.headers["content-type"] == PROBLEM
+        # the same answer as for a log (or a user) that was never there, ids aside
+        nothing = db_client.request(method, missing_path, json=body, headers=globex.headers)
+        assert nothing.status_code == 404
+        assert sorted(foreign.json()) == sorted(nothing.json())
+        assert foreign.json()["detail"].replace(alice_log["id"], "ID") == nothing.json()["detail"].replace(
+            missing_id, "ID"
+        )
+        assert "acme" not in foreign.text and "knee" not in foreign.text
+    # erasure is idempotent, so it answers 204 — and erases nothing of another tenant's
+    assert db_client.delete("/users/alice", headers=globex.headers).status_code == 204
+    _unchanged(db_client, acme, alice_log)
+
+
+def test_another_tenants_same_user_id_is_a_different_user(
+    db_client: TestClient, acme: Tenant, globex: Tenant, alice_log: dict[str, Any], make_log: LogFactory
+) -> None:
+    theirs = db_client.post("/users/alice/logs", json=make_log(notes="globex alice"), headers=globex.headers)
+    assert theirs.status_code == 201
+    listed = db_client.get("/users/alice/logs", headers=globex.headers).json()["items"]
+    assert [log["id"] for log in listed] == [theirs.json()["id"]]
+    exported = db_client.get("/users/alice/export", headers=globex.headers).json()
+    assert exported["count"] == 1 and exported["logs"][0]["notes"] == "globex alice"
+    assert db_client.delete("/users/alice", headers=globex.headers).status_code == 204
+    _unchanged(db_client, acme, alice_log)
+
+
+def test_another_users_log_is_404(
+    db_client: TestClient, acme: Tenant, alice_log: dict[str, Any], make_log: LogFactory
+) -> None:
+    db_client.post("/users/bob/logs", json=make_log(), headers=acme.headers)
+    for method, path, body in _routes("bob", alice_log["id"], make_log())[1:4]:
+        response = db_client.request(method, path, json=body, headers=acme.headers)
+        assert response.status_code == 404, (method, path)
+    _unchanged(db_client, acme, alice_log)
+
+
+def _every_route(log_id: str, body: dict[str, Any]) -> list[tuple[str, str, Any]]:
+    return [
+        ("POST", "/users/alice/logs", body),
+        *_routes("alice", log_id, body),
+        ("DELETE", "/users/alice", None),
+    ]
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},
+        {"Authorization": "Bearer"},
+        {"Authorization": "Basic YWNtZTpzZWNyZXQ="},
+        {"Authorization": "Bearer hf_nope"},
+        {"X-API-Key": "not-a-key"},
+        {"Authorization": "Bearer hf_aaaaaaaa_" + "A" * 43},
+    ],
+    ids=["none", "empty bearer", "basic", "short key", "garbage x-api-key", "well-formed unknown key"],
+)
+def test_no_key_or_a_bad_key_is_401_everywhere(
+    db_client: TestClient, acme: Tenant, alice_log: dict[str, Any], make_log: LogFactory, headers: dict[str, str]
+) -> None:
+    for method, path, body in _every_route(alice_log["id"], make_log()):
+        response = db_client.request(method, path, json=body, headers=headers)
+        assert response.status_code == 401, (method, path, response.text)
+        assert response.headers["www-authenticate"] == CHALLENGE
+        assert response.headers["content-type"] == PROBLEM
+    _unchanged(db_client, acme, alice_log)
+
+
+def test_a_tampered_key_is_401(db_client: TestClient, acme: Tenant, alice_log: dict[str, Any]) -> None:
+    last = acme.key[-1]
+    tampered = acme.key[:-1] + ("A" if last != "A" else "B")
+    response = db_client.get("/users/alice/logs", headers={"Authorization": f"Bearer {tampered}"})
+    assert response.status_code == 401
+    assert response.headers["www-authenticate"] == CHALLENGE
+
+
+def test_x_api_key_works_too(db_client: TestClient, acme: Tenant, alice_log: dict[str, Any]) -> None:
+    response = db_client.get(f"/users/alice/logs/{alice_log['id']}", headers={"X-API-Key": acme.key})
+    assert response.status_code == 200
+
+
+def test_a_revoked_key_is_401(
+    db_client: TestClient, acme: Tenant, alice_log: dict[str, Any], make_log: LogFactory
+) -> None:
+    second_key, _ = keys.create(db_client.app.state.engine, "acme", "rotated")  # type: ignore[attr-defined]
+    assert keys.revoke(db_client.app.state.engine, acme.prefix) is not None  # type: ignore[attr-defined]
+    for method, path, body in _every_route(alice_log["id"], make_log()):
+        response = db_client.request(method, path, json=body, headers=acme.headers)
+        assert response.status_code == 401, (method, path)
+        assert response.headers["www-authenticate"] == CHALLENGE
+        assert "revoked" in response.json()["detail"]
+    # the tenant's other key, and so its data, are untouched
+    response = db_client.get(f"/users/alice/logs/{alice_log['id']}", headers={"X-API-Key": second_key})
+    assert response.status_code == 200 and response.json() == alice_log
+
+
+def test_the_catalogue_and_workouts_stay_public(db_client: TestClient) -> None:
+    for path in ("/exercises", "/workouts?goal=rehab&seed=1"):
+        response = db_client.get(path)
+        assert response.status_code == 200, path
+        assert "www-authenticate" not in response.headers
