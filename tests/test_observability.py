@@ -29,6 +29,7 @@ def test_problems_carry_the_request_id_header(client: TestClient) -> None:
 def test_access_log_is_structured_and_uses_the_route_template(client: TestClient, capsys: pytest.CaptureFixture[str]) -> None:
     capsys.readouterr()
     client.get("/exercises/king-runner?level=beginner", headers={"X-Request-ID": "r-1"})
+    client.app.state.access_log.flush()  # type: ignore[attr-defined]
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
     entry = next(line for line in lines if line.get("request_id") == "r-1")
     assert entry["logger"] == ACCESS_LOGGER
@@ -45,3 +46,43 @@ def test_metrics_count_requests_by_route_template_and_status(client: TestClient)
     assert 'hipflex_http_requests_total{method="GET",route="/exercises/{slug}",status="404"} 1.0' in text
     assert 'hipflex_http_request_duration_seconds_bucket{le="0.005",method="GET",route="/exercises/{slug}",status="200"}' in text
     assert "hipflex_logs_written_total" in text and "hipflex_idempotent_replays_total" in text
+
+
+def test_access_log_never_holds_a_body_a_note_a_pain_score_or_a_user(
+    client: TestClient, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from app import keys
+
+    key, _ = keys.create(client.app.state.engine, "acme")  # type: ignore[attr-defined]
+    capsys.readouterr()
+    body = {
+        "performed_at": "2026-11-20T07:30:00+00:00",
+        "pain_before": 9,
+        "notes": "SECRET-NOTE-7f3a",
+        "entries": [{"exercise": "core-brace", "sets": [{"reps": 20, "pain": 8}]}],
+    }
+    created = client.post("/users/patient-x91/logs", json=body, headers={"Authorization": f"Bearer {key}"})
+    assert created.status_code == 201
+    client.get(created.headers["location"], headers={"Authorization": f"Bearer {key}"})
+    client.app.state.access_log.flush()  # type: ignore[attr-defined]
+    out = capsys.readouterr().out
+    lines = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+    routes = {line.get("route") for line in lines}
+    assert {"/users/{user_id}/logs", "/users/{user_id}/logs/{log_id}"} <= routes
+    for forbidden in ("SECRET-NOTE", "patient-x91", '"pain', "core-brace", key):
+        assert forbidden not in out
+
+
+def test_metrics_count_logs_written_and_replays(client: TestClient) -> None:
+    from app import keys
+
+    key, _ = keys.create(client.app.state.engine, "acme")  # type: ignore[attr-defined]
+    headers = {"Authorization": f"Bearer {key}", "Idempotency-Key": "k-1"}
+    body = {"performed_at": "2026-11-20T07:30:00+00:00", "entries": [{"exercise": "core-brace", "sets": [{"reps": 5}]}]}
+    assert client.post("/users/u/logs", json=body, headers=headers).status_code == 201
+    assert client.post("/users/u/logs", json=body, headers=headers).status_code == 201
+    client.get("/workouts?goal=rehab&seed=1")
+    text = client.get("/metrics").text
+    assert "hipflex_logs_written_total 1.0" in text
+    assert "hipflex_idempotent_replays_total 1.0" in text
+    assert 'hipflex_workouts_generated_total{goal="rehab"} 1.0' in text

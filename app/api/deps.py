@@ -8,6 +8,7 @@ from fastapi import Depends, Request
 from sqlalchemy.engine import Engine
 
 from app.catalogue import Catalogue
+from app.observability import Metrics
 from app.settings import Settings
 
 
@@ -24,6 +25,11 @@ async def get_engine(request: Request) -> Engine:
     return request.app.state.engine  # type: ignore[no-any-return]
 
 
+async def get_metrics(request: Request) -> Metrics:
+    return request.app.state.metrics  # type: ignore[no-any-return]
+
+
 CatalogueDep = Annotated[Catalogue, Depends(get_catalogue)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 EngineDep = Annotated[Engine, Depends(get_engine)]
+MetricsDep = Annotated[Metrics, Depends(get_metrics)]

@@ -22,6 +22,7 @@ from urllib.parse import parse_qsl
 
 from fastapi import FastAPI
 from pydantic import BaseModel, ValidationError
+from starlette.datastructures import State
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.api.exercises import ExerciseQuery, render_page
@@ -31,7 +32,7 @@ from app.catalogue import Catalogue
 from app.problems import Problem
 
 Answer = tuple[int, bytes, list[tuple[bytes, bytes]]] | None
-Handler = Callable[[Catalogue, Scope, str], Answer]
+Handler = Callable[[State, Scope, str], Answer]
 
 
 def parse_query(model: type[BaseModel], raw: bytes) -> tuple[BaseModel, list[tuple[str, str]]] | None:
@@ -77,12 +78,14 @@ def _cached(catalogue: Catalogue, scope: Scope, body: bytes) -> Answer:
     return 200, body, pages.raw_headers
 
 
-def exercise(catalogue: Catalogue, scope: Scope, slug: str) -> Answer:
+def exercise(state: State, scope: Scope, slug: str) -> Answer:
+    catalogue = state.catalogue
     body = rendered(catalogue).details.get(slug)
     return None if body is None else _cached(catalogue, scope, body)
 
 
-def exercise_page(catalogue: Catalogue, scope: Scope, _: str) -> Answer:
+def exercise_page(state: State, scope: Scope, _: str) -> Answer:
+    catalogue = state.catalogue
     body = _page(catalogue, scope["query_string"])
     return None if body is None else _cached(catalogue, scope, body)
 
@@ -98,12 +101,12 @@ def _page(catalogue: Catalogue, raw_query: bytes) -> bytes | None:
     return render_page(catalogue, query, params)  # type: ignore[arg-type]
 
 
-def workout(catalogue: Catalogue, scope: Scope, _: str) -> Answer:
+def workout(state: State, scope: Scope, _: str) -> Answer:
     parsed = parse_query(WorkoutParams, scope["query_string"])
     if parsed is None:
         return None
-    body = render_workout(catalogue, parsed[0])  # type: ignore[arg-type]
-    return 200, body, [(b"x-catalogue-version", catalogue.version.encode())]
+    body = render_workout(state.catalogue, parsed[0], state.metrics)  # type: ignore[arg-type]
+    return 200, body, [(b"x-catalogue-version", state.catalogue.version.encode())]
 
 
 @dataclass(frozen=True)
@@ -128,7 +131,7 @@ class FastPath:
                 handler, template, argument = exercise, "/exercises/{slug}", path[11:]
             if handler is not None:
                 try:
-                    answer = handler(self.api.state.catalogue, scope, argument)
+                    answer = handler(self.api.state, scope, argument)
                 except Problem:
                     answer = None  # the FastAPI route raises it again, as a problem response
                 if answer is not None:

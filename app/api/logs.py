@@ -12,7 +12,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import idempotency, keys, logs
 from app.api.auth import TenantDep
-from app.api.deps import CatalogueDep, EngineDep, SettingsDep
+from app.observability import Metrics
+from app.api.deps import CatalogueDep, EngineDep, MetricsDep, SettingsDep
 from app.catalogue import Catalogue
 from app.logs import Instant, LogCreate, LogPage, LogPublic, LogUpdate, Slug
 from app.problems import FieldError, Problem, responses
@@ -106,6 +107,7 @@ def create_log(
     body: Annotated[LogCreate, Depends(valid_log_create)],
     engine: EngineDep,
     settings: SettingsDep,
+    metrics: MetricsDep,
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
     """Store a log. With an `Idempotency-Key`, a retry gets the first answer back and nothing is stored twice;
@@ -127,17 +129,19 @@ def create_log(
                 "A request with this Idempotency-Key is still being processed; retry later.",
                 headers={"Retry-After": "1"},
             ) from None
-    status, headers, content = answer(outcome)
+    status, headers, content = answer(outcome, metrics)
     return Response(content, status, headers=headers, media_type="application/json")
 
 
-def answer(outcome: logs.Created | idempotency.Replay) -> tuple[int, dict[str, str], bytes]:
+def answer(outcome: logs.Created | idempotency.Replay, metrics: Metrics) -> tuple[int, dict[str, str], bytes]:
     """Status, headers and body for a new log, or for the replay of an earlier answer."""
     if isinstance(outcome, idempotency.Replay):
+        metrics.replays.inc()
         headers = {"Idempotent-Replayed": "true"}
         if outcome.location:
             headers["Location"] = outcome.location
         return outcome.status, headers, outcome.body
+    metrics.logs_written.inc()
     return 201, {"Location": outcome.location}, outcome.body
 
 
@@ -255,7 +259,7 @@ class CreateLogFastLane:
             await self.app(scope, replay, send)
             return
         scope["route"] = self.route
-        status, extra, content = answer(outcome)
+        status, extra, content = answer(outcome, self.api.state.metrics)
         headers = [(b"content-type", b"application/json"), (b"content-length", str(len(content)).encode())]
         headers += [(name.lower().encode(), value.encode()) for name, value in extra.items()]
         await send({"type": "http.response.start", "status": status, "headers": headers})

@@ -11,9 +11,10 @@ from pydantic import BaseModel, Field
 from starlette.responses import Response
 
 from app import problems
-from app.api.deps import CatalogueDep
+from app.api.deps import CatalogueDep, MetricsDep
 from app.api.params import comma_list
 from app.catalogue import Catalogue
+from app.observability import Metrics
 from app.catalogue.models import PainFlag, Slug, Source
 from app.problems import FieldError, Problem
 from app.workouts import UnknownExercises, Workout, WorkoutImpossible, WorkoutQuery, generate_json
@@ -55,19 +56,21 @@ class GoalList(BaseModel):
     response_model=Workout,
     responses=problems.responses(422),
 )
-async def generate_workout(catalogue: CatalogueDep, query: Annotated[WorkoutParams, Query()]) -> Response:
+async def generate_workout(
+    catalogue: CatalogueDep, metrics: MetricsDep, query: Annotated[WorkoutParams, Query()]
+) -> Response:
     return Response(
-        render_workout(catalogue, query),
+        render_workout(catalogue, query, metrics),
         media_type="application/json",
         headers={"X-Catalogue-Version": catalogue.version},
     )
 
 
-def render_workout(catalogue: Catalogue, query: WorkoutQuery) -> bytes:
+def render_workout(catalogue: Catalogue, query: WorkoutQuery, metrics: Metrics) -> bytes:
     """The workout as JSON bytes; picks a seed when the query has none. Errors are raised as ``Problem``."""
     seed = query.seed if query.seed is not None else random.SystemRandom().randrange(SEED_MAX + 1)
     try:
-        return generate_json(catalogue, query, seed)
+        body = generate_json(catalogue, query, seed)
     except UnknownExercises as exc:
         errors = [
             FieldError(location="query", field="exclude", message=f"unknown exercise {slug!r}") for slug in exc.slugs
@@ -84,6 +87,8 @@ def render_workout(catalogue: Catalogue, query: WorkoutQuery) -> bytes:
         raise Problem(
             422, "workout-impossible", exc.detail, title="No workout fits these constraints", errors=errors
         ) from exc
+    metrics.workouts.labels(query.goal.value).inc()
+    return body
 
 
 @lru_cache(maxsize=8)
