@@ -11,8 +11,6 @@ the only writer of ``logs`` and ``log_exercises``.
 from __future__ import annotations
 
 import asyncio
-import base64
-import binascii
 import json
 import queue
 import re
@@ -37,29 +35,35 @@ from pydantic import (
     StrictFloat,
     StrictInt,
     StrictStr,
+    WithJsonSchema,
     field_validator,
     model_validator,
 )
+from pydantic.config import JsonDict
 from sqlalchemy import and_, bindparam, delete, exists, insert, or_, select, update
 from sqlalchemy.engine import Connection, Engine
 
 from app import idempotency
-from app.catalogue.models import SLUG_PATTERN, Goal
+from app.catalogue.models import IN_CATALOGUE, SLUG_PATTERN, Goal
 from app.db import write_session
 from app.tables import Log, LogExercise
 
 MAX_ENTRIES = 100
 MAX_SETS = 50
+MAX_REPS = 1000
+MAX_HOLD_SECONDS = 3600
 MAX_NOTES = 2000
 MAX_USER_ID = 128
-EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
-LATEST = datetime(2200, 1, 1, tzinfo=UTC)
 
 LOGS = Log.__table__  # type: ignore[attr-defined]
 LOG_EXERCISES = LogExercise.__table__  # type: ignore[attr-defined]
 
 
 # --- field types ---------------------------------------------------------------
+
+
+# What the document says of free text, enforced (with a plainer message than a pattern's) by _clean_text.
+NO_NUL: JsonDict = {"pattern": r"^[^\x00]*$"}
 
 
 def _clean_text(value: str) -> str:
@@ -74,36 +78,67 @@ def _clean_text(value: str) -> str:
     return value
 
 
+# A user id may be any text but control characters (C0, DEL, C1): the API document declares this
+# pattern and ``user_id_ok`` enforces it, so the two cannot disagree.
+USER_ID_PATTERN = r"^[^\x00-\x1f\x7f-\x9f]+$"
+_USER_ID = re.compile(USER_ID_PATTERN)
+
+
 def user_id_ok(value: str) -> str:
-    """A user id is the tenant's own: any printable text, checked before it reaches a query."""
-    if not value.isprintable():
-        raise ValueError("must be printable characters (no NUL or control characters)")
+    """A user id is the tenant's own opaque text, checked before it reaches a query."""
+    if not _USER_ID.match(value):
+        raise ValueError("must not contain control characters (NUL, tab, newline, ...)")
     return _clean_text(value)
 
 
+# RFC 3339, with the year as written between 1900 and 2199. Anything else is refused, notably the
+# numbers (and numeric strings) Pydantic would otherwise read as Unix times.
+INSTANT_PATTERN = (
+    r"^(19|2[01])\d\d-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])[Tt]([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d+)?"
+    r"([Zz]|[+-]([01]\d|2[0-3]):[0-5]\d)$"
+)
+_INSTANT = re.compile(INSTANT_PATTERN)
+EARLIEST_YEAR, LATEST_YEAR = 1900, 2199
+
+
 def _instant_input(value: Any) -> Any:
-    # Numbers would be read as Unix times; a log's time is written out.
-    if not isinstance(value, str | datetime):
-        raise ValueError("must be an RFC 3339 date-time string with a time zone")
-    return value
+    if isinstance(value, datetime) or (isinstance(value, str) and _INSTANT.match(value)):
+        return value
+    raise ValueError(f"must be an RFC 3339 date-time with a time zone, in the years {EARLIEST_YEAR}-{LATEST_YEAR}")
 
 
 def _to_utc(value: datetime) -> datetime:
-    try:
-        value = value.astimezone(UTC)
-    except OverflowError:
-        raise ValueError("is out of range") from None
-    if not EARLIEST <= value < LATEST:
-        raise ValueError("must be between 1900 and 2200")
+    # The year is checked as written; in those years the shift to UTC cannot overflow.
+    if not EARLIEST_YEAR <= value.year <= LATEST_YEAR:
+        raise ValueError(f"must be in the years {EARLIEST_YEAR}-{LATEST_YEAR}")
+    return value.astimezone(UTC)
+
+
+def _whole_number(value: Any) -> Any:
+    # JSON Schema's `integer` is any number with no fractional part, `10.0` included; a string or a
+    # bool is still refused (by StrictInt).
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
     return value
 
 
 CleanStr = Annotated[StrictStr, AfterValidator(_clean_text)]
-Instant = Annotated[AwareDatetime, BeforeValidator(_instant_input), AfterValidator(_to_utc)]
+Instant = Annotated[
+    AwareDatetime,
+    BeforeValidator(_instant_input),
+    AfterValidator(_to_utc),
+    WithJsonSchema({"type": "string", "format": "date-time", "pattern": INSTANT_PATTERN}),
+]
+# Bounds go before the conversion, so the document shows them as minimum and maximum.
+_WHOLE = BeforeValidator(_whole_number)
+Seed = Annotated[StrictInt, Field(ge=0, le=2**53 - 1), _WHOLE]
+Reps = Annotated[StrictInt, Field(ge=1, le=MAX_REPS), _WHOLE]
+HoldSeconds = Annotated[StrictInt, Field(ge=1, le=MAX_HOLD_SECONDS), _WHOLE]
+Minutes = Annotated[StrictInt, Field(ge=0, le=24 * 60), _WHOLE]
+Rpe = Annotated[StrictInt, Field(ge=1, le=10), _WHOLE]
+Pain = Annotated[StrictInt, Field(ge=0, le=10), _WHOLE]
 Slug = Annotated[StrictStr, Field(pattern=SLUG_PATTERN, min_length=2, max_length=64)]
 WorkoutLink = Annotated[StrictStr, Field(min_length=10, max_length=1000, pattern=r"^/workouts\?[!-~]*$")]
-Rpe = Annotated[StrictInt, Field(ge=1, le=10)]
-Pain = Annotated[StrictInt, Field(ge=0, le=10)]
 
 
 class Side(StrEnum):
@@ -121,16 +156,28 @@ class WorkoutSeed(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     goal: Goal
-    seed: StrictInt = Field(ge=0, le=2**53 - 1)
+    seed: Seed
 
 
 class SetLog(BaseModel):
     """One set as performed: reps, a hold, or both."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        # what _has_work checks, said in the document
+        json_schema_extra={
+            "anyOf": [
+                {"required": ["reps"], "properties": {"reps": {"type": "integer", "minimum": 1, "maximum": MAX_REPS}}},
+                {
+                    "required": ["hold_seconds"],
+                    "properties": {"hold_seconds": {"type": "integer", "minimum": 1, "maximum": MAX_HOLD_SECONDS}},
+                },
+            ]
+        },
+    )
 
-    reps: StrictInt | None = Field(default=None, ge=1, le=1000)
-    hold_seconds: StrictInt | None = Field(default=None, ge=1, le=3600)
+    reps: Reps | None = None
+    hold_seconds: HoldSeconds | None = None
     load_kg: StrictFloat | None = Field(default=None, ge=0, le=1000, allow_inf_nan=False)
     side: Side | None = None
     rpe: Rpe | None = None
@@ -149,7 +196,7 @@ class EntryLog(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    exercise: Slug = Field(description="A catalogue exercise slug.")
+    exercise: Annotated[Slug, IN_CATALOGUE] = Field(description="A catalogue exercise slug.")
     sets: list[SetLog] = Field(min_length=1, max_length=MAX_SETS)
 
 
@@ -162,27 +209,35 @@ class LogCreate(BaseModel):
     workout: WorkoutLink | WorkoutSeed | None = Field(
         default=None, description="The generated workout followed: its `self` link, or its goal and seed."
     )
-    duration_minutes: StrictInt | None = Field(default=None, ge=0, le=1440)
+    duration_minutes: Minutes | None = None
     session_rpe: Rpe | None = None
     pain_before: Pain | None = None
     pain_after: Pain | None = None
-    notes: CleanStr | None = Field(default=None, max_length=MAX_NOTES)
+    notes: CleanStr | None = Field(default=None, max_length=MAX_NOTES, json_schema_extra=NO_NUL)
     entries: list[EntryLog] = Field(min_length=1, max_length=MAX_ENTRIES)
+
+
+def _never_null(schema: dict[str, Any]) -> None:
+    """The document's side of ``_required_if_given``: the field may be left out, never null."""
+    (branch,) = [s for s in schema.pop("anyOf") if s != {"type": "null"}]
+    schema.update(branch)
 
 
 class LogUpdate(BaseModel):
     """The fields to replace; those left out keep their value. ``entries`` is replaced whole."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"minProperties": 1})  # see _not_empty
 
-    performed_at: Instant | None = None
+    performed_at: Instant | None = Field(default=None, json_schema_extra=_never_null)
     workout: WorkoutLink | WorkoutSeed | None = None
-    duration_minutes: StrictInt | None = Field(default=None, ge=0, le=1440)
+    duration_minutes: Minutes | None = None
     session_rpe: Rpe | None = None
     pain_before: Pain | None = None
     pain_after: Pain | None = None
-    notes: CleanStr | None = Field(default=None, max_length=MAX_NOTES)
-    entries: list[EntryLog] | None = Field(default=None, min_length=1, max_length=MAX_ENTRIES)
+    notes: CleanStr | None = Field(default=None, max_length=MAX_NOTES, json_schema_extra=NO_NUL)
+    entries: list[EntryLog] | None = Field(
+        default=None, min_length=1, max_length=MAX_ENTRIES, json_schema_extra=_never_null
+    )
 
     @field_validator("performed_at", "entries", mode="before")
     @classmethod
@@ -256,6 +311,15 @@ class Created:
     location: str
 
 
+# A cursor is a sort key in plain sight: the microseconds from the Unix epoch to the last log's
+# time, and its id. Every string of this shape decodes to a place in the list (the digit counts
+# keep it within the years datetime can hold), so the document's pattern is exactly what is accepted.
+CURSOR_PATTERN = r"^(-?\d{1,16}|\d{17})\.[0-9a-f]{32}$"
+_CURSOR = re.compile(CURSOR_PATTERN)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+
+
 @dataclass(frozen=True)
 class Position:
     """Where a page ends: the last log's sort key."""
@@ -264,21 +328,15 @@ class Position:
     id: str
 
     def encode(self) -> str:
-        raw = json.dumps([self.performed_at.isoformat(), self.id], separators=(",", ":")).encode()
-        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+        return f"{(self.performed_at - _EPOCH) // _MICROSECOND}.{uuid.UUID(self.id).hex}"
 
     @classmethod
     def decode(cls, cursor: str) -> Position:
-        """Read a cursor back; anything but what ``encode`` makes is a ``BadCursor``, never a query."""
-        try:
-            raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-            performed_at, log_id = json.loads(raw)
-            when = datetime.fromisoformat(performed_at)
-            if when.tzinfo is None or not is_log_id(log_id):
-                raise ValueError("not ours")
-            return cls(_to_utc(when), log_id)
-        except (binascii.Error, ValueError, TypeError, RecursionError) as exc:
-            raise BadCursor("is not a cursor this API issued") from exc
+        """Read a cursor back; anything but what ``encode`` could make is a ``BadCursor``, never a query."""
+        if not _CURSOR.match(cursor):
+            raise BadCursor("is not a cursor this API issued")
+        micros, log_id = cursor.split(".")
+        return cls(_EPOCH + int(micros) * _MICROSECOND, str(uuid.UUID(hex=log_id)))
 
 
 _LOG_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")

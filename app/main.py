@@ -131,5 +131,6 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
         components = schema.setdefault("components", {}).setdefault("schemas", {})
         components.update(problem.pop("$defs", {}))
         components["ProblemDetail"] = problem
+        components.update(exercises.document_components(app.state.catalogue))
         app.openapi_schema = schema
     return app.openapi_schema

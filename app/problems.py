@@ -15,6 +15,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse
+from starlette.routing import Match
 
 MEDIA_TYPE = "application/problem+json"
 TYPE_BASE = "https://hipflex.dev/problems/"
@@ -132,16 +133,33 @@ async def _on_validation(request: Request, exc: Exception) -> JSONResponse:
 async def _on_http(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     status = exc.status_code
+    headers = getattr(exc, "headers", None)
     if status == 404:
         detail = f"No resource at {request.url.path}."
         slug = "not-found"
     elif status == 405:
         detail = f"{request.method} is not allowed on {request.url.path}."
         slug = "method-not-allowed"
+        headers = {**(headers or {}), "Allow": _allowed_methods(request)}
     else:
         detail = str(exc.detail)
         slug = HTTPStatus(status).phrase.lower().replace(" ", "-")
-    return problem_response(request, status, slug, detail, headers=getattr(exc, "headers", None))
+    return problem_response(request, status, slug, detail, headers=headers)
+
+
+def _allowed_methods(request: Request) -> str:
+    """Every method served at this path. Starlette's own ``Allow`` names only the first route's,
+    and a path often has several (``GET`` and ``POST /users/{user_id}/logs``)."""
+    routes = request.app.router.routes
+    allowed = [
+        method
+        for method in _METHODS
+        if any(route.matches({**request.scope, "method": method})[0] is Match.FULL for route in routes)
+    ]
+    return ", ".join(allowed)
+
+
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
 
 
 async def _on_crash(request: Request, exc: Exception) -> JSONResponse:

@@ -169,6 +169,14 @@ def test_unknown_route_and_wrong_method_are_problems(client: TestClient) -> None
     assert "GET" in response.headers["allow"]
 
 
+def test_allow_names_every_method_at_the_path(client: TestClient) -> None:
+    # Starlette's own Allow names only the first route's methods: here POST, not GET.
+    response = client.request("OPTIONS", "/users/u-1/logs")
+    assert_problem(response, 405)
+    assert response.headers["allow"] == "GET, POST"
+    assert client.put("/users/u-1/logs/x").headers["allow"] == "GET, PATCH, DELETE"
+
+
 @pytest.mark.parametrize(
     ("query", "parameter", "allowed"),
     [
@@ -178,6 +186,8 @@ def test_unknown_route_and_wrong_method_are_problems(client: TestClient) -> None
         ("level=expert", "level", "advanced"),
         ("equipment=rowing_machine", "equipment", "mini_band"),
         ("pain=elbow", "pain", "low_back"),
+        ("pain=", "pain", "low_back"),  # an empty value is not "no filter": leave the parameter out
+        ("pain=knee,,hip", "pain", "low_back"),
     ],
 )
 def test_invalid_filter_values_name_the_parameter_and_the_allowed_values(client: TestClient, query: str, parameter: str, allowed: str) -> None:

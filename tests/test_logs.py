@@ -296,10 +296,14 @@ BAD_BODIES: list[tuple[str, Any, str]] = [
     ("naive datetime", {"performed_at": "2026-11-20T09:30:00"}, "performed_at"),
     ("number as datetime", {"performed_at": 1763630000}, "performed_at"),
     ("year 1", {"performed_at": "0001-01-01T00:00:00+01:00"}, "performed_at"),
+    ("year 2200 as written", {"performed_at": "2200-01-01T00:00:00+01:00"}, "performed_at"),
+    ("numeric string as datetime", {"performed_at": "1763630000"}, "performed_at"),
+    ("datetime without seconds", {"performed_at": "2026-11-20T09:30+01:00"}, "performed_at"),
     ("missing performed_at", {"performed_at": None}, "performed_at"),
     ("unknown slug", {"entries": [_set(), {"exercise": "moon-walk", "sets": [{"reps": 1}]}]}, "entries.1.exercise"),
     ("string reps", {"entries": [{"exercise": "EXERCISE", "sets": [{"reps": "10"}]}]}, "entries.0.sets.0.reps"),
     ("float reps", {"entries": [{"exercise": "EXERCISE", "sets": [{"reps": 10.5}]}]}, "entries.0.sets.0.reps"),
+    ("bool reps", {"entries": [{"exercise": "EXERCISE", "sets": [{"reps": True}]}]}, "entries.0.sets.0.reps"),
     ("bool completed as string", {"entries": [_set(completed="yes")]}, "entries.0.sets.0.completed"),
     ("entries not a list", {"entries": "squats"}, "entries"),
     ("extra field", {"tenant": "globex"}, "tenant"),
@@ -337,6 +341,37 @@ def test_malformed_json_is_refused(db_client: TestClient, acme: Tenant) -> None:
     assert response.status_code == 422
     assert response.headers["content-type"] == PROBLEM
     assert count_logs(db_client, acme) == 0
+
+
+def test_body_bytes_that_are_not_utf8_are_a_documented_400(db_client: TestClient, acme: Tenant) -> None:
+    headers = acme.headers | {"Content-Type": "application/json"}
+    response = db_client.post("/users/u-1/logs", content=b'{"notes": "\xff"}', headers=headers)
+    assert response.status_code == 400
+    assert response.headers["content-type"] == PROBLEM
+    documented = db_client.get("/openapi.json").json()["paths"]["/users/{user_id}/logs"]["post"]["responses"]
+    assert "400" in documented
+    assert count_logs(db_client, acme) == 0
+
+
+def test_whole_numbers_written_as_floats_are_integers(db_client: TestClient, acme: Tenant, make_log: LogFactory) -> None:
+    # JSON Schema's `integer` includes 10.0, and the document says `integer`.
+    body = make_log(duration_minutes=35.0, entries=1)
+    body["entries"][0]["sets"] = [{"reps": 10.0, "rpe": 7.0}]
+    response = post(db_client, acme, body)
+    assert response.status_code == 201, response.text
+    stored = db_client.get(response.headers["location"], headers=acme.headers).json()
+    assert stored["duration_minutes"] == 35 and isinstance(stored["duration_minutes"], int)
+    assert stored["entries"][0]["sets"][0]["reps"] == 10 and isinstance(stored["entries"][0]["sets"][0]["reps"], int)
+
+
+def test_user_ids_refuse_only_control_characters(db_client: TestClient, acme: Tenant, make_log: LogFactory) -> None:
+    # The rule the document's pattern states: any text but C0, DEL and C1 controls.
+    for user in ["no\u00a0break", "zero\u200bwidth"]:
+        response = db_client.post(f"/users/{user}/logs", json=make_log(), headers=acme.headers)
+        assert response.status_code == 201, (user, response.text)
+    for user in ["del%7F", "c1%C2%85"]:
+        response = db_client.post(f"/users/{user}/logs", json=make_log(), headers=acme.headers)
+        assert response.status_code == 422, (user, response.text)
 
 
 def test_a_body_over_256_kib_is_413(db_client: TestClient, acme: Tenant, make_log: LogFactory) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Path, Query, Request
@@ -16,7 +16,7 @@ from app.api.params import comma_list
 from app.api.representations import ExerciseDetail, ExerciseSummary, cached_json, rendered
 from app.catalogue import Catalogue
 from app.catalogue.loader import fold
-from app.catalogue.models import MUSCLE_GROUPS, SLUG_PATTERN, Equipment, Exercise, Kind, Level, Muscle, PainFlag, Position
+from app.catalogue.models import CATALOGUE_SLUG, MUSCLE_GROUPS, SLUG_PATTERN, Equipment, Exercise, Kind, Level, Muscle, PainFlag, Position
 from app.problems import Problem, responses
 
 router = APIRouter(tags=["exercises"])
@@ -105,6 +105,17 @@ def render_page(catalogue: Catalogue, query: ExerciseQuery, params: list[tuple[s
         "catalogue_version": catalogue.version,
     }
     return b'{"items":[' + items + b"]," + json.dumps(tail, separators=(",", ":")).encode()[1:]
+
+
+def document_components(catalogue: Catalogue) -> dict[str, dict[str, Any]]:
+    """What the API document adds for this catalogue: the slugs a request may name (see ``IN_CATALOGUE``)."""
+    return {
+        CATALOGUE_SLUG: {
+            "type": "string",
+            "enum": [exercise.slug for exercise in catalogue.exercises],
+            "description": "An exercise of this server's catalogue: GET /exercises lists them.",
+        }
+    }
 
 
 @router.get(

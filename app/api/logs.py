@@ -22,7 +22,13 @@ router = APIRouter(prefix="/users/{user_id}/logs", tags=["logs"])
 
 UserIdPath = Annotated[
     str,
-    Path(min_length=1, max_length=logs.MAX_USER_ID, description="Your own id for the user: 1-128 printable characters"),
+    Path(
+        min_length=1,
+        max_length=logs.MAX_USER_ID,
+        description="Your own id for the user: 1-128 characters, no control characters.",
+        # declared here, enforced (with a plainer message than a pattern's) by user_id_ok
+        json_schema_extra={"pattern": logs.USER_ID_PATTERN},
+    ),
     AfterValidator(logs.user_id_ok),
 ]
 LogIdPath = Annotated[str, Path(description="The log's id (a UUID).")]
@@ -80,7 +86,25 @@ class LogQuery(BaseModel):
     )
     exercise: Slug | None = Field(default=None, description="Only logs with this exercise.")
     limit: int = Field(default=20, ge=1, le=100, description="Logs per page.")
-    cursor: str | None = Field(default=None, max_length=200, description="Where to continue: from a `next` link.")
+    cursor: str | None = Field(
+        default=None,
+        description="Where to continue: from a `next` link.",
+        # declared here, enforced (with a plainer message than a pattern's) by Position.decode
+        json_schema_extra={"pattern": logs.CURSOR_PATTERN},
+    )
+
+
+_THIS_LOG = {"user_id": "$request.path.user_id", "log_id": "$response.body#/id"}
+_THIS_USER = {"user_id": "$request.path.user_id"}
+# OpenAPI links: what a client can do next with the log it created.
+_NEW_LOG_LINKS = {
+    "GetLog": {"operationId": "logs-get_log", "parameters": _THIS_LOG},
+    "UpdateLog": {"operationId": "logs-update_log", "parameters": _THIS_LOG},
+    "DeleteLog": {"operationId": "logs-delete_log", "parameters": _THIS_LOG},
+    "ListLogs": {"operationId": "logs-list_logs", "parameters": _THIS_USER},
+    "ExportUser": {"operationId": "users-export_user", "parameters": _THIS_USER},
+    "EraseUser": {"operationId": "users-erase_user", "parameters": _THIS_USER},
+}
 
 
 @router.post(
@@ -96,9 +120,10 @@ class LogQuery(BaseModel):
                     "description": "`true` when this is the first answer to this Idempotency-Key, given again.",
                     "schema": {"type": "string"},
                 },
-            }
+            },
+            "links": _NEW_LOG_LINKS,
         },
-        **responses(401, 409, 413, 422),
+        **responses(400, 401, 409, 413, 422),
     },
 )
 def create_log(
@@ -187,7 +212,7 @@ def get_log(tenant: TenantDep, user_id: UserIdPath, log_id: LogIdPath, engine: E
 
 
 @router.patch(
-    "/{log_id}", response_model=LogPublic, summary="Change a log", responses=responses(401, 404, 413, 422)
+    "/{log_id}", response_model=LogPublic, summary="Change a log", responses=responses(400, 401, 404, 413, 422)
 )
 def update_log(
     tenant: TenantDep,

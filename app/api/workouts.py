@@ -15,7 +15,7 @@ from app.api.deps import CatalogueDep, MetricsDep
 from app.api.params import comma_list
 from app.catalogue import Catalogue
 from app.observability import Metrics
-from app.catalogue.models import PainFlag, Slug, Source
+from app.catalogue.models import IN_CATALOGUE, PainFlag, Slug, Source
 from app.problems import FieldError, Problem
 from app.workouts import UnknownExercises, Workout, WorkoutImpossible, WorkoutQuery, generate_json
 from app.workouts.goals import GOALS, describe
@@ -35,7 +35,7 @@ class WorkoutParams(WorkoutQuery):
     pain: Annotated[comma_list(PainFlag), Field(max_length=MAX_LIST)] = Field(  # type: ignore[valid-type]
         default=[], description=_fields["pain"].description
     )
-    exclude: Annotated[comma_list(Slug), Field(max_length=MAX_LIST)] = Field(  # type: ignore[valid-type]
+    exclude: Annotated[comma_list(Annotated[Slug, IN_CATALOGUE]), Field(max_length=MAX_LIST)] = Field(  # type: ignore[valid-type]
         default=[], description=_fields["exclude"].description
     )
 

@@ -9,10 +9,18 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, model_validator
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 Slug = Annotated[str, Field(pattern=SLUG_PATTERN, min_length=2, max_length=64)]
+
+# Marks a slug in a request that must name an exercise of the catalogue being served. That catalogue
+# is chosen at start (it can be extended or replaced), so the API document lists its slugs once, in
+# the component of this name, which the app fills in; responses keep the plain slug schema. (In an
+# `allOf`: Pydantic looks a bare `$ref` up among its own definitions, and this one is not there.)
+CATALOGUE_SLUG = "CatalogueSlug"
+IN_CATALOGUE = WithJsonSchema({"allOf": [{"$ref": f"#/components/schemas/{CATALOGUE_SLUG}"}]}, mode="validation")
+
 Text = Annotated[str, Field(min_length=1, max_length=600)]
 
 
