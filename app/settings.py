@@ -38,7 +38,9 @@ class Settings(BaseSettings):
     sqlite_busy_timeout_ms: int = Field(default=5000, ge=0, le=600_000, description="How long a SQLite writer waits for the lock.")
     idempotency_ttl_hours: int = Field(default=48, ge=24, le=24 * 30, description="How long Idempotency-Key records are kept.")
     fast_path: bool = Field(
-        default=True, description="Serve the hot public reads without FastAPI's routing (same validation, same bodies)."
+        default=True,
+        description="Serve the hot public reads and POST /users/{id}/logs without FastAPI's routing "
+        "(same validation, same bodies; anything else falls through to the routes).",
     )
     max_body_bytes: int = Field(default=256 * 1024, ge=1024, le=16 * 1024 * 1024, description="Largest request body accepted.")
 
