@@ -122,4 +122,4 @@ class IdempotencyRecord(SQLModel, table=True):
     log_id: str | None = Field(default=None, sa_column=Column(String(36), nullable=True))
     response_status: int | None = Field(default=None, sa_column=Column(Integer, nullable=True))
     response_body: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
-    response_location: str | None = Field(default=None, sa_column=Column(String(512), nullable=True))
+    response_location: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
