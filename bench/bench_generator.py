@@ -19,7 +19,7 @@ import time
 from app.catalogue import load_catalogue
 from app.catalogue.models import Goal, Level, PainFlag
 from app.workouts import WorkoutError, WorkoutQuery, generate
-from app.workouts.generator import index
+from app.workouts.index import index
 from app.workouts.models import EquipmentChoice, Side
 
 TARGET_MEDIAN_US = 200.0
