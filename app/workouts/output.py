@@ -138,14 +138,13 @@ def workout(
     )
 
 
-
 # A workout's JSON ends with these fields, in this order; ``head`` and ``tail`` split it there.
 _TAIL_START = b',"seed":'
 
 
-def head(workout: Workout) -> bytes:
+def head(model: Workout) -> bytes:
     """The workout's JSON up to (not including) its seed: the part many seeds share."""
-    body = workout.model_dump_json().encode()
+    body = model.model_dump_json().encode()
     return body[: body.rfind(_TAIL_START)]
 
 
