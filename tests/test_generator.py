@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from app.catalogue import Catalogue, load_catalogue
 from app.catalogue.models import Dose, Equipment, Exercise, Goal, Intensity, Kind, Level, PainFlag, Role
+from app.catalogue.search import EquipmentChoice
 from app.workouts import (
     UnknownExercises,
     Workout,
@@ -22,7 +23,7 @@ from app.workouts import (
 from app.workouts.constraints import HIGH_PAIN
 from app.workouts.goals import BY_GOAL, GOALS, SQUAT_UNIVERSITY
 from app.workouts.index import TRANSITION_SECONDS, dosing
-from app.workouts.models import EquipmentChoice, Side
+from app.workouts.models import Side
 from app.workouts.output import SEE_A_PROFESSIONAL, STOP_IF_PAIN
 
 # ------------------------------------------------------------------ helpers
