@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import json
 
-from app.catalogue.models import PainFlag
-from app.workouts.constraints import HIGH_PAIN, Constraints
+from app.catalogue.models import Intensity, PainFlag
+from app.workouts.constraints import Constraints
 from app.workouts.goals import GoalPlan
-from app.workouts.index import GoalIndex
-from app.workouts.models import Omission, Prescription, Side, Workout, WorkoutItem
+from app.workouts.index import Entry, GoalIndex
+from app.workouts.models import Omission, Prescription, Referral, Side, Workout, WorkoutItem
 from app.workouts.selection import Chosen
 
 UNDER = 75  # below this percent the workout says it is short
@@ -31,6 +31,7 @@ PAIN_AREAS = {
 
 def _item(item: Chosen, side: Side | None) -> WorkoutItem:
     dose = item.dose
+    why = item.phase.why[item.entry.slug]
     side_note = None
     if item.tight:
         assert side is not None
@@ -53,22 +54,25 @@ def _item(item: Chosen, side: Side | None) -> WorkoutItem:
             note=dose.note,
         ),
         estimated_seconds=item.cost(),
-        why=item.phase.why[item.entry.slug],
+        why=why if item.adjusted is None else f"{why} {item.adjusted}",
         side_note=side_note,
     )
 
 
 def _safety(plan: GoalPlan, constraints: Constraints) -> list[str]:
     notes = [STOP_IF_PAIN, SEE_A_PROFESSIONAL]
-    if constraints.gentle_only:
-        cause = (
-            f"Your pain is high ({constraints.pain_level}/10)"
-            if constraints.pain_level >= HIGH_PAIN
-            else "Front-of-hip pain during rehab"
-        )
+    grade = constraints.grade
+    if grade.id != "as-prescribed":
+        note = f"Pain today {constraints.pain_level}/10 ({grade.label.lower()}, grade {grade.id}): {grade.effect}."
+        if constraints.session_minutes < constraints.minutes:
+            note += f" It is capped at {constraints.session_minutes} of the {constraints.minutes} minutes asked."
+        if constraints.tight_side is not None:
+            note += " No extra set for the tight side while it hurts."
+        notes.append(f"{note} {grade.reason}")
+    if constraints.hip_rehab and grade.allows(Intensity.moderate):
         notes.append(
-            f"{cause}: this session keeps to gentle exercises only. Get assessed by a doctor or physical "
-            "therapist before you train harder."
+            "Front-of-hip pain during rehab: this session keeps to gentle exercises only. Get assessed by a doctor "
+            "or physical therapist before you train harder."
         )
     if constraints.pain:
         areas = " and ".join(PAIN_AREAS[f] for f in constraints.pain)
@@ -82,7 +86,10 @@ def _time_note(
 ) -> str:
     minutes = (total + 30) // 60
     count = len(chosen)
-    told = f"about {minutes} min of the {constraints.minutes} you asked for"
+    asked = constraints.session_minutes
+    told = f"about {minutes} min of the {asked}" + (
+        " your pain allows" if asked < constraints.minutes else " you asked for"
+    )
     if too_long:
         cause = f"the other exercises for this goal do not fit in the time left, so {count} make {told}"
     else:
@@ -100,17 +107,19 @@ def workout(
     goal: GoalIndex,
     constraints: Constraints,
     chosen: list[Chosen],
-    omitted: tuple[Omission, ...],
+    ruled_out: tuple[Omission, ...],
+    no_time: list[Entry],
     too_long: bool,
     seed: int,
     version: str,
 ) -> Workout:
     """The chosen exercises (in the order they were added) as the workout the user sees."""
     plan = goal.plan
+    omitted = [*ruled_out, *(e.time for e in no_time)]
     chosen = sorted(chosen, key=lambda c: c.phase.number)  # stable: addition order within a phase
     items = [_item(c, constraints.tight_side) for c in chosen]
     total = sum(i.estimated_seconds for i in items)
-    short = total * 100 < constraints.minutes * 60 * UNDER
+    short = total * 100 < constraints.session_minutes * 60 * UNDER
     filled = {c.phase.number for c in chosen}
     notes = [
         f"Nothing for phase {p.number} ({p.phase.title.lower()}) fits your constraints (see omitted)."
@@ -125,13 +134,40 @@ def workout(
         estimated_seconds=total,
         estimated_minutes=(total + 30) // 60,
         short_of_time=short,
-        time_note=_time_note(chosen, total, constraints, list(omitted), too_long) if short else None,
+        time_note=_time_note(chosen, total, constraints, omitted, too_long) if short else None,
         gentle_only=constraints.gentle_only,
-        omitted=list(omitted),
+        pain_grade=constraints.grade.id,
+        referral=None,
+        omitted=omitted,
         notes=notes,
         safety=_safety(plan, constraints),
         frequency=plan.frequency,
         sources=list(plan.sources),
+        seed=seed,
+        catalogue_version=version,
+        self=constraints.link(seed),
+    )
+
+
+def referral(plan: GoalPlan, constraints: Constraints, referral: Referral, seed: int, version: str) -> Workout:
+    """No session: what was reported and whom to see, in the workout's shape with no items."""
+    return Workout(
+        goal=plan.goal,
+        title=f"No {plan.title.lower()} session today: see a clinician",
+        parameters=constraints.parameters(),
+        items=[],
+        estimated_seconds=0,
+        estimated_minutes=0,
+        short_of_time=False,
+        time_note=None,
+        gentle_only=constraints.gentle_only,
+        pain_grade=constraints.grade.id,
+        referral=referral,
+        omitted=[],
+        notes=[],
+        safety=[referral.advice, *(f"{cause.text} {cause.why}" for cause in referral.causes)],
+        frequency=plan.frequency,
+        sources=[],
         seed=seed,
         catalogue_version=version,
         self=constraints.link(seed),
