@@ -19,13 +19,17 @@ COMPARED_HEADERS = ("content-type", "etag", "cache-control", "x-catalogue-versio
 
 PARAMETERS = {
     "/exercises": ["kind", "muscle", "position", "level", "equipment", "pain", "q", "limit", "offset", "colour"],
-    "/workouts": ["goal", "level", "equipment", "pain", "pain_level", "minutes", "tight_side", "exclude", "seed", "colour"],
+    "/workouts": [
+        "goal", "level", "equipment", "pain", "pain_level", "minutes", "tight_side", "exclude", "seed", "red_flags",
+        "colour",
+    ],
 }
 VALUES = [
     "stretch", "strength", "assessment", "psoas_major", "iliopsoas", "biceps", "supine", "hanging",
     "beginner", "advanced", "expert", "none", "band", "band,wall", "mini_band,bench", "pull_up_bar",
     "knee", "hip", "knee,wrist", "elbow", "king", "pígeon", "", "0", "3", "7", "11", "20", "60", "-1",
     "rehab", "warmup", "posture", "left", "king-runner", "no-such-slug", "12345", "x" * 101,
+    "night_pain", "fever,bladder_bowel", "no_relief", "5", "6", "8", "10",
 ]
 
 

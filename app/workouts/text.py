@@ -23,9 +23,8 @@ def render(workout: Workout, width: int = 78) -> str:
     wrap = textwrap.TextWrapper(width=width, initial_indent="     ", subsequent_indent="     ")
     if workout.referral is not None:
         lines = [f"{workout.title} (seed {workout.seed}, catalogue {workout.catalogue_version})", ""]
-        lines.append(
-            textwrap.fill(f"Referral ({workout.referral.urgency.value.replace('_', ' ')}): {workout.referral.advice}", width)
-        )
+        urgency = workout.referral.urgency.value.replace("_", " ")
+        lines.append(textwrap.fill(f"Referral ({urgency}): {workout.referral.advice}", width))
         lines += [textwrap.fill(f"- {c.text} {c.why}", width, subsequent_indent="  ") for c in workout.referral.causes]
         return "\n".join(lines) + "\n"
     lines = [
