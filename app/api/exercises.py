@@ -23,8 +23,8 @@ router = APIRouter(tags=["exercises"])
 
 # A muscle filter may name a muscle or a group of them ("iliopsoas").
 MuscleFilter = StrEnum("MuscleFilter", {m: m for m in [*(m.value for m in Muscle), *MUSCLE_GROUPS]})  # type: ignore[misc]
-# "none" asks for bodyweight-only exercises.
-EquipmentFilter = StrEnum("EquipmentFilter", {e: e for e in ["none", *(e.value for e in Equipment)]})  # type: ignore[misc]
+# "none" asks for bodyweight-only exercises (a wall is still assumed); "no_wall" says there is no wall either.
+EquipmentFilter = StrEnum("EquipmentFilter", {e: e for e in ["none", "no_wall", *(e.value for e in Equipment)]})  # type: ignore[misc]
 
 MAX_LIST = 20
 
@@ -39,7 +39,11 @@ class ExerciseQuery(BaseModel):
     position: Annotated[comma_list(Position), Field(max_length=MAX_LIST)] = []  # type: ignore[valid-type]
     level: Level | None = Field(default=None, description="Exercises at or below this level.")
     equipment: Annotated[comma_list(EquipmentFilter), Field(max_length=MAX_LIST)] = Field(  # type: ignore[valid-type]
-        default=[], description="What the user has; `none` means bodyweight only. Matches if one option is covered."
+        default=[],
+        description=(
+            "What the user has; `none` means bodyweight only. A wall is assumed unless `no_wall` is given. "
+            "Matches if one option is covered."
+        ),
     )
     pain: Annotated[comma_list(PainFlag), Field(max_length=MAX_LIST)] = Field(  # type: ignore[valid-type]
         default=[], description="Leave out exercises these pain flags rule out."
@@ -72,7 +76,7 @@ def matches(catalogue: Catalogue, exercise: Exercise, query: ExerciseQuery) -> b
         if wanted.isdisjoint({*exercise.muscles.primary, *exercise.muscles.secondary}):
             return False
     if query.equipment:
-        have = frozenset(Equipment(e) for e in query.equipment if e != "none")
+        have = catalogue.kit(query.equipment)
         if catalogue.equipment_option(exercise, have) is None:
             return False
     if query.pain and any(c.flag in query.pain for c in exercise.contraindications):

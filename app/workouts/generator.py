@@ -52,6 +52,8 @@ PAIN_AREAS = {
     PainFlag.wrist: "wrist",
     PainFlag.shoulder: "shoulder",
     PainFlag.hip: "front of the hip",
+    PainFlag.hip_pinch: "hip in deep flexion",
+    PainFlag.pregnancy: "body in pregnancy or after birth",
 }
 LEVELS = tuple(Level)
 SIDES: tuple[Side | None, ...] = (None, *Side)
@@ -162,14 +164,6 @@ class Entry:
     refs: dict[tuple[Equipment, ...], WorkoutExercise]
 
 
-def _family(exercise: Exercise, by_slug: dict[str, Exercise]) -> str:
-    seen = {exercise.slug}
-    while exercise.variant_of is not None and exercise.variant_of in by_slug and exercise.variant_of not in seen:
-        exercise = by_slug[exercise.variant_of]
-        seen.add(exercise.slug)
-    return exercise.slug
-
-
 def _cues(exercise: Exercise) -> list[str]:
     cues = list(exercise.cues[:3])
     for instruction in exercise.instructions:
@@ -190,7 +184,7 @@ def _entry(exercise: Exercise, by_slug: dict[str, Exercise]) -> Entry:
     return Entry(
         exercise=exercise,
         slug=exercise.slug,
-        family=_family(exercise, by_slug),
+        family=exercise.family,
         options=options,
         option_sets=tuple(frozenset(option) for option in options),
         flags=frozenset(c.flag for c in exercise.contraindications),
@@ -329,13 +323,20 @@ class Constraints:
     minutes: int
     tight_side: Side | None
     exclude: tuple[str, ...]
+    assumed: frozenset[Equipment] = frozenset()  # counted as available though not declared: a wall
+    opted_out: tuple[str, ...] = ()  # "no_wall": the caller lacks what is otherwise assumed
 
     @classmethod
-    def of(cls, query: WorkoutQuery) -> Constraints:
+    def of(cls, query: WorkoutQuery, catalogue: Catalogue) -> Constraints:
+        kit = catalogue.kit(query.equipment)
+        said = {str(e) for e in query.equipment}
+        declared = frozenset(e for e in kit if e.value in said)
         return cls(
             goal=query.goal,
             level=query.level,
-            have=frozenset(Equipment(e) for e in query.equipment if e != "none"),
+            have=declared,
+            assumed=kit - declared,
+            opted_out=tuple(sorted(a.opt_out for a in catalogue.assumed_equipment if a.opt_out in said)),
             pain=tuple(sorted(set(query.pain))),
             pain_level=query.pain_level,
             minutes=query.minutes if query.minutes is not None else BY_GOAL[query.goal].default_minutes,
@@ -345,7 +346,11 @@ class Constraints:
 
     @property
     def pool_key(self) -> PoolKey:
-        return PoolKey(self.level, self.have, self.pain, self.gentle_only, self.exclude, self)
+        return PoolKey(self.level, self.kit, self.pain, self.gentle_only, self.exclude, self)
+
+    @cached_property
+    def kit(self) -> frozenset[Equipment]:
+        return self.have | self.assumed
 
     @cached_property
     def gentle_only(self) -> bool:
@@ -368,7 +373,7 @@ class Constraints:
 
     def option(self, entry: Entry) -> tuple[Equipment, ...] | None:
         for option, needed in zip(entry.options, entry.option_sets, strict=True):
-            if needed <= self.have:
+            if needed <= self.kit:
                 return option
         return None
 
@@ -377,8 +382,8 @@ class Constraints:
 
     def _link_base(self) -> str:
         params = [("goal", self.goal.value), ("level", self.level.value)]
-        if self.have:
-            params.append(("equipment", ",".join(sorted(e.value for e in self.have))))
+        if self.have or self.opted_out:
+            params.append(("equipment", ",".join([*sorted(e.value for e in self.have), *self.opted_out])))
         if self.pain:
             params.append(("pain", ",".join(f.value for f in self.pain)))
         if self.pain_level:
@@ -637,7 +642,7 @@ def _prepare(catalogue: Catalogue, query: WorkoutQuery, seed: int) -> tuple[Inde
     unknown = sorted({s for s in query.exclude if s not in built.slugs})
     if unknown:
         raise UnknownExercises(unknown)
-    constraints = Constraints.of(query)
+    constraints = Constraints.of(query, catalogue)
     return built, constraints, _orders(built, constraints, seed)
 
 
@@ -748,7 +753,7 @@ def _impossible(
 
     tries: list[tuple[int, int, str]] = []  # (unlocked, order, suggestion)
     for n, item in enumerate(Equipment):
-        if item not in constraints.have:
+        if item not in constraints.kit:
             more = replace(constraints, have=constraints.have | {item})
             tries.append((usable(more), n, f"adding {item.value.replace('_', ' ')}"))
     if constraints.level is not Level.advanced:

@@ -18,9 +18,10 @@ MIN_MINUTES = 5
 MAX_MINUTES = 60
 SEED_MAX = 2**31 - 1
 
-# "none" is accepted alongside the equipment names and means "nothing".
+# "none" is accepted alongside the equipment names and means "nothing"; the catalogue's assumed equipment
+# (a wall) still counts unless its opt-out ("no_wall") is given.
 EquipmentChoice = StrEnum(  # type: ignore[misc]
-    "EquipmentChoice", {e: e for e in ["none", *(e.value for e in Equipment)]}
+    "EquipmentChoice", {e: e for e in ["none", "no_wall", *(e.value for e in Equipment)]}
 )
 
 
@@ -45,7 +46,9 @@ class WorkoutQuery(BaseModel):
     goal: Goal = Field(default=Goal.balanced, description="What the session is for; GET /goals describes each.")
     level: Level = Field(default=Level.beginner, description="No exercise above this level is chosen.")
     equipment: list[EquipmentChoice] = Field(
-        default=[], max_length=MAX_LIST, description="What the user has; `none` (or nothing) means bodyweight only."
+        default=[], max_length=MAX_LIST, description=(
+            "What the user has; `none` (or nothing) means bodyweight only. A wall is assumed unless `no_wall` is given."
+        ),
     )
     pain: list[PainFlag] = Field(
         default=[], max_length=MAX_LIST, description="Where it hurts; exercises that load those areas are left out."
