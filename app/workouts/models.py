@@ -12,17 +12,11 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.catalogue.models import Equipment, Goal, Kind, Level, PainFlag, Role, Slug
+from app.catalogue.search import MAX_LIST, EquipmentChoice
 
-MAX_LIST = 20
 MIN_MINUTES = 5
 MAX_MINUTES = 60
 SEED_MAX = 2**31 - 1
-
-# "none" is accepted alongside the equipment names and means "nothing"; the catalogue's assumed equipment
-# (a wall) still counts unless its opt-out ("no_wall") is given.
-EquipmentChoice = StrEnum(  # type: ignore[misc]
-    "EquipmentChoice", {e: e for e in ["none", "no_wall", *(e.value for e in Equipment)]}
-)
 
 
 class Side(StrEnum):
@@ -46,9 +40,7 @@ class WorkoutQuery(BaseModel):
     goal: Goal = Field(default=Goal.balanced, description="What the session is for; GET /goals describes each.")
     level: Level = Field(default=Level.beginner, description="No exercise above this level is chosen.")
     equipment: list[EquipmentChoice] = Field(
-        default=[], max_length=MAX_LIST, description=(
-            "What the user has; `none` (or nothing) means bodyweight only. A wall is assumed unless `no_wall` is given."
-        ),
+        default=[], max_length=MAX_LIST, description="What the user has; `none` (or nothing) means bodyweight only."
     )
     pain: list[PainFlag] = Field(
         default=[], max_length=MAX_LIST, description="Where it hurts; exercises that load those areas are left out."
