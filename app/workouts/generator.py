@@ -67,7 +67,7 @@ def _prepare(catalogue: Catalogue, query: WorkoutQuery, seed: int) -> tuple[Inde
     unknown = sorted({s for s in query.exclude if s not in built.slugs})
     if unknown:
         raise UnknownExercises(unknown)
-    constraints = Constraints.of(query)
+    constraints = Constraints.of(query, catalogue)
     if constraints.referral is not None:
         return built, constraints, ()  # no session, so no ties to break
     return built, constraints, break_ties(built, constraints, seed)
