@@ -16,6 +16,7 @@ from app.catalogue.models import Equipment, Exercise, Goal, Intensity, Level, Pa
 from app.coaching import RULES, AdaptedWorkout, CheckIn, Session, adapt, checkin_of, sessions_of
 from app.coaching.doses import above
 from app.coaching.rules import peak_pain
+from app.logs import LogCreate
 from app.workouts import Workout, WorkoutImpossible, WorkoutQuery, generate
 
 TODAY = date(2026, 11, 30)
@@ -86,6 +87,9 @@ CASES = [
     Case("all at the top: the progression link", PRONE,
          [log(20, PRONE, reps=10, hold=5), log(23, PRONE, reps=10, hold=5)], "progress", "two-for-two",
          ("prone-leg-lift-bent-knee", 2, 8, 3)),
+    Case("at the top, the link is above the user's level", "isometric-hip-flexion-mini-band",
+         [log(d, "isometric-hip-flexion-mini-band", sets=3, reps=10, hold=5) for d in (20, 23)], "hold",
+         "two-for-two", ("isometric-hip-flexion-mini-band", 3, 10, 5)),
     Case("at the top, the link is already in the workout", BRACE,
          [log(20, BRACE, reps=20, hold=10), log(23, BRACE, reps=20, hold=10)], "hold", "two-for-two",
          (BRACE, 2, 20, 10)),
@@ -214,6 +218,26 @@ def test_swap_names_the_regression(workout: Workout, catalogue: Catalogue) -> No
     assert wire["from"]["exercise"] == BRIDGE and wire["to"]["exercise"] == "ninety-ninety-breathing"
 
 
+def test_both_doors_read_the_log_schema_alike() -> None:
+    """A posted log (LogCreate) and a stored one (LogPublic, as dumped) give the same session."""
+    raw = log(23, PRONE, after=4) | {"notes": "fine"}
+    raw["entries"][0]["sets"][0]["side"] = "left"
+    posted = sessions_of([LogCreate.model_validate(raw).model_dump()])
+    stored = sessions_of([LogCreate.model_validate(raw).model_dump(mode="json")])
+    assert posted == stored == sessions_of([raw])
+    (session,) = posted
+    assert (session.day, session.pain_after, session.load) == (date(2026, 11, 23), 4, 100)
+    assert [s.side for s in session.entries[PRONE]] == ["left", None]
+
+
+def test_a_history_order_does_not_matter(workout: Workout, catalogue: Catalogue) -> None:
+    logs = [log(20, PRONE), log(23, PRONE), log(26, CLAM, hold=2, reps=15)]
+    forwards = adapt(workout, sessions_of(logs), [], catalogue, today=TODAY)
+    backwards = adapt(workout, sessions_of(logs[::-1]), [], catalogue, today=TODAY)
+    assert forwards == backwards
+    assert forwards.model_dump_json() == backwards.model_dump_json()
+
+
 # ------------------------------------------------------------------ properties
 
 PAIN_FLAGS = list(PainFlag)
@@ -245,9 +269,10 @@ queries = st.builds(
 def histories(draw: st.DrawFn, slugs: list[str]) -> tuple[list[Session], list[CheckIn]]:
     logs = []
     for _ in range(draw(st.integers(0, 6))):
-        chosen = draw(st.lists(st.sampled_from(slugs), min_size=1, max_size=3, unique=True))
+        # Indexes, not st.sampled_from(slugs): what is drawn must not depend on the workout drawn before.
+        picks = draw(st.lists(st.integers(0, 999), min_size=1, max_size=3))
         entries = []
-        for slug in chosen:
+        for slug in dict.fromkeys(slugs[i % len(slugs)] for i in picks):
             sets = draw(st.lists(st.fixed_dictionaries({
                 "reps": st.integers(1, 40), "hold_seconds": st.one_of(st.none(), st.integers(1, 120)),
                 "rpe": st.one_of(st.none(), st.integers(1, 10)), "rir": st.one_of(st.none(), st.integers(0, 5)),
@@ -280,7 +305,7 @@ def linked(workout: Workout, catalogue: Catalogue) -> list[str]:
     return sorted(set(slugs))
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(query=queries, seed=st.integers(0, 100), data=st.data())
 def test_adaptation_keeps_the_safety_rules_and_never_raises_after_pain(
     query: WorkoutQuery, seed: int, data: st.DataObject, catalogue: Catalogue

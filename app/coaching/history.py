@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from functools import cached_property
 from typing import Any
 
 
@@ -40,8 +41,9 @@ class Session:
     session_rpe: int | None = None
     duration_minutes: int | None = None
 
-    @property
+    @cached_property  # read by every rule and guard
     def day(self) -> date:
+        """The UTC calendar day: the day check-ins and the 7- and 28-day windows are counted in."""
         return self.performed_at.astimezone(UTC).date()
 
     @property
