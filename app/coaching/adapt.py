@@ -195,7 +195,8 @@ class _Planner:
         exercise = self.gate.catalogue.by_slug[slug]
         action, to, extra = rule.action, now or plan, ""
         if rule.action is Action.deload:
-            to = floor
+            # The bottom of the range, but never more than the plan (the time fitter may have cut a set).
+            to = doses.lowest(floor, plan)
         elif rule.action is Action.progress and now is not None:
             up = doses.step_up(now, span, int(rule.params["rep_step"]), int(rule.params["hold_step_seconds"]))
             harder = None if up is not None else self._replacement(exercise.progressions, slug)

@@ -54,6 +54,21 @@ def bottom(slug: str, span: Dose) -> DoseState:
     )
 
 
+def lowest(a: DoseState, b: DoseState) -> DoseState:
+    """Each part at the lower of the two (a part one of them lacks is taken from ``a``)."""
+
+    def low(x: int | None, y: int | None) -> int | None:
+        return x if y is None or x is None else min(x, y)
+
+    return DoseState(
+        exercise=a.exercise,
+        sets=min(a.sets, b.sets),
+        reps=low(a.reps, b.reps),
+        hold_seconds=low(a.hold_seconds, b.hold_seconds),
+        duration_seconds=low(a.duration_seconds, b.duration_seconds),
+    )
+
+
 def planned(slug: str, dose: Prescription) -> DoseState:
     return DoseState(
         exercise=slug,
