@@ -15,7 +15,7 @@ from app.catalogue import Catalogue
 from app.catalogue.models import Equipment, Exercise, Goal, Intensity, Level, PainFlag
 from app.coaching import RULES, AdaptedWorkout, CheckIn, Session, adapt, checkin_of, sessions_of
 from app.coaching.doses import above, planned
-from app.coaching.rules import peak_pain
+from app.coaching.rules import markdown, peak_pain
 from app.logs import LogCreate
 from app.workouts import Workout, WorkoutImpossible, WorkoutQuery, generate
 
@@ -189,6 +189,13 @@ def test_rules_are_complete_rows() -> None:
     for rule in RULES:
         assert rule.when and rule.reason and rule.source
         assert rule.own_design == ("own design" in rule.source)
+
+
+def test_the_readme_table_is_rendered_from_the_rules() -> None:
+    table = markdown().splitlines()
+    assert table[:2] == ["| Rule | When | What happens | Source |", "| --- | --- | --- | --- |"]
+    assert [row.split(" | ")[0] for row in table[2:]] == [f"| `{rule.id}`" for rule in RULES]
+    assert "| deload: the bottom dose" in table[2 + [r.id for r in RULES].index("load-ratio-above-1.5")]
 
 
 def test_reason_quotes_the_data(workout: Workout, catalogue: Catalogue) -> None:

@@ -173,6 +173,15 @@ GABBETT = (
     "Br J Sports Med 2016;50(5):273-280"
 )
 OURS = "hipflex's own design"
+# How the README's table cites them.
+CITED_AS = {
+    SILBERNAGEL: "Silbernagel et al. 2007, Am J Sports Med",
+    FARRAR: "Farrar et al. 2001, Pain (MCID about 2 points / 30%)",
+    NSCA: "NSCA Essentials (Haff & Triplett 2016), 2-for-2",
+    ZOURDOS: "Zourdos et al. 2016, J Strength Cond Res",
+    FOSTER: "Foster et al. 2001",
+    GABBETT: "Gabbett 2016, Br J Sports Med",
+}
 
 Test = Callable[[Facts, Mapping[str, float]], bool]
 
@@ -274,3 +283,27 @@ def decide(facts: Facts) -> Rule:
     """The rule that governs this exercise: the most cautious that fires, the earliest on a tie."""
     fired = [rule for rule in RULES if rule.test(facts, rule.params)]
     return max(fired, key=lambda rule: (CAUTION[rule.action], -RULES.index(rule)))
+
+
+WHAT_HAPPENS = {
+    Action.new: "new: the plan's dose",
+    Action.progress: "progress one step: +1 rep up to the range's top, else +5 s hold, else +1 set, else the "
+    "progression link (at its bottom dose)",
+    Action.hold: "hold: the dose done last time",
+    Action.regress: "regress: the bottom of the range; already there, swap to the regression link",
+    Action.deload: "deload: the bottom dose (never above the plan), for every item",
+}
+
+
+def markdown() -> str:
+    """The rules as the README's table (rule, when, what happens, source), in precedence order."""
+    lines = ["| Rule | When | What happens | Source |", "| --- | --- | --- | --- |"]
+    for rule in RULES:
+        source = rule.source
+        for full, short in CITED_AS.items():
+            source = source.replace(full, short)
+        happens = WHAT_HAPPENS[rule.action]
+        if "cut" in rule.params:
+            happens = f"regress: {rule.params['cut']:.0%} off the hold, else the reps, else a set; at the bottom, swap"
+        lines.append(f"| `{rule.id}` | {rule.when} | {happens} | {source} |")
+    return "\n".join(lines) + "\n"
