@@ -343,6 +343,17 @@ def test_adaptation_keeps_the_safety_rules_and_never_raises_after_pain(
             plain = next(i for i in workout.items if i.exercise.slug == item.exercise.slug)
             assert not above(item.adaptation.to, planned(plain.exercise.slug, plain.dose))
 
+        adaptation = item.adaptation
+        before, to = adaptation.from_, adaptation.to
+        if before is not None and before.exercise != to.exercise:  # a new exercise comes only from a link
+            links = catalogue.by_slug[before.exercise]
+            expected = links.regressions if adaptation.action.value == "swap" else links.progressions
+            assert adaptation.action.value in ("swap", "progress") and to.exercise in expected
+        elif before is not None and adaptation.action.value == "progress":  # one step of one part
+            parts = ("sets", "reps", "hold_seconds", "duration_seconds")
+            assert sum(getattr(before, n) != getattr(to, n) for n in parts) == 1
+            assert above(to, before) and not above(before, to)
+
     latest = max((s for s in history if s.day <= TODAY), key=lambda s: s.performed_at, default=None)
     if latest is not None and (peak_pain(latest) or 0) > 5:
         for item in adapted.items:
