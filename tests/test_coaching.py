@@ -120,6 +120,8 @@ CASES = [
     Case("latest session (another exercise) hurt 7", PRONE,
          [log(20, PRONE), log(23, PRONE), log(26, CLAM, hold=2, reps=15, after=7)], "hold", "latest-pain-above-5",
          (PRONE, 2, 8, 3)),
+    Case("a new exercise stays new after a painful session", BRACE, [log(26, CLAM, hold=2, reps=15, after=7)],
+         "new", "no-history", (BRACE, 2, 20, 10), [morning(17, 1), morning(27, 6)]),
     Case("load ratio above 1.5: deload", PRONE, [*BASE, log(26, PRONE, reps=10, **HEAVY), log(28, PRONE, reps=10,
          **HEAVY)], "deload", "load-ratio-above-1.5", (PRONE, 2, 8, 3)),
     Case("deload reaches a new exercise too", BRACE, [*BASE, log(28, CLAM, hold=2, reps=15, session_rpe=9,

@@ -81,8 +81,11 @@ def _pain_above(f: Facts, p: Mapping[str, float]) -> bool:
     return peak is not None and peak > p["above"]
 
 
+# "Nothing progresses" rules read only exercises with a history: a new one is not a step up, and stays new.
+
+
 def _latest_pain_above(f: Facts, p: Mapping[str, float]) -> bool:
-    peak = peak_pain(f.latest) if f.latest is not None else None
+    peak = peak_pain(f.latest) if f.latest is not None and f.sessions else None
     return peak is not None and peak > p["above"]
 
 
@@ -111,7 +114,7 @@ def _unsettled(f: Facts, p: Mapping[str, float]) -> bool:
 
 
 def _trend_up(f: Facts, p: Mapping[str, float]) -> bool:
-    return f.pain_trend is not None and f.pain_trend[0] > f.pain_trend[1]
+    return bool(f.sessions) and f.pain_trend is not None and f.pain_trend[0] > f.pain_trend[1]
 
 
 def _load_high(f: Facts, p: Mapping[str, float]) -> bool:
@@ -222,7 +225,7 @@ RULES: tuple[Rule, ...] = (
         SILBERNAGEL, False, _unsettled,
     ),
     Rule(
-        "latest-pain-above-5", Action.hold, "the user's latest session, with any exercise, hurt above 5/10",
+        "latest-pain-above-5", Action.hold, "the user's latest session, with any exercise, hurt above 5/10 (for exercises done before)",
         {"above": 5}, "Your last session hurt ({latest_peak}/10), so nothing goes up today: {change}.",
         OURS + ", after " + SILBERNAGEL, True, _latest_pain_above,
     ),
@@ -233,7 +236,8 @@ RULES: tuple[Rule, ...] = (
         OURS + ", after " + SILBERNAGEL, True, _acceptable,
     ),
     Rule(
-        "pain-trend-up", Action.hold, "mean pain of the last 7 days is higher than of the 7 days before", {"days": 7},
+        "pain-trend-up", Action.hold, "mean pain of the last 7 days is higher than of the 7 days before (for exercises done before)",
+        {"days": 7},
         "Your pain this week averages {trend_now}/10, up from {trend_before}/10: nothing progresses: {change}.",
         SILBERNAGEL, False, _trend_up,
     ),
