@@ -225,7 +225,8 @@ RULES: tuple[Rule, ...] = (
         SILBERNAGEL, False, _unsettled,
     ),
     Rule(
-        "latest-pain-above-5", Action.hold, "the user's latest session, with any exercise, hurt above 5/10 (for exercises done before)",
+        "latest-pain-above-5", Action.hold,
+        "the user's latest session, with any exercise, hurt above 5/10 (for exercises done before)",
         {"above": 5}, "Your last session hurt ({latest_peak}/10), so nothing goes up today: {change}.",
         OURS + ", after " + SILBERNAGEL, True, _latest_pain_above,
     ),
@@ -236,7 +237,8 @@ RULES: tuple[Rule, ...] = (
         OURS + ", after " + SILBERNAGEL, True, _acceptable,
     ),
     Rule(
-        "pain-trend-up", Action.hold, "mean pain of the last 7 days is higher than of the 7 days before (for exercises done before)",
+        "pain-trend-up", Action.hold,
+        "mean pain of the last 7 days is higher than of the 7 days before (for exercises done before)",
         {"days": 7},
         "Your pain this week averages {trend_now}/10, up from {trend_before}/10: nothing progresses: {change}.",
         SILBERNAGEL, False, _trend_up,
