@@ -174,6 +174,9 @@ def test_scenario(case: Case, workout: Workout, catalogue: Catalogue) -> None:
     assert item.exercise.slug == to.exercise
     assert (item.dose.sets, item.dose.reps, item.dose.hold_seconds) == case.to[1:]
     assert "?" not in adaptation.reason  # every field of the template was filled from the data
+    plain = workout.items[position]
+    if to == planned(plain.exercise.slug, plain.dose):  # the plan's dose: the plan's prescription and timing
+        assert (item.dose, item.estimated_seconds) == (plain.dose, plain.estimated_seconds)
     # one change per exercise: the exercise, or one part of the dose
     before = adaptation.from_
     if before is not None and before.exercise == to.exercise:

@@ -21,7 +21,7 @@ from app.coaching.constraints import Gate
 from app.coaching.history import CheckIn, Session, SetDone
 from app.coaching.models import Adaptation, AdaptedItem, AdaptedWorkout, DoseState, Guard
 from app.coaching.rules import LOAD_GUARD, PAIN_TREND, Action, Facts, Rule, decide, peak_pain
-from app.workouts.models import Prescription, Workout, WorkoutItem
+from app.workouts.models import Workout, WorkoutItem
 
 
 class _Context(dict[str, str]):
@@ -236,39 +236,26 @@ class _Planner:
         return self._dosed(item, to, adaptation)
 
     def _dosed(self, item: WorkoutItem, to: DoseState, adaptation: Adaptation) -> AdaptedItem:
-        swapped = to.exercise != item.exercise.slug
-        dosing = self.gate.dosing(to.exercise, to.reps, to.hold_seconds, to.duration_seconds)
         side = self.workout.parameters.tight_side
-        tight = side is not None and dosing.per_side
+        dose, seconds = self.gate.prescription(to, tight=side is not None)
         side_note = None
-        if tight:
-            assert side is not None
+        if side is not None and dose.per_side:
             side_note = (
                 f"Your {side.value} side is tight: do one extra set on it "
                 f"({to.sets + 1} sets on the {side.value}, {to.sets} on the other side)."
             )
-        exercise = item.exercise
-        why = item.why
-        if swapped:
+        exercise, why = item.exercise, item.why
+        if to.exercise != item.exercise.slug:
             allowed = self.gate.allowed(to.exercise)
             assert allowed is not None  # _replacement checked it
             exercise = allowed.ref
-            why = f"{item.why} Today {allowed.entry.exercise.name} takes its place (see adaptation)."
+            why = f"{item.why} Today {allowed.name} takes its place (see adaptation)."
         return AdaptedItem(
             phase=item.phase,
             phase_title=item.phase_title,
             exercise=exercise,
-            dose=Prescription(
-                sets=to.sets,
-                reps=to.reps,
-                hold_seconds=to.hold_seconds,
-                duration_seconds=to.duration_seconds,
-                per_side=dosing.per_side,
-                rest_seconds=dosing.rest_seconds if swapped else item.dose.rest_seconds,
-                tempo=dosing.tempo if swapped else item.dose.tempo,
-                note=dosing.note if swapped else item.dose.note,
-            ),
-            estimated_seconds=dosing.cost(to.sets, tight),
+            dose=dose,
+            estimated_seconds=seconds,
             why=why,
             side_note=side_note,
             adaptation=adaptation,

@@ -4,8 +4,9 @@ Adaptation may put a different exercise (a regression or a progression) into
 a workout, and it must pass exactly the checks the generator applied: pain
 flags, the pain level's gentle-only rule, level, equipment and exclusions.
 So this asks the generator (``Constraints.ruled_out``) rather than repeating
-those rules, and this module is the only place coaching touches the
-generator's internals: when the generator moves, only these imports move.
+those rules, and times a dose with the generator's own ``Dosing.cost``. This
+module is the only place coaching touches the generator, and it uses just
+``Constraints`` and ``index``: when the generator moves, only those imports move.
 """
 
 from __future__ import annotations
@@ -13,36 +14,31 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from app.catalogue import Catalogue
-from app.catalogue.models import Dose, Equipment
-from app.workouts.generator import Constraints, Dosing, Entry, dosing, index
-from app.workouts.models import Omission, WorkoutExercise, WorkoutParameters, WorkoutQuery
+from app.catalogue.models import Dose
+from app.coaching.models import DoseState
+from app.workouts.generator import Constraints, index
+from app.workouts.models import Omission, Prescription, WorkoutExercise, WorkoutParameters, WorkoutQuery
 
 
 @dataclass(frozen=True)
 class Allowed:
-    """An exercise the constraints allow, with the equipment option to use."""
+    """An exercise the constraints allow, as the workout shows it (with the equipment option to use)."""
 
-    entry: Entry
-    option: tuple[Equipment, ...]
-
-    @property
-    def family(self) -> str:
-        return self.entry.family
-
-    @property
-    def ref(self) -> WorkoutExercise:
-        return self.entry.refs[self.option]
+    name: str
+    ref: WorkoutExercise
 
 
 class Gate:
-    """What the constraints of one workout allow, per catalogue exercise."""
+    """What the constraints of one workout allow, and how its exercises are dosed at the user's level."""
 
     def __init__(self, catalogue: Catalogue, parameters: WorkoutParameters) -> None:
         self.catalogue = catalogue
         self.parameters = parameters
         query = WorkoutQuery.model_validate(parameters.model_dump(mode="json"))
         self.constraints = Constraints.of(query)
-        self.entries = {entry.slug: entry for entry in index(catalogue).entries}
+        built = index(catalogue)
+        self.entries = {entry.slug: entry for entry in built.entries}
+        self.doses = built.goals[parameters.goal].doses
 
     def allowed(self, slug: str) -> Allowed | None:
         """None when the generator would leave this exercise out (or it is not a training exercise)."""
@@ -50,7 +46,7 @@ class Gate:
         if entry is None:
             return None
         ruled = self.constraints.ruled_out(entry)
-        return None if isinstance(ruled, Omission) else Allowed(entry, ruled)
+        return None if isinstance(ruled, Omission) else Allowed(entry.exercise.name, entry.refs[ruled])
 
     def family(self, slug: str) -> str:
         entry = self.entries.get(slug)
@@ -60,20 +56,24 @@ class Gate:
         exercise = self.catalogue.by_slug[slug]
         return exercise.goal_doses.get(self.parameters.goal, exercise.dose)
 
-    def dosing(
-        self, slug: str, reps: int | None, hold_seconds: int | None, duration_seconds: int | None
-    ) -> Dosing:
-        """The generator's dosing at the user's level, with the work per set replaced."""
-        span = self.dose_range(slug)
-        base = dosing(span, self.parameters.level)
-        if duration_seconds is not None:
-            side_work = duration_seconds
+    def prescription(self, state: DoseState, tight: bool) -> tuple[Prescription, int]:
+        """``state`` as the generator prescribes it at the user's level (rest, tempo, note), and its
+        estimated seconds. ``tight``: one extra set on the tight side, for a per-side exercise."""
+        base = self.doses[(self.parameters.level, state.exercise)]
+        if state.duration_seconds is not None:
+            side_work = state.duration_seconds
         else:
-            side_work = (reps or 1) * (hold_seconds if hold_seconds is not None else span.rep_seconds)
-        return replace(
-            base,
-            reps=reps,
-            hold_seconds=hold_seconds,
-            duration_seconds=duration_seconds,
-            side_work=max(1, side_work),
+            each = state.hold_seconds if state.hold_seconds is not None else self.dose_range(state.exercise).rep_seconds
+            side_work = (state.reps or 1) * each
+        timed = replace(base, side_work=max(1, side_work))
+        prescription = Prescription(
+            sets=state.sets,
+            reps=state.reps,
+            hold_seconds=state.hold_seconds,
+            duration_seconds=state.duration_seconds,
+            per_side=base.per_side,
+            rest_seconds=base.rest_seconds,
+            tempo=base.tempo,
+            note=base.note,
         )
+        return prescription, timed.cost(state.sets, tight and base.per_side)
