@@ -16,7 +16,8 @@ from dataclasses import dataclass, replace
 from app.catalogue import Catalogue
 from app.catalogue.models import Dose
 from app.coaching.models import DoseState
-from app.workouts.generator import Constraints, index
+from app.workouts.constraints import Constraints
+from app.workouts.index import index
 from app.workouts.models import Omission, Prescription, WorkoutExercise, WorkoutParameters, WorkoutQuery
 
 
