@@ -419,7 +419,7 @@ def test_high_pain_allows_only_gentle_work_in_a_short_session(catalogue: Catalog
     )
     assert workout.estimated_seconds <= 15 * 60 * 110 // 100
     capped = [note for note in workout.safety if note.startswith("Pain today 6/10")]
-    assert len(capped) == 1 and "capped at 15 of the 40 minutes" in capped[0]
+    assert len(capped) == 1 and "cut from 40 to 15 minutes" in capped[0]
 
 
 def test_severe_pain_is_a_referral_not_a_session(catalogue: Catalogue) -> None:

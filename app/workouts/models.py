@@ -85,7 +85,10 @@ class WorkoutQuery(BaseModel):
         default=None,
         ge=MIN_MINUTES,
         le=MAX_MINUTES,
-        description="Session length. Default: the goal's (20 minutes; 10 for a warm-up).",
+        description=(
+            "Session length. Default: the goal's (20 minutes; 30 for rehab, 10 for a warm-up); pain from 6/10 "
+            "caps it at 15."
+        ),
     )
     tight_side: Side | None = Field(default=None, description="One-sided exercises get an extra set on this side.")
     exclude: list[Slug] = Field(default=[], max_length=MAX_LIST, description="Exercise slugs to leave out.")

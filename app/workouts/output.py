@@ -67,7 +67,7 @@ def _safety(plan: GoalPlan, constraints: Constraints) -> list[str]:
     if grade.id != "as-prescribed":
         note = f"Pain today {constraints.pain_level}/10 ({grade.label.lower()}, grade {grade.id}): {grade.effect}."
         if constraints.session_minutes < constraints.minutes:
-            note += f" It is capped at {constraints.session_minutes} of the {constraints.minutes} minutes asked."
+            note += f" This one is cut from {constraints.minutes} to {constraints.session_minutes} minutes."
         if constraints.tight_side is not None:
             note += " No extra set for the tight side while it hurts."
         notes.append(f"{note} {grade.reason}")
