@@ -62,7 +62,8 @@ def _catalogue_check(args: argparse.Namespace, settings: Settings) -> int:
     except CatalogueError as exc:
         print(exc, file=sys.stderr)
         return 1
-    print(f"ok: {args.file} ({args.mode}) gives catalogue {catalogue.version} with {len(catalogue.exercises)} exercises")
+    size = len(catalogue.exercises)
+    print(f"ok: {args.file} ({args.mode}) gives catalogue {catalogue.version} with {size} exercises")
     return 0
 
 

@@ -13,6 +13,7 @@ from typing import Any
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.problems import MEDIA_TYPE, TYPE_BASE
+from app.statuses import phrase
 
 
 class _TooLarge(Exception):
@@ -75,7 +76,7 @@ class BodyLimit:
     async def _refuse(self, scope: Scope, send: Send) -> None:
         body: dict[str, Any] = {
             "type": TYPE_BASE + "body-too-large",
-            "title": "Content Too Large",
+            "title": phrase(413),
             "status": 413,
             "detail": f"The request body is over the {self.max_bytes:,} byte limit.",
             "instance": scope.get("path"),

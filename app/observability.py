@@ -64,7 +64,7 @@ class JsonFormatter(logging.Formatter):
 class _Stdout(logging.StreamHandler):  # type: ignore[type-arg]
     """Writes to whatever ``sys.stdout`` is now (test capture swaps it)."""
 
-    @property  # type: ignore[override]
+    @property
     def stream(self) -> Any:
         return sys.stdout
 

@@ -7,7 +7,6 @@ Raise ``Problem`` anywhere below a route; the handlers installed by
 
 from __future__ import annotations
 
-from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -16,6 +15,8 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse
 from starlette.routing import Match
+
+from app.statuses import phrase
 
 MEDIA_TYPE = "application/problem+json"
 TYPE_BASE = "https://hipflex.dev/problems/"
@@ -59,7 +60,7 @@ class Problem(Exception):
         self.status = status
         self.slug = slug
         self.detail = detail
-        self.title = title or HTTPStatus(status).phrase
+        self.title = title or phrase(status)
         self.errors = errors
         self.headers = headers
         self.extra = extra or {}
@@ -78,7 +79,7 @@ def problem_response(
 ) -> JSONResponse:
     body: dict[str, Any] = {
         "type": TYPE_BASE + slug,
-        "title": title or HTTPStatus(status).phrase,
+        "title": title or phrase(status),
         "status": status,
         "detail": detail,
         "instance": request.url.path,
@@ -143,7 +144,7 @@ async def _on_http(request: Request, exc: Exception) -> JSONResponse:
         headers = {**(headers or {}), "Allow": _allowed_methods(request)}
     else:
         detail = str(exc.detail)
-        slug = HTTPStatus(status).phrase.lower().replace(" ", "-")
+        slug = phrase(status).lower().replace(" ", "-")
     return problem_response(request, status, slug, detail, headers=headers)
 
 
@@ -178,7 +179,7 @@ def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI ``responses=`` entries for the problem statuses a route can return."""
     return {
         status: {
-            "description": HTTPStatus(status).phrase,
+            "description": phrase(status),
             "content": {MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/ProblemDetail"}}},
         }
         for status in statuses

@@ -11,6 +11,7 @@ from starlette.responses import JSONResponse
 
 from app import migrations
 from app.problems import MEDIA_TYPE, responses
+from app.statuses import phrase
 
 router = APIRouter(tags=["operations"])
 
@@ -38,7 +39,8 @@ def _check(engine: Engine, database_url: str) -> Readiness:
             connection.execute(text("SELECT 1"))
         current = migrations.current_revision(engine)
     except Exception as exc:  # any driver error means "not ready"
-        return Readiness(status="unavailable", database=f"unreachable: {type(exc).__name__}", schema_revision=None, schema_head=head)
+        database = f"unreachable: {type(exc).__name__}"
+        return Readiness(status="unavailable", database=database, schema_revision=None, schema_head=head)
     if current != head:
         return Readiness(status="unavailable", database="ok", schema_revision=current, schema_head=head)
     return Readiness(status="ok", database="ok", schema_revision=current, schema_head=head)
@@ -48,7 +50,13 @@ def _check(engine: Engine, database_url: str) -> Readiness:
     "/readyz",
     summary="The database answers and its schema is current",
     response_model=Readiness,
-    responses={503: {"description": "Not ready", "content": {MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/ProblemDetail"}}}}, **responses()},
+    responses={
+        503: {
+            "description": "Not ready",
+            "content": {MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/ProblemDetail"}}},
+        },
+        **responses(),
+    },
 )
 async def readyz(request: Request) -> JSONResponse | Readiness:
     settings = request.app.state.settings
@@ -57,11 +65,12 @@ async def readyz(request: Request) -> JSONResponse | Readiness:
         detail = (
             f"database {readiness.database}"
             if readiness.database != "ok"
-            else f"schema at revision {readiness.schema_revision}, head is {readiness.schema_head}: run `hipflex migrate`"
+            else f"schema at revision {readiness.schema_revision}, head is {readiness.schema_head}: "
+            "run `hipflex migrate`"
         )
         body = {
             "type": "https://hipflex.dev/problems/not-ready",
-            "title": "Service Unavailable",
+            "title": phrase(503),
             **readiness.model_dump(exclude={"status"}),
             "status": 503,
             "detail": detail,

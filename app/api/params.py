@@ -22,4 +22,4 @@ def _split_commas(value: Any) -> Any:
 
 def comma_list(item: Any) -> Any:
     """``list[item]`` that also splits comma-separated values."""
-    return Annotated[list[item], BeforeValidator(_split_commas)]  # type: ignore[valid-type]
+    return Annotated[list[item], BeforeValidator(_split_commas)]
