@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 import schemathesis
+from conftest import make_settings, new_tenant
 from schemathesis.core.failures import Failure
 from schemathesis.core.result import Ok
 from schemathesis.core.transport import Response
@@ -29,7 +30,6 @@ from schemathesis.specs.openapi.schemas import OpenApiSchema
 
 from app.catalogue import Catalogue
 from app.main import create_app
-from conftest import make_settings, new_tenant
 
 # Examples per operation and generation mode in the fuzzing phase. Measured: ~35 s for the
 # whole run at 100, ~20 s at 50, ~2 min at 400.
