@@ -31,7 +31,8 @@ async def get_metrics(request: Request) -> Metrics:
 
 
 async def get_storage(request: Request) -> Storage:
-    return request.app.state.storage  # type: ignore[no-any-return]
+    storage: Storage = request.app.state.storage
+    return storage
 
 
 CatalogueDep = Annotated[Catalogue, Depends(get_catalogue)]

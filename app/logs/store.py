@@ -170,7 +170,8 @@ def create(
             else:
                 step = plan.send(None)
     except StopIteration as done:
-        return done.value  # type: ignore[no-any-return]
+        outcome: Created | idempotency.Replay = done.value
+        return outcome
 
 
 async def create_async(
@@ -191,7 +192,8 @@ async def create_async(
             else:
                 step = plan.send(None)
     except StopIteration as done:
-        return done.value  # type: ignore[no-any-return]
+        outcome: Created | idempotency.Replay = done.value
+        return outcome
 
 
 def get(engine: Engine, tenant: str, user_id: str, log_id: str) -> LogPublic | None:
