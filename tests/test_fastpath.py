@@ -171,3 +171,20 @@ def test_the_fast_path_writes_logs(
         assert response.status_code == 201, response.text
         assert _served(client, route) - before == expected
         assert client.get(response.headers["location"], headers=tenant.headers).json() == response.json()
+
+
+def test_the_lanes_know_every_dependency_of_their_routes() -> None:
+    from fastapi.routing import APIRoute
+
+    from app.api import exercises, logs, workouts
+    from app.api.fastpath import ROUTE_DEPENDENCIES
+
+    found = {
+        (method, route.path): {getattr(dependency.call, "__name__", "?") for dependency in route.dependant.dependencies}
+        for module in (exercises, logs, workouts)
+        for route in module.router.routes
+        if isinstance(route, APIRoute)
+        for method in route.methods
+        if (method, route.path) in ROUTE_DEPENDENCIES
+    }
+    assert found == ROUTE_DEPENDENCIES

@@ -44,6 +44,19 @@ from app.catalogue import Catalogue
 from app.logs import LogCreate
 from app.problems import Problem
 
+# The routes the lanes stand in for, and the dependencies of each route, all of which the lane does
+# itself (authenticate: presented_key and the remembered keys; valid_log_create: LogCreate and
+# check_exercises; the get_* ones: app.state). A test compares this with the routes: a dependency
+# added to one of them fails it until the lane does that work too.
+ROUTE_DEPENDENCIES = {
+    ("GET", "/exercises"): {"get_catalogue"},
+    ("GET", "/exercises/{slug}"): {"get_catalogue"},
+    ("GET", "/workouts"): {"get_catalogue", "get_metrics"},
+    ("POST", "/users/{user_id}/logs"): {
+        "authenticate", "valid_log_create", "get_storage", "get_settings", "get_metrics"
+    },
+}
+
 Answer = tuple[int, bytes, list[tuple[bytes, bytes]]] | None
 Handler = Callable[[State, Scope, str], Answer]
 Query = TypeVar("Query", bound=BaseModel)
