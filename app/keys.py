@@ -7,9 +7,10 @@ random and long, so a slow password hash would buy nothing. The hash is
 compared in constant time. This module is the only writer of ``api_keys``.
 
 A key that authenticated is remembered for ``RECHECK_SECONDS``, so a busy
-client costs one lookup a second rather than one a request. Revoking a key
-forgets it at once in this process; other processes (another worker, or the
-CLI's) see the revocation within ``RECHECK_SECONDS``.
+client costs one lookup a second rather than one a request. The app keeps
+them in its ``RememberedKeys`` (on ``app.state.storage``); revoking through it
+forgets the key at once, and other processes (another worker, or the CLI's)
+see the revocation within ``RECHECK_SECONDS``.
 """
 
 from __future__ import annotations
