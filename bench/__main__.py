@@ -193,17 +193,19 @@ def run(duration: int, scaling: bool) -> str:
         server = hipflex(sqlite_url, fast_path=fast_path)
         url = f"http://127.0.0.1:{server.port}"
         by_lane[fast_path] = []
-        for name, path, script, connections in hot:
-            label = name if fast_path else f"{name}, fast path off"
-            env = {"HIPFLEX_BENCH_KEY": key} if path == "" else None
-            result = wrk(label, url + path, connections=connections, duration=duration, script=script, env=env)
-            if path:
-                result.ratio = result.rps / base.rps
-            by_lane[fast_path].append(result)
-        if fast_path:
-            rss = server.rss_mib()
-            cold = server.cold_start
-        server.stop()
+        try:
+            for name, path, script, connections in hot:
+                label = name if fast_path else f"{name}, fast path off"
+                env = {"HIPFLEX_BENCH_KEY": key} if path == "" else None
+                result = wrk(label, url + path, connections=connections, duration=duration, script=script, env=env)
+                if path:
+                    result.ratio = result.rps / base.rps
+                by_lane[fast_path].append(result)
+            if fast_path:
+                rss = server.rss_mib()
+                cold = server.cold_start
+        finally:
+            server.stop()
     for on, off in zip(by_lane[True], by_lane[False], strict=True):
         on.gain = on.rps / off.rps
         rows += [on, off]
