@@ -125,7 +125,8 @@ class Run:
         answer = "no response" if response is None else f"{response.status_code} {response.content[:500]!r}"
         self.failures.setdefault(
             (label, check.name, failure.title),
-            f"{label}: {failure.title} ({check.name})\n{failure.message}\n{check.failure_info.code_sample}\n-> {answer}",
+            f"{label}: {failure.title} ({check.name})\n{failure.message}\n"
+            f"{check.failure_info.code_sample}\n-> {answer}",
         )
 
 
