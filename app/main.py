@@ -15,13 +15,13 @@ from fastapi.routing import APIRoute
 
 from app import __version__, problems, statuses
 from app.api import docs, exercises, health, logs, metrics, users, vocabulary, workouts
-from app.api.fastpath import FastPath
-from app.api.logs import CreateLogFastLane
+from app.api.fastpath import CreateLogFastLane, FastPath
 from app.catalogue import Catalogue, load_catalogue
 from app.db import make_engine
 from app.limits import BodyLimit
 from app.observability import AccessLog, Metrics, Observability, configure_logging
 from app.settings import Settings
+from app.storage import Storage
 
 DESCRIPTION = """\
 Browse a sourced catalogue of hip-flexor exercises, generate safe, explained
@@ -73,6 +73,7 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
 
             migrations.upgrade(settings.database_url)
         app.state.engine = engine
+        app.state.storage = Storage(engine)
         _freeze_startup_objects()
         try:
             yield
