@@ -45,7 +45,8 @@ from sqlalchemy.engine import Connection, Engine
 
 from app import idempotency
 from app.catalogue.models import IN_CATALOGUE, SLUG_PATTERN, Goal
-from app.db import write_session
+from app.db import write_limits, write_session
+from app.outages import WriterUnavailable
 from app.tables import Log, LogExercise
 
 MAX_ENTRIES = 100
@@ -401,6 +402,7 @@ class _Job:
 
     done: Callable[[], None] = lambda: None
     error: BaseException | None = None
+    state: str = "queued"  # -> "started" when the writer takes it, or "abandoned" when its wait ran out
 
 
 @dataclass(eq=False, kw_only=True)
@@ -453,6 +455,8 @@ class _Writer:
         self.thread: threading.Thread | None = None
 
     def submit(self, job: _Job) -> None:
+        if self.queue.qsize() >= write_limits(self.engine()).queue:
+            raise WriterUnavailable("the log writer's queue is full")
         self.queue.put(job)
         with self.lock:
             if self.thread is None:
@@ -475,11 +479,24 @@ class _Writer:
                         group.append(self.queue.get_nowait())
                     except queue.Empty:
                         break
-                self._commit_group(group)
+                with self.lock:  # a job whose request gave up waiting is not written
+                    group = [job for job in group if job.state == "queued"]
+                    for job in group:
+                        job.state = "started"
+                if group:
+                    self._commit_group(group)
         finally:
             with self.lock:
                 if self.thread is threading.current_thread():  # died: the next write starts another
                     self.thread = None
+
+    def abandon(self, job: _Job) -> bool:
+        """Give up on a job the writer has not started (True); once started, it runs to its end."""
+        with self.lock:
+            if job.state == "queued":
+                job.state = "abandoned"
+                return True
+            return False
 
     def _commit_group(self, group: list[_Job]) -> None:
         try:
@@ -584,8 +601,11 @@ def _run(engine: Engine, job: _Job) -> None:
     """Hand a job to the writer and wait, in this thread, until it is committed."""
     committed = threading.Event()
     job.done = committed.set
-    _writer(engine).submit(job)
-    committed.wait()
+    writer = _writer(engine)
+    writer.submit(job)
+    if not committed.wait(write_limits(engine).timeout) and writer.abandon(job):
+        raise WriterUnavailable("the log writer did not take this write in time")
+    committed.wait()  # (started: the stall watchdog bounds how long a commit can hang)
     if job.error is not None:
         raise job.error
 
@@ -602,8 +622,15 @@ async def _run_async(engine: Engine, job: _Job) -> None:
             pass
 
     job.done = done
-    _writer(engine).submit(job)
-    await asyncio.shield(committed)  # a cancelled request still gets its work done, as a retry would
+    writer = _writer(engine)
+    writer.submit(job)
+    try:
+        # shielded: a cancelled request still gets its work done, as a retry would
+        await asyncio.wait_for(asyncio.shield(committed), write_limits(engine).timeout)
+    except TimeoutError:
+        if writer.abandon(job):
+            raise WriterUnavailable("the log writer did not take this write in time") from None
+        await asyncio.shield(committed)
     if job.error is not None:
         raise job.error
 

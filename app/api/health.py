@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import anyio
+import anyio.to_thread
 from fastapi import APIRouter, Request
-from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
@@ -52,7 +53,19 @@ def _check(engine: Engine, database_url: str) -> Readiness:
 )
 async def readyz(request: Request) -> JSONResponse | Readiness:
     settings = request.app.state.settings
-    readiness = await run_in_threadpool(_check, request.app.state.engine, settings.database_url)
+    state = request.app.state
+    if getattr(state, "probe_threads", None) is None:
+        state.probe_threads = anyio.CapacityLimiter(4)  # made on the serving loop
+    try:
+        # A frozen database must not hang the probe: its thread is abandoned (the stall watchdog frees it),
+        # and probes have threads of their own, so stuck ones cannot starve the routes.
+        with anyio.fail_after(settings.readyz_timeout_ms / 1000):
+            readiness = await anyio.to_thread.run_sync(
+                _check, state.engine, settings.database_url, abandon_on_cancel=True, limiter=state.probe_threads
+            )
+    except TimeoutError:
+        database = f"unreachable: no answer within {settings.readyz_timeout_ms} ms"
+        readiness = Readiness(status="unavailable", database=database, schema_revision=None, schema_head=None)
     if readiness.status != "ok":
         detail = (
             f"database {readiness.database}"
@@ -66,5 +79,5 @@ async def readyz(request: Request) -> JSONResponse | Readiness:
             "status": 503,
             "detail": detail,
         }
-        return JSONResponse(body, status_code=503, media_type=MEDIA_TYPE)
+        return JSONResponse(body, status_code=503, media_type=MEDIA_TYPE, headers={"Retry-After": "2"})
     return readiness
