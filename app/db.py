@@ -33,7 +33,7 @@ class WriteLimits:
     """How much the log writer may queue, and how long a write may wait for it to start."""
 
     queue: int = 1024
-    timeout: float = 3.0
+    timeout: float = 2.5
 
 
 _WRITE_LIMITS: weakref.WeakKeyDictionary[Engine, WriteLimits] = weakref.WeakKeyDictionary()

@@ -42,7 +42,7 @@ class Settings(BaseSettings):
         default=2000, ge=100, le=600_000, description="Postgres cancels a statement running longer (statement_timeout)."
     )
     db_stall_timeout_ms: int = Field(
-        default=2500,
+        default=2000,
         ge=200,
         le=600_000,
         description="Client side: a Postgres call with no answer for this long has its connection closed "
@@ -55,7 +55,7 @@ class Settings(BaseSettings):
         default=10, ge=1, le=3600, description="Postgres TCP keepalive idle seconds; also sets TCP_USER_TIMEOUT (2x)."
     )
     db_write_timeout_ms: int = Field(
-        default=3000,
+        default=2500,
         ge=100,
         le=600_000,
         description="A log write the writer has not started within this long is dropped and answered 503.",
