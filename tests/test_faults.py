@@ -21,12 +21,11 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
 import httpx
-import psycopg
 import pytest
 from conftest import LogFactory
 
@@ -90,16 +89,12 @@ class Cluster:
 
     def signal(self, number: int) -> None:
         for pid in self.pids():
-            try:
+            with suppress(ProcessLookupError):
                 os.kill(pid, number)
-            except ProcessLookupError:
-                pass
 
     def drop(self) -> None:
-        try:
+        with suppress(OSError, ValueError):
             self.signal(signal.SIGCONT)
-        except (OSError, ValueError):
-            pass
         subprocess.run(["pg_dropcluster", "15", self.name, "--stop"], capture_output=True, timeout=120)
 
 
@@ -215,7 +210,7 @@ class Prober:
 
 def test_frozen_postgres(cluster: Cluster, tmp_path: Path, make_log: LogFactory) -> None:
     headers = _key(cluster.url)
-    with serve(cluster.url, tmp_path / "server.log") as (_, base_url), httpx.Client(base_url=base_url, timeout=30) as client:
+    with serve(cluster.url, tmp_path / "server.log") as (_, url), httpx.Client(base_url=url, timeout=30) as client:
         assert client.post("/users/u1/logs", json=make_log(), headers=headers).status_code == 201
         assert client.get("/readyz").status_code == 200
         cluster.signal(signal.SIGSTOP)
@@ -238,7 +233,7 @@ def test_frozen_postgres(cluster: Cluster, tmp_path: Path, make_log: LogFactory)
                 thread.start()
             for thread in threads:
                 thread.join(30)
-            with Prober(base_url) as prober:  # the workers are not wedged: other routes answer
+            with Prober(url) as prober:  # the workers are not wedged: other routes answer
                 time.sleep(1)
         finally:
             frozen_at = time.monotonic()
@@ -269,7 +264,7 @@ def test_frozen_postgres(cluster: Cluster, tmp_path: Path, make_log: LogFactory)
 
 def test_stopped_then_restarted_postgres(cluster: Cluster, tmp_path: Path, make_log: LogFactory) -> None:
     headers = _key(cluster.url)
-    with serve(cluster.url, tmp_path / "server.log") as (_, base_url), httpx.Client(base_url=base_url, timeout=30) as client:
+    with serve(cluster.url, tmp_path / "server.log") as (_, url), httpx.Client(base_url=url, timeout=30) as client:
         assert client.post("/users/u2/logs", json=make_log(), headers=headers).status_code == 201
         cluster.stop()
         try:
@@ -333,7 +328,8 @@ def _send_head(base_url: str, head: bytes, total: int) -> tuple[bytes, float, in
 def test_header_bomb_beside_a_normal_client(tmp_path: Path) -> None:
     with serve(f"sqlite:///{tmp_path / 'h.db'}", tmp_path / "server.log") as (_, base_url):
         with Prober(base_url) as prober:
-            answer, elapsed, sent = _send_head(base_url, b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Bomb: ", 64 * 1024 * 1024)
+            bomb = b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Bomb: "
+            answer, elapsed, sent = _send_head(base_url, bomb, 64 * 1024 * 1024)
             time.sleep(0.3)
         many = b"GET /healthz HTTP/1.1\r\nHost: x\r\n" + b"".join(b"X-H%d: 1\r\n" % i for i in range(150))
         counted, _, _ = _send_head(base_url, many, 0)
