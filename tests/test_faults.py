@@ -373,6 +373,7 @@ def test_slow_clients_are_disconnected(tmp_path: Path) -> None:
                     pass
                 closed_after.append(time.monotonic() - start)
                 sock.close()
-    report("slow-loris", connections=len(sockets), all_closed_after_s=round(max(closed_after), 2), healthz=prober.figures())
+    closed = round(max(closed_after), 2)
+    report("slow-loris", connections=len(sockets), all_closed_after_s=closed, healthz=prober.figures())
     assert max(closed_after) < 4.0
     assert prober.failures == 0

@@ -230,7 +230,9 @@ def test_a_request_that_lost_its_claim_writes_nothing(
 
 
 @pytest.mark.parametrize("user", ["é" * 128, "\U0001f9d8" * 128], ids=["128-x-2-byte", "128-x-4-byte"])
-def test_the_longest_multi_byte_user_ids_replay(db_client: TestClient, acme: Tenant, make_log: LogFactory, user: str) -> None:
+def test_the_longest_multi_byte_user_ids_replay(
+    db_client: TestClient, acme: Tenant, make_log: LogFactory, user: str
+) -> None:
     # Percent-encoded, such an id makes a Location of 128 x 12 bytes: more than the old varchar(512) held.
     body = make_log()
     first = post(db_client, acme, body, "long-user", user=user)
