@@ -17,7 +17,7 @@ import re
 import threading
 import uuid
 import weakref
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -807,15 +807,47 @@ def page(
     return logs, Position(logs[-1].performed_at, logs[-1].id) if more else None
 
 
-def export(engine: Engine, tenant: str, user_id: str) -> UserExport | None:
-    """Every log of a user, oldest first; None if there is none."""
-    statement = (
-        select(*_PUBLIC_COLUMNS).where(_owned(tenant, user_id)).order_by(LOGS.c.performed_at.asc(), LOGS.c.id.asc())
-    )
-    with engine.connect() as connection:
-        rows = connection.execute(statement).all()
-    if not rows:
-        return None
-    logs = [_public(row) for row in rows]
-    return UserExport(user_id=user_id, exported_at=datetime.now(UTC), count=len(logs), logs=logs)
+# Logs read per query when exporting: at the 256 KiB body cap a page is a few MiB of Python
+# objects, and the export's memory is one page whatever the user's total (measured in tests/test_faults.py).
+EXPORT_PAGE = 8
 
+
+def export_page(engine: Engine, tenant: str, user_id: str, after: Position | None = None) -> list[Any]:
+    """The next ``EXPORT_PAGE`` logs of a user, oldest first, after ``after`` (rows, not yet shaped)."""
+    statement = select(*_PUBLIC_COLUMNS).where(_owned(tenant, user_id))
+    if after is not None:
+        statement = statement.where(
+            or_(
+                LOGS.c.performed_at > after.performed_at,
+                and_(LOGS.c.performed_at == after.performed_at, LOGS.c.id > after.id),
+            )
+        )
+    statement = statement.order_by(LOGS.c.performed_at.asc(), LOGS.c.id.asc()).limit(EXPORT_PAGE)
+    with engine.connect() as connection:
+        return list(connection.execute(statement).all())
+
+
+class _ExportHead(BaseModel):
+    user_id: str
+    exported_at: datetime
+
+
+def export_stream(engine: Engine, tenant: str, user_id: str, first: list[Any]) -> Iterator[bytes]:
+    """A ``UserExport`` as JSON, written page by page as the pages are read (``first`` already was).
+
+    ``count`` comes last: it is the number of logs actually written, so the document is consistent
+    even if logs are added or deleted while it streams.
+    """
+    head = _ExportHead(user_id=user_id, exported_at=datetime.now(UTC)).model_dump_json()
+    yield head[:-1].encode() + b',"logs":['
+    serializer = LogPublic.__pydantic_serializer__
+    count, rows = 0, first
+    while rows:
+        chunk = b",".join(serializer.to_json(_public(row)) for row in rows)
+        yield (b"," if count else b"") + chunk
+        count += len(rows)
+        if len(rows) < EXPORT_PAGE:
+            break
+        last = rows[-1]
+        rows = export_page(engine, tenant, user_id, Position(last.performed_at, last.id))
+    yield b'],"count":' + str(count).encode() + b"}"
