@@ -10,6 +10,7 @@ behaviour (hangs of a minute, stalls of seconds).
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -31,6 +32,7 @@ from conftest import LogFactory
 
 from app import keys, migrations
 from app.db import make_engine
+from app.logs import LOGS
 from app.settings import Settings
 
 pytestmark = pytest.mark.slow
@@ -376,4 +378,80 @@ def test_slow_clients_are_disconnected(tmp_path: Path) -> None:
     closed = round(max(closed_after), 2)
     report("slow-loris", connections=len(sockets), all_closed_after_s=closed, healthz=prober.figures())
     assert max(closed_after) < 4.0
+    assert prober.failures == 0
+
+
+# --- one client's export beside the others ----------------------------------------------------
+
+
+def _largest_log(slugs: list[str], limit: int) -> dict[str, Any]:
+    """A valid log as close under the body cap as sets allow."""
+    sets_each = 1
+    body: dict[str, Any] = {}
+    while True:
+        full = {"reps": 1000, "hold_seconds": 3600, "load_kg": 999.25, "side": "right", "rpe": 10, "pain": 10}
+        candidate = {
+            "performed_at": "2026-11-20T09:30:00+01:00",
+            "workout": {"goal": "rehab", "seed": 42},
+            "duration_minutes": 600,
+            "notes": "n" * 2000,
+            "entries": [{"exercise": slugs[i % len(slugs)], "sets": [full] * sets_each} for i in range(100)],
+        }
+        if len(json.dumps(candidate)) > limit or sets_each > 50:
+            return body
+        body, sets_each = candidate, sets_each + 1
+
+
+def _rss_bytes(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+    raise AssertionError("no VmRSS")
+
+
+def test_export_of_maximum_size_logs_beside_a_normal_client(tmp_path: Path, slugs: list[str]) -> None:
+    database_url = f"sqlite:///{tmp_path / 'export.db'}"
+    migrations.upgrade(database_url)
+    headers = _key(database_url)
+    body = _largest_log(slugs, Settings().max_body_bytes)
+    with serve(database_url, tmp_path / "server.log") as (process, base_url):
+        with httpx.Client(base_url=base_url, headers=headers, timeout=60) as client:
+            created = client.post("/users/big/logs", json=body)
+            assert created.status_code == 201, created.text
+        # 999 more copies of that row, straight into the table: the export is what is measured here.
+        engine = make_engine(Settings(database_url=database_url))
+        try:
+            with engine.begin() as connection:
+                row = dict(connection.execute(LOGS.select()).mappings().one())
+                copies = [{**row, "id": str(uuid.uuid4())} for _ in range(999)]
+                connection.execute(LOGS.insert(), copies)
+        finally:
+            engine.dispose()
+        baseline = _rss_bytes(process.pid)
+        peak = baseline
+        size = 0
+        with Prober(base_url) as prober:
+            start = time.monotonic()
+            with httpx.stream("GET", f"{base_url}/users/big/export", headers=headers, timeout=120) as response:
+                assert response.status_code == 200
+                head = b""
+                tail = b""
+                for chunk in response.iter_bytes():
+                    if not head:
+                        head = chunk[:200]
+                    tail = (tail + chunk)[-200:]
+                    size += len(chunk)
+                    peak = max(peak, _rss_bytes(process.pid))
+            elapsed = time.monotonic() - start
+    growth = (peak - baseline) / 2**20
+    report(
+        "export-1000-max-logs",
+        body_bytes=len(json.dumps(body)),
+        export_mib=round(size / 2**20, 1),
+        seconds=round(elapsed, 1),
+        rss_growth_mib=round(growth, 1),
+        healthz=prober.figures(),
+    )
+    assert head.startswith(b'{"user_id":"big","exported_at":"') and tail.endswith(b'],"count":1000}')
+    assert growth <= 50
     assert prober.failures == 0
