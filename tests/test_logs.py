@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from app.catalogue import Catalogue
 from app.logs import EXPORT_PAGE
 from app.main import create_app
+from app.workouts.models import SEED_MAX
 
 PROBLEM = "application/problem+json"
 
@@ -252,6 +253,17 @@ def test_export_streams_every_page_in_order(db_client: TestClient, acme: Tenant,
     assert list(export) == ["user_id", "exported_at", "logs", "count"]
     assert export["count"] == len(created)
     assert export["logs"] == sorted(created, key=lambda log: (log["performed_at"], log["id"]))
+
+
+def test_a_stored_seed_is_one_workouts_accepts(db_client: TestClient, acme: Tenant, make_log: LogFactory) -> None:
+    largest = SEED_MAX
+    stored = post(db_client, acme, make_log(workout={"goal": "mobility", "seed": largest}))
+    assert stored.status_code == 201, stored.text
+    again = db_client.get(f"/workouts?goal=mobility&seed={stored.json()['workout']['seed']}")
+    assert again.status_code == 200 and again.json()["seed"] == largest
+    too_large = post(db_client, acme, make_log(workout={"goal": "mobility", "seed": largest + 1}))
+    assert too_large.status_code == 422
+    assert db_client.get(f"/workouts?goal=mobility&seed={largest + 1}").status_code == 422
 
 
 def test_erasure_removes_every_log_of_the_user_only(
