@@ -20,7 +20,7 @@ from prometheus_client import CollectorRegistry, Counter, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import outages
-from app.problems import MEDIA_TYPE, TYPE_BASE
+from app.problems import MEDIA_TYPE, problem_body
 
 ACCESS_LOGGER = "hipflex.access"
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
@@ -67,7 +67,7 @@ class JsonFormatter(logging.Formatter):
 class _Stdout(logging.StreamHandler):  # type: ignore[type-arg]
     """Writes to whatever ``sys.stdout`` is now (test capture swaps it)."""
 
-    @property  # type: ignore[override]
+    @property
     def stream(self) -> Any:
         return sys.stdout
 
@@ -155,11 +155,10 @@ class ResponseAborted(Exception):
 def _failure(scope: Scope, status: int) -> tuple[Message, Message]:
     """The problem answer to a request that failed: 503 (retry shortly) or 500."""
     if status == 503:
-        slug, title, detail = "unavailable", "Service Unavailable", "The database is unavailable; retry shortly."
+        slug, detail = "unavailable", "The database is unavailable; retry shortly."
     else:
-        slug, title, detail = "internal", "Internal Server Error", "The server failed to handle this request."
-    problem = {"type": TYPE_BASE + slug, "title": title, "status": status, "detail": detail}
-    body = json.dumps({**problem, "instance": scope.get("path")}).encode()
+        slug, detail = "internal", "The server failed to handle this request."
+    body = problem_body(status, slug, detail, instance=scope.get("path"))
     headers = [(b"content-type", MEDIA_TYPE.encode()), (b"content-length", str(len(body)).encode())]
     if status == 503:
         headers.append((b"retry-after", str(outages.RETRY_AFTER_SECONDS).encode()))

@@ -14,13 +14,12 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import json
 import logging
 from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
-from app.problems import MEDIA_TYPE, TYPE_BASE
+from app.problems import MEDIA_TYPE, problem_body
 from app.settings import Settings
 
 logger = logging.getLogger("hipflex.server")
@@ -104,8 +103,7 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
     def _refuse(self, detail: str) -> None:
         self.refused = True
         self._disarm()
-        problem = {"type": TYPE_BASE + "headers-too-large", "title": "Request Header Fields Too Large", "status": 431}
-        body = json.dumps({**problem, "detail": detail}).encode()
+        body = problem_body(431, "headers-too-large", detail, instance=None)
         head = (
             b"HTTP/1.1 431 Request Header Fields Too Large\r\n"
             b"content-type: " + MEDIA_TYPE.encode() + b"\r\n"

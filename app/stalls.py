@@ -53,6 +53,8 @@ def watch(engine: Engine, timeout: float) -> None:
         _start()
 
     def _bump(dbapi_connection: Any) -> None:
+        if dbapi_connection is None:  # (a checkin after a failed connect)
+            return
         watch = _watched.get(dbapi_connection)
         if watch is not None:
             watch.operations += 1
