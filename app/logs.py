@@ -43,12 +43,12 @@ from pydantic.config import JsonDict
 from sqlalchemy import and_, bindparam, delete, exists, insert, or_, select, update
 from sqlalchemy.engine import Connection, Engine
 
-from app import idempotency
+from app import idempotency, outages
 from app.catalogue.models import IN_CATALOGUE, SLUG_PATTERN, Goal
-from app.workouts.models import SEED_MAX
 from app.db import write_limits, write_session
 from app.outages import WriterUnavailable
 from app.tables import Log, LogExercise
+from app.workouts.models import SEED_MAX
 
 MAX_ENTRIES = 100
 MAX_SETS = 50
@@ -503,7 +503,11 @@ class _Writer:
     def _commit_group(self, group: list[_Job]) -> None:
         try:
             self._commit(group)
-        except Exception:
+        except Exception as failure:
+            if outages.unavailable(failure):  # no use retrying alone: each would wait out the same timeouts
+                for one in group:
+                    one.error = failure
+                return
             for one in group:
                 try:
                     self._commit([one])
