@@ -43,6 +43,9 @@ class Metrics:
         )
         self.workouts = Counter("hipflex_workouts_generated", "Workouts generated.", ["goal"], registry=self.registry)
         self.logs_written = Counter("hipflex_logs_written", "Workout logs created.", registry=self.registry)
+        self.fast_path = Counter(
+            "hipflex_fast_path", "Requests the fast path answered.", ["route"], registry=self.registry
+        )
         self.replays = Counter(
             "hipflex_idempotent_replays", "POSTs answered from an Idempotency-Key record.", registry=self.registry
         )

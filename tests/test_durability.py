@@ -22,7 +22,7 @@ from sqlalchemy import select
 
 from app import keys, migrations
 from app.db import make_engine
-from app.logs import LOG_EXERCISES, LOGS
+from app.logs.writer import LOG_EXERCISES, LOGS
 from app.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -32,7 +32,7 @@ from conftest import LogFactory
 
 from app import keys, migrations
 from app.db import make_engine
-from app.logs import LOGS
+from app.logs.writer import LOGS
 from app.settings import Settings
 
 pytestmark = pytest.mark.slow
