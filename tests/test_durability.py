@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from conftest import LogFactory
 from sqlalchemy import select
 
@@ -63,6 +64,7 @@ def server(database_url: str, log: Path) -> Iterator[tuple[subprocess.Popen[byte
             process.wait(timeout=30)
 
 
+@pytest.mark.slow
 def test_acknowledged_logs_survive_sigkill(tmp_path: Path, database_url: str, make_log: LogFactory) -> None:
     migrations.upgrade(database_url)
     engine = make_engine(Settings(database_url=database_url))
