@@ -11,12 +11,24 @@ from fastapi import APIRouter, Path, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.responses import Response
 
-from app.api.deps import CatalogueDep
+from app.api.deps import LocalisedCatalogueDep
+from app.api.languages import LOCALISED
 from app.api.params import comma_list
 from app.api.representations import ExerciseDetail, ExerciseSummary, cached_json, rendered
 from app.catalogue import Catalogue
 from app.catalogue.loader import fold
-from app.catalogue.models import CATALOGUE_SLUG, MUSCLE_GROUPS, SLUG_PATTERN, Equipment, Exercise, Kind, Level, Muscle, PainFlag, Position
+from app.catalogue.models import (
+    CATALOGUE_SLUG,
+    MUSCLE_GROUPS,
+    SLUG_PATTERN,
+    Equipment,
+    Exercise,
+    Kind,
+    Level,
+    Muscle,
+    PainFlag,
+    Position,
+)
 from app.problems import Problem, responses
 
 router = APIRouter(tags=["exercises"])
@@ -122,9 +134,11 @@ def document_components(catalogue: Catalogue) -> dict[str, dict[str, Any]]:
     "/exercises",
     summary="List and filter exercises",
     response_model=ExercisePage,
-    responses={304: {"description": "Not modified (If-None-Match)"}, **responses(422)},
+    responses={**LOCALISED, 304: {"description": "Not modified (If-None-Match)"}, **responses(422)},
 )
-async def list_exercises(request: Request, catalogue: CatalogueDep, query: Annotated[ExerciseQuery, Query()]) -> Response:
+async def list_exercises(
+    request: Request, catalogue: LocalisedCatalogueDep, query: Annotated[ExerciseQuery, Query()]
+) -> Response:
     body = render_page(catalogue, query, request.query_params.multi_items())
     return cached_json(request, body, rendered(catalogue).headers)
 
@@ -133,11 +147,11 @@ async def list_exercises(request: Request, catalogue: CatalogueDep, query: Annot
     "/exercises/{slug}",
     summary="One exercise, in full",
     response_model=ExerciseDetail,
-    responses={304: {"description": "Not modified (If-None-Match)"}, **responses(404, 422)},
+    responses={**LOCALISED, 304: {"description": "Not modified (If-None-Match)"}, **responses(404, 422)},
 )
 async def get_exercise(
     request: Request,
-    catalogue: CatalogueDep,
+    catalogue: LocalisedCatalogueDep,
     slug: Annotated[str, Path(pattern=SLUG_PATTERN, max_length=64)],
 ) -> Response:
     pages = rendered(catalogue)

@@ -26,6 +26,7 @@ from starlette.datastructures import State
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.api.exercises import ExerciseQuery, render_page
+from app.api.languages import choose_language
 from app.api.representations import not_modified, rendered
 from app.api.workouts import WorkoutParams, render_workout
 from app.catalogue import Catalogue
@@ -64,11 +65,21 @@ def _list_fields(model: type[BaseModel]) -> frozenset[str]:
     return fields
 
 
-def _if_none_match(scope: Scope) -> str | None:
+def _header(scope: Scope, wanted: bytes) -> str | None:
     for name, value in scope["headers"]:
-        if name == b"if-none-match":
-            return value.decode("latin-1")
+        if name == wanted:
+            return str(value.decode("latin-1"))
     return None
+
+
+def _if_none_match(scope: Scope) -> str | None:
+    return _header(scope, b"if-none-match")
+
+
+def _localised(state: State, scope: Scope) -> Catalogue:
+    """The catalogue in the language the request asks for, chosen as the FastAPI routes choose it."""
+    catalogue: Catalogue = state.catalogue
+    return catalogue.in_language(choose_language(_header(scope, b"accept-language")))
 
 
 def _cached(catalogue: Catalogue, scope: Scope, body: bytes) -> Answer:
@@ -79,13 +90,13 @@ def _cached(catalogue: Catalogue, scope: Scope, body: bytes) -> Answer:
 
 
 def exercise(state: State, scope: Scope, slug: str) -> Answer:
-    catalogue = state.catalogue
+    catalogue = _localised(state, scope)
     body = rendered(catalogue).details.get(slug)
     return None if body is None else _cached(catalogue, scope, body)
 
 
 def exercise_page(state: State, scope: Scope, _: str) -> Answer:
-    catalogue = state.catalogue
+    catalogue = _localised(state, scope)
     body = _page(catalogue, scope["query_string"])
     return None if body is None else _cached(catalogue, scope, body)
 
@@ -105,8 +116,14 @@ def workout(state: State, scope: Scope, _: str) -> Answer:
     parsed = parse_query(WorkoutParams, scope["query_string"])
     if parsed is None:
         return None
-    body = render_workout(state.catalogue, parsed[0], state.metrics)  # type: ignore[arg-type]
-    return 200, body, [(b"x-catalogue-version", state.catalogue.version.encode())]
+    catalogue = _localised(state, scope)
+    body = render_workout(catalogue, parsed[0], state.metrics)  # type: ignore[arg-type]
+    language = catalogue.language.encode()
+    return 200, body, [
+        (b"x-catalogue-version", catalogue.version.encode()),
+        (b"content-language", language),
+        (b"vary", b"Accept-Language"),
+    ]
 
 
 @dataclass(frozen=True)

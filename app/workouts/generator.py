@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import random
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from functools import cached_property, lru_cache
 from itertools import groupby
@@ -25,10 +26,10 @@ from typing import Protocol
 
 from app.catalogue import Catalogue
 from app.catalogue.models import Dose, Equipment, Exercise, Goal, Intensity, Kind, Level, PainFlag
-from app.workouts.goals import BY_GOAL, GOALS, GoalPlan, Phase
+from app.workouts.goals import BY_GOAL, GoalPlan, Phase
 from app.workouts.models import (
-    OmitReason,
     Omission,
+    OmitReason,
     Prescription,
     Side,
     Workout,
@@ -37,22 +38,15 @@ from app.workouts.models import (
     WorkoutParameters,
     WorkoutQuery,
 )
+from app.workouts.wording import EN, goals, phase_name, say, words
 
 TRANSITION_SECONDS = 20  # setting up for the next exercise
 OVER = 110  # percent of the time asked for, never exceeded
 UNDER = 75  # below this percent the workout says it is short
 HIGH_PAIN = 7  # from this pain level on, gentle exercises only
 
-STOP_IF_PAIN = "Stop any exercise that causes or worsens pain."
-SEE_A_PROFESSIONAL = "If there is no relief after a few weeks, see a doctor or physical therapist."
-
-PAIN_AREAS = {
-    PainFlag.knee: "knee",
-    PainFlag.low_back: "low back",
-    PainFlag.wrist: "wrist",
-    PainFlag.shoulder: "shoulder",
-    PainFlag.hip: "front of the hip",
-}
+STOP_IF_PAIN = EN["stop_if_pain"]
+SEE_A_PROFESSIONAL = EN["see_a_professional"]
 LEVELS = tuple(Level)
 SIDES: tuple[Side | None, ...] = (None, *Side)
 
@@ -140,8 +134,8 @@ def dosing(dose: Dose, level: Level) -> Dosing:
     )
 
 
-def _needs(option: tuple[Equipment, ...]) -> str:
-    return " + ".join(e.value.replace("_", " ") for e in option)
+def _needs(option: tuple[Equipment, ...], table: Mapping[str, str]) -> str:
+    return table["join.with"].join(table[f"equipment.{e.value}"] for e in option)
 
 
 @dataclass(eq=False)
@@ -179,14 +173,14 @@ def _cues(exercise: Exercise) -> list[str]:
     return cues
 
 
-def _entry(exercise: Exercise, by_slug: dict[str, Exercise]) -> Entry:
+def _entry(exercise: Exercise, by_slug: dict[str, Exercise], table: Mapping[str, str]) -> Entry:
     numbered = sorted(enumerate(exercise.equipment), key=lambda pair: (-len(pair[1]), pair[0]))
     options = tuple(tuple(option) for _, option in numbered)
 
     def omission(reason: OmitReason, detail: str) -> Omission:
         return Omission(slug=exercise.slug, name=exercise.name, reason=reason, detail=detail)
 
-    needs = " or ".join(_needs(option) for option in options if option)
+    needs = table["join.or"].join(_needs(option, table) for option in options if option)
     return Entry(
         exercise=exercise,
         slug=exercise.slug,
@@ -194,13 +188,18 @@ def _entry(exercise: Exercise, by_slug: dict[str, Exercise]) -> Entry:
         options=options,
         option_sets=tuple(frozenset(option) for option in options),
         flags=frozenset(c.flag for c in exercise.contraindications),
-        pain={c.flag: omission(OmitReason.pain, f"{c.flag.value}: {c.reason}") for c in exercise.contraindications},
-        excluded=omission(OmitReason.excluded, "you excluded it"),
+        pain={
+            c.flag: omission(
+                OmitReason.pain, say(table, "omit.pain", flag=table[f"flag.{c.flag.value}"], reason=c.reason)
+            )
+            for c in exercise.contraindications
+        },
+        excluded=omission(OmitReason.excluded, say(table, "omit.excluded")),
         intensity=omission(
-            OmitReason.intensity, f"{exercise.intensity.value}: with this much pain only gentle exercises are offered"
+            OmitReason.intensity, say(table, "omit.intensity", intensity=table[f"intensity.{exercise.intensity.value}"])
         ),
-        level=omission(OmitReason.level, f"{exercise.level.value} is above your level"),
-        equipment=omission(OmitReason.equipment, f"needs {needs}"),
+        level=omission(OmitReason.level, say(table, "omit.level", level=table[f"level.{exercise.level.value}"])),
+        equipment=omission(OmitReason.equipment, say(table, "omit.equipment", needs=needs)),
         refs={
             option: WorkoutExercise(
                 slug=exercise.slug,
@@ -236,6 +235,7 @@ class GoalIndex:
 class Index:
     entries: tuple[Entry, ...]  # catalogue order, assessments left out
     slugs: frozenset[str]  # every catalogue slug, assessments included
+    words: Mapping[str, str]  # the sentences, in the catalogue's language
     goals: dict[Goal, GoalIndex] = field(default_factory=dict)
 
 
@@ -246,7 +246,9 @@ def _suits(dose: Dose, plan: GoalPlan) -> bool:
     return dose.hold_seconds.min <= plan.max_hold_seconds
 
 
-def _phase_index(number: int, phase: Phase, plan: GoalPlan, entries: tuple[Entry, ...]) -> PhaseIndex:
+def _phase_index(
+    number: int, phase: Phase, plan: GoalPlan, entries: tuple[Entry, ...], catalogue: Catalogue
+) -> PhaseIndex:
     fitting = [
         e
         for e in entries
@@ -269,15 +271,18 @@ def _phase_index(number: int, phase: Phase, plan: GoalPlan, entries: tuple[Entry
 
             allowed = sorted((e for e in fitting if e.exercise.level.rank <= level.rank), key=key)
             groups[(level, side)] = tuple(tuple(group) for _, group in groupby(allowed, key=key))
+    table, name = words(catalogue), phase_name(catalogue, phase.title)
     why = {
-        e.slug: f"{plan.title} phase {number} ({phase.title.lower()}): {e.exercise.name} {phase.purpose}."
+        e.slug: say(
+            table, "why", goal=plan.title, number=number, phase=name, exercise=e.exercise.name, purpose=phase.purpose
+        )
         for e in fitting
     }
     return PhaseIndex(number=number, phase=phase, groups=groups, why=why)
 
 
-def _goal_index(plan: GoalPlan, entries: tuple[Entry, ...]) -> GoalIndex:
-    phases = tuple(_phase_index(n, phase, plan, entries) for n, phase in enumerate(plan.phases, start=1))
+def _goal_index(plan: GoalPlan, entries: tuple[Entry, ...], catalogue: Catalogue) -> GoalIndex:
+    phases = tuple(_phase_index(n, phase, plan, entries, catalogue) for n, phase in enumerate(plan.phases, start=1))
     used = {slug for p in phases for slug in p.why}
     doses = {
         (level, e.slug): dosing(e.exercise.goal_doses.get(plan.goal, e.exercise.dose), level)
@@ -290,10 +295,11 @@ def _goal_index(plan: GoalPlan, entries: tuple[Entry, ...]) -> GoalIndex:
 @lru_cache(maxsize=8)
 def index(catalogue: Catalogue) -> Index:
     """Everything about the catalogue a request needs, built once per catalogue object."""
-    entries = tuple(_entry(e, catalogue.by_slug) for e in catalogue.exercises if e.kind is not Kind.assessment)
-    built = Index(entries=entries, slugs=frozenset(catalogue.by_slug))
-    for plan in GOALS:
-        built.goals[plan.goal] = _goal_index(plan, entries)
+    table = words(catalogue)
+    entries = tuple(_entry(e, catalogue.by_slug, table) for e in catalogue.exercises if e.kind is not Kind.assessment)
+    built = Index(entries=entries, slugs=frozenset(catalogue.by_slug), words=table)
+    for plan in goals(catalogue):
+        built.goals[plan.goal] = _goal_index(plan, entries, catalogue)
     return built
 
 
@@ -538,15 +544,12 @@ def _select(
 # ------------------------------------------------------------------ output
 
 
-def _item(item: Chosen, side: Side | None) -> WorkoutItem:
+def _item(item: Chosen, side: Side | None, table: Mapping[str, str]) -> WorkoutItem:
     dose = item.dose
     side_note = None
     if item.tight:
         assert side is not None
-        side_note = (
-            f"Your {side.value} side is tight: do one extra set on it "
-            f"({item.sets + 1} sets on the {side.value}, {item.sets} on the other side)."
-        )
+        side_note = say(table, "side_note", side=table[f"side.{side.value}"], more=item.sets + 1, sets=item.sets)
     return WorkoutItem(
         phase=item.phase.phase.key,
         phase_title=item.phase.phase.title,
@@ -567,42 +570,39 @@ def _item(item: Chosen, side: Side | None) -> WorkoutItem:
     )
 
 
-def _safety(plan: GoalPlan, constraints: Constraints) -> list[str]:
-    notes = [STOP_IF_PAIN, SEE_A_PROFESSIONAL]
+def _safety(plan: GoalPlan, constraints: Constraints, table: Mapping[str, str]) -> list[str]:
+    notes = [say(table, "stop_if_pain"), say(table, "see_a_professional")]
     if constraints.gentle_only:
         cause = (
-            f"Your pain is high ({constraints.pain_level}/10)"
+            say(table, "gentle.high_pain", pain_level=constraints.pain_level)
             if constraints.pain_level >= HIGH_PAIN
-            else "Front-of-hip pain during rehab"
+            else say(table, "gentle.rehab")
         )
-        notes.append(
-            f"{cause}: this session keeps to gentle exercises only. Get assessed by a doctor or physical "
-            "therapist before you train harder."
-        )
+        notes.append(say(table, "gentle", cause=cause))
     if constraints.pain:
-        areas = " and ".join(PAIN_AREAS[f] for f in constraints.pain)
-        notes.append(f"Exercises that would load your {areas} are left out (see omitted).")
+        areas = table["join.and"].join(table[f"area.{f.value}"] for f in constraints.pain)
+        notes.append(say(table, "pain_areas", areas=areas))
     notes.extend(plan.safety)
     return notes
 
 
 def _time_note(
-    chosen: list[Chosen], total: int, constraints: Constraints, omitted: list[Omission], too_long: bool
+    chosen: list[Chosen],
+    total: int,
+    constraints: Constraints,
+    omitted: list[Omission],
+    too_long: bool,
+    table: Mapping[str, str],
 ) -> str:
     minutes = (total + 30) // 60
     count = len(chosen)
-    told = f"about {minutes} min of the {constraints.minutes} you asked for"
+    told = say(table, "short.told", minutes=minutes, asked=constraints.minutes)
     if too_long:
-        cause = f"the other exercises for this goal do not fit in the time left, so {count} make {told}"
+        cause = say(table, "short.too_long", count=count, told=told)
     else:
-        plural = "exercise fits" if count == 1 else "exercises fit"
-        cause = f"only {count} {plural} this goal with your constraints, {told}, even at their full doses"
-    advice = (
-        "Relaxing a constraint (see omitted) would make room for more."
-        if omitted
-        else "Repeat the session, or add a session for another goal."
-    )
-    return f"This session is short: {cause}. {advice}"
+        cause = say(table, "short.few.one" if count == 1 else "short.few.other", count=count, told=told)
+    advice = say(table, "short.relax" if omitted else "short.repeat")
+    return say(table, "short", cause=cause, advice=advice)
 
 
 def generate(catalogue: Catalogue, query: WorkoutQuery, seed: int) -> Workout:
@@ -672,28 +672,30 @@ def _assemble(built: Index, version: str, constraints: Constraints, orders: Orde
         raise _impossible(goal, constraints, allowed, too_long)
 
     chosen.sort(key=lambda c: c.phase.number)
-    items = [_item(c, constraints.tight_side) for c in chosen]
+    table = built.words
+    items = [_item(c, constraints.tight_side, table) for c in chosen]
     total = sum(i.estimated_seconds for i in items)
     short = total * 100 < constraints.minutes * 60 * UNDER
     filled = {c.phase.number for c in chosen}
+    lower = table is EN  # English runs the phase title into the sentence in lower case
     notes = [
-        f"Nothing for phase {p.number} ({p.phase.title.lower()}) fits your constraints (see omitted)."
+        say(table, "phase_empty", number=p.number, phase=p.phase.title.lower() if lower else p.phase.title)
         for p in goal.phases
         if not p.phase.optional and p.number not in filled
     ]
     return Workout(
         goal=plan.goal,
-        title=f"{plan.title} session, {constraints.level.value}",
+        title=say(table, "title", goal=plan.title, level=table[f"level.{constraints.level.value}"]),
         parameters=constraints.parameters(),
         items=items,
         estimated_seconds=total,
         estimated_minutes=(total + 30) // 60,
         short_of_time=short,
-        time_note=_time_note(chosen, total, constraints, list(omitted), too_long) if short else None,
+        time_note=_time_note(chosen, total, constraints, list(omitted), too_long, table) if short else None,
         gentle_only=constraints.gentle_only,
         omitted=list(omitted),
         notes=notes,
-        safety=_safety(plan, constraints),
+        safety=_safety(plan, constraints, table),
         frequency=plan.frequency,
         sources=list(plan.sources),
         seed=seed,
