@@ -229,13 +229,13 @@ class GoalIndex:
     phases: tuple[PhaseIndex, ...]
     doses: dict[tuple[Level, str], Dosing]
     candidates: tuple[Entry, ...]  # every exercise any phase could use, at any level
+    words: Mapping[str, str]  # the sentences, in the catalogue's language
 
 
 @dataclass(eq=False)
 class Index:
     entries: tuple[Entry, ...]  # catalogue order, assessments left out
     slugs: frozenset[str]  # every catalogue slug, assessments included
-    words: Mapping[str, str]  # the sentences, in the catalogue's language
     goals: dict[Goal, GoalIndex] = field(default_factory=dict)
 
 
@@ -289,7 +289,8 @@ def _goal_index(plan: GoalPlan, entries: tuple[Entry, ...], catalogue: Catalogue
         for level in LEVELS
         for e in entries
     }
-    return GoalIndex(plan=plan, phases=phases, doses=doses, candidates=tuple(e for e in entries if e.slug in used))
+    candidates = tuple(e for e in entries if e.slug in used)
+    return GoalIndex(plan=plan, phases=phases, doses=doses, candidates=candidates, words=words(catalogue))
 
 
 @lru_cache(maxsize=8)
@@ -297,7 +298,7 @@ def index(catalogue: Catalogue) -> Index:
     """Everything about the catalogue a request needs, built once per catalogue object."""
     table = words(catalogue)
     entries = tuple(_entry(e, catalogue.by_slug, table) for e in catalogue.exercises if e.kind is not Kind.assessment)
-    built = Index(entries=entries, slugs=frozenset(catalogue.by_slug), words=table)
+    built = Index(entries=entries, slugs=frozenset(catalogue.by_slug))
     for plan in goals(catalogue):
         built.goals[plan.goal] = _goal_index(plan, entries, catalogue)
     return built
@@ -672,7 +673,7 @@ def _assemble(built: Index, version: str, constraints: Constraints, orders: Orde
         raise _impossible(goal, constraints, allowed, too_long)
 
     chosen.sort(key=lambda c: c.phase.number)
-    table = built.words
+    table = goal.words
     items = [_item(c, constraints.tight_side, table) for c in chosen]
     total = sum(i.estimated_seconds for i in items)
     short = total * 100 < constraints.minutes * 60 * UNDER
