@@ -1,0 +1,146 @@
+"""The chosen exercises as a ``Workout``: items with doses, safety and time notes, and its JSON.
+
+The JSON helpers split a workout's bytes where the seed starts, so the
+generator can memoise everything before it (see ``generate_json``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+
+from app.workouts.constraints import HIGH_PAIN, Constraints
+from app.workouts.goals import GoalPlan
+from app.workouts.index import GoalIndex
+from app.workouts.models import Omission, Prescription, Side, Workout, WorkoutItem
+from app.workouts.selection import Chosen
+from app.workouts.wording import EN, say
+
+UNDER = 75  # below this percent the workout says it is short
+
+STOP_IF_PAIN = EN["stop_if_pain"]
+SEE_A_PROFESSIONAL = EN["see_a_professional"]
+
+
+def _item(item: Chosen, side: Side | None, table: Mapping[str, str]) -> WorkoutItem:
+    dose = item.dose
+    side_note = None
+    if item.tight:
+        assert side is not None
+        side_note = say(table, "side_note", side=table[f"side.{side.value}"], more=item.sets + 1, sets=item.sets)
+    return WorkoutItem(
+        phase=item.phase.phase.key,
+        phase_title=item.phase.phase.title,
+        exercise=item.entry.refs[item.option],
+        dose=Prescription(
+            sets=item.sets,
+            reps=dose.reps,
+            hold_seconds=dose.hold_seconds,
+            duration_seconds=dose.duration_seconds,
+            per_side=dose.per_side,
+            rest_seconds=dose.rest_seconds,
+            tempo=dose.tempo,
+            note=dose.note,
+        ),
+        estimated_seconds=item.cost(),
+        why=item.phase.why[item.entry.slug],
+        side_note=side_note,
+    )
+
+
+def _safety(plan: GoalPlan, constraints: Constraints, table: Mapping[str, str]) -> list[str]:
+    notes = [say(table, "stop_if_pain"), say(table, "see_a_professional")]
+    if constraints.gentle_only:
+        cause = (
+            say(table, "gentle.high_pain", pain_level=constraints.pain_level)
+            if constraints.pain_level >= HIGH_PAIN
+            else say(table, "gentle.rehab")
+        )
+        notes.append(say(table, "gentle", cause=cause))
+    if constraints.pain:
+        areas = table["join.and"].join(table[f"area.{f.value}"] for f in constraints.pain)
+        notes.append(say(table, "pain_areas", areas=areas))
+    notes.extend(plan.safety)
+    return notes
+
+
+def _time_note(
+    chosen: list[Chosen],
+    total: int,
+    constraints: Constraints,
+    omitted: list[Omission],
+    too_long: bool,
+    table: Mapping[str, str],
+) -> str:
+    minutes = (total + 30) // 60
+    count = len(chosen)
+    told = say(table, "short.told", minutes=minutes, asked=constraints.minutes)
+    if too_long:
+        cause = say(table, "short.too_long", count=count, told=told)
+    else:
+        cause = say(table, "short.few.one" if count == 1 else "short.few.other", count=count, told=told)
+    advice = say(table, "short.relax" if omitted else "short.repeat")
+    return say(table, "short", cause=cause, advice=advice)
+
+
+def workout(
+    goal: GoalIndex,
+    constraints: Constraints,
+    chosen: list[Chosen],
+    omitted: tuple[Omission, ...],
+    too_long: bool,
+    seed: int,
+    version: str,
+) -> Workout:
+    """The chosen exercises (in the order they were added) as the workout the user sees."""
+    plan = goal.plan
+    chosen = sorted(chosen, key=lambda c: c.phase.number)  # stable: addition order within a phase
+    table = goal.words
+    items = [_item(c, constraints.tight_side, table) for c in chosen]
+    total = sum(i.estimated_seconds for i in items)
+    short = total * 100 < constraints.minutes * 60 * UNDER
+    filled = {c.phase.number for c in chosen}
+    lower = table is EN  # English runs the phase title into the sentence in lower case
+    notes = [
+        say(table, "phase_empty", number=p.number, phase=p.phase.title.lower() if lower else p.phase.title)
+        for p in goal.phases
+        if not p.phase.optional and p.number not in filled
+    ]
+    return Workout(
+        goal=plan.goal,
+        title=say(table, "title", goal=plan.title, level=table[f"level.{constraints.level.value}"]),
+        parameters=constraints.parameters(),
+        items=items,
+        estimated_seconds=total,
+        estimated_minutes=(total + 30) // 60,
+        short_of_time=short,
+        time_note=_time_note(chosen, total, constraints, list(omitted), too_long, table) if short else None,
+        gentle_only=constraints.gentle_only,
+        omitted=list(omitted),
+        notes=notes,
+        safety=_safety(plan, constraints, table),
+        frequency=plan.frequency,
+        sources=list(plan.sources),
+        seed=seed,
+        catalogue_version=version,
+        self=constraints.link(seed),
+    )
+
+
+# A workout's JSON ends with these fields, in this order; ``head`` and ``tail`` split it there.
+_TAIL_START = b',"seed":'
+
+
+def head(model: Workout) -> bytes:
+    """The workout's JSON up to (not including) its seed: the part many seeds share."""
+    body = model.model_dump_json().encode()
+    return body[: body.rfind(_TAIL_START)]
+
+
+def tail(seed: int, version: str, link: str) -> bytes:
+    """What ``head`` leaves out: seed, catalogue_version and self, closing the object as Pydantic does."""
+    return _TAIL_START + b'%d,"catalogue_version":%s,"self":%s}' % (
+        seed,
+        json.dumps(version).encode(),
+        json.dumps(link).encode(),
+    )
