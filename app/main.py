@@ -10,16 +10,17 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.utils import get_openapi
+from fastapi.routing import APIRoute
 
 from app import __version__, problems
 from app.api import docs, exercises, health, logs, metrics, users, vocabulary, workouts
-from app.api.fastpath import FastPath
-from app.api.logs import CreateLogFastLane
+from app.api.fastpath import CreateLogFastLane, FastPath
 from app.catalogue import Catalogue, load_catalogue
 from app.db import make_engine
 from app.limits import BodyLimit
 from app.observability import AccessLog, Metrics, Observability, configure_logging
 from app.settings import Settings
+from app.storage import Storage
 from app.workouts import wording
 
 DESCRIPTION = """\
@@ -37,10 +38,10 @@ TAGS = [
 ]
 
 
-def _operation_id(route: object) -> str:
+def _operation_id(route: APIRoute) -> str:
     # Stable ids `{tag}-{function name}` so generated clients get good names.
-    tags = getattr(route, "tags", None) or ["default"]
-    return f"{tags[0]}-{getattr(route, 'name')}"
+    tags = route.tags or ["default"]
+    return f"{tags[0]}-{route.name}"
 
 
 _frozen = False
@@ -76,6 +77,7 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
 
             migrations.upgrade(settings.database_url)
         app.state.engine = engine
+        app.state.storage = Storage(engine)
         _freeze_startup_objects()
         try:
             yield
@@ -109,7 +111,9 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
             CORSMiddleware,
             allow_origins=settings.cors_origins,
             allow_methods=["GET", "POST", "PATCH", "DELETE"],
-            allow_headers=["Authorization", "X-API-Key", "Content-Type", "Idempotency-Key", "If-None-Match", "X-Request-ID"],
+            allow_headers=[
+                "Authorization", "X-API-Key", "Content-Type", "Idempotency-Key", "If-None-Match", "X-Request-ID"
+            ],
             expose_headers=["ETag", "Location", "X-Catalogue-Version", "X-Request-ID"],
         )
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)

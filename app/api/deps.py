@@ -11,6 +11,7 @@ from app.api.languages import choose_language
 from app.catalogue import Catalogue
 from app.observability import Metrics
 from app.settings import Settings
+from app.storage import Storage
 
 
 async def get_catalogue(request: Request) -> Catalogue:
@@ -47,8 +48,14 @@ async def get_metrics(request: Request) -> Metrics:
     return request.app.state.metrics  # type: ignore[no-any-return]
 
 
+async def get_storage(request: Request) -> Storage:
+    storage: Storage = request.app.state.storage
+    return storage
+
+
 CatalogueDep = Annotated[Catalogue, Depends(get_catalogue)]
 LocalisedCatalogueDep = Annotated[Catalogue, Depends(get_localised_catalogue)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 EngineDep = Annotated[Engine, Depends(get_engine)]
 MetricsDep = Annotated[Metrics, Depends(get_metrics)]
+StorageDep = Annotated[Storage, Depends(get_storage)]
