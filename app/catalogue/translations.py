@@ -24,7 +24,7 @@ LANGUAGES = ("en", "de")  # English first: it is the fallback
 # Fields that hold identifiers, not prose: never translated.
 IDENTIFIERS = frozenset(
     {"slug", "regressions", "progressions", "variant_of", "source", "flag", "family", "key", "value", "members"}
-    | {"catalogue_version"}
+    | {"catalogue_version", "principle"}
 )
 # A list item is addressed by its identifier when it has one, so a reordered list cannot swap texts.
 ITEM_KEYS = ("flag", "source", "key", "value")
