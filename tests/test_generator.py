@@ -415,7 +415,7 @@ def test_high_pain_allows_only_gentle_work_in_a_short_session(catalogue: Catalog
     omitted = {o.slug: o for o in workout.omitted}
     assert omitted["lying-leg-raise"].reason == "intensity"  # moderate: left out too
     assert omitted["lying-leg-raise"].detail == (
-        "moderate: with the pain you report only gentle exercises are offered (see safety)"
+        "moderate: with this much pain only gentle exercises are offered"
     )
     assert workout.estimated_seconds <= 15 * 60 * 110 // 100
     capped = [note for note in workout.safety if note.startswith("Pain today 6/10")]

@@ -4,32 +4,62 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Header, Request
 from sqlalchemy.engine import Engine
 
+from app.api.languages import choose_language
 from app.catalogue import Catalogue
 from app.observability import Metrics
 from app.settings import Settings
+from app.storage import Storage
 
 
 async def get_catalogue(request: Request) -> Catalogue:
-    return request.app.state.catalogue  # type: ignore[no-any-return]
+    catalogue: Catalogue = request.app.state.catalogue  # (app.state is untyped)
+    return catalogue
+
+
+async def get_localised_catalogue(
+    request: Request,
+    accept_language: Annotated[
+        str | None,
+        Header(
+            alias="Accept-Language",
+            description="`de` for German, `en` (the default) for English; q-values are honoured. "
+            "Anything else gets English, never an error.",
+            examples=["de", "de-DE,de;q=0.9,en;q=0.5"],
+        ),
+    ] = None,
+) -> Catalogue:
+    """The catalogue in the language ``Accept-Language`` asks for (English when it is not supported)."""
+    catalogue: Catalogue = request.app.state.catalogue
+    return catalogue.in_language(choose_language(accept_language))
 
 
 async def get_settings(request: Request) -> Settings:
-    return request.app.state.settings  # type: ignore[no-any-return]
+    settings: Settings = request.app.state.settings  # (app.state is untyped)
+    return settings
 
 
 async def get_engine(request: Request) -> Engine:
     # async: it does no I/O, and a plain `def` dependency costs a threadpool hop.
-    return request.app.state.engine  # type: ignore[no-any-return]
+    engine: Engine = request.app.state.engine  # (app.state is untyped)
+    return engine
 
 
 async def get_metrics(request: Request) -> Metrics:
-    return request.app.state.metrics  # type: ignore[no-any-return]
+    metrics: Metrics = request.app.state.metrics  # (app.state is untyped)
+    return metrics
+
+
+async def get_storage(request: Request) -> Storage:
+    storage: Storage = request.app.state.storage
+    return storage
 
 
 CatalogueDep = Annotated[Catalogue, Depends(get_catalogue)]
+LocalisedCatalogueDep = Annotated[Catalogue, Depends(get_localised_catalogue)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 EngineDep = Annotated[Engine, Depends(get_engine)]
 MetricsDep = Annotated[Metrics, Depends(get_metrics)]
+StorageDep = Annotated[Storage, Depends(get_storage)]
