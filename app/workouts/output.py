@@ -53,7 +53,10 @@ def _item(item: Chosen, side: Side | None, table: Mapping[str, str]) -> WorkoutI
 def _safety(plan: GoalPlan, constraints: Constraints, table: Mapping[str, str]) -> list[str]:
     notes = [say(table, "stop_if_pain"), say(table, "see_a_professional")]
     grade = constraints.grade
-    if grade.id != "as-prescribed":  # the pain grade's sentences are English only for now
+    if grade.id != "as-prescribed" and table is not EN and constraints.gentle_only:
+        # Other languages keep their translated gentle-only sentence until the grades' sentences are translated.
+        notes.append(say(table, "gentle", cause=say(table, "gentle.high_pain", pain_level=constraints.pain_level)))
+    elif grade.id != "as-prescribed" and table is EN:
         note = f"Pain today {constraints.pain_level}/10 ({grade.label.lower()}, grade {grade.id}): {grade.effect}."
         if constraints.session_minutes < constraints.minutes:
             note += f" This one is cut from {constraints.minutes} to {constraints.session_minutes} minutes."
