@@ -12,7 +12,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.utils import get_openapi
 
 from app import __version__, problems
-from app.api import docs, exercises, health, logs, metrics, users, vocabulary, workouts
+from app.api import checkins, docs, exercises, health, logs, metrics, progress, users, vocabulary, workouts
 from app.api.fastpath import FastPath
 from app.api.logs import CreateLogFastLane
 from app.catalogue import Catalogue, load_catalogue
@@ -31,6 +31,8 @@ TAGS = [
     {"name": "exercises", "description": "The exercise catalogue and its vocabularies."},
     {"name": "workouts", "description": "Generated workouts and the goals behind them."},
     {"name": "logs", "description": "Your users' workout logs (API key required)."},
+    {"name": "checkins", "description": "Your users' rest and next-morning pain, one a date (API key required)."},
+    {"name": "progress", "description": "Personal records and trends computed from the logs (API key required)."},
     {"name": "users", "description": "Export and erasure of one user's data (API key required)."},
     {"name": "operations", "description": "Health, readiness and metrics."},
 ]
@@ -39,7 +41,7 @@ TAGS = [
 def _operation_id(route: object) -> str:
     # Stable ids `{tag}-{function name}` so generated clients get good names.
     tags = getattr(route, "tags", None) or ["default"]
-    return f"{tags[0]}-{getattr(route, 'name')}"
+    return f"{tags[0]}-{route.name}"
 
 
 _frozen = False
@@ -111,7 +113,7 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
     access_log = AccessLog() if settings.access_log else None
     app.state.access_log = access_log
     app.add_middleware(Observability, metrics=app.state.metrics, access_log=access_log)
-    for module in (exercises, vocabulary, workouts, logs, users, health, metrics, docs):
+    for module in (exercises, vocabulary, workouts, logs, checkins, progress, users, health, metrics, docs):
         app.include_router(module.router, responses=problems.responses(500))
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app

@@ -6,10 +6,11 @@ models of their resource.
 
 from __future__ import annotations
 
+import datetime as dt
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text
+from sqlalchemy import JSON, Column, Date, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
@@ -123,3 +124,17 @@ class IdempotencyRecord(SQLModel, table=True):
     response_status: int | None = Field(default=None, sa_column=Column(Integer, nullable=True))
     response_body: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
     response_location: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+
+
+class Checkin(SQLModel, table=True):
+    """A user's rest or next-morning pain on one calendar date: one a user a date (the primary key)."""
+
+    __tablename__ = "checkins"
+
+    tenant: str = Field(sa_column=Column(String(64), primary_key=True))
+    user_id: str = Field(sa_column=Column(String(128), primary_key=True))
+    date: dt.date = Field(sa_column=Column(Date, primary_key=True))
+    pain: int = Field(sa_column=Column(Integer, nullable=False))
+    stiffness: int | None = Field(default=None, sa_column=Column(Integer, nullable=True))
+    notes: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    created_at: datetime = _utc(nullable=False)

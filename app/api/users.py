@@ -2,29 +2,45 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from datetime import UTC, datetime
 
-from app import logs
+from fastapi import APIRouter, Response
+from pydantic import Field
+
+from app import checkins, logs
 from app.api.auth import TenantDep
 from app.api.deps import EngineDep
 from app.api.logs import UserIdPath, user_not_found
+from app.checkins import CheckinPublic
 from app.logs import UserExport
 from app.problems import responses
 
 router = APIRouter(prefix="/users/{user_id}", tags=["users"])
 
 
-@router.get("/export", response_model=UserExport, summary="Export a user's logs", responses=responses(401, 404, 422))
-def export_user(tenant: TenantDep, user_id: UserIdPath, engine: EngineDep) -> UserExport:
-    """Every log of the user, oldest first, as one JSON document."""
+class UserExportPublic(UserExport):
+    """Everything stored about one user: logs and check-ins, oldest first."""
+
+    checkins: list[CheckinPublic] = Field(description="Every check-in, oldest date first.")
+
+
+@router.get(
+    "/export", response_model=UserExportPublic, summary="Export a user's data", responses=responses(401, 404, 422)
+)
+def export_user(tenant: TenantDep, user_id: UserIdPath, engine: EngineDep) -> UserExportPublic:
+    """Every log (oldest first) and every check-in of the user, as one JSON document."""
     exported = logs.export(engine, tenant, user_id)
+    found = checkins.export(engine, tenant, user_id)
     if exported is None:
-        raise user_not_found(user_id)
-    return exported
+        if not found:
+            raise user_not_found(user_id)
+        exported = UserExport(user_id=user_id, exported_at=datetime.now(UTC), count=0, logs=[])
+    return UserExportPublic(**dict(exported), checkins=found)
 
 
 @router.delete("", status_code=204, summary="Erase a user", responses=responses(401, 422))
 def erase_user(tenant: TenantDep, user_id: UserIdPath, engine: EngineDep) -> Response:
-    """Delete every log of the user (and every stored response about them). Idempotent: always 204."""
+    """Delete every log and check-in of the user (and every stored response about them). Idempotent: always 204."""
+    checkins.erase_user(engine, tenant, user_id)
     logs.erase_user(engine, tenant, user_id)
     return Response(status_code=204)

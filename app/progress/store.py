@@ -1,0 +1,240 @@
+"""The SQL behind records, progress and history: sets are read out of the logs' ``entries`` JSON in the database.
+
+Why JSON functions rather than a table of sets: the logs are written whole
+by one writer (group commit) that another change is reorganising, and the
+sets are already in ``entries``. SQLite's ``json_each`` and Postgres'
+``json_array_elements`` unnest them inside the query, so nothing can drift
+from the logs, no back-fill is needed, and editing or deleting a log
+changes every figure at once. Aggregation (per session and exercise, then
+the best per exercise and metric) happens in SQL; Python only shapes the
+answer and buckets sessions into local weeks (time zones are easier there).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, String, text
+from sqlalchemy.engine import Connection
+from sqlalchemy.types import Float, Integer
+
+from app.progress.exercises import ExerciseSession
+from app.progress.records import E1RM_MAX_REPS, Metric, RecordPublic, record
+from app.progress.trends import Session
+from app.tables import UtcDateTime
+
+# One row a set: the log's columns and the set's fields. ``done`` is 0 for a set marked completed: false.
+_SETS = {
+    "sqlite": """
+        SELECT l.id AS log_id, l.performed_at AS performed_at, l.pain_after AS pain_after,
+               json_extract(e.value, '$.exercise') AS slug,
+               json_extract(s.value, '$.reps') AS reps,
+               json_extract(s.value, '$.hold_seconds') AS hold,
+               json_extract(s.value, '$.load_kg') AS load_kg,
+               json_extract(s.value, '$.rpe') AS rpe,
+               json_extract(s.value, '$.rir') AS rir,
+               coalesce(json_extract(s.value, '$.completed'), 1) AS done,
+               e.key * 1000 + s.key AS position
+        FROM logs AS l, json_each(l.entries) AS e, json_each(e.value, '$.sets') AS s
+        WHERE l.tenant = :tenant AND l.user_id = :user_id {where}
+    """,
+    "postgresql": """
+        SELECT l.id AS log_id, l.performed_at AS performed_at, l.pain_after AS pain_after,
+               e.value ->> 'exercise' AS slug,
+               (s.value ->> 'reps')::int AS reps,
+               (s.value ->> 'hold_seconds')::int AS hold,
+               (s.value ->> 'load_kg')::float8 AS load_kg,
+               (s.value ->> 'rpe')::int AS rpe,
+               (s.value ->> 'rir')::int AS rir,
+               CASE WHEN s.value ->> 'completed' = 'false' THEN 0 ELSE 1 END AS done,
+               (e.n * 1000 + s.n)::int AS position
+        FROM logs AS l
+        CROSS JOIN LATERAL json_array_elements(l.entries) WITH ORDINALITY AS e(value, n)
+        CROSS JOIN LATERAL json_array_elements(e.value -> 'sets') WITH ORDINALITY AS s(value, n)
+        WHERE l.tenant = :tenant AND l.user_id = :user_id {where}
+    """,
+}
+# Epley, as app.progress.records.e1rm computes it (same operations in the same order, in doubles).
+_ONE_PLUS_REPS_OVER_30 = {"sqlite": "(1 + reps / 30.0)", "postgresql": "(1 + reps::float8 / 30)"}
+_ONLY_EXERCISE = " AND l.id IN (SELECT log_id FROM log_exercises WHERE slug = :slug)"
+_SLUG = {"sqlite": "json_extract(e.value, '$.exercise')", "postgresql": "e.value ->> 'exercise'"}
+_SINCE = " AND l.performed_at >= :since AND l.performed_at <= :until"
+
+
+def _per_session(dialect: str) -> str:
+    """One row per (log, exercise) with each metric's best in that session."""
+    e1rm = f"load_kg * {_ONE_PLUS_REPS_OVER_30[dialect]}"
+    return f"""
+        SELECT log_id, performed_at, pain_after, slug,
+               max(CASE WHEN done = 1 THEN reps END) AS max_reps,
+               max(CASE WHEN done = 1 THEN hold END) AS longest_hold_seconds,
+               max(CASE WHEN done = 1 AND load_kg > 0 THEN load_kg END) AS max_load_kg,
+               max(CASE WHEN done = 1 AND load_kg > 0 AND reps <= {E1RM_MAX_REPS} THEN {e1rm} END) AS e1rm_kg,
+               sum(CASE WHEN done = 1 THEN hold * coalesce(reps, 1) END) AS max_time_under_tension_seconds,
+               sum(CASE WHEN done = 1 AND load_kg > 0 THEN load_kg * reps END) AS max_volume_kg,
+               count(*) AS sets,
+               sum(CASE WHEN done = 1 THEN coalesce(reps, 0) ELSE 0 END) AS reps
+        FROM sets GROUP BY log_id, performed_at, pain_after, slug
+    """
+
+
+def _records_sql(dialect: str, where: str, metric_filter: str) -> str:
+    as_double = "{} * 1.0" if dialect == "sqlite" else "{}::float8"
+    candidates = " UNION ALL ".join(
+        f"SELECT slug, '{m.value}' AS metric, {as_double.format(m.value)} AS value, performed_at, log_id, pain_after "
+        f"FROM sessions WHERE {m.value} IS NOT NULL"
+        for m in Metric
+    )
+    return f"""
+        WITH sets AS ({_SETS[dialect].format(where=where)}),
+             sessions AS ({_per_session(dialect)}),
+             candidates AS ({candidates}),
+             ranked AS (
+                 SELECT slug, metric, value, performed_at, log_id, pain_after,
+                        row_number() OVER (PARTITION BY slug, metric ORDER BY value DESC, performed_at, log_id) AS rank
+                 FROM candidates {metric_filter})
+        SELECT slug, metric, value, performed_at, log_id, pain_after FROM ranked WHERE rank = 1 ORDER BY slug, metric
+    """
+
+
+def _typed(sql: str, **types: Any) -> Any:
+    return text(sql).columns(**types)
+
+
+def records(
+    connection: Connection, tenant: str, user_id: str, *, exercise: str | None = None, metric: Metric | None = None
+) -> list[RecordPublic]:
+    """The best of each metric per exercise, ties to the earliest session (then the smaller log id)."""
+    dialect = connection.dialect.name
+    params: dict[str, Any] = {"tenant": tenant, "user_id": user_id}
+    where = ""
+    if exercise is not None:
+        where, params["slug"] = f"{_ONLY_EXERCISE} AND {_SLUG[dialect]} = :slug", exercise
+    metric_filter = ""
+    if metric is not None:
+        metric_filter, params["metric"] = "WHERE metric = :metric", metric.value
+    statement = _typed(
+        _records_sql(dialect, where, metric_filter),
+        slug=String,
+        metric=String,
+        value=Float,
+        performed_at=UtcDateTime(),
+        log_id=String,
+        pain_after=Integer,
+    )
+    rows = connection.execute(statement, params).all()
+    return [record(r.slug, Metric(r.metric), r.value, r.performed_at, r.log_id, r.pain_after) for r in rows]
+
+
+_SET_COUNT = {
+    "sqlite": "(SELECT coalesce(sum(json_array_length(e.value, '$.sets')), 0) FROM json_each(l.entries) AS e)",
+    "postgresql": "(SELECT coalesce(sum(json_array_length(e.value -> 'sets')), 0) "
+    "FROM json_array_elements(l.entries) AS e(value))",
+}
+
+
+def sessions(
+    connection: Connection, tenant: str, user_id: str, since: datetime | None, until: datetime
+) -> list[Session]:
+    """Every log of the user performed in [since, until], oldest first, with its set count."""
+    where = " AND l.performed_at <= :until" + (" AND l.performed_at >= :since" if since is not None else "")
+    sql = f"""
+        SELECT l.id AS log_id, l.performed_at AS performed_at, l.duration_minutes AS duration_minutes,
+               l.session_rpe AS session_rpe, l.pain_before AS pain_before, l.pain_after AS pain_after,
+               l.workout AS workout, {_SET_COUNT[connection.dialect.name]} AS sets
+        FROM logs AS l WHERE l.tenant = :tenant AND l.user_id = :user_id {where}
+        ORDER BY l.performed_at, l.id
+    """
+    statement = _typed(
+        sql,
+        log_id=String,
+        performed_at=UtcDateTime(),
+        duration_minutes=Integer,
+        session_rpe=Integer,
+        pain_before=Integer,
+        pain_after=Integer,
+        workout=JSON,
+        sets=Integer,
+    )
+    params = {"tenant": tenant, "user_id": user_id, "since": since, "until": until}
+    return [Session(**row._mapping) for row in connection.execute(statement, params)]
+
+
+def session_times(connection: Connection, tenant: str, user_id: str, until: datetime) -> list[datetime]:
+    """When every session up to ``until`` was performed, newest first (an index-only read), for the streak."""
+    statement = _typed(
+        "SELECT performed_at FROM logs WHERE tenant = :tenant AND user_id = :user_id AND performed_at <= :until "
+        "ORDER BY performed_at DESC",
+        performed_at=UtcDateTime(),
+    )
+    return list(connection.execute(statement, {"tenant": tenant, "user_id": user_id, "until": until}).scalars())
+
+
+def exercise_sessions(
+    connection: Connection, tenant: str, user_id: str, slug: str, since: datetime | None, until: datetime
+) -> list[ExerciseSession]:
+    """One row per session holding the exercise, oldest first.
+
+    The best set is the heaviest completed one, then the one with most reps, then the longest hold.
+    """
+    dialect = connection.dialect.name
+    where = f"{_ONLY_EXERCISE} AND {_SLUG[dialect]} = :slug AND l.performed_at <= :until"
+    if since is not None:
+        where += " AND l.performed_at >= :since"
+    sql = f"""
+        WITH sets AS ({_SETS[dialect].format(where=where)}),
+             sessions AS ({_per_session(dialect)}),
+             best AS (
+                 SELECT log_id, reps, hold, load_kg,
+                        row_number() OVER (PARTITION BY log_id ORDER BY coalesce(load_kg, 0) DESC,
+                                           coalesce(reps, 0) DESC, coalesce(hold, 0) DESC, position) AS rank
+                 FROM sets WHERE done = 1)
+        SELECT s.log_id, s.performed_at, s.pain_after, s.sets, s.reps,
+               coalesce(s.max_time_under_tension_seconds, 0) AS hold_seconds,
+               coalesce(s.max_volume_kg, 0) AS volume_kg,
+               b.reps AS best_reps, b.hold AS best_hold_seconds, b.load_kg AS best_load_kg
+        FROM sessions AS s LEFT JOIN best AS b ON b.log_id = s.log_id AND b.rank = 1
+        ORDER BY s.performed_at, s.log_id
+    """
+    statement = _typed(
+        sql,
+        log_id=String,
+        performed_at=UtcDateTime(),
+        pain_after=Integer,
+        sets=Integer,
+        reps=Integer,
+        hold_seconds=Integer,
+        volume_kg=Float,
+        best_reps=Integer,
+        best_hold_seconds=Integer,
+        best_load_kg=Float,
+    )
+    params = {"tenant": tenant, "user_id": user_id, "slug": slug, "since": since, "until": until}
+    return [ExerciseSession(**row._mapping) for row in connection.execute(statement, params)]
+
+
+def set_rows(
+    connection: Connection, tenant: str, user_id: str, since: datetime, until: datetime
+) -> list[dict[str, Any]]:
+    """Every set of the user's logs in [since, until], in log then entry then set order (for the history)."""
+    dialect = connection.dialect.name
+    sql = f"""
+        WITH sets AS ({_SETS[dialect].format(where=_SINCE)})
+        SELECT log_id, slug, reps, hold, load_kg, rpe, rir, done, position FROM sets
+        ORDER BY performed_at, log_id, position
+    """
+    statement = _typed(
+        sql,
+        log_id=String,
+        slug=String,
+        reps=Integer,
+        hold=Integer,
+        load_kg=Float,
+        rpe=Integer,
+        rir=Integer,
+        done=Integer,
+        position=Integer,
+    )
+    params = {"tenant": tenant, "user_id": user_id, "since": since, "until": until}
+    return [dict(row._mapping) for row in connection.execute(statement, params)]
