@@ -5,9 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
-
 from conftest import LogFactory, Tenant, count_rows
+from fastapi.testclient import TestClient
 
 PROBLEM = "application/problem+json"
 

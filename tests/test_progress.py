@@ -107,7 +107,8 @@ def test_every_new_route_is_404_for_another_tenant(
     db_client: TestClient, acme: Tenant, globex: Tenant, make_log: LogFactory
 ) -> None:
     _log(db_client, acme, make_log())
-    assert db_client.post("/users/u1/checkins", json={"date": "2026-11-20", "pain": 1}, headers=acme.headers).status_code == 201
+    checkin = {"date": "2026-11-20", "pain": 1}
+    assert db_client.post("/users/u1/checkins", json=checkin, headers=acme.headers).status_code == 201
     routes = [
         "/users/u1/records",
         "/users/u1/progress",
@@ -195,7 +196,9 @@ def _histories() -> st.SearchStrategy[list[dict[str, Any]]]:
             "pain_after": st.none() | st.integers(0, 10),
             "goal": st.sampled_from(["rehab", "mobility", "strength"]),
             "entries": st.lists(
-                st.fixed_dictionaries({"exercise": st.sampled_from(SLUGS), "sets": st.lists(_sets(), min_size=1, max_size=3)}),
+                st.fixed_dictionaries(
+                    {"exercise": st.sampled_from(SLUGS), "sets": st.lists(_sets(), min_size=1, max_size=3)}
+                ),
                 min_size=1,
                 max_size=3,
             ),
@@ -290,7 +293,8 @@ def test_records_and_progress_equal_a_brute_force_recomputation(
     for slug in SLUGS:  # the filters pick exactly their part
         only = reports.records(engine, "acme", user, exercise=slug, metric=Metric.max_reps)
         assert only is not None
-        assert [(r.exercise, r.metric.value) for r in only.items] == [k for k in sorted(expected) if k == (slug, "max_reps")]
+        wanted = [key for key in sorted(expected) if key == (slug, "max_reps")]
+        assert [(r.exercise, r.metric.value) for r in only.items] == wanted
 
     progress = reports.progress(engine, "acme", user, window=window, tz=tz, goal=None, now=NOW)
     assert progress is not None
