@@ -29,6 +29,8 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+from bench import history
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 PYTHON = sys.executable
@@ -163,6 +165,19 @@ def hipflex(database_url: str, workers: int = 1) -> Server:
     return Server("app.main:create_app", env, workers=workers, factory=True)
 
 
+def progress_rows(database: str, url: str, key: str, duration: int) -> list[Result]:
+    """`/records` and `/progress?window=90d` for one user with 2,000 logs (20,000 sets), 16 connections.
+
+    Target (issue 10): p99 <= 50 ms on each database.
+    """
+    user = history.seed(url, key)
+    env = {"HIPFLEX_BENCH_KEY": key}
+    return [
+        wrk(f"`GET {{user}}/records` 2,000 logs {database}", url + user + "/records", connections=16, duration=duration, script="get_authorized.lua", env=env),
+        wrk(f"`GET {{user}}/progress?window=90d` 2,000 logs {database}", url + user + "/progress?window=90d&tz=Europe/Berlin", connections=16, duration=duration, script="get_authorized.lua", env=env),
+    ]
+
+
 def run(duration: int, scaling: bool) -> str:
     rows: list[Result] = []
     notes: list[str] = []
@@ -186,6 +201,7 @@ def run(duration: int, scaling: bool) -> str:
         result.ratio = result.rps / base.rps
         rows.append(result)
     rows.append(wrk("`POST /users/{id}/logs` SQLite", url, connections=16, duration=duration, script="post_log.lua", env={"HIPFLEX_BENCH_KEY": key}))
+    rows += progress_rows("SQLite", url, key, duration)
     rss = server.rss_mib()
     cold = server.cold_start
     server.stop()
@@ -198,6 +214,7 @@ def run(duration: int, scaling: bool) -> str:
         pg_key = make_key(pg_url)
         server = hipflex(pg_url)
         rows.append(wrk("`POST /users/{id}/logs` Postgres", f"http://127.0.0.1:{server.port}", connections=16, duration=duration, script="post_log.lua", env={"HIPFLEX_BENCH_KEY": pg_key}))
+        rows += progress_rows("Postgres", f"http://127.0.0.1:{server.port}", pg_key, duration)
         notes.append(f"resident memory after the run (Postgres, 1 worker): {server.rss_mib():.0f} MiB")
         server.stop()
         if scaling:
