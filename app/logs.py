@@ -45,7 +45,7 @@ from sqlalchemy.engine import Connection, Engine
 from app import idempotency
 from app.catalogue.models import IN_CATALOGUE, SLUG_PATTERN, Goal
 from app.db import write_session
-from app.tables import Log, LogExercise
+from app.tables import Log, LogExercise, LogSet
 
 MAX_ENTRIES = 100
 MAX_SETS = 50
@@ -56,6 +56,7 @@ MAX_USER_ID = 128
 
 LOGS = Log.__table__  # type: ignore[attr-defined]
 LOG_EXERCISES = LogExercise.__table__  # type: ignore[attr-defined]
+LOG_SETS = LogSet.__table__  # type: ignore[attr-defined]
 
 
 # --- field types ---------------------------------------------------------------
@@ -360,6 +361,25 @@ def _entries_json(entries: Sequence[EntryLog]) -> list[dict[str, Any]]:
     return [entry.model_dump(mode="json", exclude_defaults=True) for entry in entries]
 
 
+def _set_rows(log_id: str, entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The rows of ``log_sets`` for a log's entries (as stored): what records and progress aggregate."""
+    return [
+        {
+            "log_id": log_id,
+            "position": entry_index * 1000 + set_index,
+            "slug": entry["exercise"],
+            "reps": one.get("reps"),
+            "hold_seconds": one.get("hold_seconds"),
+            "load_kg": one.get("load_kg"),
+            "rpe": one.get("rpe"),
+            "rir": one.get("rir"),
+            "completed": one.get("completed", True),
+        }
+        for entry_index, entry in enumerate(entries)
+        for set_index, one in enumerate(entry["sets"])
+    ]
+
+
 def _workout_json(workout: str | WorkoutSeed | None) -> Any:
     return workout.model_dump(mode="json") if isinstance(workout, WorkoutSeed) else workout
 
@@ -387,6 +407,7 @@ _PUBLIC_COLUMNS = [c for c in LOGS.c if c.name != "tenant"]
 # Built once: building a statement around its values costs more than running it.
 _INSERT_LOG = insert(LOGS)
 _INSERT_EXERCISES = insert(LOG_EXERCISES)
+_INSERT_SETS = insert(LOG_SETS)
 _SELECT_LOG = select(*_PUBLIC_COLUMNS).where(
     LOGS.c.tenant == bindparam("tenant"), LOGS.c.user_id == bindparam("user_id"), LOGS.c.id == bindparam("log_id")
 )
@@ -410,6 +431,7 @@ class _Write(_Job):
 
     row: dict[str, Any]
     exercises: list[dict[str, str]]
+    sets: list[dict[str, Any]]
     claim: idempotency.Claim | None
     body: bytes
     location: str
@@ -527,6 +549,7 @@ class _Writer:
                 connection = session.connection()
                 connection.execute(_INSERT_LOG, [job.row for job in written])
                 connection.execute(_INSERT_EXERCISES, [e for job in written for e in job.exercises])
+                connection.execute(_INSERT_SETS, [one for job in written for one in job.sets])
             session.commit()
 
 
@@ -577,7 +600,8 @@ def _prepare(tenant: str, user_id: str, data: LogCreate, claim: idempotency.Clai
     body = public.__pydantic_serializer__.to_json(public)
     location = log_path(user_id, log_id)
     exercises = [{"log_id": log_id, "slug": slug} for slug in exercises_of(data.entries)]
-    job = _Write(row=row, exercises=exercises, claim=claim, body=body, location=location)
+    sets = _set_rows(log_id, row["entries"])
+    job = _Write(row=row, exercises=exercises, sets=sets, claim=claim, body=body, location=location)
     return Created(public, body, location), job
 
 
@@ -708,6 +732,8 @@ def update_log(engine: Engine, tenant: str, user_id: str, log_id: str, data: Log
         if data.entries is not None:
             session.exec(delete(LOG_EXERCISES).where(LOG_EXERCISES.c.log_id == log_id))
             session.exec(_INSERT_EXERCISES, params=[{"log_id": log_id, "slug": s} for s in exercises_of(data.entries)])
+            session.exec(delete(LOG_SETS).where(LOG_SETS.c.log_id == log_id))
+            session.exec(_INSERT_SETS, params=_set_rows(log_id, values["entries"]))
         row = session.connection().execute(select(*_PUBLIC_COLUMNS).where(LOGS.c.id == log_id)).one()
         session.commit()
     return _public(row)

@@ -10,7 +10,7 @@ import datetime as dt
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Date, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text
+from sqlalchemy import JSON, Boolean, Column, Date, DateTime, Float, ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
@@ -138,3 +138,25 @@ class Checkin(SQLModel, table=True):
     stiffness: int | None = Field(default=None, sa_column=Column(Integer, nullable=True))
     notes: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     created_at: datetime = _utc(nullable=False)
+
+
+class LogSet(SQLModel, table=True):
+    """Every set of every log, one row each: what records and progress aggregate with GROUP BY.
+
+    A copy of ``logs.entries`` made in the same transaction by the same writer (app/logs.py), so it
+    can never disagree with the log; it goes with its log (ON DELETE CASCADE).
+    """
+
+    __tablename__ = "log_sets"
+
+    log_id: str = Field(
+        sa_column=Column(String(36), ForeignKey("logs.id", ondelete="CASCADE"), primary_key=True),
+    )
+    position: int = Field(sa_column=Column(Integer, primary_key=True))  # entry index x 1000 + set index
+    slug: str = Field(sa_column=Column(String(64), nullable=False))
+    reps: int | None = Field(default=None, sa_column=Column(Integer, nullable=True))
+    hold_seconds: int | None = Field(default=None, sa_column=Column(Integer, nullable=True))
+    load_kg: float | None = Field(default=None, sa_column=Column(Float, nullable=True))
+    rpe: int | None = Field(default=None, sa_column=Column(Integer, nullable=True))
+    rir: int | None = Field(default=None, sa_column=Column(Integer, nullable=True))
+    completed: bool = Field(sa_column=Column(Boolean, nullable=False))

@@ -54,6 +54,7 @@ def test_create_returns_the_log_with_location(db_client: TestClient, acme: Tenan
         "side": "left",
         "rpe": 7,
         "pain": 1,
+        "rir": None,
         "completed": True,
     }
     assert log["entries"][0]["sets"][2]["completed"] is False

@@ -21,7 +21,7 @@ def test_upgrade_downgrade_upgrade_and_no_drift(empty_database_url: str) -> None
     url = empty_database_url
     config = migrations.alembic_config(url)
     ours = {table.name for table in metadata.sorted_tables}
-    assert {"api_keys", "logs", "log_exercises", "idempotency_keys", "checkins"} <= ours
+    assert {"api_keys", "logs", "log_exercises", "idempotency_keys", "checkins", "log_sets"} <= ours
 
     migrations.upgrade(url)
     assert _tables(url) == ours

@@ -1,13 +1,13 @@
-"""The SQL behind records, progress and history: sets are read out of the logs' ``entries`` JSON in the database.
+"""The SQL behind records, progress and history: GROUP BY over ``log_sets``, one row per logged set.
 
-Why JSON functions rather than a table of sets: the logs are written whole
-by one writer (group commit) that another change is reorganising, and the
-sets are already in ``entries``. SQLite's ``json_each`` and Postgres'
-``json_array_elements`` unnest them inside the query, so nothing can drift
-from the logs, no back-fill is needed, and editing or deleting a log
-changes every figure at once. Aggregation (per session and exercise, then
-the best per exercise and metric) happens in SQL; Python only shapes the
-answer and buckets sessions into local weeks (time zones are easier there).
+Why a table of sets rather than JSON functions over ``logs.entries``: measured
+on a user with 2,000 logs (20,000 sets), unnesting the JSON in SQLite
+(``json_each`` + ``json_extract``, SQLite 3.40) took 600-1,300 ms a request;
+the same GROUP BY over indexed rows takes a few milliseconds. ``log_sets`` is
+written by the log writer in the same transaction as its log and deleted
+with it (cascade), so it cannot drift, and editing or deleting a log changes
+every figure at once. Python only shapes the answer and buckets sessions
+into local weeks (time zones are easier there).
 """
 
 from __future__ import annotations
@@ -25,40 +25,16 @@ from app.progress.trends import Session
 from app.tables import UtcDateTime
 
 # One row a set: the log's columns and the set's fields. ``done`` is 0 for a set marked completed: false.
-_SETS = {
-    "sqlite": """
-        SELECT l.id AS log_id, l.performed_at AS performed_at, l.pain_after AS pain_after,
-               json_extract(e.value, '$.exercise') AS slug,
-               json_extract(s.value, '$.reps') AS reps,
-               json_extract(s.value, '$.hold_seconds') AS hold,
-               json_extract(s.value, '$.load_kg') AS load_kg,
-               json_extract(s.value, '$.rpe') AS rpe,
-               json_extract(s.value, '$.rir') AS rir,
-               coalesce(json_extract(s.value, '$.completed'), 1) AS done,
-               e.key * 1000 + s.key AS position
-        FROM logs AS l, json_each(l.entries) AS e, json_each(e.value, '$.sets') AS s
-        WHERE l.tenant = :tenant AND l.user_id = :user_id {where}
-    """,
-    "postgresql": """
-        SELECT l.id AS log_id, l.performed_at AS performed_at, l.pain_after AS pain_after,
-               e.value ->> 'exercise' AS slug,
-               (s.value ->> 'reps')::int AS reps,
-               (s.value ->> 'hold_seconds')::int AS hold,
-               (s.value ->> 'load_kg')::float8 AS load_kg,
-               (s.value ->> 'rpe')::int AS rpe,
-               (s.value ->> 'rir')::int AS rir,
-               CASE WHEN s.value ->> 'completed' = 'false' THEN 0 ELSE 1 END AS done,
-               (e.n * 1000 + s.n)::int AS position
-        FROM logs AS l
-        CROSS JOIN LATERAL json_array_elements(l.entries) WITH ORDINALITY AS e(value, n)
-        CROSS JOIN LATERAL json_array_elements(e.value -> 'sets') WITH ORDINALITY AS s(value, n)
-        WHERE l.tenant = :tenant AND l.user_id = :user_id {where}
-    """,
-}
+_SETS = """
+    SELECT l.id AS log_id, l.performed_at AS performed_at, l.pain_after AS pain_after, s.slug AS slug,
+           s.reps AS reps, s.hold_seconds AS hold, s.load_kg AS load_kg, s.rpe AS rpe, s.rir AS rir,
+           CASE WHEN s.completed THEN 1 ELSE 0 END AS done, s.position AS position
+    FROM logs AS l JOIN log_sets AS s ON s.log_id = l.id
+    WHERE l.tenant = :tenant AND l.user_id = :user_id {where}
+"""
 # Epley, as app.progress.records.e1rm computes it (same operations in the same order, in doubles).
 _ONE_PLUS_REPS_OVER_30 = {"sqlite": "(1 + reps / 30.0)", "postgresql": "(1 + reps::float8 / 30)"}
 _ONLY_EXERCISE = " AND l.id IN (SELECT log_id FROM log_exercises WHERE slug = :slug)"
-_SLUG = {"sqlite": "json_extract(e.value, '$.exercise')", "postgresql": "e.value ->> 'exercise'"}
 _SINCE = " AND l.performed_at >= :since AND l.performed_at <= :until"
 
 
@@ -87,8 +63,8 @@ def _records_sql(dialect: str, where: str, metric_filter: str) -> str:
         for m in Metric
     )
     return f"""
-        WITH sets AS ({_SETS[dialect].format(where=where)}),
-             sessions AS ({_per_session(dialect)}),
+        WITH sets AS MATERIALIZED ({_SETS.format(where=where)}),
+             sessions AS MATERIALIZED ({_per_session(dialect)}),
              candidates AS ({candidates}),
              ranked AS (
                  SELECT slug, metric, value, performed_at, log_id, pain_after,
@@ -110,7 +86,7 @@ def records(
     params: dict[str, Any] = {"tenant": tenant, "user_id": user_id}
     where = ""
     if exercise is not None:
-        where, params["slug"] = f"{_ONLY_EXERCISE} AND {_SLUG[dialect]} = :slug", exercise
+        where, params["slug"] = f"{_ONLY_EXERCISE} AND s.slug = :slug", exercise
     metric_filter = ""
     if metric is not None:
         metric_filter, params["metric"] = "WHERE metric = :metric", metric.value
@@ -127,11 +103,7 @@ def records(
     return [record(r.slug, Metric(r.metric), r.value, r.performed_at, r.log_id, r.pain_after) for r in rows]
 
 
-_SET_COUNT = {
-    "sqlite": "(SELECT coalesce(sum(json_array_length(e.value, '$.sets')), 0) FROM json_each(l.entries) AS e)",
-    "postgresql": "(SELECT coalesce(sum(json_array_length(e.value -> 'sets')), 0) "
-    "FROM json_array_elements(l.entries) AS e(value))",
-}
+_SET_COUNT = "(SELECT count(*) FROM log_sets AS s WHERE s.log_id = l.id)"
 
 
 def sessions(
@@ -142,7 +114,7 @@ def sessions(
     sql = f"""
         SELECT l.id AS log_id, l.performed_at AS performed_at, l.duration_minutes AS duration_minutes,
                l.session_rpe AS session_rpe, l.pain_before AS pain_before, l.pain_after AS pain_after,
-               l.workout AS workout, {_SET_COUNT[connection.dialect.name]} AS sets
+               l.workout AS workout, {_SET_COUNT} AS sets
         FROM logs AS l WHERE l.tenant = :tenant AND l.user_id = :user_id {where}
         ORDER BY l.performed_at, l.id
     """
@@ -179,12 +151,12 @@ def exercise_sessions(
     The best set is the heaviest completed one, then the one with most reps, then the longest hold.
     """
     dialect = connection.dialect.name
-    where = f"{_ONLY_EXERCISE} AND {_SLUG[dialect]} = :slug AND l.performed_at <= :until"
+    where = f"{_ONLY_EXERCISE} AND s.slug = :slug AND l.performed_at <= :until"
     if since is not None:
         where += " AND l.performed_at >= :since"
     sql = f"""
-        WITH sets AS ({_SETS[dialect].format(where=where)}),
-             sessions AS ({_per_session(dialect)}),
+        WITH sets AS MATERIALIZED ({_SETS.format(where=where)}),
+             sessions AS MATERIALIZED ({_per_session(dialect)}),
              best AS (
                  SELECT log_id, reps, hold, load_kg,
                         row_number() OVER (PARTITION BY log_id ORDER BY coalesce(load_kg, 0) DESC,
@@ -220,7 +192,7 @@ def set_rows(
     """Every set of the user's logs in [since, until], in log then entry then set order (for the history)."""
     dialect = connection.dialect.name
     sql = f"""
-        WITH sets AS ({_SETS[dialect].format(where=_SINCE)})
+        WITH sets AS ({_SETS.format(where=_SINCE)})
         SELECT log_id, slug, reps, hold, load_kg, rpe, rir, done, position FROM sets
         ORDER BY performed_at, log_id, position
     """

@@ -1,4 +1,7 @@
-"""checkins: a user's rest or next-morning pain, one a date
+"""checkins: a user's rest or next-morning pain, one a date; log_sets: every logged set as a row
+
+log_sets is filled from the logs already stored, so records and progress
+cover them from the first request.
 
 Revision ID: 0004
 Revises: 0003
@@ -30,7 +33,52 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("tenant", "user_id", "date", name=op.f("pk_checkins")),
     )
+    op.create_table(
+        "log_sets",
+        sa.Column("log_id", sa.String(36), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("slug", sa.String(64), nullable=False),
+        sa.Column("reps", sa.Integer(), nullable=True),
+        sa.Column("hold_seconds", sa.Integer(), nullable=True),
+        sa.Column("load_kg", sa.Float(), nullable=True),
+        sa.Column("rpe", sa.Integer(), nullable=True),
+        sa.Column("rir", sa.Integer(), nullable=True),
+        sa.Column("completed", sa.Boolean(), nullable=False),
+        sa.ForeignKeyConstraint(["log_id"], ["logs.id"], name=op.f("fk_log_sets_log_id_logs"), ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("log_id", "position", name=op.f("pk_log_sets")),
+    )
+    _fill_log_sets()
+
+
+def _fill_log_sets() -> None:
+    # (the rows as app.logs._set_rows makes them; copied, so this migration never changes under us)
+    logs = sa.table("logs", sa.column("id", sa.String), sa.column("entries", sa.JSON))
+    log_sets = sa.table(
+        "log_sets",
+        *(sa.column(name) for name in ("log_id", "position", "slug", "reps", "hold_seconds", "load_kg", "rpe", "rir")),
+        sa.column("completed", sa.Boolean),
+    )
+    connection = op.get_bind()
+    rows = []
+    for log_id, entries in connection.execute(sa.select(logs.c.id, logs.c.entries)).all():
+        for entry_index, entry in enumerate(entries):
+            for set_index, one in enumerate(entry["sets"]):
+                rows.append(
+                    {
+                        "log_id": log_id,
+                        "position": entry_index * 1000 + set_index,
+                        "slug": entry["exercise"],
+                        **{k: one.get(k) for k in ("reps", "hold_seconds", "load_kg", "rpe", "rir")},
+                        "completed": one.get("completed", True),
+                    }
+                )
+        if len(rows) >= 5000:
+            connection.execute(sa.insert(log_sets), rows)
+            rows = []
+    if rows:
+        connection.execute(sa.insert(log_sets), rows)
 
 
 def downgrade() -> None:
+    op.drop_table("log_sets")
     op.drop_table("checkins")
