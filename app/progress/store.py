@@ -190,7 +190,6 @@ def set_rows(
     connection: Connection, tenant: str, user_id: str, since: datetime, until: datetime
 ) -> list[dict[str, Any]]:
     """Every set of the user's logs in [since, until], in log then entry then set order (for the history)."""
-    dialect = connection.dialect.name
     sql = f"""
         WITH sets AS ({_SETS.format(where=_SINCE)})
         SELECT log_id, slug, reps, hold, load_kg, rpe, rir, done, position FROM sets
