@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import random
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -62,7 +61,8 @@ def _catalogue_check(args: argparse.Namespace, settings: Settings) -> int:
     except CatalogueError as exc:
         print(exc, file=sys.stderr)
         return 1
-    print(f"ok: {args.file} ({args.mode}) gives catalogue {catalogue.version} with {len(catalogue.exercises)} exercises")
+    count = len(catalogue.exercises)
+    print(f"ok: {args.file} ({args.mode}) gives catalogue {catalogue.version} with {count} exercises")
     return 0
 
 
@@ -130,7 +130,7 @@ def _workout(args: argparse.Namespace, settings: Settings) -> int:
     from pydantic import ValidationError
 
     from app.catalogue import load_catalogue
-    from app.workouts import WorkoutError, WorkoutQuery, generate
+    from app.workouts import WorkoutError, WorkoutQuery, draw_seed, generate
     from app.workouts.text import render
 
     fields = {
@@ -147,7 +147,7 @@ def _workout(args: argparse.Namespace, settings: Settings) -> int:
     try:
         query = WorkoutQuery.model_validate({k: v for k, v in fields.items() if v is not None})
         catalogue = load_catalogue(settings.catalogue_path, settings.catalogue_mode)
-        seed = query.seed if query.seed is not None else random.SystemRandom().randrange(2**31)
+        seed = query.seed if query.seed is not None else draw_seed()
         workout = generate(catalogue, query, seed)
     except ValidationError as exc:
         for error in exc.errors():

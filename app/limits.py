@@ -7,12 +7,9 @@ refused as soon as it goes over. Either way the client gets a 413 problem.
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.problems import MEDIA_TYPE, TYPE_BASE
+from app.problems import MEDIA_TYPE, problem_body
 
 
 class _TooLarge(Exception):
@@ -73,14 +70,13 @@ class BodyLimit:
             await self._refuse(scope, send)
 
     async def _refuse(self, scope: Scope, send: Send) -> None:
-        body: dict[str, Any] = {
-            "type": TYPE_BASE + "body-too-large",
-            "title": "Content Too Large",
-            "status": 413,
-            "detail": f"The request body is over the {self.max_bytes:,} byte limit.",
-            "instance": scope.get("path"),
-        }
-        content = json.dumps(body).encode()
+        content = problem_body(
+            413,
+            "body-too-large",
+            f"The request body is over the {self.max_bytes:,} byte limit.",
+            instance=scope.get("path"),
+            title="Content Too Large",  # RFC 9110's name; HTTPStatus says "Request Entity Too Large" before 3.13
+        )
         await send(
             {
                 "type": "http.response.start",

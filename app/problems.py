@@ -2,11 +2,14 @@
 
 Raise ``Problem`` anywhere below a route; the handlers installed by
 ``install`` turn it, FastAPI's validation errors and Starlette's HTTP errors
-(unknown route, wrong method) into ``application/problem+json``.
+(unknown route, wrong method) into ``application/problem+json``. Code that
+answers outside the routes (the body-size middleware) writes the same bytes
+with ``problem_body``, the one builder of problem bodies.
 """
 
 from __future__ import annotations
 
+import json
 from http import HTTPStatus
 from typing import Any
 
@@ -14,11 +17,16 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.responses import JSONResponse
+from starlette.responses import Response
 from starlette.routing import Match
 
 MEDIA_TYPE = "application/problem+json"
 TYPE_BASE = "https://hipflex.dev/problems/"
+
+
+def status_title(status: int) -> str:
+    """The title of a problem with this status, unless the raiser gives one: the one place titles come from."""
+    return HTTPStatus(status).phrase
 
 
 class FieldError(BaseModel):
@@ -59,10 +67,35 @@ class Problem(Exception):
         self.status = status
         self.slug = slug
         self.detail = detail
-        self.title = title or HTTPStatus(status).phrase
+        self.title = title or status_title(status)
         self.errors = errors
         self.headers = headers
         self.extra = extra or {}
+
+
+def problem_body(
+    status: int,
+    slug: str,
+    detail: str,
+    *,
+    instance: str | None,
+    title: str | None = None,
+    errors: list[FieldError] | None = None,
+    extra: dict[str, Any] | None = None,
+) -> bytes:
+    """A problem as the bytes sent: ``slug`` becomes the ``type``, ``extra`` adds members after the standard ones."""
+    body: dict[str, Any] = {
+        "type": TYPE_BASE + slug,
+        "title": title or status_title(status),
+        "status": status,
+        "detail": detail,
+        "instance": instance,
+    }
+    if errors is not None:
+        body["errors"] = [e.model_dump(exclude_none=True) for e in errors]
+    body.update(extra or {})
+    # as Starlette's JSONResponse renders JSON, so every problem has the same bytes
+    return json.dumps(body, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()
 
 
 def problem_response(
@@ -75,18 +108,9 @@ def problem_response(
     errors: list[FieldError] | None = None,
     headers: dict[str, str] | None = None,
     extra: dict[str, Any] | None = None,
-) -> JSONResponse:
-    body: dict[str, Any] = {
-        "type": TYPE_BASE + slug,
-        "title": title or HTTPStatus(status).phrase,
-        "status": status,
-        "detail": detail,
-        "instance": request.url.path,
-    }
-    if errors is not None:
-        body["errors"] = [e.model_dump(exclude_none=True) for e in errors]
-    body.update(extra or {})
-    return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
+) -> Response:
+    content = problem_body(status, slug, detail, instance=request.url.path, title=title, errors=errors, extra=extra)
+    return Response(content, status_code=status, media_type=MEDIA_TYPE, headers=headers)
 
 
 def _allowed(error: dict[str, Any]) -> list[str] | None:
@@ -107,7 +131,8 @@ def field_errors(errors: Any) -> list[FieldError]:
             # a list-valued parameter is still one parameter to the client
             parts = [p for p in parts if not p.isdigit()]
         path = ".".join(parts) or location
-        out.append(FieldError(location=location, field=path, message=error.get("msg", "invalid"), allowed=_allowed(error)))
+        message = error.get("msg", "invalid")
+        out.append(FieldError(location=location, field=path, message=message, allowed=_allowed(error)))
     return out
 
 
@@ -117,20 +142,27 @@ def describe(errors: list[FieldError]) -> str:
     return f"{first.location} parameter {first.field!r}: {first.message}{more}."
 
 
-async def _on_problem(request: Request, exc: Exception) -> JSONResponse:
+async def _on_problem(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, Problem)
     return problem_response(
-        request, exc.status, exc.slug, exc.detail, title=exc.title, errors=exc.errors, headers=exc.headers, extra=exc.extra
+        request,
+        exc.status,
+        exc.slug,
+        exc.detail,
+        title=exc.title,
+        errors=exc.errors,
+        headers=exc.headers,
+        extra=exc.extra,
     )
 
 
-async def _on_validation(request: Request, exc: Exception) -> JSONResponse:
+async def _on_validation(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     errors = field_errors(exc.errors())
     return problem_response(request, 422, "validation", describe(errors), title="Invalid request", errors=errors)
 
 
-async def _on_http(request: Request, exc: Exception) -> JSONResponse:
+async def _on_http(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     status = exc.status_code
     headers = getattr(exc, "headers", None)
@@ -143,7 +175,7 @@ async def _on_http(request: Request, exc: Exception) -> JSONResponse:
         headers = {**(headers or {}), "Allow": _allowed_methods(request)}
     else:
         detail = str(exc.detail)
-        slug = HTTPStatus(status).phrase.lower().replace(" ", "-")
+        slug = status_title(status).lower().replace(" ", "-")
     return problem_response(request, status, slug, detail, headers=headers)
 
 
@@ -162,7 +194,7 @@ def _allowed_methods(request: Request) -> str:
 _METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
 
 
-async def _on_crash(request: Request, exc: Exception) -> JSONResponse:
+async def _on_crash(request: Request, exc: Exception) -> Response:
     # Still a problem body; the traceback goes to the server log, not the client.
     return problem_response(request, 500, "internal", "The server failed to handle this request.")
 
@@ -178,7 +210,7 @@ def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI ``responses=`` entries for the problem statuses a route can return."""
     return {
         status: {
-            "description": HTTPStatus(status).phrase,
+            "description": status_title(status),
             "content": {MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/ProblemDetail"}}},
         }
         for status in statuses

@@ -18,9 +18,10 @@ import time
 
 from app.catalogue import load_catalogue
 from app.catalogue.models import Goal, Level, PainFlag
+from app.catalogue.search import EquipmentChoice
 from app.workouts import WorkoutError, WorkoutQuery, generate
-from app.workouts.generator import index
-from app.workouts.models import EquipmentChoice, Side
+from app.workouts.index import index
+from app.workouts.models import Side
 
 TARGET_MEDIAN_US = 200.0
 

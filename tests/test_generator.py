@@ -10,10 +10,21 @@ from hypothesis import strategies as st
 
 from app.catalogue import Catalogue, load_catalogue
 from app.catalogue.models import Dose, Equipment, Exercise, Goal, Intensity, Kind, Level, PainFlag, Role
-from app.workouts import UnknownExercises, Workout, WorkoutError, WorkoutImpossible, WorkoutQuery, generate, generate_json
-from app.workouts.generator import HIGH_PAIN, SEE_A_PROFESSIONAL, STOP_IF_PAIN, TRANSITION_SECONDS, dosing
+from app.catalogue.search import EquipmentChoice
+from app.workouts import (
+    UnknownExercises,
+    Workout,
+    WorkoutError,
+    WorkoutImpossible,
+    WorkoutQuery,
+    generate,
+    generate_json,
+)
+from app.workouts.constraints import HIGH_PAIN
 from app.workouts.goals import BY_GOAL, GOALS, SQUAT_UNIVERSITY
-from app.workouts.models import EquipmentChoice, Side
+from app.workouts.index import TRANSITION_SECONDS, dosing
+from app.workouts.models import Side
+from app.workouts.output import SEE_A_PROFESSIONAL, STOP_IF_PAIN
 
 # ------------------------------------------------------------------ helpers
 
@@ -454,7 +465,9 @@ def test_goals_cite_catalogue_sources(catalogue: Catalogue) -> None:
 
 @settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
-def test_the_memoised_json_is_exactly_the_models_json(catalogue: Catalogue, all_slugs: list[str], data: st.DataObject) -> None:
+def test_the_memoised_json_is_exactly_the_models_json(
+    catalogue: Catalogue, all_slugs: list[str], data: st.DataObject
+) -> None:
     # generate_json caches everything but seed and self: it must never differ
     # from serialising generate()'s model, whichever queries came before.
     query, seed = data.draw(queries(all_slugs))

@@ -3,48 +3,38 @@
 from __future__ import annotations
 
 import json
-from enum import StrEnum
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Path, Query, Request
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 from starlette.responses import Response
 
 from app.api.deps import CatalogueDep
-from app.api.params import comma_list
+from app.api.params import CommaList
 from app.api.representations import ExerciseDetail, ExerciseSummary, cached_json, rendered
 from app.catalogue import Catalogue
-from app.catalogue.loader import fold
-from app.catalogue.models import CATALOGUE_SLUG, MUSCLE_GROUPS, SLUG_PATTERN, Equipment, Exercise, Kind, Level, Muscle, PainFlag, Position
+from app.catalogue.models import CATALOGUE_SLUG, SLUG_PATTERN, Kind, PainFlag, Position
+from app.catalogue.search import MAX_LIST, EquipmentChoice, ExerciseFilter, MuscleFilter, search
 from app.problems import Problem, responses
 
 router = APIRouter(tags=["exercises"])
 
-# A muscle filter may name a muscle or a group of them ("iliopsoas").
-MuscleFilter = StrEnum("MuscleFilter", {m: m for m in [*(m.value for m in Muscle), *MUSCLE_GROUPS]})  # type: ignore[misc]
-# "none" asks for bodyweight-only exercises.
-EquipmentFilter = StrEnum("EquipmentFilter", {e: e for e in ["none", *(e.value for e in Equipment)]})  # type: ignore[misc]
-
-MAX_LIST = 20
+_fields = ExerciseFilter.model_fields
 
 
-class ExerciseQuery(BaseModel):
-    """Filters combine with AND; several values of one filter combine with OR."""
+class ExerciseQuery(ExerciseFilter):
+    """The query string: the catalogue's filters (list parameters also take `?pain=knee,wrist`) and paging."""
 
-    model_config = ConfigDict(extra="forbid")
-
-    kind: Annotated[comma_list(Kind), Field(max_length=MAX_LIST)] = []  # type: ignore[valid-type]
-    muscle: Annotated[comma_list(MuscleFilter), Field(max_length=MAX_LIST)] = []  # type: ignore[valid-type]
-    position: Annotated[comma_list(Position), Field(max_length=MAX_LIST)] = []  # type: ignore[valid-type]
-    level: Level | None = Field(default=None, description="Exercises at or below this level.")
-    equipment: Annotated[comma_list(EquipmentFilter), Field(max_length=MAX_LIST)] = Field(  # type: ignore[valid-type]
-        default=[], description="What the user has; `none` means bodyweight only. Matches if one option is covered."
+    kind: Annotated[CommaList[Kind], Field(max_length=MAX_LIST)] = []
+    muscle: Annotated[CommaList[MuscleFilter], Field(max_length=MAX_LIST)] = []
+    position: Annotated[CommaList[Position], Field(max_length=MAX_LIST)] = []
+    equipment: Annotated[CommaList[EquipmentChoice], Field(max_length=MAX_LIST)] = Field(
+        default=[], description=_fields["equipment"].description
     )
-    pain: Annotated[comma_list(PainFlag), Field(max_length=MAX_LIST)] = Field(  # type: ignore[valid-type]
-        default=[], description="Leave out exercises these pain flags rule out."
+    pain: Annotated[CommaList[PainFlag], Field(max_length=MAX_LIST)] = Field(
+        default=[], description=_fields["pain"].description
     )
-    q: str | None = Field(default=None, min_length=1, max_length=100, description="Name or alias, case- and accent-insensitive.")
     limit: int = Field(default=20, ge=1, le=100)
     offset: int = Field(default=0, ge=0, le=10_000)
 
@@ -58,32 +48,6 @@ class ExercisePage(BaseModel):
     catalogue_version: str
 
 
-def matches(catalogue: Catalogue, exercise: Exercise, query: ExerciseQuery) -> bool:
-    if query.kind and exercise.kind not in query.kind:
-        return False
-    if query.position and exercise.position not in query.position:
-        return False
-    if query.level is not None and exercise.level.rank > query.level.rank:
-        return False
-    if query.muscle:
-        wanted: set[str] = set()
-        for name in query.muscle:
-            wanted.update(MUSCLE_GROUPS.get(name, {name}))
-        if wanted.isdisjoint({*exercise.muscles.primary, *exercise.muscles.secondary}):
-            return False
-    if query.equipment:
-        have = frozenset(Equipment(e) for e in query.equipment if e != "none")
-        if catalogue.equipment_option(exercise, have) is None:
-            return False
-    if query.pain and any(c.flag in query.pain for c in exercise.contraindications):
-        return False
-    if query.q is not None:
-        needle = fold(query.q.strip())
-        if not any(needle in term for term in catalogue.search_terms[exercise.slug]):
-            return False
-    return True
-
-
 def _next_link(params: list[tuple[str, str]], query: ExerciseQuery, total: int) -> str | None:
     following = query.offset + query.limit
     if following >= total:
@@ -95,7 +59,7 @@ def _next_link(params: list[tuple[str, str]], query: ExerciseQuery, total: int) 
 def render_page(catalogue: Catalogue, query: ExerciseQuery, params: list[tuple[str, str]]) -> bytes:
     """One page of the filtered catalogue as JSON (an ``ExercisePage``), from pre-serialised summaries."""
     summaries = rendered(catalogue).summaries
-    found = [e.slug for e in catalogue.exercises if matches(catalogue, e, query)]
+    found = [e.slug for e in search(catalogue, query)]
     items = b",".join(summaries[slug] for slug in found[query.offset : query.offset + query.limit])
     tail = {
         "total": len(found),
@@ -124,7 +88,9 @@ def document_components(catalogue: Catalogue) -> dict[str, dict[str, Any]]:
     response_model=ExercisePage,
     responses={304: {"description": "Not modified (If-None-Match)"}, **responses(422)},
 )
-async def list_exercises(request: Request, catalogue: CatalogueDep, query: Annotated[ExerciseQuery, Query()]) -> Response:
+async def list_exercises(
+    request: Request, catalogue: CatalogueDep, query: Annotated[ExerciseQuery, Query()]
+) -> Response:
     body = render_page(catalogue, query, request.query_params.multi_items())
     return cached_json(request, body, rendered(catalogue).headers)
 

@@ -7,10 +7,9 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
-from starlette.responses import JSONResponse
 
 from app import migrations
-from app.problems import MEDIA_TYPE, responses
+from app.problems import Problem, responses
 
 router = APIRouter(tags=["operations"])
 
@@ -38,7 +37,8 @@ def _check(engine: Engine, database_url: str) -> Readiness:
             connection.execute(text("SELECT 1"))
         current = migrations.current_revision(engine)
     except Exception as exc:  # any driver error means "not ready"
-        return Readiness(status="unavailable", database=f"unreachable: {type(exc).__name__}", schema_revision=None, schema_head=head)
+        database = f"unreachable: {type(exc).__name__}"
+        return Readiness(status="unavailable", database=database, schema_revision=None, schema_head=head)
     if current != head:
         return Readiness(status="unavailable", database="ok", schema_revision=current, schema_head=head)
     return Readiness(status="ok", database="ok", schema_revision=current, schema_head=head)
@@ -48,23 +48,17 @@ def _check(engine: Engine, database_url: str) -> Readiness:
     "/readyz",
     summary="The database answers and its schema is current",
     response_model=Readiness,
-    responses={503: {"description": "Not ready", "content": {MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/ProblemDetail"}}}}, **responses()},
+    responses={503: {**responses(503)[503], "description": "Not ready"}},
 )
-async def readyz(request: Request) -> JSONResponse | Readiness:
+async def readyz(request: Request) -> Readiness:
     settings = request.app.state.settings
     readiness = await run_in_threadpool(_check, request.app.state.engine, settings.database_url)
     if readiness.status != "ok":
         detail = (
             f"database {readiness.database}"
             if readiness.database != "ok"
-            else f"schema at revision {readiness.schema_revision}, head is {readiness.schema_head}: run `hipflex migrate`"
+            else f"schema at revision {readiness.schema_revision}, head is {readiness.schema_head}: "
+            "run `hipflex migrate`"
         )
-        body = {
-            "type": "https://hipflex.dev/problems/not-ready",
-            "title": "Service Unavailable",
-            **readiness.model_dump(exclude={"status"}),
-            "status": 503,
-            "detail": detail,
-        }
-        return JSONResponse(body, status_code=503, media_type=MEDIA_TYPE)
+        raise Problem(503, "not-ready", detail, extra=readiness.model_dump(exclude={"status"}))
     return readiness

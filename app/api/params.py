@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from pydantic import BeforeValidator
 
@@ -20,6 +20,7 @@ def _split_commas(value: Any) -> Any:
     return value
 
 
-def comma_list(item: Any) -> Any:
-    """``list[item]`` that also splits comma-separated values."""
-    return Annotated[list[item], BeforeValidator(_split_commas)]  # type: ignore[valid-type]
+T = TypeVar("T")
+
+# ``list[T]`` that also splits comma-separated values: ``CommaList[PainFlag]``.
+CommaList = Annotated[list[T], BeforeValidator(_split_commas)]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import random
 from functools import lru_cache
 from typing import Annotated
 
@@ -12,14 +11,15 @@ from starlette.responses import Response
 
 from app import problems
 from app.api.deps import CatalogueDep, MetricsDep
-from app.api.params import comma_list
+from app.api.params import CommaList
 from app.catalogue import Catalogue
-from app.observability import Metrics
 from app.catalogue.models import IN_CATALOGUE, PainFlag, Slug, Source
+from app.catalogue.search import MAX_LIST, EquipmentChoice
+from app.observability import Metrics
 from app.problems import FieldError, Problem
-from app.workouts import UnknownExercises, Workout, WorkoutImpossible, WorkoutQuery, generate_json
+from app.workouts import UnknownExercises, Workout, WorkoutImpossible, WorkoutQuery, draw_seed, generate_json
 from app.workouts.goals import GOALS, describe
-from app.workouts.models import MAX_LIST, SEED_MAX, EquipmentChoice, GoalInfo
+from app.workouts.models import GoalInfo
 
 router = APIRouter(tags=["workouts"])
 
@@ -29,13 +29,13 @@ _fields = WorkoutQuery.model_fields
 class WorkoutParams(WorkoutQuery):
     """The query string: list parameters also take comma-separated values (`?pain=knee,wrist`)."""
 
-    equipment: Annotated[comma_list(EquipmentChoice), Field(max_length=MAX_LIST)] = Field(  # type: ignore[valid-type]
+    equipment: Annotated[CommaList[EquipmentChoice], Field(max_length=MAX_LIST)] = Field(
         default=[], description=_fields["equipment"].description
     )
-    pain: Annotated[comma_list(PainFlag), Field(max_length=MAX_LIST)] = Field(  # type: ignore[valid-type]
+    pain: Annotated[CommaList[PainFlag], Field(max_length=MAX_LIST)] = Field(
         default=[], description=_fields["pain"].description
     )
-    exclude: Annotated[comma_list(Annotated[Slug, IN_CATALOGUE]), Field(max_length=MAX_LIST)] = Field(  # type: ignore[valid-type]
+    exclude: Annotated[CommaList[Annotated[Slug, IN_CATALOGUE]], Field(max_length=MAX_LIST)] = Field(
         default=[], description=_fields["exclude"].description
     )
 
@@ -68,7 +68,7 @@ async def generate_workout(
 
 def render_workout(catalogue: Catalogue, query: WorkoutQuery, metrics: Metrics) -> bytes:
     """The workout as JSON bytes; picks a seed when the query has none. Errors are raised as ``Problem``."""
-    seed = query.seed if query.seed is not None else random.SystemRandom().randrange(SEED_MAX + 1)
+    seed = query.seed if query.seed is not None else draw_seed()
     try:
         body = generate_json(catalogue, query, seed)
     except UnknownExercises as exc:

@@ -1,6 +1,16 @@
 """Workout generation: the goals as data and a pure generator over the catalogue."""
 
-from app.workouts.generator import UnknownExercises, WorkoutError, WorkoutImpossible, generate, generate_json
+from app.workouts.errors import UnknownExercises, WorkoutError, WorkoutImpossible
+from app.workouts.generator import draw_seed, generate, generate_json
 from app.workouts.models import Workout, WorkoutQuery
 
-__all__ = ["UnknownExercises", "Workout", "WorkoutError", "WorkoutImpossible", "WorkoutQuery", "generate", "generate_json"]
+__all__ = [
+    "UnknownExercises",
+    "Workout",
+    "WorkoutError",
+    "WorkoutImpossible",
+    "WorkoutQuery",
+    "draw_seed",
+    "generate",
+    "generate_json",
+]

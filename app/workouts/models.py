@@ -12,16 +12,11 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.catalogue.models import Equipment, Goal, Kind, Level, PainFlag, Role, Slug
+from app.catalogue.search import MAX_LIST, EquipmentChoice
 
-MAX_LIST = 20
 MIN_MINUTES = 5
 MAX_MINUTES = 60
 SEED_MAX = 2**31 - 1
-
-# "none" is accepted alongside the equipment names and means "nothing".
-EquipmentChoice = StrEnum(  # type: ignore[misc]
-    "EquipmentChoice", {e: e for e in ["none", *(e.value for e in Equipment)]}
-)
 
 
 class Side(StrEnum):

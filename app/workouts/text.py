@@ -11,7 +11,8 @@ def dose_text(dose: Prescription) -> str:
     if dose.duration_seconds is not None:
         work = f"{dose.duration_seconds} s"
     elif dose.hold_seconds is not None:
-        work = f"{dose.reps} x {dose.hold_seconds} s hold" if dose.reps and dose.reps > 1 else f"{dose.hold_seconds} s hold"
+        hold = f"{dose.hold_seconds} s hold"
+        work = f"{dose.reps} x {hold}" if dose.reps and dose.reps > 1 else hold
     else:
         work = f"{dose.reps} reps"
     side = " per side" if dose.per_side else ""

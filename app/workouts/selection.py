@@ -1,0 +1,152 @@
+"""Choosing the exercises for each phase and fitting them to the time.
+
+Time fitting: one exercise per phase first (the goal's core), then more
+exercises round-robin over the phases until the time asked for is reached,
+then extra sets up to each dose's maximum. A session never ends up more than
+10% over: sets are dropped (last-added exercise first, never below one set)
+and an exercise is only added when its one-set version still fits.
+
+The seed is read in one place, ``break_ties``: it shuffles exact ties and nothing
+else, so the rest is a pure function of (constraints, orders).
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from functools import lru_cache
+
+from app.catalogue.models import Equipment, Goal
+from app.workouts.constraints import Constraints, PoolKey, pool
+from app.workouts.index import Dosing, Entry, GoalIndex, Index, PhaseIndex
+from app.workouts.models import Side
+
+OVER = 110  # percent of the time asked for, never exceeded
+
+
+@dataclass(eq=False)
+class Chosen:
+    phase: PhaseIndex
+    entry: Entry
+    option: tuple[Equipment, ...]
+    dose: Dosing
+    tight: bool
+    sets: int
+
+    def cost(self, sets: int | None = None) -> int:
+        return self.dose.cost(self.sets if sets is None else sets, self.tight)
+
+
+Orders = tuple[tuple[Entry, ...], ...]
+
+
+def break_ties(built: Index, constraints: Constraints, seed: int) -> Orders:
+    """Each phase's allowed candidates, best first; the seed only shuffles exact ties.
+
+    This is the one step that reads the seed: everything after it is a pure
+    function of (constraints, orders), which the generator memoises.
+    """
+    rng: random.Random | None = None
+    phases: list[tuple[Entry, ...]] = []
+    for groups in _allowed_groups(built, constraints.goal, constraints.pool_key, constraints.tight_side):
+        order: list[Entry] = []
+        for group in groups:
+            if len(group) > 1:
+                if rng is None:
+                    rng = random.Random(seed)
+                members = list(group)
+                rng.shuffle(members)
+                order.extend(members)
+            else:
+                order.extend(group)
+        phases.append(tuple(order))
+    return tuple(phases)
+
+
+@lru_cache(maxsize=4096)
+def _allowed_groups(
+    built: Index, goal: Goal, key: PoolKey, side: Side | None
+) -> tuple[tuple[tuple[Entry, ...], ...], ...]:
+    """Each phase's tie groups with what the constraints rule out removed (empty groups dropped)."""
+    _, allowed = pool(built, key)
+    phases = []
+    for phase in built.goals[goal].phases:
+        groups = (tuple(e for e in group if e.slug in allowed) for group in phase.groups[(key.level, side)])
+        phases.append(tuple(group for group in groups if group))
+    return tuple(phases)
+
+
+def select(
+    goal: GoalIndex, constraints: Constraints, allowed: dict[str, tuple[Equipment, ...]], orders: Orders
+) -> tuple[list[Chosen], bool]:
+    """Pick exercises phase by phase and fit them to the time. Returns them in the order they were added."""
+    target = constraints.minutes * 60
+    ceiling = target * OVER // 100
+
+    chosen: list[Chosen] = []
+    families: set[str] = set()
+    counts = [0] * len(goal.phases)
+    cursors = [0] * len(goal.phases)
+    floor_total = 0  # every chosen exercise at one set
+    planned = 0  # every chosen exercise at its level's sets
+    too_long = False
+
+    def add(p: int, picks: tuple[str, ...] | None = None) -> bool:
+        """Add phase p's best remaining candidate that fits; with ``picks``, only one of those."""
+        nonlocal floor_total, planned, too_long
+        order = orders[p]
+        while cursors[p] < len(order):
+            entry = order[cursors[p]]
+            if picks is not None and entry.slug not in picks:
+                return False
+            cursors[p] += 1
+            if entry.family in families:
+                continue
+            dose = goal.doses[(constraints.level, entry.slug)]
+            tight = constraints.tight_side is not None and dose.per_side
+            item = Chosen(goal.phases[p], entry, allowed[entry.slug], dose, tight, dose.sets)
+            if floor_total + item.cost(1) > ceiling:
+                too_long = True
+                continue
+            chosen.append(item)
+            families.add(entry.family)
+            counts[p] += 1
+            floor_total += item.cost(1)
+            planned += item.cost()
+            return True
+        return False
+
+    # The core: one exercise per phase. Phases whose article names an exercise
+    # take it first, so an earlier phase cannot use up a later phase's pick.
+    core = [p for p, phase in enumerate(goal.phases) if not phase.phase.optional]
+    for p in core:
+        add(p, picks=goal.phases[p].phase.picks_for(constraints.tight_side))
+    for p in core:
+        if counts[p] == 0:
+            add(p)
+    growing = True
+    while growing and planned < target:
+        growing = False
+        for p, phase in enumerate(goal.phases):
+            if planned >= target:
+                break
+            if counts[p] < phase.phase.max_items and add(p):
+                growing = True
+
+    in_order = sorted(chosen, key=lambda c: c.phase.number)  # stable: addition order within a phase
+    while planned < target:  # more sets, up to each range's top, in phase order
+        grew = False
+        for item in in_order:
+            step = item.dose.work + item.dose.rest_seconds
+            if planned < target and item.sets < item.dose.max_sets and planned + step <= ceiling:
+                item.sets += 1
+                planned += step
+                grew = True
+        if not grew:
+            break
+    for item in reversed(chosen):  # too long: drop sets, last-added exercise first
+        while planned > ceiling and item.sets > 1:
+            item.sets -= 1
+            planned -= item.dose.work + item.dose.rest_seconds
+    assert planned <= ceiling or not chosen
+    return chosen, too_long
