@@ -17,6 +17,17 @@ from app.problems import Problem, responses
 
 router = APIRouter(prefix="/users/{user_id}/checkins", tags=["checkins"])
 
+_THIS_CHECKIN = {"user_id": "$request.path.user_id", "day": "$response.body#/date"}
+_THIS_USER = {"user_id": "$request.path.user_id"}
+# OpenAPI links: what a client can do next with the check-in it created.
+_NEW_CHECKIN_LINKS = {
+    "GetCheckin": {"operationId": "checkins-get_checkin", "parameters": _THIS_CHECKIN},
+    "DeleteCheckin": {"operationId": "checkins-delete_checkin", "parameters": _THIS_CHECKIN},
+    "ListCheckins": {"operationId": "checkins-list_checkins", "parameters": _THIS_USER},
+    "ListRecords": {"operationId": "progress-list_records", "parameters": _THIS_USER},
+    "GetProgress": {"operationId": "progress-get_progress", "parameters": _THIS_USER},
+}
+
 DatePath = Annotated[CalendarDate, Path(description="The check-in's date, YYYY-MM-DD.")]
 
 
@@ -43,7 +54,8 @@ class CheckinQuery(BaseModel):
                     "description": "`true` when this is the first answer to this Idempotency-Key, given again.",
                     "schema": {"type": "string"},
                 },
-            }
+            },
+            "links": _NEW_CHECKIN_LINKS,
         },
         **responses(400, 401, 409, 413, 422),
     },
