@@ -23,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app import idempotency
 from app.db import write_session
-from app.logs import MAX_NOTES, NO_NUL, CleanStr, Pain
+from app.logs.schemas import MAX_NOTES, NO_NUL, CleanStr, Pain
 from app.tables import Checkin, Log
 
 CHECKINS = Checkin.__table__  # type: ignore[attr-defined]

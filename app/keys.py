@@ -7,9 +7,10 @@ random and long, so a slow password hash would buy nothing. The hash is
 compared in constant time. This module is the only writer of ``api_keys``.
 
 A key that authenticated is remembered for ``RECHECK_SECONDS``, so a busy
-client costs one lookup a second rather than one a request. Revoking a key
-forgets it at once in this process; other processes (another worker, or the
-CLI's) see the revocation within ``RECHECK_SECONDS``.
+client costs one lookup a second rather than one a request. The app keeps
+them in its ``RememberedKeys`` (on ``app.state.storage``); revoking through it
+forgets the key at once, and other processes (another worker, or the CLI's)
+see the revocation within ``RECHECK_SECONDS``.
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ import secrets
 import string
 import threading
 import time
-import weakref
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -99,42 +99,43 @@ def list_keys(engine: Engine, tenant: str | None = None) -> list[KeyInfo]:
         return [_info(row) for row in session.exec(statement)]
 
 
-class _Remembered:
-    """Keys that authenticated lately, per engine: sha256 of the key -> (key id, tenant, when checked)."""
+class RememberedKeys:
+    """Keys that authenticated lately: sha256 of the key -> (key id, tenant, when checked).
+
+    One per app and database, built in the lifespan (see ``app.storage``).
+    """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._by_engine: weakref.WeakKeyDictionary[Engine, dict[str, tuple[str, str, float]]] = (
-            weakref.WeakKeyDictionary()
-        )
+        self._known: dict[str, tuple[str, str, float]] = {}
 
-    def get(self, engine: Engine, digest: str) -> str | None:
-        entry = self._by_engine.get(engine, {}).get(digest)
+    def get(self, digest: str) -> str | None:
+        entry = self._known.get(digest)
         if entry is None or time.monotonic() - entry[2] > RECHECK_SECONDS:
             return None
         return entry[1]
 
-    def put(self, engine: Engine, digest: str, key_id: str, tenant: str) -> None:
+    def put(self, digest: str, key_id: str, tenant: str) -> None:
         with self._lock:
-            known = self._by_engine.setdefault(engine, {})
-            if len(known) >= _MAX_REMEMBERED:
-                known.clear()
-            known[digest] = (key_id, tenant, time.monotonic())
+            if len(self._known) >= _MAX_REMEMBERED:
+                self._known.clear()
+            self._known[digest] = (key_id, tenant, time.monotonic())
 
     def forget(self, key_id: str) -> None:
         with self._lock:
-            for known in self._by_engine.values():
-                for digest in [d for d, entry in known.items() if entry[0] == key_id]:
-                    del known[digest]
+            for digest in [d for d, entry in self._known.items() if entry[0] == key_id]:
+                del self._known[digest]
 
 
-_remembered = _Remembered()
+def revoke(engine: Engine, prefix: str, remembered: RememberedKeys | None = None) -> KeyInfo | None:
+    """Revoke the key with this public prefix (``hf_<id>`` or just ``<id>``); None if there is none.
 
-
-def revoke(engine: Engine, prefix: str) -> KeyInfo | None:
-    """Revoke the key with this public prefix (``hf_<id>`` or just ``<id>``); None if there is none."""
+    ``remembered`` (the app's) forgets the key at once; other processes see the revocation within
+    ``RECHECK_SECONDS``.
+    """
     key_id = prefix.removeprefix(PREFIX)
-    _remembered.forget(key_id)
+    if remembered is not None:
+        remembered.forget(key_id)
     now = datetime.now(UTC)
     with write_session(engine) as session:
         session.exec(
@@ -145,12 +146,12 @@ def revoke(engine: Engine, prefix: str) -> KeyInfo | None:
         return _info(row) if row is not None else None
 
 
-def recently_authenticated(engine: Engine, key: str) -> str | None:
+def recently_authenticated(remembered: RememberedKeys, key: str) -> str | None:
     """The tenant, if this key authenticated less than ``RECHECK_SECONDS`` ago; no I/O."""
-    return _remembered.get(engine, _hash(key))
+    return remembered.get(_hash(key))
 
 
-def authenticate(engine: Engine, key: str) -> str:
+def authenticate(engine: Engine, key: str, remembered: RememberedKeys | None = None) -> str:
     """The tenant a key belongs to; ``KeyRejected`` if it is unknown, malformed or revoked."""
     match = _KEY.match(key)
     if match is None:
@@ -163,5 +164,6 @@ def authenticate(engine: Engine, key: str) -> str:
         raise KeyRejected("The API key is not valid.")
     if row.revoked_at is not None:
         raise KeyRejected("The API key has been revoked.")
-    _remembered.put(engine, digest, key_id, row.tenant)
+    if remembered is not None:
+        remembered.put(digest, key_id, row.tenant)
     return str(row.tenant)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import http.client
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -10,16 +11,17 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.utils import get_openapi
+from fastapi.routing import APIRoute
 
-from app import __version__, problems
+from app import __version__, problems, statuses
 from app.api import checkins, docs, exercises, health, logs, metrics, progress, users, vocabulary, workouts
-from app.api.fastpath import FastPath
-from app.api.logs import CreateLogFastLane
+from app.api.fastpath import CreateLogFastLane, FastPath
 from app.catalogue import Catalogue, load_catalogue
 from app.db import make_engine
 from app.limits import BodyLimit
 from app.observability import AccessLog, Metrics, Observability, configure_logging
 from app.settings import Settings
+from app.storage import Storage
 
 DESCRIPTION = """\
 Browse a sourced catalogue of hip-flexor exercises, generate safe, explained
@@ -38,9 +40,9 @@ TAGS = [
 ]
 
 
-def _operation_id(route: object) -> str:
+def _operation_id(route: APIRoute) -> str:
     # Stable ids `{tag}-{function name}` so generated clients get good names.
-    tags = getattr(route, "tags", None) or ["default"]
+    tags = route.tags or ["default"]
     return f"{tags[0]}-{route.name}"
 
 
@@ -73,6 +75,7 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
 
             migrations.upgrade(settings.database_url)
         app.state.engine = engine
+        app.state.storage = Storage(engine)
         _freeze_startup_objects()
         try:
             yield
@@ -106,7 +109,9 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
             CORSMiddleware,
             allow_origins=settings.cors_origins,
             allow_methods=["GET", "POST", "PATCH", "DELETE"],
-            allow_headers=["Authorization", "X-API-Key", "Content-Type", "Idempotency-Key", "If-None-Match", "X-Request-ID"],
+            allow_headers=[
+                "Authorization", "X-API-Key", "Content-Type", "Idempotency-Key", "If-None-Match", "X-Request-ID"
+            ],
             expose_headers=["ETag", "Location", "X-Catalogue-Version", "X-Request-ID"],
         )
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
@@ -134,5 +139,16 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
         components.update(problem.pop("$defs", {}))
         components["ProblemDetail"] = problem
         components.update(exercises.document_components(app.state.catalogue))
+        _phrases_from_our_table(schema)
         app.openapi_schema = schema
     return app.openapi_schema
+
+
+def _phrases_from_our_table(schema: dict[str, Any]) -> None:
+    """FastAPI describes a response it was given no description for with the
+    interpreter's phrase (which 3.13 renamed for 413 and 422): use ours."""
+    for operations in schema.get("paths", {}).values():
+        for operation in operations.values():
+            for code, response in operation.get("responses", {}).items():
+                if code.isdigit() and response.get("description") == http.client.responses.get(int(code)):
+                    response["description"] = statuses.phrase(int(code))

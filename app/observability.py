@@ -40,6 +40,9 @@ class Metrics:
         )
         self.workouts = Counter("hipflex_workouts_generated", "Workouts generated.", ["goal"], registry=self.registry)
         self.logs_written = Counter("hipflex_logs_written", "Workout logs created.", registry=self.registry)
+        self.fast_path = Counter(
+            "hipflex_fast_path", "Requests the fast path answered.", ["route"], registry=self.registry
+        )
         self.replays = Counter(
             "hipflex_idempotent_replays", "POSTs answered from an Idempotency-Key record.", registry=self.registry
         )
@@ -61,10 +64,10 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, separators=(",", ":"))
 
 
-class _Stdout(logging.StreamHandler):  # type: ignore[type-arg]
+class _Stdout(logging.StreamHandler[Any]):
     """Writes to whatever ``sys.stdout`` is now (test capture swaps it)."""
 
-    @property  # type: ignore[override]
+    @property
     def stream(self) -> Any:
         return sys.stdout
 

@@ -156,7 +156,7 @@ class Checkin(SQLModel, table=True):
 class LogSet(SQLModel, table=True):
     """Every set of every log, one row each: what records and progress aggregate with GROUP BY.
 
-    A copy of ``logs.entries`` made in the same transaction by the same writer (app/logs.py), so it
+    A copy of ``logs.entries`` made in the same transaction by the same writer (app/logs/writer.py), so it
     can never disagree with the log; it goes with its log (ON DELETE CASCADE).
     """
 

@@ -1,11 +1,13 @@
 """One benchmark run: hipflex beside a bare Starlette app, same server settings.
 
-    make bench            # or: .venv/bin/python -m bench [--duration 10] [--workers-scaling]
+    make bench            # or: .venv/bin/python -m bench [--duration 10] [--no-scaling]
 
 Starts each server (uvicorn, one worker, uvloop + httptools), drives it with
 wrk on loopback, and prints one Markdown table: requests/s, p50 and p99 per
 endpoint, each read endpoint's ratio to the bare Starlette figure, log writes
-on SQLite and on Postgres, cold start to first 200, and resident memory.
+on SQLite and on Postgres, cold start to first 200, and resident memory. Each
+hot route runs twice, the fast path on and off (HIPFLEX_FAST_PATH=false), side
+by side, with the fast path's gain.
 Needs `wrk` (Debian: apt-get install wrk) and, for the Postgres rows, the
 server named by HIPFLEX_BENCH_POSTGRES_URL (default: the local one).
 """
@@ -45,6 +47,7 @@ class Result:
     p99_ms: float
     errors: int
     ratio: float | None = None
+    gain: float | None = None  # requests/s with the fast path over without it
 
 
 def free_port() -> int:
@@ -115,6 +118,8 @@ def wrk(name: str, url: str, *, connections: int, duration: int, script: str | N
     if script:
         args[1:1] = ["-s", str(HERE / script)]
     out = subprocess.run(args, capture_output=True, text=True, check=True, env={**os.environ, **(env or {})}).stdout
+    if not re.search(r"^\s+99%\s+\S+$", out, re.M):
+        raise RuntimeError(f"{name}: no latency distribution in wrk's output:\n{out}")
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
     # the latency distribution's own lines, not the "+/- Stdev" percentages above it
     p50 = _ms(re.search(r"^\s+50%\s+(\S+)$", out, re.M).group(1))  # type: ignore[union-attr]
@@ -159,9 +164,10 @@ def migrate(database_url: str) -> None:
     subprocess.run([PYTHON, "-m", "app.cli", "migrate"], check=True, cwd=ROOT, env={**os.environ, "HIPFLEX_DATABASE_URL": database_url}, capture_output=True)
 
 
-def hipflex(database_url: str, workers: int = 1) -> Server:
+def hipflex(database_url: str, workers: int = 1, fast_path: bool = True) -> Server:
     # production settings: structured access log on (sent to /dev/null here)
-    env = {"HIPFLEX_DATABASE_URL": database_url, "HIPFLEX_LOG_LEVEL": "info", "HIPFLEX_ACCESS_LOG": "true"}
+    env = {"HIPFLEX_DATABASE_URL": database_url, "HIPFLEX_LOG_LEVEL": "info", "HIPFLEX_ACCESS_LOG": "true",
+           "HIPFLEX_FAST_PATH": "true" if fast_path else "false"}
     return Server("app.main:create_app", env, workers=workers, factory=True)
 
 
@@ -190,21 +196,37 @@ def run(duration: int, scaling: bool) -> str:
     sqlite_url = f"sqlite:///{tmp / 'bench.db'}"
     migrate(sqlite_url)
     key = make_key(sqlite_url)
-    server = hipflex(sqlite_url)
-    url = f"http://127.0.0.1:{server.port}"
-    for name, path, script in [
-        ("`GET /exercises`", "/exercises", None),
-        ("`GET /exercises/{slug}`", "/exercises/king-runner", None),
-        ("`GET /workouts` (random seeds)", "/workouts", "workouts.lua"),
-    ]:
-        result = wrk(name, url + path, connections=32, duration=duration, script=script)
-        result.ratio = result.rps / base.rps
-        rows.append(result)
-    rows.append(wrk("`POST /users/{id}/logs` SQLite", url, connections=16, duration=duration, script="post_log.lua", env={"HIPFLEX_BENCH_KEY": key}))
-    rows += progress_rows("SQLite", url, key, duration)
-    rss = server.rss_mib()
-    cold = server.cold_start
-    server.stop()
+    hot = [
+        ("`GET /exercises`", "/exercises", None, 32),
+        ("`GET /exercises/{slug}`", "/exercises/king-runner", None, 32),
+        ("`GET /workouts` (random seeds)", "/workouts", "workouts.lua", 32),
+        ("`POST /users/{id}/logs` SQLite", "", "post_log.lua", 16),
+    ]
+    # Each hot route twice, the same app with its fast path on then off, so each lane's gain is measured.
+    by_lane: dict[bool, list[Result]] = {}
+    progress: list[Result] = []
+    for fast_path in (True, False):
+        server = hipflex(sqlite_url, fast_path=fast_path)
+        url = f"http://127.0.0.1:{server.port}"
+        by_lane[fast_path] = []
+        try:
+            for name, path, script, connections in hot:
+                label = name if fast_path else f"{name}, fast path off"
+                env = {"HIPFLEX_BENCH_KEY": key} if path == "" else None
+                result = wrk(label, url + path, connections=connections, duration=duration, script=script, env=env)
+                if path:
+                    result.ratio = result.rps / base.rps
+                by_lane[fast_path].append(result)
+            if fast_path:
+                progress = progress_rows("SQLite", url, key, duration)
+                rss = server.rss_mib()
+                cold = server.cold_start
+        finally:
+            server.stop()
+    for on, off in zip(by_lane[True], by_lane[False], strict=True):
+        on.gain = on.rps / off.rps
+        rows += [on, off]
+    rows += progress
     notes.append(f"cold start to first 200 (SQLite): {cold * 1000:.0f} ms")
     notes.append(f"resident memory after the run (SQLite, 1 worker): {rss:.0f} MiB")
 
@@ -237,12 +259,13 @@ def run(duration: int, scaling: bool) -> str:
         f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB, Python {platform.python_version()}; "
         f"wrk -t2, {duration} s per row, 32 connections for reads, 16 for writes; one uvicorn worker unless stated.",
         "",
-        "| endpoint | requests/s | p50 ms | p99 ms | errors | × bare Starlette |",
-        "| --- | ---: | ---: | ---: | ---: | ---: |",
+        "| endpoint | requests/s | p50 ms | p99 ms | errors | × bare Starlette | × fast path off |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for r in rows:
         ratio = f"{r.ratio:.2f}" if r.ratio is not None else ""
-        lines.append(f"| {r.name} | {r.rps:,.0f} | {r.p50_ms:.2f} | {r.p99_ms:.2f} | {r.errors} | {ratio} |")
+        gain = f"{r.gain:.2f}" if r.gain is not None else ""
+        lines.append(f"| {r.name} | {r.rps:,.0f} | {r.p50_ms:.2f} | {r.p99_ms:.2f} | {r.errors} | {ratio} | {gain} |")
     lines += ["", *[f"- {n}" for n in notes]]
     return "\n".join(lines)
 

@@ -68,17 +68,17 @@ def test_parallel_posts_all_land(db_app: FastAPI, make_log: LogFactory) -> None:
 def test_the_log_writer_leaves_when_idle_and_comes_back(
     db_app: FastAPI, make_log: LogFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(logs._Writer, "IDLE_SECONDS", 0.05)
+    monkeypatch.setattr(logs.LogWriter, "IDLE_SECONDS", 0.05)
     data = LogCreate.model_validate(make_log())
     with TestClient(db_app):
-        engine = db_app.state.engine
-        first = logs.create(engine, "acme", "u", data)
-        writer = logs._writer(engine)
+        writer = db_app.state.storage.log_writer
+        first = logs.create(writer, "acme", "u", data)
         deadline = time.monotonic() + 5
         while writer.thread is not None:
             assert time.monotonic() < deadline, "the writer thread did not leave"
             time.sleep(0.01)
-        second = logs.create(engine, "acme", "u", data)  # starts it again
+        second = logs.create(writer, "acme", "u", data)  # starts it again
+        assert isinstance(first, logs.Created) and isinstance(second, logs.Created)
         assert first.log.id != second.log.id
         assert count_rows(db_app, "logs") == 2
 

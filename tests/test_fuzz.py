@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 import schemathesis
+from conftest import make_settings, new_tenant
 from schemathesis.core.failures import Failure
 from schemathesis.core.result import Ok
 from schemathesis.core.transport import Response
@@ -29,7 +30,8 @@ from schemathesis.specs.openapi.schemas import OpenApiSchema
 
 from app.catalogue import Catalogue
 from app.main import create_app
-from conftest import make_settings, new_tenant
+
+pytestmark = pytest.mark.slow
 
 # Examples per operation and generation mode in the fuzzing phase. Measured: ~35 s for the
 # whole run at 100, ~20 s at 50, ~2 min at 400.
@@ -129,7 +131,8 @@ class Run:
         answer = "no response" if response is None else f"{response.status_code} {response.content[:500]!r}"
         self.failures.setdefault(
             (label, check.name, failure.title),
-            f"{label}: {failure.title} ({check.name})\n{failure.message}\n{check.failure_info.code_sample}\n-> {answer}",
+            f"{label}: {failure.title} ({check.name})\n{failure.message}\n"
+            f"{check.failure_info.code_sample}\n-> {answer}",
         )
 
 

@@ -222,8 +222,9 @@ def test_a_request_that_lost_its_claim_writes_nothing(
     fast = idempotency.claim(engine, "acme", "k", "u-1", fingerprint, TTL)  # took the abandoned claim over
     assert isinstance(slow, idempotency.Claim) and isinstance(fast, idempotency.Claim)
     with pytest.raises(logs.ClaimLost):
-        logs.create(engine, "acme", "u-1", LogCreate.model_validate(body), slow)
+        logs.create(app.state.storage.log_writer, "acme", "u-1", LogCreate.model_validate(body), claim=slow)
     assert count_rows(app, "logs") == 0
-    created = logs.create(engine, "acme", "u-1", LogCreate.model_validate(body), fast)
+    created = logs.create(app.state.storage.log_writer, "acme", "u-1", LogCreate.model_validate(body), claim=fast)
+    assert isinstance(created, logs.Created)
     assert count_rows(app, "logs") == 1
     assert post(db_client, acme, body, "k").content == created.body

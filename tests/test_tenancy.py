@@ -132,7 +132,8 @@ def test_a_revoked_key_is_401(
     db_client: TestClient, acme: Tenant, alice_log: dict[str, Any], make_log: LogFactory
 ) -> None:
     second_key, _ = keys.create(db_client.app.state.engine, "acme", "rotated")  # type: ignore[attr-defined]
-    assert keys.revoke(db_client.app.state.engine, acme.prefix) is not None  # type: ignore[attr-defined]
+    storage = db_client.app.state.storage  # type: ignore[attr-defined]
+    assert keys.revoke(storage.engine, acme.prefix, storage.remembered_keys) is not None
     for method, path, body in _every_route(alice_log["id"], make_log()):
         response = db_client.request(method, path, json=body, headers=acme.headers)
         assert response.status_code == 401, (method, path)

@@ -10,26 +10,37 @@ from sqlalchemy.engine import Engine
 from app.catalogue import Catalogue
 from app.observability import Metrics
 from app.settings import Settings
+from app.storage import Storage
 
 
 async def get_catalogue(request: Request) -> Catalogue:
-    return request.app.state.catalogue  # type: ignore[no-any-return]
+    catalogue: Catalogue = request.app.state.catalogue  # (app.state is untyped)
+    return catalogue
 
 
 async def get_settings(request: Request) -> Settings:
-    return request.app.state.settings  # type: ignore[no-any-return]
+    settings: Settings = request.app.state.settings  # (app.state is untyped)
+    return settings
 
 
 async def get_engine(request: Request) -> Engine:
     # async: it does no I/O, and a plain `def` dependency costs a threadpool hop.
-    return request.app.state.engine  # type: ignore[no-any-return]
+    engine: Engine = request.app.state.engine  # (app.state is untyped)
+    return engine
 
 
 async def get_metrics(request: Request) -> Metrics:
-    return request.app.state.metrics  # type: ignore[no-any-return]
+    metrics: Metrics = request.app.state.metrics  # (app.state is untyped)
+    return metrics
+
+
+async def get_storage(request: Request) -> Storage:
+    storage: Storage = request.app.state.storage
+    return storage
 
 
 CatalogueDep = Annotated[Catalogue, Depends(get_catalogue)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 EngineDep = Annotated[Engine, Depends(get_engine)]
 MetricsDep = Annotated[Metrics, Depends(get_metrics)]
+StorageDep = Annotated[Storage, Depends(get_storage)]

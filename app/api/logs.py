@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, FastAPI, Header, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app import idempotency, keys, logs
+from app import idempotency, logs
 from app.api.auth import TenantDep
-from app.observability import Metrics
-from app.api.deps import CatalogueDep, EngineDep, MetricsDep, SettingsDep
+from app.api.deps import CatalogueDep, EngineDep, MetricsDep, SettingsDep, StorageDep
 from app.catalogue import Catalogue
 from app.logs import Instant, LogCreate, LogPage, LogPublic, LogUpdate, Slug
+from app.observability import Metrics
 from app.problems import FieldError, Problem, responses
 
 router = APIRouter(prefix="/users/{user_id}/logs", tags=["logs"])
@@ -38,7 +36,7 @@ IdempotencyKey = Annotated[
         alias="Idempotency-Key",
         min_length=1,
         max_length=idempotency.MAX_KEY_LENGTH,
-        pattern=r"^[ -~]+$",
+        pattern=idempotency.KEY_PATTERN,
         description="Makes a retried POST safe: the same key and body return the first answer and create nothing.",
     ),
 ]
@@ -54,7 +52,7 @@ def user_not_found(user_id: str) -> Problem:
     return Problem(404, "not-found", f"No logs for user {user_id!r}.")
 
 
-def _check_exercises(entries: list[logs.EntryLog] | None, catalogue: Catalogue) -> None:
+def check_exercises(entries: list[logs.EntryLog] | None, catalogue: Catalogue) -> None:
     errors = [
         FieldError(location="body", field=f"entries.{index}.exercise", message=f"unknown exercise {entry.exercise!r}")
         for index, entry in enumerate(entries or ())
@@ -66,12 +64,12 @@ def _check_exercises(entries: list[logs.EntryLog] | None, catalogue: Catalogue) 
 
 
 async def valid_log_create(body: LogCreate, catalogue: CatalogueDep) -> LogCreate:
-    _check_exercises(body.entries, catalogue)
+    check_exercises(body.entries, catalogue)
     return body
 
 
 async def valid_log_update(body: LogUpdate, catalogue: CatalogueDep) -> LogUpdate:
-    _check_exercises(body.entries, catalogue)
+    check_exercises(body.entries, catalogue)
     return body
 
 
@@ -89,7 +87,7 @@ class LogQuery(BaseModel):
     cursor: str | None = Field(
         default=None,
         description="Where to continue: from a `next` link.",
-        # declared here, enforced (with a plainer message than a pattern's) by Position.decode
+        # declared here, enforced (with a plainer message than a pattern's) by Cursor.decode
         json_schema_extra={"pattern": logs.CURSOR_PATTERN},
     )
 
@@ -136,30 +134,26 @@ def create_log(
     tenant: TenantDep,
     user_id: UserIdPath,
     body: Annotated[LogCreate, Depends(valid_log_create)],
-    engine: EngineDep,
+    storage: StorageDep,
     settings: SettingsDep,
     metrics: MetricsDep,
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
     """Store a log. With an `Idempotency-Key`, a retry gets the first answer back and nothing is stored twice;
     the same key with another body is a 422, and a retry while the first is still running a 409."""
-    if idempotency_key is None:
-        outcome: logs.Created | idempotency.Replay = logs.create(engine, tenant, user_id, body)
-    else:
-        ttl = timedelta(hours=settings.idempotency_ttl_hours)
-        try:
-            outcome = logs.create_idempotent(engine, tenant, user_id, body, idempotency_key, ttl)
-        except idempotency.KeyReused:
-            raise Problem(
-                422, "idempotency-key-reused", "This Idempotency-Key was used with a different request."
-            ) from None
-        except (idempotency.KeyInFlight, logs.ClaimLost):
-            raise Problem(
-                409,
-                "idempotency-key-in-flight",
-                "A request with this Idempotency-Key is still being processed; retry later.",
-                headers={"Retry-After": "1"},
-            ) from None
+    ttl = timedelta(hours=settings.idempotency_ttl_hours)
+    try:
+        outcome = logs.create(storage.log_writer, tenant, user_id, body, idempotency_key, ttl)
+    except idempotency.KeyReused:
+        detail = "This Idempotency-Key was used with a different request."
+        raise Problem(422, "idempotency-key-reused", detail) from None
+    except (idempotency.KeyInFlight, logs.ClaimLost):
+        raise Problem(
+            409,
+            "idempotency-key-in-flight",
+            "A request with this Idempotency-Key is still being processed; retry later.",
+            headers={"Retry-After": "1"},
+        ) from None
     status, headers, content = answer(outcome, metrics)
     return Response(content, status, headers=headers, media_type="application/json")
 
@@ -184,7 +178,7 @@ def list_logs(
     after = None
     if query.cursor is not None:
         try:
-            after = logs.Position.decode(query.cursor)
+            after = logs.Cursor.decode(query.cursor)
         except logs.BadCursor as exc:
             error = FieldError(location="query", field="cursor", message=str(exc))
             detail = f"query parameter 'cursor': {exc}."
@@ -201,10 +195,10 @@ def list_logs(
     )
     if found is None:
         raise user_not_found(user_id)
-    items, position = found
+    items, cursor = found
     next_link = None
-    if position is not None:
-        url = request.url.include_query_params(cursor=position.encode())
+    if cursor is not None:
+        url = request.url.include_query_params(cursor=cursor.encode())
         next_link = f"{url.path}?{url.query}"
     return LogPage(items=items, next=next_link)
 
@@ -239,97 +233,3 @@ def delete_log(tenant: TenantDep, user_id: UserIdPath, log_id: LogIdPath, engine
     if not logs.delete_log(engine, tenant, user_id, log_id):
         raise log_not_found(user_id, log_id)
     return Response(status_code=204)
-
-
-class CreateLogFastLane:
-    """``POST /users/{user_id}/logs`` without FastAPI's per-request machinery, for the success path.
-
-    Measured on the write benchmark, FastAPI's routing, dependency solving and
-    body handling cost about as much as the write itself. This pure-ASGI
-    middleware parses with the same model, checks with the same function and
-    writes with the same store calls as ``create_log``, and answers a new log
-    or an idempotent replay as it does. Everything else — no key, a key not
-    seen in the last second, anything invalid, an ``Idempotency-Key`` that is
-    reused or in flight — goes on to the FastAPI route with the body replayed,
-    so every error and the OpenAPI document still come from one place.
-    """
-
-    def __init__(self, app: ASGIApp, api: FastAPI) -> None:
-        self.app = app
-        self.api = api
-        # What the access log and the metrics read, as if the router had matched.
-        self.route = next(r for r in router.routes if getattr(r, "endpoint", None) is create_log)
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        path: str = scope.get("path", "")
-        ours = scope["type"] == "http" and scope["method"] == "POST"
-        if not (ours and path.startswith("/users/") and path.endswith("/logs")):
-            await self.app(scope, receive, send)
-            return
-        chunks = []
-        while True:
-            message = await receive()
-            if message["type"] != "http.request":
-                await self.app(scope, receive, send)  # the client went away: let the route deal with it
-                return
-            chunks.append(message.get("body", b""))
-            if not message.get("more_body", False):
-                break
-        body = b"".join(chunks)
-        outcome = await self._create(scope, path[7:-5], body)
-        if outcome is None:
-            replayed = False
-
-            async def replay() -> Message:
-                nonlocal replayed
-                if replayed:
-                    return await receive()
-                replayed = True
-                return {"type": "http.request", "body": body, "more_body": False}
-
-            await self.app(scope, replay, send)
-            return
-        scope["route"] = self.route
-        status, extra, content = answer(outcome, self.api.state.metrics)
-        headers = [(b"content-type", b"application/json"), (b"content-length", str(len(content)).encode())]
-        headers += [(name.lower().encode(), value.encode()) for name, value in extra.items()]
-        await send({"type": "http.response.start", "status": status, "headers": headers})
-        await send({"type": "http.response.body", "body": content})
-
-    async def _create(self, scope: Scope, user_id: str, body: bytes) -> logs.Created | idempotency.Replay | None:
-        """The stored log (or the replayed answer), or None to hand the request to the route."""
-        if "/" in user_id or not 1 <= len(user_id) <= logs.MAX_USER_ID:
-            return None
-        headers = dict(scope["headers"])
-        if len(headers) != len(scope["headers"]):
-            return None  # repeated headers: the route decides what they mean
-        idempotency_key = headers.get(b"idempotency-key", b"").decode("latin-1")
-        if b"idempotency-key" in headers and not idempotency.valid_key(idempotency_key):
-            return None
-        content_type = headers.get(b"content-type", b"application/json").split(b";")[0].strip().lower()
-        if content_type != b"application/json":
-            return None
-        authorization = headers.get(b"authorization")
-        if authorization is not None:
-            scheme, _, key = authorization.decode("latin-1").partition(" ")
-            if scheme.lower() != "bearer" or not key:
-                return None
-        else:
-            key = headers.get(b"x-api-key", b"").decode("latin-1")
-        engine = self.api.state.engine
-        tenant = keys.recently_authenticated(engine, key) if key else None
-        if tenant is None:
-            return None
-        try:
-            logs.user_id_ok(user_id)
-            data = LogCreate.model_validate(json.loads(body))
-            _check_exercises(data.entries, self.api.state.catalogue)
-        except Exception:  # invalid in any way: the route says how, as a problem
-            return None
-        if not idempotency_key:
-            return await logs.create_async(engine, tenant, user_id, data)
-        ttl = timedelta(hours=self.api.state.settings.idempotency_ttl_hours)
-        try:
-            return await logs.create_idempotent_async(engine, tenant, user_id, data, idempotency_key, ttl)
-        except (idempotency.KeyReused, idempotency.KeyInFlight, logs.ClaimLost):
-            return None  # nothing was written: the route claims again and answers with the problem

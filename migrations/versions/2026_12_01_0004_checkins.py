@@ -51,7 +51,7 @@ def upgrade() -> None:
 
 
 def _fill_log_sets() -> None:
-    # (the rows as app.logs._set_rows makes them; copied, so this migration never changes under us)
+    # (the rows as app.logs.writer.set_rows makes them; copied, so this migration never changes under us)
     logs = sa.table("logs", sa.column("id", sa.String), sa.column("entries", sa.JSON))
     log_sets = sa.table(
         "log_sets",

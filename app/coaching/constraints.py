@@ -1,0 +1,80 @@
+"""The generator's own safety check and dosing, read through one door.
+
+Adaptation may put a different exercise (a regression or a progression) into
+a workout, and it must pass exactly the checks the generator applied: pain
+flags, the pain level's gentle-only rule, level, equipment and exclusions.
+So this asks the generator (``Constraints.ruled_out``) rather than repeating
+those rules, and times a dose with the generator's own ``Dosing.cost``. This
+module is the only place coaching touches the generator, and it uses just
+``Constraints`` and ``index``: when the generator moves, only those imports move.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from app.catalogue import Catalogue
+from app.catalogue.models import Dose
+from app.coaching.models import DoseState
+from app.workouts.constraints import Constraints
+from app.workouts.index import index
+from app.workouts.models import Omission, Prescription, WorkoutExercise, WorkoutParameters, WorkoutQuery
+
+
+@dataclass(frozen=True)
+class Allowed:
+    """An exercise the constraints allow, as the workout shows it (with the equipment option to use)."""
+
+    name: str
+    ref: WorkoutExercise
+
+
+class Gate:
+    """What the constraints of one workout allow, and how its exercises are dosed at the user's level."""
+
+    def __init__(self, catalogue: Catalogue, parameters: WorkoutParameters) -> None:
+        self.catalogue = catalogue
+        self.parameters = parameters
+        query = WorkoutQuery.model_validate(parameters.model_dump(mode="json"))
+        self.constraints = Constraints.of(query, catalogue)
+        built = index(catalogue)
+        self.entries = {entry.slug: entry for entry in built.entries}
+        self.doses = built.goals[parameters.goal].doses
+
+    def allowed(self, slug: str) -> Allowed | None:
+        """None when the generator would leave this exercise out (or it is not a training exercise)."""
+        entry = self.entries.get(slug)
+        if entry is None:
+            return None
+        ruled = self.constraints.ruled_out(entry)
+        return None if isinstance(ruled, Omission) else Allowed(entry.exercise.name, entry.refs[ruled])
+
+    def family(self, slug: str) -> str:
+        entry = self.entries.get(slug)
+        return entry.family if entry is not None else slug
+
+    def dose_range(self, slug: str) -> Dose:
+        exercise = self.catalogue.by_slug[slug]
+        return exercise.goal_doses.get(self.parameters.goal, exercise.dose)
+
+    def prescription(self, state: DoseState, tight: bool) -> tuple[Prescription, int]:
+        """``state`` as the generator prescribes it at the user's level (rest, tempo, note), and its
+        estimated seconds. ``tight``: one extra set on the tight side, for a per-side exercise."""
+        base = self.doses[(self.parameters.level, state.exercise)]
+        if state.duration_seconds is not None:
+            side_work = state.duration_seconds
+        else:
+            each = state.hold_seconds if state.hold_seconds is not None else self.dose_range(state.exercise).rep_seconds
+            side_work = (state.reps or 1) * each
+        timed = replace(base, side_work=max(1, side_work))
+        prescription = Prescription(
+            sets=state.sets,
+            reps=state.reps,
+            hold_seconds=state.hold_seconds,
+            duration_seconds=state.duration_seconds,
+            per_side=base.per_side,
+            rest_seconds=base.rest_seconds,
+            tempo=base.tempo,
+            note=base.note,
+        )
+        return prescription, timed.cost(state.sets, tight and base.per_side)

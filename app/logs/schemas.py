@@ -1,0 +1,282 @@
+"""What a log is on the wire: its field types, and the models a client sends and gets back."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    StrictStr,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
+from pydantic.config import JsonDict
+
+from app.catalogue.models import IN_CATALOGUE, SLUG_PATTERN, Goal
+
+MAX_ENTRIES = 100
+MAX_SETS = 50
+MAX_REPS = 1000
+MAX_HOLD_SECONDS = 3600
+MAX_NOTES = 2000
+MAX_USER_ID = 128
+
+# --- field types ---------------------------------------------------------------
+
+
+# What the document says of free text, enforced (with a plainer message than a pattern's) by _clean_text.
+NO_NUL: JsonDict = {"pattern": r"^[^\x00]*$"}
+
+
+def _clean_text(value: str) -> str:
+    # Postgres cannot store NUL, and a lone surrogate cannot be encoded:
+    # both are refused here, as a 422, instead of failing in the database.
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("must be valid Unicode (no lone surrogates)") from None
+    return value
+
+
+# A user id may be any text but control characters (C0, DEL, C1): the API document declares this
+# pattern and ``user_id_ok`` enforces it, so the two cannot disagree.
+USER_ID_PATTERN = r"^[^\x00-\x1f\x7f-\x9f]+$"
+_USER_ID = re.compile(USER_ID_PATTERN)
+
+
+def user_id_ok(value: str) -> str:
+    """A user id is the tenant's own opaque text, checked before it reaches a query.
+
+    The one check of a user id: the routes' path parameter and the fast path both call it.
+    """
+    if not 1 <= len(value) <= MAX_USER_ID:
+        raise ValueError(f"must be 1-{MAX_USER_ID} characters")
+    if not _USER_ID.match(value):
+        raise ValueError("must not contain control characters (NUL, tab, newline, ...)")
+    return _clean_text(value)
+
+
+# RFC 3339, with the year as written between 1900 and 2199. Anything else is refused, notably the
+# numbers (and numeric strings) Pydantic would otherwise read as Unix times.
+INSTANT_PATTERN = (
+    r"^(19|2[01])\d\d-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])[Tt]([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d+)?"
+    r"([Zz]|[+-]([01]\d|2[0-3]):[0-5]\d)$"
+)
+_INSTANT = re.compile(INSTANT_PATTERN)
+EARLIEST_YEAR, LATEST_YEAR = 1900, 2199
+
+
+def _instant_input(value: Any) -> Any:
+    if isinstance(value, datetime) or (isinstance(value, str) and _INSTANT.match(value)):
+        return value
+    raise ValueError(f"must be an RFC 3339 date-time with a time zone, in the years {EARLIEST_YEAR}-{LATEST_YEAR}")
+
+
+def _to_utc(value: datetime) -> datetime:
+    # The year is checked as written; in those years the shift to UTC cannot overflow.
+    if not EARLIEST_YEAR <= value.year <= LATEST_YEAR:
+        raise ValueError(f"must be in the years {EARLIEST_YEAR}-{LATEST_YEAR}")
+    return value.astimezone(UTC)
+
+
+def _whole_number(value: Any) -> Any:
+    # JSON Schema's `integer` is any number with no fractional part, `10.0` included; a string or a
+    # bool is still refused (by StrictInt).
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+CleanStr = Annotated[StrictStr, AfterValidator(_clean_text)]
+Instant = Annotated[
+    AwareDatetime,
+    BeforeValidator(_instant_input),
+    AfterValidator(_to_utc),
+    WithJsonSchema({"type": "string", "format": "date-time", "pattern": INSTANT_PATTERN}),
+]
+# Bounds go before the conversion, so the document shows them as minimum and maximum.
+_WHOLE = BeforeValidator(_whole_number)
+Seed = Annotated[StrictInt, Field(ge=0, le=2**53 - 1), _WHOLE]
+Reps = Annotated[StrictInt, Field(ge=1, le=MAX_REPS), _WHOLE]
+HoldSeconds = Annotated[StrictInt, Field(ge=1, le=MAX_HOLD_SECONDS), _WHOLE]
+Minutes = Annotated[StrictInt, Field(ge=0, le=24 * 60), _WHOLE]
+Rpe = Annotated[StrictInt, Field(ge=1, le=10), _WHOLE]
+Pain = Annotated[StrictInt, Field(ge=0, le=10), _WHOLE]
+Rir = Annotated[StrictInt, Field(ge=0, le=10), _WHOLE]
+Slug = Annotated[StrictStr, Field(pattern=SLUG_PATTERN, min_length=2, max_length=64)]
+WorkoutLink = Annotated[StrictStr, Field(min_length=10, max_length=1000, pattern=r"^/workouts\?[!-~]*$")]
+
+
+# Not the catalogue's ``Side``: the values differ. (No docstring: it would change the API document.)
+class SetSide(StrEnum):
+    left = "left"
+    right = "right"
+    both = "both"
+
+
+# --- the wire models -------------------------------------------------------------
+
+
+class WorkoutSeed(BaseModel):
+    """A generated workout, named by what regenerates it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    goal: Goal
+    seed: Seed
+
+
+class SetLog(BaseModel):
+    """One set as performed: reps, a hold, or both."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        # what _has_work checks, said in the document
+        json_schema_extra={
+            "anyOf": [
+                {"required": ["reps"], "properties": {"reps": {"type": "integer", "minimum": 1, "maximum": MAX_REPS}}},
+                {
+                    "required": ["hold_seconds"],
+                    "properties": {"hold_seconds": {"type": "integer", "minimum": 1, "maximum": MAX_HOLD_SECONDS}},
+                },
+            ]
+        },
+    )
+
+    reps: Reps | None = None
+    hold_seconds: HoldSeconds | None = None
+    load_kg: StrictFloat | None = Field(default=None, ge=0, le=1000, allow_inf_nan=False)
+    side: SetSide | None = None
+    rpe: Rpe | None = None
+    pain: Pain | None = None
+    rir: Rir | None = Field(default=None, description="Reps in reserve: how many more reps were left, 0-10.")
+    completed: StrictBool = True
+
+    @model_validator(mode="after")
+    def _has_work(self) -> SetLog:
+        if self.reps is None and self.hold_seconds is None:
+            raise ValueError("a set needs reps, hold_seconds or both")
+        return self
+
+
+class EntryLog(BaseModel):
+    """One exercise of a log, with its sets in order."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    exercise: Annotated[Slug, IN_CATALOGUE] = Field(description="A catalogue exercise slug.")
+    sets: list[SetLog] = Field(min_length=1, max_length=MAX_SETS)
+
+
+class LogCreate(BaseModel):
+    """A workout as the user performed it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    performed_at: Instant = Field(description="When, with a time zone; stored and returned in UTC.")
+    workout: WorkoutLink | WorkoutSeed | None = Field(
+        default=None, description="The generated workout followed: its `self` link, or its goal and seed."
+    )
+    duration_minutes: Minutes | None = None
+    session_rpe: Rpe | None = None
+    pain_before: Pain | None = None
+    pain_after: Pain | None = None
+    notes: CleanStr | None = Field(default=None, max_length=MAX_NOTES, json_schema_extra=NO_NUL)
+    entries: list[EntryLog] = Field(min_length=1, max_length=MAX_ENTRIES)
+
+
+def _never_null(schema: dict[str, Any]) -> None:
+    """The document's side of ``_required_if_given``: the field may be left out, never null."""
+    (branch,) = [s for s in schema.pop("anyOf") if s != {"type": "null"}]
+    schema.update(branch)
+
+
+class LogUpdate(BaseModel):
+    """The fields to replace; those left out keep their value. ``entries`` is replaced whole."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"minProperties": 1})  # see _not_empty
+
+    performed_at: Instant | None = Field(default=None, json_schema_extra=_never_null)
+    workout: WorkoutLink | WorkoutSeed | None = None
+    duration_minutes: Minutes | None = None
+    session_rpe: Rpe | None = None
+    pain_before: Pain | None = None
+    pain_after: Pain | None = None
+    notes: CleanStr | None = Field(default=None, max_length=MAX_NOTES, json_schema_extra=NO_NUL)
+    entries: list[EntryLog] | None = Field(
+        default=None, min_length=1, max_length=MAX_ENTRIES, json_schema_extra=_never_null
+    )
+
+    @field_validator("performed_at", "entries", mode="before")
+    @classmethod
+    def _required_if_given(cls, value: Any) -> Any:
+        if value is None:
+            raise ValueError("cannot be null")
+        return value
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> LogUpdate:
+        if not self.model_fields_set:
+            raise ValueError("give at least one field to change")
+        return self
+
+
+class WorkoutRef(BaseModel):
+    """A generated workout's goal and seed, as stored."""
+
+    goal: str
+    seed: int
+
+
+class LogPublic(BaseModel):
+    """A stored log."""
+
+    id: str
+    user_id: str
+    performed_at: datetime
+    workout: str | WorkoutRef | None
+    duration_minutes: int | None
+    session_rpe: int | None
+    pain_before: int | None
+    pain_after: int | None
+    notes: str | None
+    entries: list[EntryLog]
+    created_at: datetime
+    updated_at: datetime
+
+
+# The one list of a log's fields: what is stored and returned. A client writes the content
+# fields (those of LogCreate and LogUpdate); the store sets the others.
+LOG_FIELDS = tuple(LogPublic.model_fields)
+CONTENT_FIELDS = tuple(LogCreate.model_fields)
+assert set(CONTENT_FIELDS) == set(LogUpdate.model_fields) <= set(LOG_FIELDS)
+
+
+class LogPage(BaseModel):
+    """One page of logs, newest first."""
+
+    items: list[LogPublic]
+    next: str | None = Field(description="The next page, or null on the last one.")
+
+
+class UserExport(BaseModel):
+    """Everything stored about one user, oldest log first."""
+
+    user_id: str
+    exported_at: datetime
+    count: int
+    logs: list[LogPublic]
