@@ -80,6 +80,24 @@ def test_editing_a_log_changes_its_records_at_once(db_client: TestClient, acme: 
     assert _record(db_client, acme, "longest_hold_seconds")["value"] == 45
 
 
+def test_editing_pain_after_or_the_time_alone_changes_the_record_at_once(
+    db_client: TestClient, acme: Tenant
+) -> None:
+    # log_sets copies performed_at and pain_after; a PATCH of only those must reach the copy.
+    log_id = _log(db_client, acme, _hold_log("2026-11-01T08:00:00Z", 40, 1))
+    path = f"/users/u1/logs/{log_id}"
+    assert db_client.patch(path, json={"pain_after": 7}, headers=acme.headers).status_code == 200
+    assert _record(db_client, acme, "longest_hold_seconds")["pain_qualified"] is False
+    moved = db_client.patch(path, json={"performed_at": "2026-11-05T09:30:00Z"}, headers=acme.headers)
+    assert moved.status_code == 200
+    best = _record(db_client, acme, "longest_hold_seconds")
+    assert (best["performed_at"], best["pain_qualified"]) == ("2026-11-05T09:30:00Z", False)
+    both = {"pain_after": 2, "entries": [{"exercise": "thomas-test", "sets": [{"hold_seconds": 30}]}]}
+    assert db_client.patch(path, json=both, headers=acme.headers).status_code == 200
+    best = _record(db_client, acme, "longest_hold_seconds")
+    assert (best["value"], best["performed_at"], best["pain_qualified"]) == (30, "2026-11-05T09:30:00Z", True)
+
+
 def test_ties_go_to_the_earliest_session(db_client: TestClient, acme: Tenant) -> None:
     _log(db_client, acme, _hold_log("2026-11-03T08:00:00Z", 50, 1))
     earliest = _log(db_client, acme, _hold_log("2026-11-01T08:00:00Z", 50, 5))

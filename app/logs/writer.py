@@ -27,12 +27,14 @@ INSERT_EXERCISES = insert(LOG_EXERCISES)
 INSERT_SETS = insert(LOG_SETS)
 
 
-def set_rows(log_id: str, entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The rows of ``log_sets`` for a log's entries (as stored): what records and progress aggregate."""
+def set_rows(log: dict[str, Any]) -> list[dict[str, Any]]:
+    """The rows of ``log_sets`` for a stored log (its row as written): what records and progress aggregate."""
+    owner = {name: log[name] for name in ("tenant", "user_id", "performed_at", "pain_after")}
     return [
         {
-            "log_id": log_id,
+            "log_id": log["id"],
             "position": entry_index * 1000 + set_index,
+            **owner,
             "slug": entry["exercise"],
             "reps": one.get("reps"),
             "hold_seconds": one.get("hold_seconds"),
@@ -41,7 +43,7 @@ def set_rows(log_id: str, entries: list[dict[str, Any]]) -> list[dict[str, Any]]
             "rir": one.get("rir"),
             "completed": one.get("completed", True),
         }
-        for entry_index, entry in enumerate(entries)
+        for entry_index, entry in enumerate(log["entries"])
         for set_index, one in enumerate(entry["sets"])
     ]
 

@@ -38,38 +38,54 @@ _ONLY_EXERCISE = " AND l.id IN (SELECT log_id FROM log_exercises WHERE slug = :s
 _SINCE = " AND l.performed_at >= :since AND l.performed_at <= :until"
 
 
-def _per_session(dialect: str) -> str:
-    """One row per (log, exercise) with each metric's best in that session."""
+def _per_session(dialect: str, source: str = "sets", hold: str = "hold", done: str = "done = 1") -> str:
+    """One row per (exercise, log) with each metric's best in that session.
+
+    Grouped in (slug, log_id) order, the order of ``ix_log_sets_records``, which covers every
+    column records read: SQLite reads only that index and groups without sorting. (A log's sets
+    share its performed_at and pain_after, so min() of them is the log's.)
+    """
     e1rm = f"load_kg * {_ONE_PLUS_REPS_OVER_30[dialect]}"
     return f"""
-        SELECT log_id, performed_at, pain_after, slug,
-               max(CASE WHEN done = 1 THEN reps END) AS max_reps,
-               max(CASE WHEN done = 1 THEN hold END) AS longest_hold_seconds,
-               max(CASE WHEN done = 1 AND load_kg > 0 THEN load_kg END) AS max_load_kg,
-               max(CASE WHEN done = 1 AND load_kg > 0 AND reps <= {E1RM_MAX_REPS} THEN {e1rm} END) AS e1rm_kg,
-               sum(CASE WHEN done = 1 THEN hold * coalesce(reps, 1) END) AS max_time_under_tension_seconds,
-               sum(CASE WHEN done = 1 AND load_kg > 0 THEN load_kg * reps END) AS max_volume_kg,
+        SELECT log_id, min(performed_at) AS performed_at, min(pain_after) AS pain_after, slug,
+               max(CASE WHEN {done} THEN reps END) AS max_reps,
+               max(CASE WHEN {done} THEN {hold} END) AS longest_hold_seconds,
+               max(CASE WHEN {done} AND load_kg > 0 THEN load_kg END) AS max_load_kg,
+               max(CASE WHEN {done} AND load_kg > 0 AND reps <= {E1RM_MAX_REPS} THEN {e1rm} END) AS e1rm_kg,
+               sum(CASE WHEN {done} THEN {hold} * coalesce(reps, 1) END) AS max_time_under_tension_seconds,
+               sum(CASE WHEN {done} AND load_kg > 0 THEN load_kg * reps END) AS max_volume_kg,
                count(*) AS sets,
-               sum(CASE WHEN done = 1 THEN coalesce(reps, 0) ELSE 0 END) AS reps
-        FROM sets GROUP BY log_id, performed_at, pain_after, slug
+               sum(CASE WHEN {done} THEN coalesce(reps, 0) ELSE 0 END) AS reps
+        FROM {source} GROUP BY slug, log_id
     """
 
 
-def _records_sql(dialect: str, where: str, metric_filter: str) -> str:
+# A user's sets straight from log_sets, which carries its log's owner, time and pain_after: no join.
+_OWN_SETS = "log_sets WHERE tenant = :tenant AND user_id = :user_id {where}"
+
+
+def _records_sql(dialect: str, where: str, metrics: list[Metric]) -> str:
+    """Each metric's best per exercise: its maximum over the sessions, then the earliest session holding it.
+
+    Two GROUP BYs and an equality join, so only the (few) sessions tied at a best are ranked; a window
+    over every session and metric (the first version) sorted 60,000 rows: 1.7 s on a loaded machine.
+    """
     as_double = "{} * 1.0" if dialect == "sqlite" else "{}::float8"
+    best = ", ".join(f"max({m.value}) AS {m.value}" for m in Metric)
     candidates = " UNION ALL ".join(
-        f"SELECT slug, '{m.value}' AS metric, {as_double.format(m.value)} AS value, performed_at, log_id, pain_after "
-        f"FROM sessions WHERE {m.value} IS NOT NULL"
-        for m in Metric
+        f"SELECT s.slug, '{m.value}' AS metric, {as_double.format('s.' + m.value)} AS value, s.performed_at, "
+        f"s.log_id, s.pain_after FROM sessions AS s JOIN best AS b ON b.slug = s.slug AND s.{m.value} = b.{m.value}"
+        for m in metrics
     )
     return f"""
-        WITH sets AS MATERIALIZED ({_SETS.format(where=where)}),
-             sessions AS MATERIALIZED ({_per_session(dialect)}),
+        WITH sessions AS MATERIALIZED (
+                 {_per_session(dialect, _OWN_SETS.format(where=where), "hold_seconds", "completed")}),
+             best AS MATERIALIZED (SELECT slug, {best} FROM sessions GROUP BY slug),
              candidates AS ({candidates}),
              ranked AS (
                  SELECT slug, metric, value, performed_at, log_id, pain_after,
-                        row_number() OVER (PARTITION BY slug, metric ORDER BY value DESC, performed_at, log_id) AS rank
-                 FROM candidates {metric_filter})
+                        row_number() OVER (PARTITION BY slug, metric ORDER BY performed_at, log_id) AS rank
+                 FROM candidates)
         SELECT slug, metric, value, performed_at, log_id, pain_after FROM ranked WHERE rank = 1 ORDER BY slug, metric
     """
 
@@ -86,12 +102,10 @@ def records(
     params: dict[str, Any] = {"tenant": tenant, "user_id": user_id}
     where = ""
     if exercise is not None:
-        where, params["slug"] = f"{_ONLY_EXERCISE} AND s.slug = :slug", exercise
-    metric_filter = ""
-    if metric is not None:
-        metric_filter, params["metric"] = "WHERE metric = :metric", metric.value
+        where, params["slug"] = "AND slug = :slug", exercise
+    metrics = list(Metric) if metric is None else [metric]
     statement = _typed(
-        _records_sql(dialect, where, metric_filter),
+        _records_sql(dialect, where, metrics),
         slug=String,
         metric=String,
         value=Float,
