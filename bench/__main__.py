@@ -114,16 +114,19 @@ def _ms(text: str) -> float:
 
 
 def wrk(name: str, url: str, *, connections: int, duration: int, script: str | None = None, env: dict[str, str] | None = None) -> Result:
-    args = ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", url]
+    # A slow answer is measured, not dropped: wrk's default 2 s timeout leaves such requests out of the
+    # distribution (and, when all time out, prints none).
+    args = ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--timeout", "30s", "--latency", url]
     if script:
         args[1:1] = ["-s", str(HERE / script)]
     out = subprocess.run(args, capture_output=True, text=True, check=True, env={**os.environ, **(env or {})}).stdout
-    if not re.search(r"^\s+99%\s+\S+$", out, re.M):
+    # (a value in seconds comes with a trailing space: "  99%    1.82s ")
+    if not re.search(r"^\s+99%\s+\S+\s*$", out, re.M):
         raise RuntimeError(f"{name}: no latency distribution in wrk's output:\n{out}")
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
     # the latency distribution's own lines, not the "+/- Stdev" percentages above it
-    p50 = _ms(re.search(r"^\s+50%\s+(\S+)$", out, re.M).group(1))  # type: ignore[union-attr]
-    p99 = _ms(re.search(r"^\s+99%\s+(\S+)$", out, re.M).group(1))  # type: ignore[union-attr]
+    p50 = _ms(re.search(r"^\s+50%\s+(\S+)\s*$", out, re.M).group(1))  # type: ignore[union-attr]
+    p99 = _ms(re.search(r"^\s+99%\s+(\S+)\s*$", out, re.M).group(1))  # type: ignore[union-attr]
     errors = 0
     if match := re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out):
         errors += int(match.group(1))
