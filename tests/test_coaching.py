@@ -255,9 +255,16 @@ def test_a_history_order_does_not_matter(workout: Workout, catalogue: Catalogue)
 PAIN_FLAGS = list(PainFlag)
 
 
-def ruled_out(exercise: Exercise, query: WorkoutQuery) -> bool:
+def kit(query: WorkoutQuery, catalogue: Catalogue) -> frozenset[Equipment]:
+    """What the user has: what they named, plus the catalogue's assumed equipment (a wall) unless opted out."""
+    said = {e.value for e in query.equipment}
+    assumed = {a.item for a in catalogue.assumed_equipment if a.opt_out not in said}
+    return frozenset(Equipment(e) for e in said if e not in ("none", "no_wall")) | assumed
+
+
+def ruled_out(exercise: Exercise, query: WorkoutQuery, catalogue: Catalogue) -> bool:
     """Written from the catalogue alone, not from the generator's check."""
-    have = frozenset(Equipment(e.value) for e in query.equipment if e.value != "none")
+    have = kit(query, catalogue)
     gentle = query.pain_level >= 7 or (query.goal is Goal.rehab and PainFlag.hip in query.pain)
     return (
         any(c.flag in query.pain for c in exercise.contraindications)
@@ -339,8 +346,8 @@ def test_adaptation_keeps_the_safety_rules_and_never_raises_after_pain(
     assert len(slugs) == len(set(slugs))
     for item in adapted.items:
         exercise = catalogue.by_slug[item.exercise.slug]
-        assert not ruled_out(exercise, query), (exercise.slug, item.adaptation)
-        assert set(item.exercise.equipment) <= {Equipment(e.value) for e in query.equipment if e.value != "none"}
+        assert not ruled_out(exercise, query, catalogue), (exercise.slug, item.adaptation)
+        assert set(item.exercise.equipment) <= kit(query, catalogue)
         span = exercise.goal_doses.get(query.goal, exercise.dose)
         if item.adaptation.from_ is not None and item.adaptation.action.value != "deload":
             assert span.sets.min <= item.dose.sets <= span.sets.max  # a dose chosen from history stays in range
