@@ -278,7 +278,7 @@ queries = st.builds(
     WorkoutQuery,
     goal=st.sampled_from(list(Goal)),
     level=st.sampled_from(list(Level)),
-    equipment=st.lists(st.sampled_from([e.value for e in Equipment]), max_size=6, unique=True),
+    equipment=st.lists(st.sampled_from(["none", "no_wall", *(e.value for e in Equipment)]), max_size=6, unique=True),
     pain=st.lists(st.sampled_from(PAIN_FLAGS), max_size=2, unique=True),
     pain_level=st.integers(0, 10),
 )
@@ -393,3 +393,17 @@ def test_empty_history_is_the_plain_workout_with_every_item_new(
     wire = adapted.model_dump(mode="json")
     assert [{k: v for k, v in i.items() if k != "adaptation"} for i in wire.pop("items")] == plain.pop("items")
     assert {k: v for k, v in wire.items() if k not in ("adapted_for", "guards")} == plain
+
+
+def test_a_swap_respects_the_no_wall_opt_out(catalogue: Catalogue) -> None:
+    """90-90 breathing (feet on a wall, box, bench or couch) is the bridge's regression: with the wall
+    assumed it is the swap; for someone who said no_wall, and has none of the others, it is not."""
+    painful = sessions_of([log(23, BRIDGE, hold=None, after=6)])
+    swapped = {}
+    for equipment in (["mini_band"], ["mini_band", "no_wall"]):
+        workout = generate(catalogue, WorkoutQuery(goal=Goal.rehab, equipment=equipment), 0)
+        position = [i.exercise.slug for i in workout.items].index(BRIDGE)
+        item = adapt(workout, painful, [], catalogue, today=TODAY).items[position]
+        swapped[len(equipment)] = (item.exercise.slug, item.exercise.equipment, item.adaptation.action.value)
+    assert swapped[1] == ("ninety-ninety-breathing", [Equipment.wall], "swap")
+    assert swapped[2] == (BRIDGE, [], "regress")

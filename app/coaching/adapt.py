@@ -166,7 +166,7 @@ class _Planner:
 
     def __init__(self, workout: Workout, catalogue: Catalogue) -> None:
         self.workout = workout
-        self.gate = Gate(catalogue, workout.parameters)
+        self.gate = Gate(catalogue, workout)
         self.names = {e.slug: e.name for e in catalogue.exercises}
         self.families = {self.gate.family(item.exercise.slug) for item in workout.items}
 
