@@ -20,10 +20,10 @@ tests can tell that it ran. ``HIPFLEX_FAST_PATH=false`` leaves both out.
 from __future__ import annotations
 
 import json
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from functools import lru_cache
 from typing import Any, TypeVar, get_origin
 from urllib.parse import parse_qsl
 
@@ -36,6 +36,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from app import idempotency, keys, logs
 from app.api.auth import presented_key
 from app.api.exercises import ExerciseQuery, render_page
+from app.api.languages import choose_language
 from app.api.logs import answer, check_exercises, create_log
 from app.api.logs import router as logs_router
 from app.api.representations import not_modified, rendered
@@ -49,9 +50,9 @@ from app.problems import Problem
 # check_exercises; the get_* ones: app.state). A test compares this with the routes: a dependency
 # added to one of them fails it until the lane does that work too.
 ROUTE_DEPENDENCIES = {
-    ("GET", "/exercises"): {"get_catalogue"},
-    ("GET", "/exercises/{slug}"): {"get_catalogue"},
-    ("GET", "/workouts"): {"get_catalogue", "get_metrics"},
+    ("GET", "/exercises"): {"get_localised_catalogue"},
+    ("GET", "/exercises/{slug}"): {"get_localised_catalogue"},
+    ("GET", "/workouts"): {"get_localised_catalogue", "get_metrics"},
     ("POST", "/users/{user_id}/logs"): {
         "authenticate", "valid_log_create", "get_storage", "get_settings", "get_metrics"
     },
@@ -91,11 +92,21 @@ def _list_fields(model: type[BaseModel]) -> frozenset[str]:
     return fields
 
 
-def _if_none_match(scope: Scope) -> str | None:
+def _header(scope: Scope, wanted: bytes) -> str | None:
     for name, value in scope["headers"]:
-        if name == b"if-none-match":
+        if name == wanted:
             return str(value.decode("latin-1"))
     return None
+
+
+def _if_none_match(scope: Scope) -> str | None:
+    return _header(scope, b"if-none-match")
+
+
+def _localised(state: State, scope: Scope) -> Catalogue:
+    """The catalogue in the language the request asks for, chosen as the FastAPI routes choose it."""
+    catalogue: Catalogue = state.catalogue
+    return catalogue.in_language(choose_language(_header(scope, b"accept-language")))
 
 
 def _cached(catalogue: Catalogue, scope: Scope, body: bytes) -> Answer:
@@ -106,34 +117,77 @@ def _cached(catalogue: Catalogue, scope: Scope, body: bytes) -> Answer:
 
 
 def exercise(state: State, scope: Scope, slug: str) -> Answer:
-    catalogue = state.catalogue
+    catalogue = _localised(state, scope)
     body = rendered(catalogue).details.get(slug)
     return None if body is None else _cached(catalogue, scope, body)
 
 
 def exercise_page(state: State, scope: Scope, _: str) -> Answer:
-    catalogue = state.catalogue
-    body = _page(catalogue, scope["query_string"])
-    return None if body is None else _cached(catalogue, scope, body)
+    catalogue = _localised(state, scope)
+    raw_query: bytes = scope["query_string"]
+    # One cache per catalogue (each language is its own catalogue, with its own ETag).
+    caches: dict[str, PageCache] | None = getattr(state, "exercise_pages", None)
+    if caches is None:
+        caches = state.exercise_pages = {}
+    cache = caches.get(catalogue.etag)
+    if cache is None or cache.catalogue is not catalogue:
+        cache = caches[catalogue.etag] = PageCache(catalogue)
+    body = cache.get(raw_query)
+    if body is None:
+        parsed = parse_query(ExerciseQuery, raw_query)
+        if parsed is None:
+            return None
+        query, params = parsed
+        body = render_page(catalogue, query, params)
+        cache.put(raw_query, body)
+    return _cached(catalogue, scope, body)
 
 
-@lru_cache(maxsize=1024)
-def _page(catalogue: Catalogue, raw_query: bytes) -> bytes | None:
-    # The catalogue never changes in a process, so a page is a pure function
-    # of the raw query string: apps repeat the same few filter combinations.
-    parsed = parse_query(ExerciseQuery, raw_query)
-    if parsed is None:
-        return None
-    query, params = parsed
-    return render_page(catalogue, query, params)
+class PageCache:
+    """Rendered ``/exercises`` pages by raw query string, bounded in bytes (keys and pages).
+
+    The catalogue never changes in a process, so a page is a pure function of
+    the query: apps repeat the same few filter combinations. Only short query
+    strings are kept (a page echoes its query in ``next``), and the least
+    recently used pages go first once ``max_bytes`` is reached.
+    """
+
+    MAX_KEY = 512
+    MAX_BYTES = 8 * 1024 * 1024
+
+    def __init__(self, catalogue: Catalogue) -> None:
+        self.catalogue = catalogue
+        self.pages: OrderedDict[bytes, bytes] = OrderedDict()
+        self.size = 0
+
+    def get(self, raw_query: bytes) -> bytes | None:
+        body = self.pages.get(raw_query)
+        if body is not None:
+            self.pages.move_to_end(raw_query)
+        return body
+
+    def put(self, raw_query: bytes, body: bytes) -> None:
+        if len(raw_query) > self.MAX_KEY or raw_query in self.pages:
+            return
+        self.pages[raw_query] = body
+        self.size += len(raw_query) + len(body)
+        while self.size > self.MAX_BYTES:
+            key, evicted = self.pages.popitem(last=False)
+            self.size -= len(key) + len(evicted)
 
 
 def workout(state: State, scope: Scope, _: str) -> Answer:
     parsed = parse_query(WorkoutParams, scope["query_string"])
     if parsed is None:
         return None
-    body = render_workout(state.catalogue, parsed[0], state.metrics)
-    return 200, body, [(b"x-catalogue-version", state.catalogue.version.encode())]
+    catalogue = _localised(state, scope)
+    body = render_workout(catalogue, parsed[0], state.metrics)
+    language = catalogue.language.encode()
+    return 200, body, [
+        (b"x-catalogue-version", catalogue.version.encode()),
+        (b"content-language", language),
+        (b"vary", b"Accept-Language"),
+    ]
 
 
 @dataclass(frozen=True)
