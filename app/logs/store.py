@@ -287,3 +287,21 @@ def page(
     logs = [_public(row) for row in rows[:limit]]
     more = len(rows) > limit
     return logs, Cursor(logs[-1].performed_at, logs[-1].id) if more else None
+
+
+def recent(
+    engine: Engine, tenant: str, user_id: str, *, since: datetime, until: datetime, limit: int
+) -> list[LogPublic]:
+    """A user's newest ``limit`` logs performed in [since, until), oldest first: adaptation's history.
+
+    An unknown user, or another tenant's, simply has none; the caller decides what that means.
+    """
+    statement = (
+        select(*_PUBLIC_COLUMNS)
+        .where(_owned(tenant, user_id), LOGS.c.performed_at >= since, LOGS.c.performed_at < until)
+        .order_by(LOGS.c.performed_at.desc(), LOGS.c.id.desc())
+        .limit(limit)
+    )
+    with engine.connect() as connection:
+        rows = connection.execute(statement).all()
+    return [_public(row) for row in reversed(rows)]
