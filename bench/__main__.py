@@ -31,6 +31,8 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+from bench import coaching
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 PYTHON = sys.executable
@@ -116,12 +118,12 @@ def wrk(name: str, url: str, *, connections: int, duration: int, script: str | N
     if script:
         args[1:1] = ["-s", str(HERE / script)]
     out = subprocess.run(args, capture_output=True, text=True, check=True, env={**os.environ, **(env or {})}).stdout
-    if not re.search(r"^\s+99%\s+\S+$", out, re.M):
+    if not re.search(r"^\s+99%\s+\S+\s*$", out, re.M):
         raise RuntimeError(f"{name}: no latency distribution in wrk's output:\n{out}")
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
     # the latency distribution's own lines, not the "+/- Stdev" percentages above it
-    p50 = _ms(re.search(r"^\s+50%\s+(\S+)$", out, re.M).group(1))  # type: ignore[union-attr]
-    p99 = _ms(re.search(r"^\s+99%\s+(\S+)$", out, re.M).group(1))  # type: ignore[union-attr]
+    p50 = _ms(re.search(r"^\s+50%\s+(\S+)\s*$", out, re.M).group(1))  # type: ignore[union-attr]
+    p99 = _ms(re.search(r"^\s+99%\s+(\S+)\s*$", out, re.M).group(1))  # type: ignore[union-attr]
     errors = 0
     if match := re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out):
         errors += int(match.group(1))
@@ -209,6 +211,7 @@ def run(duration: int, scaling: bool) -> str:
     for on, off in zip(by_lane[True], by_lane[False], strict=True):
         on.gain = on.rps / off.rps
         rows += [on, off]
+    rows += coaching.rows(base.rps, duration, sqlite_url, key, "SQLite", with_adapt=True)
     notes.append(f"cold start to first 200 (SQLite): {cold * 1000:.0f} ms")
     notes.append(f"resident memory after the run (SQLite, 1 worker): {rss:.0f} MiB")
 
@@ -216,6 +219,7 @@ def run(duration: int, scaling: bool) -> str:
     try:
         migrate(pg_url)
         pg_key = make_key(pg_url)
+        rows += coaching.rows(base.rps, duration, pg_url, pg_key, "Postgres", with_adapt=False)
         server = hipflex(pg_url)
         rows.append(wrk("`POST /users/{id}/logs` Postgres", f"http://127.0.0.1:{server.port}", connections=16, duration=duration, script="post_log.lua", env={"HIPFLEX_BENCH_KEY": pg_key}))
         notes.append(f"resident memory after the run (Postgres, 1 worker): {server.rss_mib():.0f} MiB")

@@ -4,6 +4,7 @@ hypothesis properties over random queries and histories (safety, pain, empty his
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -407,3 +408,9 @@ def test_a_swap_respects_the_no_wall_opt_out(catalogue: Catalogue) -> None:
         swapped[len(equipment)] = (item.exercise.slug, item.exercise.equipment, item.adaptation.action.value)
     assert swapped[1] == ("ninety-ninety-breathing", [Equipment.wall], "swap")
     assert swapped[2] == (BRIDGE, [], "regress")
+
+
+def test_the_readmes_rules_table_is_the_generated_one() -> None:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    start, end = readme.index("<!-- rules:start -->\n"), readme.index("<!-- rules:end -->")
+    assert readme[start + len("<!-- rules:start -->\n") : end] == markdown()
