@@ -133,8 +133,7 @@ def adapt_workout(
 
 def stored_history(engine: Engine, tenant: str, user_id: str, today: dt.date) -> list[dict[str, Any]]:
     since, until = window(today)
-    stored = logs.recent(engine, tenant, user_id, since=since, until=until, limit=MAX_SESSIONS)
-    return [log.model_dump() for log in stored]
+    return logs.recent(engine, tenant, user_id, since=since, until=until, limit=MAX_SESSIONS)
 
 
 @router.get(
