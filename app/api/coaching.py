@@ -5,11 +5,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from sqlalchemy.engine import Engine
 from starlette.responses import Response
 
@@ -20,6 +21,8 @@ from app.api.languages import LOCALISED, language_headers
 from app.api.logs import UserIdPath
 from app.api.workouts import WorkoutParams, workout_problem
 from app.catalogue import Catalogue
+from app.catalogue.models import IN_CATALOGUE, Slug
+from app.catalogue.search import MAX_LIST
 from app.coaching import AdaptedWorkout, CheckIn, adapt, checkin_of, session_of
 from app.coaching.history import MAX_CHECKINS, MAX_SESSIONS, recent, window
 from app.logs import LogCreate
@@ -31,12 +34,24 @@ from app.workouts import UnknownExercises, WorkoutImpossible, WorkoutQuery, draw
 router = APIRouter(tags=["coaching"])
 
 
+def _day_input(value: Any) -> Any:
+    # A date as YYYY-MM-DD only: Pydantic would otherwise read a number as a Unix time.
+    if isinstance(value, dt.date) or (isinstance(value, str) and _DAY.match(value)):
+        return value
+    raise ValueError("must be a date, YYYY-MM-DD")
+
+
+_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+Day = Annotated[dt.date, BeforeValidator(_day_input)]
+TODAY_DESCRIPTION = "The day to plan for; default: the server's UTC date. Echoed as `adapted_for`."
+
+
 class CheckInBody(BaseModel):
     """A rest or next-morning pain report."""
 
     model_config = ConfigDict(extra="forbid")
 
-    date: dt.date
+    date: Day
     pain: Pain = Field(description="Pain at rest or on getting up, 0-10.")
     stiffness: Pain | None = Field(default=None, description="Stiffness, 0-10.")
 
@@ -51,15 +66,14 @@ class AdaptRequest(WorkoutQuery):
         "Only those of the 42 days up to `today` are read.",
     )
     checkins: list[CheckInBody] = Field(default=[], max_length=MAX_CHECKINS)
-    today: dt.date | None = Field(
-        default=None, description="The day to plan for; default: the server's UTC date. Echoed as `adapted_for`."
+    today: Day | None = Field(default=None, description=TODAY_DESCRIPTION)
+    exclude: list[Annotated[Slug, IN_CATALOGUE]] = Field(
+        default=[], max_length=MAX_LIST, description=WorkoutQuery.model_fields["exclude"].description
     )
 
 
 class NextParams(WorkoutParams):
-    today: dt.date | None = Field(
-        default=None, description="The day to plan for; default: the server's UTC date. Echoed as `adapted_for`."
-    )
+    today: Day | None = Field(default=None, description=TODAY_DESCRIPTION)
 
 
 _ADAPTED = "Each item carries its `adaptation` (action, rule, reason, from, to); `guards` lists the checks run."
@@ -119,7 +133,7 @@ def _render(
         "stored and no API key is needed. " + _ADAPTED
     ),
     response_model=AdaptedWorkout,
-    responses={**LOCALISED, **problems.responses(413, 422)},
+    responses={**LOCALISED, **problems.responses(400, 413, 422)},
 )
 def adapt_workout(
     catalogue: LocalisedCatalogueDep,
