@@ -21,7 +21,7 @@ from app.workouts.constraints import Constraints
 from app.workouts.index import index
 from app.workouts.models import Omission, Prescription, Workout, WorkoutExercise, WorkoutParameters, WorkoutQuery
 
-_LISTS = ("equipment", "pain", "exclude")
+_LISTS = ("equipment", "pain", "exclude", "red_flags")
 
 
 def query_of(workout: Workout) -> WorkoutQuery:
