@@ -4,8 +4,8 @@ hypothesis properties over random queries and histories (safety, pain, empty his
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,6 +19,7 @@ from app.coaching.doses import above, planned
 from app.coaching.rules import markdown, peak_pain
 from app.logs import LogCreate
 from app.workouts import Workout, WorkoutImpossible, WorkoutQuery, generate
+from app.workouts.pain import grade
 
 TODAY = date(2026, 11, 30)
 
@@ -74,6 +75,7 @@ class Case:
     rule: str
     to: tuple[str, int, int | None, int | None] | None = None  # exercise, sets, reps, hold
     checkins: list[dict[str, Any]] = field(default_factory=list)
+    pain_level: int = 0  # today's, in the query
 
 
 CASES = [
@@ -140,6 +142,12 @@ CASES = [
          after=7, **HEAVY)], "regress", "pain-above-5", (PRONE, 2, 8, 3)),
     Case("pain 4-5 beats 2-for-2 even when settled", PRONE, [log(20, PRONE), log(23, PRONE, before=3, after=4)], "hold",
          "pain-4-5", (PRONE, 2, 8, 3)),
+    Case("pain 5 today: two easy sessions at the top, still the bottom dose", PRONE,
+         [log(20, PRONE, reps=10, hold=5), log(23, PRONE, reps=10, hold=5)], "deload", "pain-today-graded",
+         (PRONE, 2, 8, 3), pain_level=5),
+    Case("pain 6 today: an unfinished run regresses no higher than the bottom", PRONE,
+         [log(d, PRONE, reps=10, hold=5, unfinished=True) for d in (20, 22, 24)], "regress", "unfinished-3-in-a-row",
+         (PRONE, 2, 8, 3), pain_level=6),
     Case("a session after today is not read", PRONE, [log(20, PRONE), log(23, PRONE), log(31, PRONE, after=9)],
          "progress", "two-for-two", (PRONE, 2, 9, 3)),
 ]
@@ -163,6 +171,8 @@ def test_the_fixture_workout_is_what_the_table_assumes(workout: Workout) -> None
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_scenario(case: Case, workout: Workout, catalogue: Catalogue) -> None:
+    if case.pain_level:
+        workout = generate(catalogue, QUERY.model_copy(update={"pain_level": case.pain_level}), 1)
     adapted = run(case, workout, catalogue)
     position = [i.exercise.slug for i in workout.items].index(case.slug)
     item = adapted.items[position]
@@ -417,3 +427,37 @@ def test_the_readmes_rules_table_is_the_generated_one() -> None:
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
     start, end = readme.index("<!-- rules:start -->\n"), readme.index("<!-- rules:end -->")
     assert readme[start + len("<!-- rules:start -->\n") : end] == markdown()
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(query=queries, pain_level=st.integers(4, 10), seed=st.integers(0, 100), data=st.data())
+def test_adaptation_applies_on_top_of_the_pain_grade(
+    query: WorkoutQuery, pain_level: int, seed: int, data: st.DataObject, catalogue: Catalogue
+) -> None:
+    """From 4/10 (a bottom-dose grade) nothing the history asks for lifts a dose above the graded plan or
+    brings in work more intense than the grade allows; from 8/10 (no session) adaptation adds nothing."""
+    query = query.model_copy(update={"pain_level": pain_level})
+    try:
+        workout = generate(catalogue, query, seed)
+    except WorkoutImpossible:
+        assume(False)
+        raise
+    # A referral has no items to link from: its history is of any exercises, and must change nothing.
+    history, checkins = data.draw(histories(linked(workout, catalogue) or [e.slug for e in catalogue.exercises]))
+    adapted = adapt(workout, history, checkins, catalogue, today=TODAY)
+    graded = grade(pain_level)
+    assert graded.bottom_dose
+    if not graded.session:
+        assert (workout.items, adapted.items, adapted.referral) == ([], [], workout.referral)
+        return
+    assert len(adapted.items) == len(workout.items)
+    for plain, item in zip(workout.items, adapted.items, strict=True):
+        adaptation = item.adaptation
+        assert adaptation.action.value != "progress", adaptation.reason
+        exercise = catalogue.by_slug[item.exercise.slug]
+        assert graded.allows(exercise.intensity), (exercise.slug, exercise.intensity, pain_level)
+        if adaptation.to.exercise == plain.exercise.slug:  # the same exercise: never above the graded plan
+            assert not above(adaptation.to, planned(plain.exercise.slug, plain.dose)), adaptation.reason
+        else:  # a swap: its easier variant, at the bottom of its range
+            span = exercise.goal_doses.get(query.goal, exercise.dose)
+            assert adaptation.action.value == "swap" and adaptation.to.sets == max(1, span.sets.min)

@@ -131,7 +131,7 @@ def test_bad_input_is_a_422_naming_the_field(db_client: TestClient, acme: Tenant
         assert fields(post("/workouts/adapt", json={**BODY_QUERY, "today": day})) == [("body", "today")]
     extra = {**BODY_QUERY, "user_id": "ann"}
     assert fields(post("/workouts/adapt", json=extra)) == [("body", "user_id")]
-    impossible = {"goal": "warmup", "pain": ["knee", "wrist"], "pain_level": 8, "equipment": ["no_wall"],
+    impossible = {"goal": "warmup", "pain": ["knee", "wrist"], "pain_level": 6, "equipment": ["no_wall"],
                   "exclude": ["front-line-opener"]}
     answer = post("/workouts/adapt", json=impossible)
     assert answer.status_code == 422 and answer.json()["type"].endswith("/workout-impossible")
@@ -157,3 +157,23 @@ def test_check_ins_reach_the_rules(db_client: TestClient) -> None:
     body = {**BODY_QUERY, "history": history, "today": TODAY, "checkins": [{"date": "2026-11-24", "pain": 3}]}
     item = db_client.post("/workouts/adapt", json=body).json()["items"][0]
     assert (item["adaptation"]["action"], item["adaptation"]["rule"]) == ("regress", "morning-pain-worse")
+
+
+def test_the_pain_grade_still_applies_through_both_doors(db_client: TestClient, acme: Tenant) -> None:
+    """Two easy sessions would progress; at 5/10 today the grade keeps the bottom dose, at 8/10 there is
+    no session to adapt (a referral), and both doors agree."""
+    easy = [session(20, reps=10), session(23, reps=10)]
+    post_logs(db_client, acme, "ann", easy)
+    for pain_level, expected in ((5, ("deload", "pain-today-graded")), (8, None)):
+        one = next_workout(db_client, acme, "ann", pain_level=pain_level)
+        body = {**BODY_QUERY, "pain_level": pain_level, "history": stored(db_client, acme, "ann"), "today": TODAY}
+        two = db_client.post("/workouts/adapt", json=body)
+        assert one.status_code == two.status_code == 200, one.text
+        assert one.content == two.content
+        adapted = one.json()
+        if expected is None:
+            assert adapted["items"] == [] and adapted["referral"] is not None
+            continue
+        first = adapted["items"][0]
+        assert (first["adaptation"]["action"], first["adaptation"]["rule"]) == expected
+        assert (first["dose"]["sets"], first["dose"]["reps"], first["dose"]["hold_seconds"]) == (2, 8, 3)
