@@ -129,6 +129,10 @@ def test_bad_input_is_a_422_naming_the_field(db_client: TestClient, acme: Tenant
     assert fields(post("/workouts/adapt", json=bad_pain)) == [("body", "checkins.0.pain")]
     for day in ("yesterday", 0, "2026-11-30T00:00:00Z"):  # a number is not read as a Unix time
         assert fields(post("/workouts/adapt", json={**BODY_QUERY, "today": day})) == [("body", "today")]
+    for name, value in (("seed", False), ("pain_level", "5"), ("minutes", True), ("seed", 2**31)):
+        assert fields(post("/workouts/adapt", json={**BODY_QUERY, name: value})) == [("body", name)]
+    assert post("/workouts/adapt", json={**BODY_QUERY, "seed": 1.0}).content == post(
+        "/workouts/adapt", json=BODY_QUERY).content  # 1.0 is JSON's integer 1
     extra = {**BODY_QUERY, "user_id": "ann"}
     assert fields(post("/workouts/adapt", json=extra)) == [("body", "user_id")]
     impossible = {"goal": "warmup", "pain": ["knee", "wrist"], "pain_level": 6, "equipment": ["no_wall"],

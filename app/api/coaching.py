@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictInt
 from sqlalchemy.engine import Engine
 from starlette.responses import Response
 
@@ -26,10 +26,11 @@ from app.catalogue.search import MAX_LIST
 from app.coaching import AdaptedWorkout, CheckIn, adapt, checkin_of, session_of
 from app.coaching.history import MAX_CHECKINS, MAX_SESSIONS, recent, window
 from app.logs import LogCreate
-from app.logs.schemas import Pain
+from app.logs.schemas import WHOLE, Pain
 from app.observability import Metrics
 from app.problems import FieldError, Problem
 from app.workouts import UnknownExercises, WorkoutImpossible, WorkoutQuery, draw_seed, generate
+from app.workouts.models import MAX_MINUTES, MIN_MINUTES, SEED_MAX
 
 router = APIRouter(tags=["coaching"])
 
@@ -56,6 +57,9 @@ class CheckInBody(BaseModel):
     stiffness: Pain | None = Field(default=None, description="Stiffness, 0-10.")
 
 
+_FIELDS = WorkoutQuery.model_fields
+
+
 class AdaptRequest(WorkoutQuery):
     """The parameters of GET /workouts, and the history to adapt them to (it is not stored)."""
 
@@ -68,7 +72,17 @@ class AdaptRequest(WorkoutQuery):
     checkins: list[CheckInBody] = Field(default=[], max_length=MAX_CHECKINS)
     today: Day | None = Field(default=None, description=TODAY_DESCRIPTION)
     exclude: list[Annotated[Slug, IN_CATALOGUE]] = Field(
-        default=[], max_length=MAX_LIST, description=WorkoutQuery.model_fields["exclude"].description
+        default=[], max_length=MAX_LIST, description=_FIELDS["exclude"].description
+    )
+    # In JSON, a number is a number: no true for 1, no "5" for 5 (the query string's types are lax).
+    pain_level: Annotated[StrictInt, Field(ge=0, le=10), WHOLE] = Field(
+        default=0, description=_FIELDS["pain_level"].description
+    )
+    minutes: Annotated[StrictInt, Field(ge=MIN_MINUTES, le=MAX_MINUTES), WHOLE] | None = Field(
+        default=None, description=_FIELDS["minutes"].description
+    )
+    seed: Annotated[StrictInt, Field(ge=0, le=SEED_MAX), WHOLE] | None = Field(
+        default=None, description=_FIELDS["seed"].description
     )
 
 
