@@ -15,6 +15,7 @@ from fastapi.routing import APIRoute
 
 from app import __version__, problems, statuses
 from app.api import (
+    checkins,
     coaching,
     docs,
     exercises,
@@ -22,6 +23,7 @@ from app.api import (
     logs,
     metrics,
     pain_grades,
+    progress,
     screening,
     users,
     vocabulary,
@@ -46,6 +48,8 @@ TAGS = [
     {"name": "exercises", "description": "The exercise catalogue and its vocabularies."},
     {"name": "workouts", "description": "Generated workouts and the goals behind them."},
     {"name": "logs", "description": "Your users' workout logs (API key required)."},
+    {"name": "checkins", "description": "Your users' rest and next-morning pain, one a date (API key required)."},
+    {"name": "progress", "description": "Personal records and trends computed from the logs (API key required)."},
     {"name": "users", "description": "Export and erasure of one user's data (API key required)."},
     {"name": "operations", "description": "Health, readiness and metrics."},
 ]
@@ -133,8 +137,8 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
     access_log = AccessLog() if settings.access_log else None
     app.state.access_log = access_log
     app.add_middleware(Observability, metrics=app.state.metrics, access_log=access_log)
-    routers = (exercises, vocabulary, workouts, coaching, pain_grades, screening, logs, users, health, metrics, docs)
-    for module in routers:
+    routers = (exercises, vocabulary, workouts, coaching, pain_grades, screening, logs, checkins, progress, users)
+    for module in (*routers, health, metrics, docs):
         app.include_router(module.router, responses=problems.responses(500))
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app

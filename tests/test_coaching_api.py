@@ -126,6 +126,8 @@ def test_bad_input_is_a_422_naming_the_field(db_client: TestClient, acme: Tenant
     unknown = {**BODY_QUERY, "history": [session(20), session(23, slug="no-such-exercise")]}
     assert ("body", "history.1.entries.0.exercise") in fields(post("/workouts/adapt", json=unknown))
     bad_pain = {**BODY_QUERY, "checkins": [{"date": "2026-11-29", "pain": 11}]}
+    assert fields(post("/workouts/adapt", json={**BODY_QUERY, "checkins": [{"date": 0, "pain": 1}]})) == [
+        ("body", "checkins.0.date")]
     assert fields(post("/workouts/adapt", json=bad_pain)) == [("body", "checkins.0.pain")]
     for day in ("yesterday", 0, "2026-11-30T00:00:00Z"):  # a number is not read as a Unix time
         assert fields(post("/workouts/adapt", json={**BODY_QUERY, "today": day})) == [("body", "today")]
@@ -155,12 +157,22 @@ def test_a_body_over_the_limit_is_a_413(db_client: TestClient) -> None:
     assert answer.headers["content-type"] == "application/problem+json"
 
 
-def test_check_ins_reach_the_rules(db_client: TestClient) -> None:
-    """Next-morning pain above the pain before the session regresses (posted door)."""
-    history = [session(20), session(23)]
-    body = {**BODY_QUERY, "history": history, "today": TODAY, "checkins": [{"date": "2026-11-24", "pain": 3}]}
-    item = db_client.post("/workouts/adapt", json=body).json()["items"][0]
+def test_check_ins_reach_the_rules_through_both_doors(db_client: TestClient, acme: Tenant, globex: Tenant) -> None:
+    """Next-morning pain above the pain before the session regresses; a stored check-in and a posted one
+    give the same bytes, and another tenant's check-in is never read."""
+    post_logs(db_client, acme, "ann", [session(20), session(23)])
+    morning = {"date": "2026-11-24", "pain": 3}
+    assert db_client.post("/users/ann/checkins", json=morning, headers=acme.headers).status_code == 201
+    theirs = {"date": "2026-11-29", "pain": 9}  # globex's own "ann": if it were read, the bytes would differ
+    assert db_client.post("/users/ann/checkins", json=theirs, headers=globex.headers).status_code == 201
+    one = next_workout(db_client, acme, "ann")
+    body = {**BODY_QUERY, "history": stored(db_client, acme, "ann"), "today": TODAY, "checkins": [morning]}
+    two = db_client.post("/workouts/adapt", json=body)
+    assert one.status_code == two.status_code == 200, two.text
+    assert one.content == two.content
+    item = one.json()["items"][0]
     assert (item["adaptation"]["action"], item["adaptation"]["rule"]) == ("regress", "morning-pain-worse")
+    assert "Pain the next morning (3/10)" in item["adaptation"]["reason"]
 
 
 def test_the_pain_grade_still_applies_through_both_doors(db_client: TestClient, acme: Tenant) -> None:

@@ -5,16 +5,15 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictInt
+from pydantic import Field, StrictInt
 from sqlalchemy.engine import Engine
 from starlette.responses import Response
 
-from app import logs, problems
+from app import checkins, logs, problems
 from app.api.auth import TenantDep
 from app.api.deps import EngineDep, LocalisedCatalogueDep, MetricsDep
 from app.api.languages import LOCALISED, language_headers
@@ -23,10 +22,11 @@ from app.api.workouts import WorkoutParams, workout_problem
 from app.catalogue import Catalogue
 from app.catalogue.models import IN_CATALOGUE, Slug
 from app.catalogue.search import MAX_LIST
+from app.checkins import CalendarDate, CheckinCreate
 from app.coaching import AdaptedWorkout, CheckIn, adapt, checkin_of, session_of
 from app.coaching.history import MAX_CHECKINS, MAX_SESSIONS, recent, window
 from app.logs import LogCreate
-from app.logs.schemas import WHOLE, Pain
+from app.logs.schemas import WHOLE
 from app.observability import Metrics
 from app.problems import FieldError, Problem
 from app.workouts import UnknownExercises, WorkoutImpossible, WorkoutQuery, draw_seed, generate
@@ -35,28 +35,7 @@ from app.workouts.models import MAX_MINUTES, MIN_MINUTES, SEED_MAX
 router = APIRouter(tags=["coaching"])
 
 
-def _day_input(value: Any) -> Any:
-    # A date as YYYY-MM-DD only: Pydantic would otherwise read a number as a Unix time.
-    if isinstance(value, dt.date) or (isinstance(value, str) and _DAY.match(value)):
-        return value
-    raise ValueError("must be a date, YYYY-MM-DD")
-
-
-_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-Day = Annotated[dt.date, BeforeValidator(_day_input)]
 TODAY_DESCRIPTION = "The day to plan for; default: the server's UTC date. Echoed as `adapted_for`."
-
-
-class CheckInBody(BaseModel):
-    """A rest or next-morning pain report."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    date: Day
-    pain: Pain = Field(description="Pain at rest or on getting up, 0-10.")
-    stiffness: Pain | None = Field(default=None, description="Stiffness, 0-10.")
-
-
 _FIELDS = WorkoutQuery.model_fields
 
 
@@ -69,8 +48,10 @@ class AdaptRequest(WorkoutQuery):
         description=f"Recent sessions in the log schema (POST /users/{{user_id}}/logs), at most {MAX_SESSIONS}. "
         "Only those of the 42 days up to `today` are read.",
     )
-    checkins: list[CheckInBody] = Field(default=[], max_length=MAX_CHECKINS)
-    today: Day | None = Field(default=None, description=TODAY_DESCRIPTION)
+    checkins: list[CheckinCreate] = Field(
+        default=[], max_length=MAX_CHECKINS, description="Check-ins in their schema (POST /users/{user_id}/checkins)."
+    )
+    today: CalendarDate | None = Field(default=None, description=TODAY_DESCRIPTION)
     exclude: list[Annotated[Slug, IN_CATALOGUE]] = Field(
         default=[], max_length=MAX_LIST, description=_FIELDS["exclude"].description
     )
@@ -87,7 +68,7 @@ class AdaptRequest(WorkoutQuery):
 
 
 class NextParams(WorkoutParams):
-    today: Day | None = Field(default=None, description=TODAY_DESCRIPTION)
+    today: CalendarDate | None = Field(default=None, description=TODAY_DESCRIPTION)
 
 
 _ADAPTED = "Each item carries its `adaptation` (action, rule, reason, from, to); `guards` lists the checks run."
@@ -129,7 +110,8 @@ def _render(
     except (UnknownExercises, WorkoutImpossible) as exc:
         raise workout_problem(exc, location) from exc
     sessions = recent((session_of(log) for log in history), day)
-    adapted = adapt(workout, sessions, list(checkins), catalogue, today=day)
+    first = window(day)[0].date()
+    adapted = adapt(workout, sessions, [c for c in checkins if first <= c.date <= day], catalogue, today=day)
     metrics.workouts.labels(query.goal.value).inc()
     return Response(
         adapted.model_dump_json().encode(),
@@ -155,8 +137,8 @@ def adapt_workout(
     body: Annotated[AdaptRequest, Depends(valid_adapt_request)],
 ) -> Response:
     history = [log.model_dump() for log in body.history]
-    checkins = [checkin_of(c.model_dump()) for c in body.checkins]
-    return _render(catalogue, body, body.today, history, checkins, metrics, "body")
+    reports = [checkin_of(c.model_dump()) for c in body.checkins]
+    return _render(catalogue, body, body.today, history, reports, metrics, "body")
 
 
 def stored_history(engine: Engine, tenant: str, user_id: str, today: dt.date) -> list[dict[str, Any]]:
@@ -164,12 +146,17 @@ def stored_history(engine: Engine, tenant: str, user_id: str, today: dt.date) ->
     return logs.recent(engine, tenant, user_id, since=since, until=until, limit=MAX_SESSIONS)
 
 
+def stored_checkins(engine: Engine, tenant: str, user_id: str, today: dt.date) -> list[CheckIn]:
+    stored = checkins.between(engine, tenant, user_id, window(today)[0].date(), today)
+    return [checkin_of(c.model_dump()) for c in stored[-MAX_CHECKINS:]]
+
+
 @router.get(
     "/users/{user_id}/workouts/next",
     summary="The user's next workout, adapted to their stored logs",
     description=(
         "The workout GET /workouts gives for these parameters, with each exercise adapted from this user's "
-        "logs of the last 42 days. A user with no logs gets exactly the plain workout, every item `new`. "
+        "logs and check-ins of the last 42 days. A user with no logs gets exactly the plain workout, every item `new`. "
         + _ADAPTED
     ),
     response_model=AdaptedWorkout,
@@ -185,4 +172,4 @@ def next_workout(
 ) -> Response:
     day = query.today if query.today is not None else dt.datetime.now(dt.UTC).date()
     history = stored_history(engine, tenant, user_id, day)
-    return _render(catalogue, query, day, history, [], metrics, "query")
+    return _render(catalogue, query, day, history, stored_checkins(engine, tenant, user_id, day), metrics, "query")
