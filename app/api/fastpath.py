@@ -38,8 +38,8 @@ from app.api.auth import presented_key
 from app.api.exercises import ExerciseQuery, render_page
 from app.api.logs import answer, check_exercises, create_log
 from app.api.logs import router as logs_router
-from app.api.representations import not_modified, rendered
-from app.api.workouts import WorkoutParams, render_workout
+from app.api.representations import base_url, link_next, not_modified, rendered
+from app.api.workouts import WorkoutParams, answer_workout
 from app.catalogue import Catalogue
 from app.logs import LogCreate
 from app.problems import Problem
@@ -49,7 +49,7 @@ from app.problems import Problem
 # check_exercises; the get_* ones: app.state). A test compares this with the routes: a dependency
 # added to one of them fails it until the lane does that work too.
 ROUTE_DEPENDENCIES = {
-    ("GET", "/exercises"): {"get_catalogue"},
+    ("GET", "/exercises"): {"get_catalogue", "get_settings"},
     ("GET", "/exercises/{slug}"): {"get_catalogue"},
     ("GET", "/workouts"): {"get_catalogue", "get_metrics"},
     ("POST", "/users/{user_id}/logs"): {
@@ -98,42 +98,46 @@ def _if_none_match(scope: Scope) -> str | None:
     return None
 
 
-def _cached(catalogue: Catalogue, scope: Scope, body: bytes) -> Answer:
-    pages = rendered(catalogue)
+def _cached(catalogue: Catalogue, scope: Scope, body: bytes, headers: list[tuple[bytes, bytes]]) -> Answer:
     if not_modified(_if_none_match(scope), catalogue.etag):
-        return 304, b"", pages.raw_headers
-    return 200, body, pages.raw_headers
+        return 304, b"", headers
+    return 200, body, headers
 
 
 def exercise(state: State, scope: Scope, slug: str) -> Answer:
     catalogue = state.catalogue
-    body = rendered(catalogue).details.get(slug)
-    return None if body is None else _cached(catalogue, scope, body)
+    pages = rendered(catalogue)
+    body = pages.details.get(slug)
+    return None if body is None else _cached(catalogue, scope, body, pages.raw_headers)
 
 
 def exercise_page(state: State, scope: Scope, _: str) -> Answer:
     catalogue = state.catalogue
-    body = _page(catalogue, scope["query_string"])
-    return None if body is None else _cached(catalogue, scope, body)
+    page = _page(catalogue, base_url(scope, state.settings.public_url), scope["query_string"])
+    return None if page is None else _cached(catalogue, scope, *page)
 
 
 @lru_cache(maxsize=1024)
-def _page(catalogue: Catalogue, raw_query: bytes) -> bytes | None:
+def _page(catalogue: Catalogue, base: str, raw_query: bytes) -> tuple[bytes, list[tuple[bytes, bytes]]] | None:
     # The catalogue never changes in a process, so a page is a pure function
-    # of the raw query string: apps repeat the same few filter combinations.
+    # of where links start and the raw query string: apps repeat the same few filter combinations.
     parsed = parse_query(ExerciseQuery, raw_query)
     if parsed is None:
         return None
     query, params = parsed
-    return render_page(catalogue, query, params)
+    body, following = render_page(catalogue, query, params, base)
+    headers = rendered(catalogue).raw_headers
+    if following is not None:
+        headers = [*headers, (b"link", link_next(following).encode())]
+    return body, headers
 
 
 def workout(state: State, scope: Scope, _: str) -> Answer:
     parsed = parse_query(WorkoutParams, scope["query_string"])
     if parsed is None:
         return None
-    body = render_workout(state.catalogue, parsed[0], state.metrics)
-    return 200, body, [(b"x-catalogue-version", state.catalogue.version.encode())]
+    status, body, headers = answer_workout(state.catalogue, parsed[0], state.metrics, _if_none_match(scope))
+    return status, body, [(name.lower().encode(), value.encode()) for name, value in headers.items()]
 
 
 @dataclass(frozen=True)
