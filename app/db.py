@@ -80,9 +80,8 @@ def read_session(engine: Engine) -> Iterator[Session]:
 @contextmanager
 def write_session(engine: Engine) -> Iterator[Session]:
     """A session whose transaction takes SQLite's write lock at BEGIN."""
-    with _WRITE_LOCKS.get(engine) or nullcontext():
-        with Session(engine, expire_on_commit=False) as session:
-            # (an option on the connection, not engine.execution_options(),
-            # which builds a new engine object on every call)
-            session.connection(execution_options={"writer": True})
-            yield session
+    with _WRITE_LOCKS.get(engine) or nullcontext(), Session(engine, expire_on_commit=False) as session:
+        # (an option on the connection, not engine.execution_options(),
+        # which builds a new engine object on every call)
+        session.connection(execution_options={"writer": True})
+        yield session

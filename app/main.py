@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import http.client
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -12,7 +13,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 
-from app import __version__, problems
+from app import __version__, problems, statuses
 from app.api import docs, exercises, health, logs, metrics, users, vocabulary, workouts
 from app.api.delivery import Delivery
 from app.api.fastpath import CreateLogFastLane, FastPath
@@ -145,5 +146,16 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
         components.update(problem.pop("$defs", {}))
         components["ProblemDetail"] = problem
         components.update(exercises.document_components(app.state.catalogue))
+        _phrases_from_our_table(schema)
         app.openapi_schema = schema
     return app.openapi_schema
+
+
+def _phrases_from_our_table(schema: dict[str, Any]) -> None:
+    """FastAPI describes a response it was given no description for with the
+    interpreter's phrase (which 3.13 renamed for 413 and 422): use ours."""
+    for operations in schema.get("paths", {}).values():
+        for operation in operations.values():
+            for code, response in operation.get("responses", {}).items():
+                if code.isdigit() and response.get("description") == http.client.responses.get(int(code)):
+                    response["description"] = statuses.phrase(int(code))

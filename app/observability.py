@@ -64,7 +64,7 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, separators=(",", ":"))
 
 
-class _Stdout(logging.StreamHandler):  # type: ignore[type-arg]
+class _Stdout(logging.StreamHandler[Any]):
     """Writes to whatever ``sys.stdout`` is now (test capture swaps it)."""
 
     @property

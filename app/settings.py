@@ -31,12 +31,17 @@ class Settings(BaseSettings):
         default="extend", description="Whether `catalogue_path` adds to the built-in catalogue or replaces it."
     )
     auto_migrate: bool = Field(
-        default=True, description="Migrate a SQLite database to the latest schema at start (Postgres: run `hipflex migrate`)."
+        default=True,
+        description="Migrate a SQLite database to the latest schema at start (Postgres: run `hipflex migrate`).",
     )
     db_pool_size: int = Field(default=10, ge=1, le=200, description="Postgres connection pool size.")
     db_max_overflow: int = Field(default=10, ge=0, le=200, description="Extra Postgres connections beyond the pool.")
-    sqlite_busy_timeout_ms: int = Field(default=5000, ge=0, le=600_000, description="How long a SQLite writer waits for the lock.")
-    idempotency_ttl_hours: int = Field(default=48, ge=24, le=24 * 30, description="How long Idempotency-Key records are kept.")
+    sqlite_busy_timeout_ms: int = Field(
+        default=5000, ge=0, le=600_000, description="How long a SQLite writer waits for the lock."
+    )
+    idempotency_ttl_hours: int = Field(
+        default=48, ge=24, le=24 * 30, description="How long Idempotency-Key records are kept."
+    )
     fast_path: bool = Field(
         default=True,
         description="Serve the hot public reads and POST /users/{id}/logs without FastAPI's routing "
@@ -50,7 +55,9 @@ class Settings(BaseSettings):
         "`next` links. Unset: the request's own scheme and Host. Forwarded headers are never read here "
         "(uvicorn's --proxy-headers decides the scheme).",
     )
-    max_body_bytes: int = Field(default=256 * 1024, ge=1024, le=16 * 1024 * 1024, description="Largest request body accepted.")
+    max_body_bytes: int = Field(
+        default=256 * 1024, ge=1024, le=16 * 1024 * 1024, description="Largest request body accepted."
+    )
 
     @field_validator("cors_origins", mode="before")
     @classmethod

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from conftest import LogFactory
 
 from app import keys, migrations
@@ -61,6 +62,7 @@ def server(database_url: str, log: Path) -> Iterator[tuple[subprocess.Popen[byte
             process.wait(timeout=30)
 
 
+@pytest.mark.slow
 def test_acknowledged_logs_survive_sigkill(tmp_path: Path, make_log: LogFactory) -> None:
     database_url = f"sqlite:///{tmp_path / 'durable.db'}"
     migrations.upgrade(database_url)

@@ -21,7 +21,7 @@ router = APIRouter(include_in_schema=False)
 ASSETS = Path(str(resources.files("fastapi_offline") / "static"))
 FILES = {"swagger-ui-bundle.js", "swagger-ui.css", "redoc.standalone.js", "favicon.png"}
 # ReDoc's footer shows a logo fetched from Redocly's CDN; ours is served from here instead.
-# The only address in either bundle that a page load requests (tests/test_docs.py checks the rest).
+# The only address in either bundle that a page load requests (tests/test_service.py checks the rest).
 REDOC_CDN_LOGO = b'"https://cdn.redoc.ly/redoc/logo-mini.svg"'
 LOCAL_LOGO = b'"/docs/assets/favicon.png"'
 
