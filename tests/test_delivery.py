@@ -258,3 +258,17 @@ def test_a_deprecated_route_announces_its_sunset(client: TestClient, monkeypatch
     assert response.headers["sunset"] == "Tue, 01 Jun 2027 00:00:00 GMT"
     assert response.headers["link"] == '</v2/goals>; rel="successor-version"'
     assert "deprecation" not in client.get("/vocabulary").headers
+
+
+def test_the_gzip_memo_is_bounded_in_bytes(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(delivery, "_MEMO", {})
+    monkeypatch.setattr(delivery, "_memo_bytes", 0)
+    monkeypatch.setattr(delivery, "MEMO_BYTES", 40_000)
+    bodies = [(f"{n:05d}" * 1000).encode() for n in range(30)]  # 5 kB each
+    for body in bodies:
+        assert gzip.decompress(delivery.compress(body, remember=True)) == body
+    assert delivery._memo_bytes <= 40_000
+    assert delivery._memo_bytes == sum(len(k) + len(v) for k, v in delivery._MEMO.items())
+    assert bodies[-1] in delivery._MEMO and bodies[0] not in delivery._MEMO  # the oldest went first
+    delivery.compress(b"x" * 20_000, remember=True)  # over a quarter of the bound: not kept
+    assert b"x" * 20_000 not in delivery._MEMO

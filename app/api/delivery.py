@@ -33,7 +33,7 @@ MIN_GZIP_BYTES = 1024
 # Level 6 is zlib's default: measured on /workouts bodies it is within 10 % of level 1's time
 # and noticeably smaller; the catalogue is compressed once, so its level costs nothing per request.
 GZIP_LEVEL = 6
-MEMO_ENTRIES = 1024
+MEMO_BYTES = 16 * 1024 * 1024  # bodies and their gzip; the docs bundles alone are about 3.5 MB
 PERSONAL_PREFIX = "/users/"
 COMPRESSIBLE = (b"application/json", b"application/problem+json", b"text/", b"application/javascript")
 
@@ -94,19 +94,27 @@ def _accepts(value: bytes) -> bool:
 
 
 _MEMO: dict[bytes, bytes] = {}
+_memo_bytes = 0
 
 
 def compress(body: bytes, remember: bool) -> bytes:
-    """The gzip of ``body``, deterministic (mtime 0) so the same body always gives the same bytes."""
+    """The gzip of ``body``, deterministic (mtime 0) so the same body always gives the same bytes.
+
+    ``remember``: the body is immutable for its ETag and will be asked for again; keep its gzip
+    (keyed by the body itself, whose hash Python computes once per bytes object), oldest out first.
+    """
+    global _memo_bytes
     if remember:
         known = _MEMO.get(body)
         if known is not None:
             return known
     packed = gzip.compress(body, GZIP_LEVEL, mtime=0)
-    if remember:
-        if len(_MEMO) >= MEMO_ENTRIES:
-            del _MEMO[next(iter(_MEMO))]  # the oldest
+    if remember and len(body) + len(packed) <= MEMO_BYTES // 4:
         _MEMO[body] = packed
+        _memo_bytes += len(body) + len(packed)
+        while _memo_bytes > MEMO_BYTES:
+            old = next(iter(_MEMO))
+            _memo_bytes -= len(old) + len(_MEMO.pop(old))
     return packed
 
 

@@ -20,10 +20,10 @@ tests can tell that it ran. ``HIPFLEX_FAST_PATH=false`` leaves both out.
 from __future__ import annotations
 
 import json
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from functools import lru_cache
 from typing import Any, TypeVar, get_origin
 from urllib.parse import parse_qsl
 
@@ -113,23 +113,61 @@ def exercise(state: State, scope: Scope, slug: str) -> Answer:
 
 def exercise_page(state: State, scope: Scope, _: str) -> Answer:
     catalogue = state.catalogue
-    page = _page(catalogue, base_url(scope, state.settings.public_url), scope["query_string"])
-    return None if page is None else _cached(catalogue, scope, *page)
+    raw_query: bytes = scope["query_string"]
+    cache: PageCache | None = getattr(state, "exercise_pages", None)
+    if cache is None or cache.catalogue is not catalogue:
+        cache = state.exercise_pages = PageCache(catalogue)
+    base = base_url(scope, state.settings.public_url)
+    page = cache.get(base, raw_query)
+    if page is None:
+        parsed = parse_query(ExerciseQuery, raw_query)
+        if parsed is None:
+            return None
+        query, params = parsed
+        body, following = render_page(catalogue, query, params, base)
+        headers = rendered(catalogue).raw_headers
+        if following is not None:
+            headers = [*headers, (b"link", link_next(following).encode())]
+        page = body, headers
+        cache.put(base, raw_query, page)
+    return _cached(catalogue, scope, *page)
 
 
-@lru_cache(maxsize=1024)
-def _page(catalogue: Catalogue, base: str, raw_query: bytes) -> tuple[bytes, list[tuple[bytes, bytes]]] | None:
-    # The catalogue never changes in a process, so a page is a pure function
-    # of where links start and the raw query string: apps repeat the same few filter combinations.
-    parsed = parse_query(ExerciseQuery, raw_query)
-    if parsed is None:
-        return None
-    query, params = parsed
-    body, following = render_page(catalogue, query, params, base)
-    headers = rendered(catalogue).raw_headers
-    if following is not None:
-        headers = [*headers, (b"link", link_next(following).encode())]
-    return body, headers
+Page = tuple[bytes, list[tuple[bytes, bytes]]]  # the body and its headers (the Link to the next page among them)
+
+
+class PageCache:
+    """Rendered ``/exercises`` pages by where links start and raw query string, bounded in bytes.
+
+    The catalogue never changes in a process, so a page is a pure function of
+    the base URL and the query: apps repeat the same few filter combinations.
+    Only short query strings are kept (a page echoes its query in ``next``), and
+    the least recently used pages go first once ``max_bytes`` is reached.
+    """
+
+    MAX_KEY = 512
+    MAX_BYTES = 8 * 1024 * 1024
+
+    def __init__(self, catalogue: Catalogue) -> None:
+        self.catalogue = catalogue
+        self.pages: OrderedDict[tuple[str, bytes], Page] = OrderedDict()
+        self.size = 0
+
+    def get(self, base: str, raw_query: bytes) -> Page | None:
+        page = self.pages.get((base, raw_query))
+        if page is not None:
+            self.pages.move_to_end((base, raw_query))
+        return page
+
+    def put(self, base: str, raw_query: bytes, page: Page) -> None:
+        key = (base, raw_query)
+        if len(raw_query) + len(base) > self.MAX_KEY or key in self.pages:
+            return
+        self.pages[key] = page
+        self.size += len(base) + len(raw_query) + len(page[0])
+        while self.size > self.MAX_BYTES:
+            (old_base, old_query), (evicted, _) = self.pages.popitem(last=False)
+            self.size -= len(old_base) + len(old_query) + len(evicted)
 
 
 def workout(state: State, scope: Scope, _: str) -> Answer:

@@ -188,8 +188,12 @@ def parse(raw_bytes: bytes, origin: str) -> CatalogueFile:
 
 def _merge(base: CatalogueFile, extra: CatalogueFile, origin: str) -> CatalogueFile:
     """The built-in catalogue extended by a custom file; a clash is an error."""
-    clashes = [f"exercise {e.slug!r}: slug: already in the built-in catalogue" for e in extra.exercises if e.slug in {b.slug for b in base.exercises}]
-    clashes += [f"source {s.id!r}: id: already in the built-in catalogue" for s in extra.sources if s.id in {b.id for b in base.sources}]
+    slugs = {b.slug for b in base.exercises}
+    source_ids = {b.id for b in base.sources}
+    clashes = [
+        f"exercise {e.slug!r}: slug: already in the built-in catalogue" for e in extra.exercises if e.slug in slugs
+    ]
+    clashes += [f"source {s.id!r}: id: already in the built-in catalogue" for s in extra.sources if s.id in source_ids]
     if clashes:
         raise _fail(origin, clashes)
     return CatalogueFile.model_construct(
@@ -212,7 +216,9 @@ def build(data: CatalogueFile, digest_parts: Iterable[bytes]) -> Catalogue:
         sources={s.id: s for s in data.sources},
         exercises=exercises,
         by_slug={e.slug: e for e in exercises},
-        search_terms={e.slug: tuple(fold(t) for t in (e.name, *e.aliases, e.slug.replace("-", " "))) for e in exercises},
+        search_terms={
+            e.slug: tuple(fold(t) for t in (e.name, *e.aliases, e.slug.replace("-", " "))) for e in exercises
+        },
         etag=f'"{data.version}-{digest.hexdigest()[:16]}"',
         principles=tuple(data.principles),
         assumed_equipment=tuple(data.assumed_equipment),
