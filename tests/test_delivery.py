@@ -143,7 +143,8 @@ def test_large_answers_are_gzipped_when_asked(client: TestClient) -> None:
     assert packed.headers["content-encoding"] == "gzip"
     assert packed.content == plain.content  # httpx decoded it
     assert int(packed.headers["content-length"]) < len(plain.content) / 3
-    assert plain.headers["vary"] == packed.headers["vary"] == "Accept-Encoding"
+    # composed with the language negotiation's own Vary, not replacing it
+    assert plain.headers["vary"] == packed.headers["vary"] == "Accept-Language, Accept-Encoding"
     assert packed.headers["etag"] == plain.headers["etag"][:-1] + '-gzip"'
     refused = client.get("/exercises?limit=100", headers={"Accept-Encoding": "gzip;q=0, br"})
     assert "content-encoding" not in refused.headers
@@ -155,13 +156,24 @@ def test_small_answers_stay_plain(client: TestClient) -> None:
     assert "content-encoding" not in response.headers
 
 
+def test_each_language_and_coding_has_its_own_etag(client: TestClient) -> None:
+    tags = {
+        client.get("/exercises?limit=100", headers={"Accept-Language": language, "Accept-Encoding": coding}).headers[
+            "etag"
+        ]
+        for language in ("en", "de")
+        for coding in ("gzip", "identity")
+    }
+    assert len(tags) == 4
+
+
 def test_the_gzip_etag_revalidates(client: TestClient) -> None:
     etag = client.get("/exercises?limit=100", headers=GZIP).headers["etag"]
     assert etag.endswith('-gzip"')
     again = client.get("/exercises?limit=100", headers={**GZIP, "If-None-Match": etag})
     assert again.status_code == 304
     assert again.headers["etag"] == etag
-    assert again.headers["vary"] == "Accept-Encoding"
+    assert again.headers["vary"] == "Accept-Language, Accept-Encoding"
     plain = client.get("/exercises?limit=100", headers={**IDENTITY, "If-None-Match": etag})
     assert plain.status_code == 304  # the same resource, now wanted without gzip: its identity tag
     assert not plain.headers["etag"].endswith('-gzip"')

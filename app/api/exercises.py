@@ -10,7 +10,8 @@ from fastapi import APIRouter, Path, Query, Request
 from pydantic import BaseModel, Field
 from starlette.responses import Response
 
-from app.api.deps import CatalogueDep, SettingsDep
+from app.api.deps import LocalisedCatalogueDep, SettingsDep
+from app.api.languages import LOCALISED
 from app.api.params import CommaList
 from app.api.representations import (
     ExerciseDetail,
@@ -99,10 +100,13 @@ def document_components(catalogue: Catalogue) -> dict[str, dict[str, Any]]:
     "/exercises",
     summary="List and filter exercises",
     response_model=ExercisePage,
-    responses={304: {"description": "Not modified (If-None-Match)"}, **responses(422)},
+    responses={**LOCALISED, 304: {"description": "Not modified (If-None-Match)"}, **responses(422)},
 )
 async def list_exercises(
-    request: Request, catalogue: CatalogueDep, settings: SettingsDep, query: Annotated[ExerciseQuery, Query()]
+    request: Request,
+    catalogue: LocalisedCatalogueDep,
+    settings: SettingsDep,
+    query: Annotated[ExerciseQuery, Query()],
 ) -> Response:
     base = base_url(request.scope, settings.public_url)
     body, following = render_page(catalogue, query, request.query_params.multi_items(), base)
@@ -116,11 +120,11 @@ async def list_exercises(
     "/exercises/{slug}",
     summary="One exercise, in full",
     response_model=ExerciseDetail,
-    responses={304: {"description": "Not modified (If-None-Match)"}, **responses(404, 422)},
+    responses={**LOCALISED, 304: {"description": "Not modified (If-None-Match)"}, **responses(404, 422)},
 )
 async def get_exercise(
     request: Request,
-    catalogue: CatalogueDep,
+    catalogue: LocalisedCatalogueDep,
     slug: Annotated[str, Path(pattern=SLUG_PATTERN, max_length=64)],
 ) -> Response:
     pages = rendered(catalogue)

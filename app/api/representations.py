@@ -16,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Scope
 
+from app.api.languages import language_headers
 from app.catalogue import Catalogue
 from app.catalogue.models import Exercise, Source
 
@@ -80,6 +81,7 @@ class Rendered:
             "ETag": catalogue.etag,
             "Cache-Control": CACHE_CONTROL,
             "X-Catalogue-Version": catalogue.version,
+            **language_headers(catalogue.language),
         }
         self.raw_headers = [(k.lower().encode(), v.encode()) for k, v in self.headers.items()]
 

@@ -10,7 +10,8 @@ from pydantic import BaseModel, Field
 from starlette.responses import Response
 
 from app import problems
-from app.api.deps import CatalogueDep, MetricsDep
+from app.api.deps import LocalisedCatalogueDep, MetricsDep
+from app.api.languages import LOCALISED, language_headers
 from app.api.params import CommaList
 from app.api.representations import CACHE_CONTROL, body_etag, cached_json, not_modified
 from app.catalogue import Catalogue
@@ -19,8 +20,9 @@ from app.catalogue.search import MAX_LIST, EquipmentChoice
 from app.observability import Metrics
 from app.problems import FieldError, Problem
 from app.workouts import UnknownExercises, Workout, WorkoutImpossible, WorkoutQuery, draw_seed, generate_json
-from app.workouts.goals import GOALS, describe
+from app.workouts.goals import describe
 from app.workouts.models import GoalInfo
+from app.workouts.wording import goals
 
 router = APIRouter(tags=["workouts"])
 
@@ -55,10 +57,12 @@ class GoalList(BaseModel):
         "seed and catalogue version always give the same JSON; `self` links to exactly this workout."
     ),
     response_model=Workout,
-    responses={304: {"description": "Not modified (If-None-Match; seeded workouts only)"}, **problems.responses(422)},
+    responses={
+        **LOCALISED, 304: {"description": "Not modified (If-None-Match; seeded workouts only)"}, **problems.responses(422)
+    },
 )
 async def generate_workout(
-    request: Request, catalogue: CatalogueDep, metrics: MetricsDep, query: Annotated[WorkoutParams, Query()]
+    request: Request, catalogue: LocalisedCatalogueDep, metrics: MetricsDep, query: Annotated[WorkoutParams, Query()]
 ) -> Response:
     status, body, headers = answer_workout(catalogue, query, metrics, request.headers.get("if-none-match"))
     if status == 304:
@@ -71,12 +75,13 @@ def answer_workout(
 ) -> tuple[int, bytes, dict[str, str]]:
     """Status, body and headers of a workout, for the route and the fast path alike.
 
-    A seeded workout is a pure function of the catalogue and the query, so it gets a strong ETag (a
-    digest of its bytes, which also covers the code that made it) and may be cached. An unseeded one
-    is a fresh draw each time: no ETag, and its ``self`` link names the drawn seed to get it again.
+    A seeded workout is a pure function of the catalogue (its language included) and the query, so it
+    gets a strong ETag (a digest of its bytes, which also covers the code that made it) and may be
+    cached. An unseeded one is a fresh draw each time: no ETag, and its ``self`` link names the drawn
+    seed to get it again.
     """
     body = render_workout(catalogue, query, metrics)
-    headers = {"X-Catalogue-Version": catalogue.version}
+    headers = {"X-Catalogue-Version": catalogue.version, **language_headers(catalogue.language)}
     if query.seed is None:
         headers["Cache-Control"] = "no-cache"
         return 200, body, headers
@@ -114,20 +119,21 @@ def render_workout(catalogue: Catalogue, query: WorkoutQuery, metrics: Metrics) 
 
 @lru_cache(maxsize=8)
 def _goals_body(catalogue: Catalogue) -> tuple[bytes, dict[str, str]]:
-    cited = sorted({source for plan in GOALS for source in plan.sources})
+    plans = goals(catalogue)
+    cited = sorted({source for plan in plans for source in plan.sources})
     body = GoalList(
-        goals=[describe(plan) for plan in GOALS],
+        goals=[describe(plan) for plan in plans],
         sources=[catalogue.sources[s] for s in cited if s in catalogue.sources],
     ).model_dump_json().encode()
     headers = {"ETag": body_etag(body), "Cache-Control": CACHE_CONTROL, "X-Catalogue-Version": catalogue.version}
-    return body, headers
+    return body, {**headers, **language_headers(catalogue.language)}
 
 
 @router.get(
     "/goals",
     summary="The workout goals, their phases and sources",
     response_model=GoalList,
-    responses={304: {"description": "Not modified (If-None-Match)"}},
+    responses={**LOCALISED, 304: {"description": "Not modified (If-None-Match)"}, **problems.responses(422)},
 )
-async def list_goals(request: Request, catalogue: CatalogueDep) -> Response:
+async def list_goals(request: Request, catalogue: LocalisedCatalogueDep) -> Response:
     return cached_json(request, *_goals_body(catalogue))
