@@ -58,7 +58,9 @@ class GoalList(BaseModel):
     ),
     response_model=Workout,
     responses={
-        **LOCALISED, 304: {"description": "Not modified (If-None-Match; seeded workouts only)"}, **problems.responses(422)
+        **LOCALISED,
+        304: {"description": "Not modified (If-None-Match; seeded workouts only)"},
+        **problems.responses(422),
     },
 )
 async def generate_workout(
