@@ -126,7 +126,7 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
             expose_headers=EXPOSED_HEADERS,
         )
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
-    app.add_middleware(Delivery)
+    app.add_middleware(Delivery, gzip_min_bytes=settings.gzip_min_bytes)
     access_log = AccessLog() if settings.access_log else None
     app.state.access_log = access_log
     app.add_middleware(Observability, metrics=app.state.metrics, access_log=access_log)

@@ -89,6 +89,11 @@ class Settings(BaseSettings):
         description="Serve the hot public reads and POST /users/{id}/logs without FastAPI's routing "
         "(same validation, same bodies; anything else falls through to the routes).",
     )
+    gzip_min_bytes: int = Field(
+        default=1024, ge=0, le=1024 * 1024,
+        description="gzip JSON/text bodies of at least this many bytes when the client accepts it; "
+        "0 turns gzip off (e.g. behind a proxy that compresses).",
+    )
     public_url: str | None = Field(
         default=None,
         pattern=r"^https?://[^/?#\s]+(/[^?#\s]*)?$",

@@ -284,3 +284,12 @@ def test_the_gzip_memo_is_bounded_in_bytes(monkeypatch: pytest.MonkeyPatch) -> N
     assert bodies[-1] in delivery._MEMO and bodies[0] not in delivery._MEMO  # the oldest went first
     delivery.compress(b"x" * 20_000, remember=True)  # over a quarter of the bound: not kept
     assert b"x" * 20_000 not in delivery._MEMO
+
+
+def test_gzip_can_be_turned_off(tmp_path: Any, catalogue: Catalogue) -> None:
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'g.db'}", gzip_min_bytes=0)
+    with TestClient(create_app(settings, catalogue=catalogue)) as client:
+        response = client.get("/exercises?limit=100", headers=GZIP)
+    assert response.status_code == 200
+    assert "content-encoding" not in response.headers
+    assert "Accept-Encoding" not in response.headers["vary"]
