@@ -14,7 +14,18 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 
 from app import __version__, problems, statuses
-from app.api import docs, exercises, health, logs, metrics, users, vocabulary, workouts
+from app.api import (
+    docs,
+    exercises,
+    health,
+    logs,
+    metrics,
+    pain_grades,
+    screening,
+    users,
+    vocabulary,
+    workouts,
+)
 from app.api.delivery import Delivery
 from app.api.fastpath import CreateLogFastLane, FastPath
 from app.catalogue import Catalogue, load_catalogue
@@ -130,7 +141,7 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
     access_log = AccessLog() if settings.access_log else None
     app.state.access_log = access_log
     app.add_middleware(Observability, metrics=app.state.metrics, access_log=access_log)
-    for module in (exercises, vocabulary, workouts, logs, users, health, metrics, docs):
+    for module in (exercises, vocabulary, workouts, pain_grades, screening, logs, users, health, metrics, docs):
         app.include_router(module.router, responses=problems.responses(500))
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
