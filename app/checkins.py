@@ -73,7 +73,9 @@ class CheckinPage(BaseModel):
     """One page of check-ins, latest date first."""
 
     items: list[CheckinPublic]
-    next: str | None = Field(description="The next page, or null on the last one.")
+    next: str | None = Field(
+        description="Absolute URL of the next page (also in the `Link` header), or null on the last one."
+    )
 
 
 class CheckinExists(Exception):

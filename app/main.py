@@ -28,6 +28,7 @@ from app.api import (
     vocabulary,
     workouts,
 )
+from app.api.delivery import Delivery
 from app.api.fastpath import CreateLogFastLane, FastPath
 from app.catalogue import Catalogue, load_catalogue
 from app.db import make_engine
@@ -51,6 +52,13 @@ TAGS = [
     {"name": "progress", "description": "Personal records and trends computed from the logs (API key required)."},
     {"name": "users", "description": "Export and erasure of one user's data (API key required)."},
     {"name": "operations", "description": "Health, readiness and metrics."},
+]
+
+
+# What a browser client may read from a cross-origin answer (the CORS-safelisted ones need no listing).
+EXPOSED_HEADERS = [
+    "ETag", "Location", "Link", "Retry-After", "Idempotent-Replayed", "X-Request-ID", "X-Catalogue-Version",
+    "Content-Language", "Deprecation", "Sunset",
 ]
 
 
@@ -117,8 +125,8 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
     app.state.metrics = Metrics()
     configure_logging(settings.log_level)
     problems.install(app)
-    # Middleware, innermost first: the fast path, CORS around it, the body cap,
-    # and observability outermost so it sees every response.
+    # Middleware, innermost first: the fast path, CORS around it, the body cap, delivery (HEAD, gzip,
+    # no-store) around all of them so both paths give the same bytes, and observability outermost.
     if settings.fast_path:
         app.add_middleware(CreateLogFastLane, api=app)
         app.add_middleware(FastPath, api=app)
@@ -126,13 +134,14 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
         app.add_middleware(
             CORSMiddleware,
             allow_origins=settings.cors_origins,
-            allow_methods=["GET", "POST", "PATCH", "DELETE"],
+            allow_methods=["GET", "HEAD", "POST", "PATCH", "DELETE"],
             allow_headers=[
                 "Authorization", "X-API-Key", "Content-Type", "Idempotency-Key", "If-None-Match", "X-Request-ID"
             ],
-            expose_headers=["ETag", "Location", "X-Catalogue-Version", "X-Request-ID"],
+            expose_headers=EXPOSED_HEADERS,
         )
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(Delivery, gzip_min_bytes=settings.gzip_min_bytes)
     access_log = AccessLog() if settings.access_log else None
     app.state.access_log = access_log
     app.add_middleware(Observability, metrics=app.state.metrics, access_log=access_log)

@@ -224,6 +224,8 @@ def _allowed_methods(request: Request) -> str:
         for method in _METHODS
         if any(route.matches({**request.scope, "method": method})[0] is Match.FULL for route in routes)
     ]
+    if "GET" in allowed and "HEAD" not in allowed:
+        allowed.insert(allowed.index("GET") + 1, "HEAD")  # app.api.delivery answers HEAD wherever GET is
     return ", ".join(allowed)
 
 

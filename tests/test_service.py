@@ -46,6 +46,9 @@ def test_docs_work_without_the_internet(client: TestClient) -> None:
         for asset in re.findall(r"/docs/assets/[\w.-]+", html):
             fetched = client.get(asset)
             assert fetched.status_code == 200 and len(fetched.content) > 1000, asset
+            # What a bundle would load by itself: an image/script source, a CSS url() or @import, a fetch.
+            loads = re.findall(rb"""(?:src\s*[:=]\s*|url\(\s*|@import\s+|fetch\()["']?(https?:)?//""", fetched.content)
+            assert not loads, (asset, loads[:3])
     assert client.get("/docs/assets/../../etc/passwd").status_code == 404
 
 

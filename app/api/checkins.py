@@ -12,6 +12,7 @@ from app import checkins, idempotency
 from app.api.auth import TenantDep
 from app.api.deps import EngineDep, SettingsDep
 from app.api.logs import IdempotencyKey, UserIdPath, user_not_found
+from app.api.representations import base_url, link_next
 from app.checkins import CalendarDate, CheckinCreate, CheckinPage, CheckinPublic
 from app.problems import Problem, responses
 
@@ -101,9 +102,16 @@ def create_checkin(
 
 @router.get("", response_model=CheckinPage, summary="List a user's check-ins", responses=responses(401, 404, 422))
 def list_checkins(
-    tenant: TenantDep, user_id: UserIdPath, query: Annotated[CheckinQuery, Query()], engine: EngineDep, request: Request
+    tenant: TenantDep,
+    user_id: UserIdPath,
+    query: Annotated[CheckinQuery, Query()],
+    engine: EngineDep,
+    settings: SettingsDep,
+    request: Request,
+    response: Response,
 ) -> CheckinPage:
-    """Latest date first. Follow `next` for the following page. A user with neither logs nor check-ins is a 404."""
+    """Latest date first. Follow `next` (or the `Link` header) for the following page. A user with neither
+    logs nor check-ins is a 404."""
     found = checkins.page(engine, tenant, user_id, limit=query.limit, before=query.cursor)
     if found is None:
         raise user_not_found(user_id)
@@ -111,7 +119,8 @@ def list_checkins(
     next_link = None
     if before is not None:
         url = request.url.include_query_params(cursor=before.isoformat())
-        next_link = f"{url.path}?{url.query}"
+        next_link = f"{base_url(request.scope, settings.public_url)}{request.scope['path']}?{url.query}"
+        response.headers["Link"] = link_next(next_link)
     return CheckinPage(items=items, next=next_link)
 
 

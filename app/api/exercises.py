@@ -10,10 +10,17 @@ from fastapi import APIRouter, Path, Query, Request
 from pydantic import BaseModel, Field
 from starlette.responses import Response
 
-from app.api.deps import LocalisedCatalogueDep
+from app.api.deps import LocalisedCatalogueDep, SettingsDep
 from app.api.languages import LOCALISED
 from app.api.params import CommaList
-from app.api.representations import ExerciseDetail, ExerciseSummary, cached_json, rendered
+from app.api.representations import (
+    ExerciseDetail,
+    ExerciseSummary,
+    base_url,
+    cached_json,
+    link_next,
+    rendered,
+)
 from app.catalogue import Catalogue
 from app.catalogue.models import CATALOGUE_SLUG, SLUG_PATTERN, Kind, PainFlag, Position
 from app.catalogue.search import MAX_LIST, EquipmentChoice, ExerciseFilter, MuscleFilter, search
@@ -45,31 +52,37 @@ class ExercisePage(BaseModel):
     total: int
     limit: int
     offset: int
-    next: str | None = Field(description="Link to the next page, or null on the last one.")
+    next: str | None = Field(
+        description="Absolute URL of the next page (also in the `Link` header), or null on the last one."
+    )
     catalogue_version: str
 
 
-def _next_link(params: list[tuple[str, str]], query: ExerciseQuery, total: int) -> str | None:
+def _next_link(base: str, params: list[tuple[str, str]], query: ExerciseQuery, total: int) -> str | None:
     following = query.offset + query.limit
     if following >= total:
         return None
     kept = [(k, v) for k, v in params if k != "offset"]
-    return "/exercises?" + urlencode([*kept, ("offset", str(following))])
+    return f"{base}/exercises?" + urlencode([*kept, ("offset", str(following))])
 
 
-def render_page(catalogue: Catalogue, query: ExerciseQuery, params: list[tuple[str, str]]) -> bytes:
-    """One page of the filtered catalogue as JSON (an ``ExercisePage``), from pre-serialised summaries."""
+def render_page(
+    catalogue: Catalogue, query: ExerciseQuery, params: list[tuple[str, str]], base: str
+) -> tuple[bytes, str | None]:
+    """One page of the filtered catalogue as JSON (an ``ExercisePage``), from pre-serialised summaries,
+    and the absolute URL of the next page (``base`` is where links start)."""
     summaries = rendered(catalogue).summaries
     found = [e.slug for e in search(catalogue, query)]
     items = b",".join(summaries[slug] for slug in found[query.offset : query.offset + query.limit])
+    following = _next_link(base, params, query, len(found))
     tail = {
         "total": len(found),
         "limit": query.limit,
         "offset": query.offset,
-        "next": _next_link(params, query, len(found)),
+        "next": following,
         "catalogue_version": catalogue.version,
     }
-    return b'{"items":[' + items + b"]," + json.dumps(tail, separators=(",", ":")).encode()[1:]
+    return b'{"items":[' + items + b"]," + json.dumps(tail, separators=(",", ":")).encode()[1:], following
 
 
 def document_components(catalogue: Catalogue) -> dict[str, dict[str, Any]]:
@@ -90,10 +103,17 @@ def document_components(catalogue: Catalogue) -> dict[str, dict[str, Any]]:
     responses={**LOCALISED, 304: {"description": "Not modified (If-None-Match)"}, **responses(422)},
 )
 async def list_exercises(
-    request: Request, catalogue: LocalisedCatalogueDep, query: Annotated[ExerciseQuery, Query()]
+    request: Request,
+    catalogue: LocalisedCatalogueDep,
+    settings: SettingsDep,
+    query: Annotated[ExerciseQuery, Query()],
 ) -> Response:
-    body = render_page(catalogue, query, request.query_params.multi_items())
-    return cached_json(request, body, rendered(catalogue).headers)
+    base = base_url(request.scope, settings.public_url)
+    body, following = render_page(catalogue, query, request.query_params.multi_items(), base)
+    headers = rendered(catalogue).headers
+    if following is not None:
+        headers = {**headers, "Link": link_next(following)}
+    return cached_json(request, body, headers)
 
 
 @router.get(

@@ -11,6 +11,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from app import idempotency, logs
 from app.api.auth import TenantDep
 from app.api.deps import CatalogueDep, EngineDep, MetricsDep, SettingsDep, StorageDep
+from app.api.representations import base_url, link_next
 from app.catalogue import Catalogue
 from app.logs import Instant, LogCreate, LogPage, LogPublic, LogUpdate, Slug
 from app.observability import Metrics
@@ -172,9 +173,15 @@ def answer(outcome: logs.Created | idempotency.Replay, metrics: Metrics) -> tupl
 
 @router.get("", response_model=LogPage, summary="List a user's logs", responses=responses(401, 404, 422))
 def list_logs(
-    tenant: TenantDep, user_id: UserIdPath, query: Annotated[LogQuery, Query()], engine: EngineDep, request: Request
+    tenant: TenantDep,
+    user_id: UserIdPath,
+    query: Annotated[LogQuery, Query()],
+    engine: EngineDep,
+    settings: SettingsDep,
+    request: Request,
+    response: Response,
 ) -> LogPage:
-    """Newest first (by `performed_at`, then id). Follow `next` for the following page."""
+    """Newest first (by `performed_at`, then id). Follow `next` (or the `Link` header) for the following page."""
     after = None
     if query.cursor is not None:
         try:
@@ -199,7 +206,8 @@ def list_logs(
     next_link = None
     if cursor is not None:
         url = request.url.include_query_params(cursor=cursor.encode())
-        next_link = f"{url.path}?{url.query}"
+        next_link = f"{base_url(request.scope, settings.public_url)}{request.scope['path']}?{url.query}"
+        response.headers["Link"] = link_next(next_link)
     return LogPage(items=items, next=next_link)
 
 

@@ -272,7 +272,9 @@ class LogPage(BaseModel):
     """One page of logs, newest first."""
 
     items: list[LogPublic]
-    next: str | None = Field(description="The next page, or null on the last one.")
+    next: str | None = Field(
+        description="Absolute URL of the next page (also in the `Link` header), or null on the last one."
+    )
 
 
 class UserExport(BaseModel):
