@@ -175,11 +175,11 @@ def test_goals_lists_all_six_with_their_phases(client: TestClient, catalogue: Ca
 def test_the_routes_are_documented(client: TestClient) -> None:
     schema = client.get("/openapi.json").json()
     workouts = schema["paths"]["/workouts"]["get"]
-    assert workouts["operationId"] == "workouts-generate_workout"
+    assert workouts["operationId"] == "generate_workout"
     ok = workouts["responses"]["200"]["content"]["application/json"]["schema"]
     assert ok == {"$ref": "#/components/schemas/Workout"}
     assert PROBLEM in workouts["responses"]["422"]["content"]
     assert {p["name"] for p in workouts["parameters"]} == {
         "goal", "level", "equipment", "pain", "pain_level", "minutes", "tight_side", "exclude", "seed",
     }
-    assert schema["paths"]["/goals"]["get"]["operationId"] == "workouts-list_goals"
+    assert schema["paths"]["/goals"]["get"]["operationId"] == "list_goals"

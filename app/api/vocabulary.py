@@ -94,6 +94,12 @@ def build(version: str) -> Vocabulary:
     )
 
 
-@router.get("/vocabulary", summary="Every value the filters accept", response_model=Vocabulary)
+@router.get(
+    "/vocabulary",
+    summary="Every value the filters accept",
+    description="Kinds, muscles (and muscle groups), positions, equipment, pain flags, levels, intensities and "
+    "goals, each with a label: build a filter screen from it instead of hard-coding the values.",
+    response_model=Vocabulary,
+)
 async def get_vocabulary(request: Request, catalogue: CatalogueDep) -> Response:
     return cached_json(request, build(catalogue.version).model_dump_json(), rendered(catalogue).headers)

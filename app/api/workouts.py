@@ -92,7 +92,7 @@ def render_workout(catalogue: Catalogue, query: WorkoutQuery, metrics: Metrics) 
 
 
 @lru_cache(maxsize=8)
-def _goals_body(catalogue: Catalogue) -> bytes:
+def goals_body(catalogue: Catalogue) -> bytes:
     cited = sorted({source for plan in GOALS for source in plan.sources})
     body = GoalList(
         goals=[describe(plan) for plan in GOALS],
@@ -104,9 +104,11 @@ def _goals_body(catalogue: Catalogue) -> bytes:
 @router.get(
     "/goals",
     summary="The workout goals, their phases and sources",
+    description="What each `goal` of GET /workouts builds: its phases, default length, how often to train, "
+    "and the articles it follows.",
     response_model=GoalList,
 )
 async def list_goals(catalogue: CatalogueDep) -> Response:
     return Response(
-        _goals_body(catalogue), media_type="application/json", headers={"X-Catalogue-Version": catalogue.version}
+        goals_body(catalogue), media_type="application/json", headers={"X-Catalogue-Version": catalogue.version}
     )

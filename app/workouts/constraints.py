@@ -15,7 +15,7 @@ from app.catalogue.models import Equipment, Goal, Intensity, Level, PainFlag
 from app.catalogue.search import kit
 from app.workouts.goals import BY_GOAL
 from app.workouts.index import Entry, Index
-from app.workouts.models import Omission, Side, WorkoutParameters, WorkoutQuery
+from app.workouts.models import Omission, TightSide, WorkoutParameters, WorkoutQuery
 
 HIGH_PAIN = 7  # from this pain level on, gentle exercises only
 
@@ -47,7 +47,7 @@ class Constraints:
     pain: tuple[PainFlag, ...]
     pain_level: int
     minutes: int
-    tight_side: Side | None
+    tight_side: TightSide | None
     exclude: tuple[str, ...]
 
     @classmethod

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from app.catalogue.models import Goal, Role
-from app.workouts.models import Frequency, GoalInfo, PhaseInfo, Side
+from app.workouts.models import Frequency, GoalInfo, PhaseInfo, TightSide
 
 KASSAM = "kassam-fascial-stretching"
 STRETCH_AND_STRENGTHEN = "stretch-and-strengthen-2016"
@@ -30,9 +30,9 @@ class Phase:
     optional: bool = False  # only used to fill the time asked for
     picks: tuple[str, ...] = ()  # the article's own choices, best first
     sources: tuple[str, ...] = ()  # exercises credited to these come first
-    tight_picks: tuple[tuple[Side, tuple[str, ...]], ...] = ()  # picks that replace `picks` for a tight side
+    tight_picks: tuple[tuple[TightSide, tuple[str, ...]], ...] = ()  # picks that replace `picks` for a tight side
 
-    def picks_for(self, side: Side | None) -> tuple[str, ...]:
+    def picks_for(self, side: TightSide | None) -> tuple[str, ...]:
         for tight, picks in self.tight_picks:
             if tight is side:
                 return picks
@@ -274,7 +274,7 @@ GOALS: tuple[GoalPlan, ...] = (
                 purpose="uses the upper hamstrings, not the glutes, to bring the pelvis towards neutral",
                 picks=("ninety-ninety-breathing",),
                 # The article's option for a pinchy left side.
-                tight_picks=((Side.left, ("ninety-ninety-breathing-asymmetric-arm", "ninety-ninety-breathing")),),
+                tight_picks=((TightSide.left, ("ninety-ninety-breathing-asymmetric-arm", "ninety-ninety-breathing")),),
                 sources=(RUNNING_COACH,),
             ),
             Phase(

@@ -19,7 +19,9 @@ MAX_MINUTES = 60
 SEED_MAX = 2**31 - 1
 
 
-class Side(StrEnum):
+class TightSide(StrEnum):
+    """The side that feels tighter: one-sided exercises get an extra set on it."""
+
     left = "left"
     right = "right"
 
@@ -54,7 +56,7 @@ class WorkoutQuery(BaseModel):
         le=MAX_MINUTES,
         description="Session length. Default: the goal's (20 minutes; 10 for a warm-up).",
     )
-    tight_side: Side | None = Field(default=None, description="One-sided exercises get an extra set on this side.")
+    tight_side: TightSide | None = Field(default=None, description="One-sided exercises get an extra set on this side.")
     exclude: list[Slug] = Field(default=[], max_length=MAX_LIST, description="Exercise slugs to leave out.")
     seed: int | None = Field(
         default=None,
@@ -127,7 +129,7 @@ class WorkoutParameters(BaseModel):
     pain: list[PainFlag]
     pain_level: int
     minutes: int
-    tight_side: Side | None
+    tight_side: TightSide | None
     exclude: list[str]
 
 

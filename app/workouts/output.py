@@ -12,7 +12,7 @@ from app.catalogue.models import PainFlag
 from app.workouts.constraints import HIGH_PAIN, Constraints
 from app.workouts.goals import GoalPlan
 from app.workouts.index import GoalIndex
-from app.workouts.models import Omission, Prescription, Side, Workout, WorkoutItem
+from app.workouts.models import Omission, Prescription, TightSide, Workout, WorkoutItem
 from app.workouts.selection import Chosen
 
 UNDER = 75  # below this percent the workout says it is short
@@ -29,7 +29,7 @@ PAIN_AREAS = {
 }
 
 
-def _item(item: Chosen, side: Side | None) -> WorkoutItem:
+def _item(item: Chosen, side: TightSide | None) -> WorkoutItem:
     dose = item.dose
     side_note = None
     if item.tight:
