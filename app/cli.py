@@ -15,6 +15,8 @@ Handler = Callable[[argparse.Namespace, Settings], int]
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
+    from app.server import LimitedHttpToolsProtocol
+
     uvicorn.run(
         "app.main:create_app",
         factory=True,
@@ -25,6 +27,8 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         access_log=False,  # hipflex writes its own structured access log
         proxy_headers=True,
         timeout_graceful_shutdown=20,
+        # head size, header count and slow clients are bounded in the protocol (see app.server)
+        http=LimitedHttpToolsProtocol,
     )
     return 0
 

@@ -11,6 +11,7 @@ import threading
 import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine
 
+from app import stalls
 from app.settings import Settings
 
 # One writer at a time per SQLite engine, queued in-process: threads waiting
@@ -26,7 +28,28 @@ from app.settings import Settings
 _WRITE_LOCKS: weakref.WeakKeyDictionary[Engine, threading.Lock] = weakref.WeakKeyDictionary()
 
 
+@dataclass(frozen=True)
+class WriteLimits:
+    """How much the log writer may queue, and how long a write may wait for it to start."""
+
+    queue: int = 1024
+    timeout: float = 2.5
+
+
+_WRITE_LIMITS: weakref.WeakKeyDictionary[Engine, WriteLimits] = weakref.WeakKeyDictionary()
+
+
+def write_limits(engine: Engine | None) -> WriteLimits:
+    return (_WRITE_LIMITS.get(engine) if engine is not None else None) or WriteLimits()
+
+
 def make_engine(settings: Settings) -> Engine:
+    engine = _make_engine(settings)
+    _WRITE_LIMITS[engine] = WriteLimits(settings.db_write_queue, settings.db_write_timeout_ms / 1000)
+    return engine
+
+
+def _make_engine(settings: Settings) -> Engine:
     url = make_url(settings.database_url)
     if url.get_backend_name() == "sqlite":
         if url.database and url.database != ":memory:":
@@ -36,17 +59,35 @@ def make_engine(settings: Settings) -> Engine:
             connect_args={"check_same_thread": False, "timeout": settings.sqlite_busy_timeout_ms / 1000},
             pool_size=settings.db_pool_size,
             max_overflow=settings.db_max_overflow,
+            pool_timeout=settings.db_pool_timeout_s,
+            hide_parameters=True,  # user ids, tenants and keys never reach a logged traceback
         )
         _tune_sqlite(engine, settings.sqlite_busy_timeout_ms)
         _WRITE_LOCKS[engine] = threading.Lock()
         return engine
-    return create_engine(
+    keepalive = settings.db_tcp_keepalive_s
+    engine = create_engine(
         url,
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
+        pool_timeout=settings.db_pool_timeout_s,
         pool_pre_ping=True,
         pool_recycle=1800,
+        hide_parameters=True,
+        connect_args={
+            "connect_timeout": settings.db_connect_timeout_s,
+            "options": f"-c statement_timeout={settings.db_statement_timeout_ms}",
+            # Keepalives and TCP_USER_TIMEOUT catch a lost host or network; a frozen server's
+            # kernel still acknowledges everything, which is what the stall watchdog is for.
+            "keepalives": 1,
+            "keepalives_idle": keepalive,
+            "keepalives_interval": max(1, keepalive // 3),
+            "keepalives_count": 3,
+            "tcp_user_timeout": keepalive * 2000,
+        },
     )
+    stalls.watch(engine, settings.db_stall_timeout_ms / 1000)
+    return engine
 
 
 def _tune_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
@@ -80,9 +121,8 @@ def read_session(engine: Engine) -> Iterator[Session]:
 @contextmanager
 def write_session(engine: Engine) -> Iterator[Session]:
     """A session whose transaction takes SQLite's write lock at BEGIN."""
-    with _WRITE_LOCKS.get(engine) or nullcontext():
-        with Session(engine, expire_on_commit=False) as session:
-            # (an option on the connection, not engine.execution_options(),
-            # which builds a new engine object on every call)
-            session.connection(execution_options={"writer": True})
-            yield session
+    with _WRITE_LOCKS.get(engine) or nullcontext(), Session(engine, expire_on_commit=False) as session:
+        # (an option on the connection, not engine.execution_options(),
+        # which builds a new engine object on every call)
+        session.connection(execution_options={"writer": True})
+        yield session

@@ -75,7 +75,6 @@ class BodyLimit:
             "body-too-large",
             f"The request body is over the {self.max_bytes:,} byte limit.",
             instance=scope.get("path"),
-            title="Content Too Large",  # RFC 9110's name; HTTPStatus says "Request Entity Too Large" before 3.13
         )
         await send(
             {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import http.client
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -11,7 +12,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
 
-from app import __version__, problems
+from app import __version__, problems, statuses
 from app.api import docs, document, exercises, health, logs, metrics, users, vocabulary, workouts
 from app.api.fastpath import CreateLogFastLane, FastPath
 from app.catalogue import Catalogue, load_catalogue
@@ -128,5 +129,17 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
 def _openapi(app: FastAPI) -> dict[str, Any]:
     """The document, built once per app (see app.api.document)."""
     if app.openapi_schema is None:
-        app.openapi_schema = document.build(app)
+        schema = document.build(app)
+        _phrases_from_our_table(schema)
+        app.openapi_schema = schema
     return app.openapi_schema
+
+
+def _phrases_from_our_table(schema: dict[str, Any]) -> None:
+    """FastAPI describes a response it was given no description for with the
+    interpreter's phrase (which 3.13 renamed for 413 and 422): use ours."""
+    for operations in schema.get("paths", {}).values():
+        for operation in operations.values():
+            for code, response in operation.get("responses", {}).items():
+                if code.isdigit() and response.get("description") == http.client.responses.get(int(code)):
+                    response["description"] = statuses.phrase(int(code))

@@ -11,7 +11,11 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Engine
 
-ROOT = Path(__file__).resolve().parent.parent
+# The wheel carries the scripts as app/alembic_scripts/ (setup.py maps the
+# top-level migrations/ there); a checkout or editable install has migrations/
+# beside app/.
+PACKAGED = "alembic_scripts"
+CHECKOUT = Path(__file__).resolve().parent.parent / "migrations"
 
 
 def alembic_config(database_url: str) -> Config:
@@ -22,11 +26,15 @@ def alembic_config(database_url: str) -> Config:
 
 
 def _script_location() -> Path:
-    # In a checkout (and the container) migrations/ sits beside app/.
-    candidate = ROOT / "migrations"
-    if candidate.is_dir():
-        return candidate
-    return Path(str(resources.files("app"))).parent / "migrations"
+    # Installed copy first: beside an installed app/ is site-packages, where an
+    # unrelated distribution may have put a "migrations" folder of its own.
+    packaged = resources.files("app") / PACKAGED
+    if packaged.is_dir():
+        # Alembic needs a real directory; wheels are installed unzipped.
+        return Path(str(packaged))
+    if CHECKOUT.is_dir():
+        return CHECKOUT
+    raise RuntimeError(f"hipflex's migrations are missing: neither app/{PACKAGED}/ nor {CHECKOUT} exists")
 
 
 def upgrade(database_url: str, revision: str = "head") -> None:

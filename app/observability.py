@@ -19,6 +19,9 @@ from typing import Any
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app import outages
+from app.problems import MEDIA_TYPE, problem_body
+
 ACCESS_LOGGER = "hipflex.access"
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
@@ -64,7 +67,7 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, separators=(",", ":"))
 
 
-class _Stdout(logging.StreamHandler):  # type: ignore[type-arg]
+class _Stdout(logging.StreamHandler[Any]):
     """Writes to whatever ``sys.stdout`` is now (test capture swaps it)."""
 
     @property
@@ -96,6 +99,7 @@ class Observability:
         self.metrics = metrics
         self.access_log = access_log
         self.logger = logging.getLogger(ACCESS_LOGGER)
+        self.errors = logging.getLogger("hipflex.errors")
         # Request ids need to be unique, not secret: a private, OS-seeded
         # generator is far cheaper than uuid4 (and immune to anyone seeding
         # the global one).
@@ -111,15 +115,31 @@ class Observability:
         header = (b"x-request-id", request_id.encode())
         status = 500
 
+        started = False
+
         async def send_with_id(message: Message) -> None:
-            nonlocal status
+            nonlocal status, started
             if message["type"] == "http.response.start":
+                started = True
                 status = message["status"]
                 message["headers"] = [*message.get("headers", []), header]
             await send(message)
 
         try:
             await self.app(scope, receive, send_with_id)
+        except Exception as error:
+            # Here, not in Starlette's outermost handler, so that the answer still carries the
+            # request id; and logged without the SQL parameters a driver's message may quote.
+            unavailable = outages.unavailable(error)
+            level = logging.WARNING if unavailable else logging.ERROR
+            fields = {"request_id": request_id}
+            self.errors.log(level, "request failed: %s", outages.describe(error), extra={"fields": fields})
+            if started:  # half an answer is out: only closing the connection tells the client
+                raise ResponseAborted() from None
+            status = 503 if unavailable else 500
+            head, body = _failure(scope, status)
+            await send_with_id(head)
+            await send(body)
         finally:
             elapsed = time.perf_counter() - start
             route = getattr(scope.get("route"), "path", None) or "<unmatched>"
@@ -129,6 +149,24 @@ class Observability:
             self.metrics.latency.labels(*labels).observe(elapsed)
             if self.access_log is not None and self.logger.isEnabledFor(logging.INFO):
                 self.access_log.write(method, route, status, elapsed, request_id)
+
+
+class ResponseAborted(Exception):
+    """A response failed after it had started; the connection is closed (details in hipflex.errors)."""
+
+
+def _failure(scope: Scope, status: int) -> tuple[Message, Message]:
+    """The problem answer to a request that failed: 503 (retry shortly) or 500."""
+    if status == 503:
+        slug, detail = "unavailable", "The database is unavailable; retry shortly."
+    else:
+        slug, detail = "internal", "The server failed to handle this request."
+    body = problem_body(status, slug, detail, instance=scope.get("path"))
+    headers = [(b"content-type", MEDIA_TYPE.encode()), (b"content-length", str(len(body)).encode())]
+    if status == 503:
+        headers.append((b"retry-after", str(outages.RETRY_AFTER_SECONDS).encode()))
+    start = {"type": "http.response.start", "status": status, "headers": headers}
+    return start, {"type": "http.response.body", "body": body}
 
 
 class AccessLog:

@@ -10,7 +10,6 @@ with ``problem_body``, the one builder of problem bodies.
 from __future__ import annotations
 
 import json
-from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -20,13 +19,16 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 from starlette.routing import Match
 
+from app.statuses import phrase
+
 MEDIA_TYPE = "application/problem+json"
 TYPE_BASE = "https://hipflex.dev/problems/"
 
 
 def status_title(status: int) -> str:
     """The title of a problem with this status, unless the raiser gives one: the one place titles come from."""
-    return HTTPStatus(status).phrase
+    # our RFC 9110 table, not http.HTTPStatus: its phrases change with the Python version
+    return phrase(status)
 
 
 class FieldError(BaseModel):

@@ -31,18 +31,67 @@ class Settings(BaseSettings):
         default="extend", description="Whether `catalogue_path` adds to the built-in catalogue or replaces it."
     )
     auto_migrate: bool = Field(
-        default=True, description="Migrate a SQLite database to the latest schema at start (Postgres: run `hipflex migrate`)."
+        default=True,
+        description="Migrate a SQLite database to the latest schema at start (Postgres: run `hipflex migrate`).",
     )
     db_pool_size: int = Field(default=10, ge=1, le=200, description="Postgres connection pool size.")
     db_max_overflow: int = Field(default=10, ge=0, le=200, description="Extra Postgres connections beyond the pool.")
-    sqlite_busy_timeout_ms: int = Field(default=5000, ge=0, le=600_000, description="How long a SQLite writer waits for the lock.")
-    idempotency_ttl_hours: int = Field(default=48, ge=24, le=24 * 30, description="How long Idempotency-Key records are kept.")
+    db_connect_timeout_s: int = Field(
+        default=2, ge=2, le=60, description="Postgres connect timeout (libpq `connect_timeout`; 2 s is its minimum)."
+    )
+    db_statement_timeout_ms: int = Field(
+        default=2000, ge=100, le=600_000, description="Postgres cancels a statement running longer (statement_timeout)."
+    )
+    db_stall_timeout_ms: int = Field(
+        default=2000,
+        ge=200,
+        le=600_000,
+        description="Client side: a Postgres call with no answer for this long has its connection closed "
+        "(a frozen server answers nothing, so server-side timeouts cannot fire).",
+    )
+    db_pool_timeout_s: float = Field(
+        default=2.0, ge=0.1, le=60, description="How long a request waits for a free connection from the pool."
+    )
+    db_tcp_keepalive_s: int = Field(
+        default=10, ge=1, le=3600, description="Postgres TCP keepalive idle seconds; also sets TCP_USER_TIMEOUT (2x)."
+    )
+    db_write_timeout_ms: int = Field(
+        default=2500,
+        ge=100,
+        le=600_000,
+        description="A log write the writer has not started within this long is dropped and answered 503.",
+    )
+    db_write_queue: int = Field(
+        default=1024, ge=1, le=100_000, description="Log writes that may wait for the writer; more are answered 503."
+    )
+    readyz_timeout_ms: int = Field(
+        default=1500, ge=100, le=60_000, description="`/readyz` answers 503 if the database takes longer than this."
+    )
+    max_header_bytes: int = Field(
+        default=16 * 1024, ge=1024, le=1024 * 1024, description="Largest request head (request line, headers): 431."
+    )
+    max_header_count: int = Field(default=100, ge=10, le=1000, description="Most headers a request may have: else 431.")
+    client_timeout_s: float = Field(
+        default=10.0,
+        ge=0.5,
+        le=600,
+        description="A client that has not sent its whole request head, or the next part of its body, "
+        "within this long is disconnected (slow-loris).",
+    )
+    sqlite_busy_timeout_ms: int = Field(
+        default=5000, ge=0, le=600_000, description="How long a SQLite writer waits for the lock."
+    )
+    idempotency_ttl_hours: int = Field(
+        default=48, ge=24, le=24 * 30, description="How long Idempotency-Key records are kept."
+    )
     fast_path: bool = Field(
         default=True,
         description="Serve the hot public reads and POST /users/{id}/logs without FastAPI's routing "
         "(same validation, same bodies; anything else falls through to the routes).",
     )
-    max_body_bytes: int = Field(default=256 * 1024, ge=1024, le=16 * 1024 * 1024, description="Largest request body accepted.")
+    max_body_bytes: int = Field(
+        default=256 * 1024, ge=1024, le=16 * 1024 * 1024, description="Largest request body accepted."
+    )
 
     @field_validator("cors_origins", mode="before")
     @classmethod

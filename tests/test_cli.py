@@ -100,7 +100,12 @@ def test_in_process_text_and_json_agree(catalogue: Catalogue, capsys: pytest.Cap
         (["--tight-side", "middle"], 2, "--tight-side: Input should be 'left' or 'right'"),
         (["--pain-level", "eleven"], 2, "argument --pain-level: invalid int value: 'eleven'"),
         (["--exclude", "no-such-exercise"], 1, "unknown exercise 'no-such-exercise'"),
-        (["--goal", "warmup", "--pain", "knee,wrist", "--pain-level", "8"], 1, "leave no exercise for goal=warmup"),
+        (  # no wall (else the standing hip flow fits) and not the bodyweight opener: nothing gentle is left
+            ["--goal", "warmup", "--pain", "knee,wrist", "--pain-level", "8", "--equipment", "no_wall",
+             "--exclude", "front-line-opener"],
+            1,
+            "leave no exercise for goal=warmup",
+        ),
     ],
 )
 def test_bad_arguments_exit_non_zero_with_a_clear_message(

@@ -19,6 +19,7 @@ CUSTOM_EXERCISE: dict[str, Any] = {
     "name": "Standing knee drive",
     "aliases": ["knee drive"],
     "kind": "strength",
+    "family": "knee-drive",
     "roles": ["activation", "isolation"],
     "muscles": {"primary": ["psoas_major", "iliacus"], "secondary": ["rectus_femoris"]},
     "position": "standing",
@@ -93,7 +94,7 @@ def test_a_bad_custom_file_stops_the_service_naming_file_exercise_and_field(tmp_
 def test_catalogue_check_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     good = write(tmp_path, [CUSTOM_EXERCISE])
     assert cli(["catalogue", "check", str(good)]) == 0
-    assert "36 exercises" in capsys.readouterr().out
+    assert "38 exercises" in capsys.readouterr().out
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps({"version": "1", "sources": [], "exercises": []}), encoding="utf-8")
     assert cli(["catalogue", "check", str(bad)]) == 1

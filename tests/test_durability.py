@@ -1,4 +1,5 @@
-"""201 means durable: SIGKILL the server under load, start it again, and every acknowledged log is there, whole."""
+"""201 means durable: SIGKILL the server under load, start it again, and every acknowledged log is there,
+whole, on SQLite and on Postgres."""
 
 from __future__ import annotations
 
@@ -6,7 +7,6 @@ import json
 import os
 import signal
 import socket
-import sqlite3
 import subprocess
 import sys
 import threading
@@ -17,10 +17,13 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from conftest import LogFactory
+from sqlalchemy import select
 
 from app import keys, migrations
 from app.db import make_engine
+from app.logs.writer import LOG_EXERCISES, LOGS
 from app.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -61,8 +64,8 @@ def server(database_url: str, log: Path) -> Iterator[tuple[subprocess.Popen[byte
             process.wait(timeout=30)
 
 
-def test_acknowledged_logs_survive_sigkill(tmp_path: Path, make_log: LogFactory) -> None:
-    database_url = f"sqlite:///{tmp_path / 'durable.db'}"
+@pytest.mark.slow
+def test_acknowledged_logs_survive_sigkill(tmp_path: Path, database_url: str, make_log: LogFactory) -> None:
     migrations.upgrade(database_url)
     engine = make_engine(Settings(database_url=database_url))
     key, _ = keys.create(engine, "acme")
@@ -117,12 +120,15 @@ def test_acknowledged_logs_survive_sigkill(tmp_path: Path, make_log: LogFactory)
                 assert replay.status_code == 201 and replay.content == body
 
     # Nothing half-written: every log has exactly the exercises its entries name.
-    with sqlite3.connect(tmp_path / "durable.db") as connection:
-        logs: list[Any] = connection.execute("SELECT id, entries FROM logs").fetchall()
-        indexed: dict[str, set[str]] = {}
-        for log_id, slug in connection.execute("SELECT log_id, slug FROM log_exercises"):
-            indexed.setdefault(log_id, set()).add(slug)
-    connection.close()
+    engine = make_engine(Settings(database_url=database_url))
+    try:
+        with engine.connect() as connection:
+            logs: list[Any] = list(connection.execute(select(LOGS.c.id, LOGS.c.entries)))
+            indexed: dict[str, set[str]] = {}
+            for log_id, slug in connection.execute(select(LOG_EXERCISES.c.log_id, LOG_EXERCISES.c.slug)):
+                indexed.setdefault(log_id, set()).add(slug)
+    finally:
+        engine.dispose()
     assert len(logs) >= len(acknowledged)
     for log_id, entries in logs:
-        assert indexed.get(log_id) == {entry["exercise"] for entry in json.loads(entries)}, log_id
+        assert indexed.get(log_id) == {entry["exercise"] for entry in entries}, log_id

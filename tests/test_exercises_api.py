@@ -137,7 +137,7 @@ def test_etag_and_conditional_requests(client: TestClient, catalogue: Catalogue)
 def test_vocabulary_lists_every_filter_value(client: TestClient, catalogue: Catalogue) -> None:
     body = client.get("/vocabulary").json()
     values = {key: {t["value"] for t in terms} for key, terms in body.items() if isinstance(terms, list)}
-    assert values["pain_flags"] == {"knee", "low_back", "wrist", "shoulder", "hip"}
+    assert values["pain_flags"] == {"knee", "low_back", "wrist", "shoulder", "hip", "hip_pinch", "pregnancy"}
     assert "iliopsoas" in values["muscles"] and "psoas_major" in values["muscles"]
     assert "none" in values["equipment"]
     used = {item for e in catalogue.exercises for option in e.equipment for item in option}

@@ -188,3 +188,22 @@ def test_the_lanes_know_every_dependency_of_their_routes() -> None:
         if (method, route.path) in ROUTE_DEPENDENCIES
     }
     assert found == ROUTE_DEPENDENCIES
+
+
+def test_the_exercise_page_cache_is_bounded_in_bytes(client: TestClient) -> None:
+    from app.api.fastpath import PageCache
+
+    long_query = "offset=" + "0" * 600 + "1"  # valid (offset 1), but too long a key to keep
+    assert client.get(f"/exercises?{long_query}").json()["offset"] == 1
+    cache: PageCache = client.app.state.exercise_pages  # type: ignore[attr-defined]
+    assert long_query.encode() not in cache.pages
+    for limit in range(1, 101):
+        assert client.get(f"/exercises?limit={limit}").status_code == 200
+    assert cache.size == sum(len(k) + len(v) for k, v in cache.pages.items())
+    assert all(len(key) <= PageCache.MAX_KEY for key in cache.pages)
+    before = dict(cache.pages)
+    cache.MAX_BYTES = cache.size // 2  # a smaller bound: the oldest pages go first
+    assert client.get("/exercises?limit=1&offset=1").status_code == 200
+    assert cache.size <= cache.MAX_BYTES
+    assert b"limit=100" in cache.pages and b"limit=1" not in cache.pages
+    assert len(cache.pages) < len(before)

@@ -31,6 +31,8 @@ from schemathesis.specs.openapi.schemas import OpenApiSchema
 from app.catalogue import Catalogue
 from app.main import create_app
 
+pytestmark = pytest.mark.slow
+
 # Examples per operation and generation mode in the fuzzing phase. Measured: ~35 s for the
 # whole run at 100, ~20 s at 50, ~2 min at 400.
 EXAMPLES = 100

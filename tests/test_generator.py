@@ -34,7 +34,10 @@ def dose_of(exercise: Exercise, goal: Goal) -> Dose:
 
 
 def equipment_of(query: WorkoutQuery) -> frozenset[Equipment]:
-    return frozenset(Equipment(e.value) for e in query.equipment if e.value != "none")
+    """What the user has: a wall is assumed unless they say `no_wall`."""
+    said = {e.value for e in query.equipment}
+    assumed = set() if "no_wall" in said else {Equipment.wall}
+    return frozenset(Equipment(e) for e in said if e not in {"none", "no_wall"}) | assumed
 
 
 def gentle_only(query: WorkoutQuery) -> bool:
@@ -54,9 +57,9 @@ def ruled_out(exercise: Exercise, query: WorkoutQuery) -> bool:
 
 
 def family(exercise: Exercise, catalogue: Catalogue) -> str:
-    while exercise.variant_of is not None:
+    while exercise.variant_of is not None:  # variants share the family (the loader checks it)
         exercise = catalogue.by_slug[exercise.variant_of]
-    return exercise.slug
+    return exercise.family
 
 
 def seconds(
@@ -263,7 +266,10 @@ def test_strength_is_strengthlogs_workout_at_its_doses(catalogue: Catalogue) -> 
     query = WorkoutQuery(goal=Goal.strength, level=Level.advanced, equipment=["pull_up_bar", "band"])
     for seed in range(25):
         workout = generate(catalogue, query, seed)
-        first = workout.items[:3]
+        # a short warm-up opens (the wall is assumed, so the standing hip flow is the pick)
+        assert [i.phase for i in workout.items][:1] == ["warm-up"]
+        assert workout.items[0].exercise.slug == "hip-mobility-flow"
+        first = [i for i in workout.items if i.phase in {"main-lift", "isolation", "finisher"}]
         assert [i.exercise.slug for i in first] == [
             "hanging-leg-raise",
             "standing-hip-flexor-raise",
@@ -275,15 +281,19 @@ def test_strength_is_strengthlogs_workout_at_its_doses(catalogue: Catalogue) -> 
         assert (raise_.sets, raise_.reps) == (3, 10)
         assert first[1].exercise.equipment == [Equipment.band]
         assert (climbers.sets, climbers.reps) == (3, 30)
-        # what fills the rest of the 20 minutes comes after, from the optional phases
-        assert all(i.phase in {"strength-at-length", "stretch"} for i in workout.items[3:])
+        # what fills the rest of the 20 minutes comes from the optional phases: strength at length
+        # (the intense reverse Nordic) before the conditioning finisher, stretches after it
+        phases = [i.phase for i in workout.items]
+        assert all(p in {"strength-at-length", "stretch"} for p in phases[3:] if p != "finisher")
+        if "strength-at-length" in phases:
+            assert phases.index("strength-at-length") < phases.index("finisher")
         assert not workout.short_of_time
 
 
 def test_strength_falls_back_to_the_lying_leg_raise(catalogue: Catalogue) -> None:
     workout = generate(catalogue, WorkoutQuery(goal=Goal.strength, level=Level.beginner), 7)
-    assert workout.items[0].exercise.slug == "lying-leg-raise"
-    assert (workout.items[0].dose.sets, workout.items[0].dose.reps) == (3, 8)  # bottom of 8-10 for a beginner
+    assert workout.items[1].exercise.slug == "lying-leg-raise"  # after the warm-up
+    assert (workout.items[1].dose.sets, workout.items[1].dose.reps) == (3, 8)  # bottom of 8-10 for a beginner
 
 
 def test_rehab_follows_squat_universitys_order(catalogue: Catalogue) -> None:
@@ -399,12 +409,13 @@ def test_tight_side_adds_a_set_to_one_sided_work(catalogue: Catalogue) -> None:
     query = WorkoutQuery(goal=Goal.strength, level=Level.advanced, equipment=["pull_up_bar", "band"])
     plain = generate(catalogue, query, 2)
     tight = generate(catalogue, query.model_copy(update={"tight_side": TightSide.right}), 2)
-    raise_plain, raise_tight = plain.items[1], tight.items[1]
+    raise_plain, raise_tight = plain.items[2], tight.items[2]  # after the warm-up and the main lift
     assert raise_tight.exercise.slug == raise_plain.exercise.slug == "standing-hip-flexor-raise"
     assert raise_plain.side_note is None
     assert raise_tight.side_note is not None and "right" in raise_tight.side_note
     assert raise_tight.estimated_seconds - raise_plain.estimated_seconds == 10 * 2 + 90  # one side's set + rest
-    assert tight.items[0].side_note is None  # the hanging leg raise is not one-sided
+    assert tight.items[1].exercise.slug == "hanging-leg-raise"
+    assert tight.items[1].side_note is None  # the hanging leg raise is not one-sided
 
 
 def test_short_sessions_say_so(catalogue: Catalogue) -> None:
@@ -421,17 +432,20 @@ def test_unknown_exclude_is_refused(catalogue: Catalogue) -> None:
 
 
 def test_impossible_constraints_say_what_emptied_the_pool(catalogue: Catalogue) -> None:
-    query = WorkoutQuery(goal=Goal.warmup, pain=["knee", "wrist"], pain_level=8)
+    # no wall (else the standing hip flow fits) and not the bodyweight opener
+    query = WorkoutQuery(
+        goal=Goal.warmup, pain=["knee", "wrist"], pain_level=8, equipment=["no_wall"], exclude=["front-line-opener"]
+    )
     with pytest.raises(WorkoutImpossible) as caught:
         generate(catalogue, query, 1)
     detail = caught.value.detail
     assert detail.startswith("pain=knee,wrist, pain_level=8 (gentle exercises only)")
     assert "no equipment" in detail and "goal=warmup" in detail
     assert "try adding" in detail
-    assert set(caught.value.fields) == {"pain", "pain_level", "level", "equipment"}
+    assert set(caught.value.fields) == {"pain", "pain_level", "level", "equipment", "exclude"}
     # the suggestion works
     suggested = detail.split("try adding ")[1].split(" ")[0]
-    fixed = WorkoutQuery.model_validate({**query.model_dump(), "equipment": [suggested]})
+    fixed = WorkoutQuery.model_validate({**query.model_dump(), "equipment": ["no_wall", suggested]})
     assert generate(catalogue, fixed, 1).items
 
 

@@ -228,3 +228,20 @@ def test_a_request_that_lost_its_claim_writes_nothing(
     assert isinstance(created, logs.Created)
     assert count_rows(app, "logs") == 1
     assert post(db_client, acme, body, "k").content == created.body
+
+
+@pytest.mark.parametrize("user", ["é" * 128, "\U0001f9d8" * 128], ids=["128-x-2-byte", "128-x-4-byte"])
+def test_the_longest_multi_byte_user_ids_replay(
+    db_client: TestClient, acme: Tenant, make_log: LogFactory, user: str
+) -> None:
+    # Percent-encoded, such an id makes a Location of 128 x 12 bytes: more than the old varchar(512) held.
+    body = make_log()
+    first = post(db_client, acme, body, "long-user", user=user)
+    assert first.status_code == 201, first.text
+    assert first.json()["user_id"] == user
+    assert len(first.headers["location"]) > 512
+    again = post(db_client, acme, body, "long-user", user=user)
+    assert again.status_code == 201
+    assert again.content == first.content and again.headers["location"] == first.headers["location"]
+    assert again.headers["idempotent-replayed"] == "true"
+    assert db_client.get(first.headers["location"], headers=acme.headers).json() == first.json()

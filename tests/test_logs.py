@@ -14,7 +14,9 @@ from conftest import LogFactory, Tenant, make_settings, new_tenant
 from fastapi.testclient import TestClient
 
 from app.catalogue import Catalogue
+from app.logs import EXPORT_PAGE
 from app.main import create_app
+from app.workouts.models import SEED_MAX
 
 PROBLEM = "application/problem+json"
 
@@ -241,6 +243,30 @@ def test_export_has_every_log_oldest_first(db_client: TestClient, acme: Tenant, 
     assert export["user_id"] == "u-1" and export["count"] == 3
     assert datetime.fromisoformat(export["exported_at"]).tzinfo is not None
     assert export["logs"] == sorted(created, key=lambda log: log["performed_at"])
+
+
+def test_export_streams_every_page_in_order(db_client: TestClient, acme: Tenant, make_log: LogFactory) -> None:
+    # More logs than one export page, with ties on performed_at: the pages must join without a gap or repeat.
+    times = [f"2026-05-{1 + i % 4:02d}T08:00:00Z" for i in range(2 * EXPORT_PAGE + 3)]
+    created = [post(db_client, acme, make_log(performed_at=t)).json() for t in times]
+    response = db_client.get("/users/u-1/export", headers=acme.headers)
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/json"
+    export = response.json()
+    assert list(export) == ["user_id", "exported_at", "logs", "count"]
+    assert export["count"] == len(created)
+    assert export["logs"] == sorted(created, key=lambda log: (log["performed_at"], log["id"]))
+
+
+def test_a_stored_seed_is_one_workouts_accepts(db_client: TestClient, acme: Tenant, make_log: LogFactory) -> None:
+    largest = SEED_MAX
+    stored = post(db_client, acme, make_log(workout={"goal": "mobility", "seed": largest}))
+    assert stored.status_code == 201, stored.text
+    again = db_client.get(f"/workouts?goal=mobility&seed={stored.json()['workout']['seed']}")
+    assert again.status_code == 200 and again.json()["seed"] == largest
+    too_large = post(db_client, acme, make_log(workout={"goal": "mobility", "seed": largest + 1}))
+    assert too_large.status_code == 422
+    assert db_client.get(f"/workouts?goal=mobility&seed={largest + 1}").status_code == 422
 
 
 def test_erasure_removes_every_log_of_the_user_only(

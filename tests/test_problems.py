@@ -26,7 +26,7 @@ def test_a_body_is_compact_json_with_the_standard_members_first() -> None:
         extra={"hint": "é"},
     )
     assert body == (
-        '{"type":"https://hipflex.dev/problems/validation","title":"Unprocessable Entity","status":422,'
+        '{"type":"https://hipflex.dev/problems/validation","title":"Unprocessable Content","status":422,'
         '"detail":"query parameter \'goal\': bad","instance":"/workouts",'
         '"errors":[{"location":"query","field":"goal","message":"bad"}],"hint":"é"}'
     ).encode()

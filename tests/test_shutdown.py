@@ -47,6 +47,7 @@ def read_response(sock: socket.socket) -> bytes:
             return data
 
 
+@pytest.mark.slow
 def test_sigterm_finishes_the_request_in_flight(tmp_path: Path) -> None:
     port = free_port()
     env = {**os.environ, "HIPFLEX_DATABASE_URL": f"sqlite:///{tmp_path / 'hipflex.db'}", "HIPFLEX_PORT": str(port)}

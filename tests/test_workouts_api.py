@@ -85,7 +85,7 @@ def test_without_a_seed_one_is_picked(client: TestClient) -> None:
     [
         ("goal=bulk", "goal", [g.value for g in Goal]),
         ("level=expert", "level", ["beginner", "intermediate", "advanced"]),
-        ("pain=elbow", "pain", ["knee", "low_back", "wrist", "shoulder", "hip"]),
+        ("pain=elbow", "pain", ["knee", "low_back", "wrist", "shoulder", "hip", "hip_pinch", "pregnancy"]),
         ("tight_side=middle", "tight_side", ["left", "right"]),
     ],
 )
@@ -146,13 +146,16 @@ def test_an_unknown_parameter_is_a_422(client: TestClient) -> None:
 
 
 def test_impossible_constraints_are_a_422_saying_what_to_relax(client: TestClient) -> None:
-    response = client.get("/workouts?goal=warmup&pain=knee,wrist&pain_level=8")
+    # A wall is assumed, so the standing hip flow fits any warm-up; without a wall (and without the
+    # bodyweight opener) nothing gentle is left.
+    query = "goal=warmup&pain=knee,wrist&pain_level=8&equipment=no_wall&exclude=front-line-opener"
+    response = client.get(f"/workouts?{query}")
     assert response.status_code == 422
     assert response.headers["content-type"] == PROBLEM
     body = response.json()
     assert body["type"].endswith("/workout-impossible")
     assert "pain=knee,wrist" in body["detail"] and "try adding" in body["detail"]
-    assert {e["field"] for e in body["errors"]} == {"pain", "pain_level", "level", "equipment"}
+    assert {e["field"] for e in body["errors"]} == {"pain", "pain_level", "level", "equipment", "exclude"}
 
 
 def test_goals_lists_all_six_with_their_phases(client: TestClient, catalogue: Catalogue) -> None:
@@ -164,7 +167,7 @@ def test_goals_lists_all_six_with_their_phases(client: TestClient, catalogue: Ca
     assert [p["key"] for p in by_goal["rehab"]["phases"]] == [
         "release", "stretch", "brace", "isometric", "dynamic", "rotators",
     ]
-    assert [p["key"] for p in by_goal["strength"]["phases"]][:3] == ["main-lift", "isolation", "finisher"]
+    assert [p["key"] for p in by_goal["strength"]["phases"]][:3] == ["warm-up", "main-lift", "isolation"]
     for goal in body["goals"]:
         assert goal["phases"] and goal["description"] and goal["frequency"]["advice"]
         assert all(p["roles"] for p in goal["phases"])

@@ -20,10 +20,10 @@ tests can tell that it ran. ``HIPFLEX_FAST_PATH=false`` leaves both out.
 from __future__ import annotations
 
 import json
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from functools import lru_cache
 from typing import Any, TypeVar, get_origin
 from urllib.parse import parse_qsl
 
@@ -113,19 +113,52 @@ def exercise(state: State, scope: Scope, slug: str) -> Answer:
 
 def exercise_page(state: State, scope: Scope, _: str) -> Answer:
     catalogue = state.catalogue
-    body = _page(catalogue, scope["query_string"])
-    return None if body is None else _cached(catalogue, scope, body)
+    raw_query: bytes = scope["query_string"]
+    cache: PageCache | None = getattr(state, "exercise_pages", None)
+    if cache is None or cache.catalogue is not catalogue:
+        cache = state.exercise_pages = PageCache(catalogue)
+    body = cache.get(raw_query)
+    if body is None:
+        parsed = parse_query(ExerciseQuery, raw_query)
+        if parsed is None:
+            return None
+        query, params = parsed
+        body = render_page(catalogue, query, params)
+        cache.put(raw_query, body)
+    return _cached(catalogue, scope, body)
 
 
-@lru_cache(maxsize=1024)
-def _page(catalogue: Catalogue, raw_query: bytes) -> bytes | None:
-    # The catalogue never changes in a process, so a page is a pure function
-    # of the raw query string: apps repeat the same few filter combinations.
-    parsed = parse_query(ExerciseQuery, raw_query)
-    if parsed is None:
-        return None
-    query, params = parsed
-    return render_page(catalogue, query, params)
+class PageCache:
+    """Rendered ``/exercises`` pages by raw query string, bounded in bytes (keys and pages).
+
+    The catalogue never changes in a process, so a page is a pure function of
+    the query: apps repeat the same few filter combinations. Only short query
+    strings are kept (a page echoes its query in ``next``), and the least
+    recently used pages go first once ``max_bytes`` is reached.
+    """
+
+    MAX_KEY = 512
+    MAX_BYTES = 8 * 1024 * 1024
+
+    def __init__(self, catalogue: Catalogue) -> None:
+        self.catalogue = catalogue
+        self.pages: OrderedDict[bytes, bytes] = OrderedDict()
+        self.size = 0
+
+    def get(self, raw_query: bytes) -> bytes | None:
+        body = self.pages.get(raw_query)
+        if body is not None:
+            self.pages.move_to_end(raw_query)
+        return body
+
+    def put(self, raw_query: bytes, body: bytes) -> None:
+        if len(raw_query) > self.MAX_KEY or raw_query in self.pages:
+            return
+        self.pages[raw_query] = body
+        self.size += len(raw_query) + len(body)
+        while self.size > self.MAX_BYTES:
+            key, evicted = self.pages.popitem(last=False)
+            self.size -= len(key) + len(evicted)
 
 
 def workout(state: State, scope: Scope, _: str) -> Answer:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import anyio
+import anyio.to_thread
 from fastapi import APIRouter, Request
-from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from app import migrations
+from app.outages import RETRY_AFTER_SECONDS
 from app.problems import Problem, responses
 
 router = APIRouter(tags=["operations"])
@@ -67,7 +69,19 @@ def _check(engine: Engine, database_url: str) -> Readiness:
 )
 async def check_readiness(request: Request) -> Readiness:
     settings = request.app.state.settings
-    readiness = await run_in_threadpool(_check, request.app.state.engine, settings.database_url)
+    state = request.app.state
+    if getattr(state, "probe_threads", None) is None:
+        state.probe_threads = anyio.CapacityLimiter(4)  # made on the serving loop
+    try:
+        # A frozen database must not hang the probe: its thread is abandoned (the stall watchdog frees it),
+        # and probes have threads of their own, so stuck ones cannot starve the routes.
+        with anyio.fail_after(settings.readyz_timeout_ms / 1000):
+            readiness = await anyio.to_thread.run_sync(
+                _check, state.engine, settings.database_url, abandon_on_cancel=True, limiter=state.probe_threads
+            )
+    except TimeoutError:
+        database = f"unreachable: no answer within {settings.readyz_timeout_ms} ms"
+        readiness = Readiness(status="unavailable", database=database, schema_revision=None, schema_head=None)
     if readiness.status != "ok":
         detail = (
             f"database {readiness.database}"
@@ -75,5 +89,6 @@ async def check_readiness(request: Request) -> Readiness:
             else f"schema at revision {readiness.schema_revision}, head is {readiness.schema_head}: "
             "run `hipflex migrate`"
         )
-        raise Problem(503, "not-ready", detail, extra=readiness.model_dump(exclude={"status"}))
+        extra = readiness.model_dump(exclude={"status"})
+        raise Problem(503, "not-ready", detail, extra=extra, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
     return readiness

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Response
+from fastapi.responses import StreamingResponse
 
 from app import logs
 from app.api.auth import TenantDep
@@ -15,12 +16,13 @@ router = APIRouter(prefix="/users/{user_id}", tags=["users"])
 
 
 @router.get("/export", response_model=UserExport, summary="Export a user's logs", responses=responses(401, 404, 422))
-def export_user(tenant: TenantDep, user_id: UserIdPath, engine: EngineDep) -> UserExport:
-    """Every log of the user, oldest first, as one JSON document."""
-    exported = logs.export(engine, tenant, user_id)
-    if exported is None:
+def export_user(tenant: TenantDep, user_id: UserIdPath, engine: EngineDep) -> StreamingResponse:
+    """Every log of the user, oldest first, as one JSON document, streamed as it is read
+    (`count`, the number of logs in it, comes last)."""
+    first = logs.export_page(engine, tenant, user_id)
+    if not first:
         raise user_not_found(user_id)
-    return exported
+    return StreamingResponse(logs.export_stream(engine, tenant, user_id, first), media_type="application/json")
 
 
 @router.delete("", status_code=204, summary="Erase a user", responses=responses(401, 422))

@@ -41,6 +41,8 @@ PAIN_DESCRIPTIONS = {
     PainFlag.wrist: "Wrist pain: rules out weight on the hands.",
     PainFlag.shoulder: "Shoulder pain: rules out hanging and weight on the arms.",
     PainFlag.hip: "Acute front-of-hip or groin pain: rules out intense stretching and loaded hip flexion.",
+    PainFlag.hip_pinch: "Pinching at the front of the hip in deep flexion: rules out flexion past about 90 degrees.",
+    PainFlag.pregnancy: "Pregnant or postpartum: rules out lying on the back or belly, hanging, heavy abdominal work.",
 }
 
 
@@ -85,7 +87,11 @@ def build(version: str) -> Vocabulary:
         kinds=_terms(Kind),
         muscles=muscles,
         positions=_terms(Position),
-        equipment=[Term(value="none", label="No equipment"), *_terms(Equipment)],
+        equipment=[
+            Term(value="none", label="No equipment"),
+            Term(value="no_wall", label="No wall", description="A wall is assumed unless you say you have none."),
+            *_terms(Equipment),
+        ],
         pain_flags=[Term(value=f.value, label=_label(f.value), description=PAIN_DESCRIPTIONS[f]) for f in PainFlag],
         levels=_terms(Level),
         intensities=_terms(Intensity),

@@ -18,15 +18,19 @@ from typing import Any, Literal
 from pydantic import ValidationError
 
 from app.catalogue.models import (
+    Advice,
+    AssumedEquipment,
     CatalogueFile,
     Equipment,
     Exercise,
     Muscle,
     PainFlag,
+    Principle,
     Source,
 )
 
 BUILTIN = "exercises.json"
+_EQUIPMENT = frozenset(e.value for e in Equipment)
 
 
 class CatalogueError(Exception):
@@ -50,6 +54,9 @@ class Catalogue:
     # what each exercise can be searched by: folded name and aliases
     search_terms: dict[str, tuple[str, ...]] = field(repr=False)
     etag: str = ""
+    principles: tuple[Principle, ...] = ()
+    assumed_equipment: tuple[AssumedEquipment, ...] = ()
+    advice: tuple[Advice, ...] = ()
 
     def get(self, slug: str) -> Exercise | None:
         return self.by_slug.get(slug)
@@ -65,6 +72,13 @@ class Catalogue:
             if have.issuperset(option) and (best is None or len(option) > len(best)):
                 best = option
         return best
+
+    def kit(self, declared: Iterable[str]) -> frozenset[Equipment]:
+        """What a user has: what they declared (``none`` means nothing) plus what is assumed, unless they opt out."""
+        said = {str(e) for e in declared}
+        have = {Equipment(e) for e in said if e in _EQUIPMENT}
+        have.update(a.item for a in self.assumed_equipment if a.opt_out not in said)
+        return frozenset(have)
 
     def muscles_used(self) -> set[Muscle]:
         return {m for e in self.exercises for m in (*e.muscles.primary, *e.muscles.secondary)}
@@ -108,6 +122,51 @@ def _check_references(data: CatalogueFile) -> list[str]:
         for ref in exercise.sources:
             if ref.source not in source_ids:
                 problems.append(f"exercise {exercise.slug!r}: sources: unknown source {ref.source!r}")
+        for c in exercise.contraindications:
+            if c.source not in source_ids:
+                problems.append(f"exercise {exercise.slug!r}: contraindications: unknown source {c.source!r}")
+    return problems + _check_families(data) + _check_principles(data, source_ids)
+
+
+def _check_families(data: CatalogueFile) -> list[str]:
+    """Variants share their family, so the generator can keep one of a family per session."""
+    by_slug = {e.slug: e for e in data.exercises}
+    problems = []
+    for exercise in data.exercises:
+        base = by_slug.get(exercise.variant_of or "")
+        if base is not None and base.family != exercise.family:
+            problems.append(
+                f"exercise {exercise.slug!r}: family: {exercise.family!r} differs from its variant_of's {base.family!r}"
+            )
+    return problems
+
+
+def _check_principles(data: CatalogueFile, source_ids: set[str]) -> list[str]:
+    """Every principle holds for every exercise: its mechanic brings its flag, with a reason."""
+    problems = []
+    for principle in data.principles:
+        problems += [
+            f"principle {principle.id!r}: sources: unknown source {ref.source!r}"
+            for ref in principle.sources
+            if ref.source not in source_ids
+        ]
+        for exercise in data.exercises:
+            if principle.mechanic in exercise.mechanics and exercise.ruled_out_by(principle.flag) is None:
+                problems.append(
+                    f"exercise {exercise.slug!r}: contraindications: {principle.mechanic.value} needs the "
+                    f"{principle.flag.value!r} flag (principle {principle.id!r})"
+                )
+    ids = {p.id for p in data.principles}
+    for exercise in data.exercises:
+        for c in exercise.contraindications:
+            if c.principle is not None and c.principle not in ids:
+                problems.append(f"exercise {exercise.slug!r}: contraindications: unknown principle {c.principle!r}")
+    for assumed in data.assumed_equipment:
+        if assumed.source not in source_ids:
+            problems.append(f"assumed_equipment {assumed.item.value!r}: unknown source {assumed.source!r}")
+    for advice in data.advice:
+        unknown = [r.source for r in advice.sources if r.source not in source_ids]
+        problems += [f"advice {advice.id!r}: unknown source {source!r}" for source in unknown]
     return problems
 
 
@@ -129,13 +188,20 @@ def parse(raw_bytes: bytes, origin: str) -> CatalogueFile:
 
 def _merge(base: CatalogueFile, extra: CatalogueFile, origin: str) -> CatalogueFile:
     """The built-in catalogue extended by a custom file; a clash is an error."""
-    clashes = [f"exercise {e.slug!r}: slug: already in the built-in catalogue" for e in extra.exercises if e.slug in {b.slug for b in base.exercises}]
-    clashes += [f"source {s.id!r}: id: already in the built-in catalogue" for s in extra.sources if s.id in {b.id for b in base.sources}]
+    slugs = {b.slug for b in base.exercises}
+    source_ids = {b.id for b in base.sources}
+    clashes = [
+        f"exercise {e.slug!r}: slug: already in the built-in catalogue" for e in extra.exercises if e.slug in slugs
+    ]
+    clashes += [f"source {s.id!r}: id: already in the built-in catalogue" for s in extra.sources if s.id in source_ids]
     if clashes:
         raise _fail(origin, clashes)
     return CatalogueFile.model_construct(
         version=f"{base.version}+{extra.version}",
         sources=[*base.sources, *extra.sources],
+        principles=[*base.principles, *extra.principles],
+        assumed_equipment=[*base.assumed_equipment, *extra.assumed_equipment],
+        advice=[*base.advice, *extra.advice],
         exercises=[*base.exercises, *extra.exercises],
     )
 
@@ -150,8 +216,13 @@ def build(data: CatalogueFile, digest_parts: Iterable[bytes]) -> Catalogue:
         sources={s.id: s for s in data.sources},
         exercises=exercises,
         by_slug={e.slug: e for e in exercises},
-        search_terms={e.slug: tuple(fold(t) for t in (e.name, *e.aliases, e.slug.replace("-", " "))) for e in exercises},
+        search_terms={
+            e.slug: tuple(fold(t) for t in (e.name, *e.aliases, e.slug.replace("-", " "))) for e in exercises
+        },
         etag=f'"{data.version}-{digest.hexdigest()[:16]}"',
+        principles=tuple(data.principles),
+        assumed_equipment=tuple(data.assumed_equipment),
+        advice=tuple(data.advice),
     )
 
 

@@ -103,6 +103,28 @@ class PainFlag(StrEnum):
     wrist = "wrist"
     shoulder = "shoulder"
     hip = "hip"  # acute front-of-hip or groin pain
+    hip_pinch = "hip_pinch"  # pinching at the front of the hip in deep flexion (impingement-like)
+    pregnancy = "pregnancy"  # pregnant or postpartum: not pain, but it rules exercises out the same way
+
+
+class Mechanic(StrEnum):
+    """What an exercise does to the body, as the safety principles read it (see ``principles``)."""
+
+    long_lever_hip_flexion = "long_lever_hip_flexion"  # straight legs lifted: the psoas pulls hard on the lumbar spine
+    fast_hip_flexion = "fast_hip_flexion"  # repeated knee drives at speed
+    loaded_hip_flexion = "loaded_hip_flexion"  # a band or weight resists hip flexion
+    deep_hip_flexion = "deep_hip_flexion"  # the hip flexed past about 90 degrees, or held at end range
+    end_range_stretch = "end_range_stretch"  # a deep static stretch held near the end of the range
+    spine_extension_load = "spine_extension_load"  # the lower back is levered into extension under load
+    lying_supine = "lying_supine"
+    lying_prone = "lying_prone"
+    abdominal_pressure = "abdominal_pressure"  # something presses into the lower abdomen
+    heavy_abdominal_load = "heavy_abdominal_load"  # the abdominal wall works near its limit
+    fall_risk = "fall_risk"  # hanging, or a position a loss of balance turns into a fall
+    weight_on_knee = "weight_on_knee"
+    weight_on_hands = "weight_on_hands"
+    weight_on_arms = "weight_on_arms"  # the shoulders carry or suspend the body
+    painful_release = "painful_release"  # pressure into a sore muscle
 
 
 class Level(StrEnum):
@@ -209,10 +231,49 @@ class Muscles(BaseModel):
 
 
 class Contraindication(BaseModel):
+    """A flag that rules the exercise out; the reason is shown to the user, the source is its basis."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     flag: PainFlag
     reason: Text
+    source: Slug  # an id from the file's sources; `hipflex-own-design` where the rule is ours
+    principle: Slug | None = None  # the principle that demands it, when one does
+
+
+class Principle(BaseModel):
+    """A safety rule applied to every exercise: any exercise with ``mechanic`` must carry ``flag``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: Slug
+    mechanic: Mechanic
+    flag: PainFlag
+    rule: Text  # the principle in one sentence
+    reason: Text
+    sources: list[SourceRef] = Field(min_length=1)
+
+
+class AssumedEquipment(BaseModel):
+    """Equipment nearly everyone has, counted as available unless the caller opts out (``no_<item>``)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    item: Equipment
+    opt_out: Annotated[str, Field(pattern=r"^no_[a-z_]+$")]  # the equipment value that says "I have none"
+    reason: Text
+    source: Slug
+
+
+class Advice(BaseModel):
+    """Guidance that is not an exercise a user does alone (for example, a therapist-assisted stretch)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: Slug
+    goals: list[Goal] = Field(min_length=1)
+    text: Text
+    sources: list[SourceRef] = Field(min_length=1)
 
 
 class SourceRef(BaseModel):
@@ -231,6 +292,7 @@ class Source(BaseModel):
     site: Text
     published: str | None = None
     seed_file: str | None = None
+    url: str | None = Field(default=None, max_length=300)
 
 
 class Exercise(BaseModel):
@@ -240,7 +302,10 @@ class Exercise(BaseModel):
     name: Annotated[str, Field(min_length=2, max_length=80)]
     aliases: list[Annotated[str, Field(min_length=2, max_length=80)]] = []
     kind: Kind
+    # Exercises of one family are too alike to share a session (L-sit progressions, mountain-climber variants).
+    family: Slug
     roles: list[Role] = Field(min_length=1)
+    mechanics: list[Mechanic] = []
     muscles: Muscles
     position: Position
     # Alternatives: each option is a set of items that are all needed; an empty
@@ -250,6 +315,8 @@ class Exercise(BaseModel):
     intensity: Intensity
     dose: Dose
     goal_doses: dict[Goal, Dose] = {}
+    # The dose whenever the user reports pain: gentle, at the bottom of the range (painful releases need one).
+    dose_under_pain: Dose | None = None
     summary: Text
     instructions: list[Text] = Field(min_length=2)
     cues: list[Text] = Field(min_length=1)
@@ -270,6 +337,10 @@ class Exercise(BaseModel):
                 raise ValueError("an equipment option lists an item twice")
         if self.slug in self.regressions or self.slug in self.progressions:
             raise ValueError("an exercise cannot regress or progress to itself")
+        if Mechanic.painful_release in self.mechanics and self.dose_under_pain is None:
+            raise ValueError("a painful release needs a dose_under_pain")
+        if self.dose_under_pain is not None and not _below(self.dose_under_pain, self.dose):
+            raise ValueError("dose_under_pain must stay at or below the bottom of the normal dose")
         return self
 
     def ruled_out_by(self, flag: PainFlag) -> Contraindication | None:
@@ -279,6 +350,13 @@ class Exercise(BaseModel):
         return None
 
 
+def _below(gentle: Dose, normal: Dose) -> bool:
+    """Every part of ``gentle`` is at most the bottom of ``normal``'s range."""
+    pairs = [(gentle.sets, normal.sets), (gentle.reps, normal.reps), (gentle.hold_seconds, normal.hold_seconds)]
+    pairs.append((gentle.duration_seconds, normal.duration_seconds))
+    return all(g is None or (n is not None and g.max <= n.min) for g, n in pairs)
+
+
 class CatalogueFile(BaseModel):
     """The whole data file."""
 
@@ -286,5 +364,8 @@ class CatalogueFile(BaseModel):
 
     version: Annotated[str, Field(pattern=r"^\d+\.\d+\.\d+$")]
     sources: list[Source] = Field(min_length=1)
+    principles: list[Principle] = []
+    assumed_equipment: list[AssumedEquipment] = []
+    advice: list[Advice] = []
     exercises: list[Exercise] = Field(min_length=1)
 

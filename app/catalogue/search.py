@@ -17,10 +17,12 @@ from app.catalogue.models import MUSCLE_GROUPS, Equipment, Exercise, Kind, Level
 
 MAX_LIST = 20  # values one list parameter may hold, in any query
 
-# "none" is accepted alongside the equipment names and means "nothing".
+# "none" is accepted alongside the equipment names and means "nothing"; the catalogue's assumed equipment
+# (a wall) still counts unless its opt-out, "no_wall", is given.
 EquipmentChoice = StrEnum(  # type: ignore[misc]  # built from the data's names, not written out twice
-    "EquipmentChoice", {e: e for e in ["none", *(e.value for e in Equipment)]}
+    "EquipmentChoice", {e: e for e in ["none", "no_wall", *(e.value for e in Equipment)]}
 )
+_EQUIPMENT = frozenset(e.value for e in Equipment)
 # A muscle filter may name a muscle or a group of them ("iliopsoas").
 MuscleFilter = StrEnum(  # type: ignore[misc]
     "MuscleFilter", {m: m for m in [*(m.value for m in Muscle), *MUSCLE_GROUPS]}
@@ -28,8 +30,8 @@ MuscleFilter = StrEnum(  # type: ignore[misc]
 
 
 def kit(choices: Iterable[str]) -> frozenset[Equipment]:
-    """The equipment a list of choices names; ``none`` adds nothing."""
-    return frozenset(Equipment(e) for e in choices if e != "none")
+    """The equipment a list of choices names; ``none`` and opt-outs (``no_wall``) add nothing."""
+    return frozenset(Equipment(e) for e in choices if e in _EQUIPMENT)
 
 
 class ExerciseFilter(BaseModel):
@@ -44,7 +46,10 @@ class ExerciseFilter(BaseModel):
     equipment: list[EquipmentChoice] = Field(
         default=[],
         max_length=MAX_LIST,
-        description="What the user has; `none` means bodyweight only. Matches if one option is covered.",
+        description=(
+            "What the user has; `none` means bodyweight only. A wall is assumed unless `no_wall` is given. "
+            "Matches if one option is covered."
+        ),
     )
     pain: list[PainFlag] = Field(
         default=[], max_length=MAX_LIST, description="Leave out exercises these pain flags rule out."
@@ -67,7 +72,7 @@ def matches(catalogue: Catalogue, exercise: Exercise, query: ExerciseFilter) -> 
             wanted.update(MUSCLE_GROUPS.get(name, {name}))
         if wanted.isdisjoint({*exercise.muscles.primary, *exercise.muscles.secondary}):
             return False
-    if query.equipment and catalogue.equipment_option(exercise, kit(query.equipment)) is None:
+    if query.equipment and catalogue.equipment_option(exercise, catalogue.kit(query.equipment)) is None:
         return False
     if query.pain and any(c.flag in query.pain for c in exercise.contraindications):
         return False

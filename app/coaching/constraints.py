@@ -36,7 +36,7 @@ class Gate:
         self.catalogue = catalogue
         self.parameters = parameters
         query = WorkoutQuery.model_validate(parameters.model_dump(mode="json"))
-        self.constraints = Constraints.of(query)
+        self.constraints = Constraints.of(query, catalogue)
         built = index(catalogue)
         self.entries = {entry.slug: entry for entry in built.entries}
         self.doses = built.goals[parameters.goal].doses

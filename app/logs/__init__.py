@@ -5,6 +5,7 @@ The names callers use are re-exported here: ``from app.logs import LogCreate``, 
 """
 
 from app.logs.cursor import CURSOR_PATTERN, BadCursor, Cursor
+from app.logs.export import EXPORT_PAGE, export_page, export_stream
 from app.logs.schemas import (
     CONTENT_FIELDS,
     LOG_EXAMPLE,
@@ -39,7 +40,6 @@ from app.logs.store import (
     delete_log,
     erase_user,
     exercises_of,
-    export,
     get,
     is_log_id,
     log_path,
@@ -51,6 +51,7 @@ from app.logs.writer import ClaimLost, LogWriter
 __all__ = [
     "CONTENT_FIELDS",
     "CURSOR_PATTERN",
+    "EXPORT_PAGE",
     "LOG_EXAMPLE",
     "LOG_FIELDS",
     "LOG_UPDATE_EXAMPLE",
@@ -84,7 +85,8 @@ __all__ = [
     "delete_log",
     "erase_user",
     "exercises_of",
-    "export",
+    "export_page",
+    "export_stream",
     "get",
     "is_log_id",
     "log_path",

@@ -25,6 +25,7 @@ from pydantic import (
 from pydantic.config import JsonDict
 
 from app.catalogue.models import IN_CATALOGUE, SLUG_PATTERN, Goal
+from app.workouts.models import SEED_MAX
 
 MAX_ENTRIES = 100
 MAX_SETS = 50
@@ -110,7 +111,8 @@ Instant = Annotated[
 ]
 # Bounds go before the conversion, so the document shows them as minimum and maximum.
 _WHOLE = BeforeValidator(_whole_number)
-Seed = Annotated[StrictInt, Field(ge=0, le=2**53 - 1), _WHOLE]
+# The seeds GET /workouts takes and gives, so that every stored workout can be generated again.
+Seed = Annotated[StrictInt, Field(ge=0, le=SEED_MAX), _WHOLE]
 Reps = Annotated[StrictInt, Field(ge=1, le=MAX_REPS), _WHOLE]
 HoldSeconds = Annotated[StrictInt, Field(ge=1, le=MAX_HOLD_SECONDS), _WHOLE]
 Minutes = Annotated[StrictInt, Field(ge=0, le=24 * 60), _WHOLE]

@@ -32,7 +32,6 @@ from app.logs.schemas import (
     LogCreate,
     LogPublic,
     LogUpdate,
-    UserExport,
     WorkoutSeed,
 )
 from app.logs.writer import INSERT_EXERCISES, LOG_EXERCISES, LOGS, ClaimKey, ClaimLost, Job, LogWriter, Write
@@ -288,17 +287,3 @@ def page(
     logs = [_public(row) for row in rows[:limit]]
     more = len(rows) > limit
     return logs, Cursor(logs[-1].performed_at, logs[-1].id) if more else None
-
-
-def export(engine: Engine, tenant: str, user_id: str) -> UserExport | None:
-    """Every log of a user, oldest first; None if there is none."""
-    statement = (
-        select(*_PUBLIC_COLUMNS).where(_owned(tenant, user_id)).order_by(LOGS.c.performed_at.asc(), LOGS.c.id.asc())
-    )
-    with engine.connect() as connection:
-        rows = connection.execute(statement).all()
-    if not rows:
-        return None
-    logs = [_public(row) for row in rows]
-    return UserExport(user_id=user_id, exported_at=datetime.now(UTC), count=len(logs), logs=logs)
-

@@ -14,8 +14,9 @@ from typing import Any
 from sqlalchemy import insert
 from sqlalchemy.engine import Engine
 
-from app import idempotency
-from app.db import write_session
+from app import idempotency, outages
+from app.db import write_limits, write_session
+from app.outages import WriterUnavailable
 from app.tables import Log, LogExercise
 
 LOGS = Log.__table__  # type: ignore[attr-defined]
@@ -35,6 +36,7 @@ class Job:
 
     done: Callable[[], None] = lambda: None
     error: BaseException | None = None
+    state: str = "queued"  # -> "started" when the writer takes it, or "abandoned" when its wait ran out
 
 
 @dataclass(eq=False, kw_only=True)
@@ -69,8 +71,11 @@ class LogWriter:
     lock) is so paid once per group instead of once per request, and no
     request hears back before the transaction holding its work has
     committed. If a group fails, each of its jobs is retried alone: one bad
-    write cannot fail the others. The thread starts on the first job and
-    leaves after ``IDLE_SECONDS`` without one.
+    write cannot fail the others (unless the database is unavailable: then
+    all fail at once, as 503s). A job not started within the write timeout,
+    or beyond a full queue, is refused as ``WriterUnavailable`` (nothing
+    written). The thread starts on the first job and leaves after
+    ``IDLE_SECONDS`` without one.
 
     Measured (5-entry logs): a group of 4 costs 180 us a log on SQLite, a
     group of 16 170 us on SQLite and 260 us on Postgres, against 350 us and
@@ -87,6 +92,8 @@ class LogWriter:
         self.thread: threading.Thread | None = None
 
     def submit(self, job: Job) -> None:
+        if self.queue.qsize() >= write_limits(self.engine).queue:
+            raise WriterUnavailable("the log writer's queue is full")
         self.queue.put(job)
         with self.lock:
             if self.thread is None:
@@ -109,16 +116,33 @@ class LogWriter:
                         group.append(self.queue.get_nowait())
                     except queue.Empty:
                         break
-                self._commit_group(group)
+                with self.lock:  # a job whose request gave up waiting is not written
+                    group = [job for job in group if job.state == "queued"]
+                    for job in group:
+                        job.state = "started"
+                if group:
+                    self._commit_group(group)
         finally:
             with self.lock:
                 if self.thread is threading.current_thread():  # died: the next write starts another
                     self.thread = None
 
+    def abandon(self, job: Job) -> bool:
+        """Give up on a job the writer has not started (True); once started, it runs to its end."""
+        with self.lock:
+            if job.state == "queued":
+                job.state = "abandoned"
+                return True
+            return False
+
     def _commit_group(self, group: list[Job]) -> None:
         try:
             self._commit(group)
-        except Exception:
+        except Exception as failure:
+            if outages.unavailable(failure):  # no use retrying alone: each would wait out the same timeouts
+                for one in group:
+                    one.error = failure
+                return
             for one in group:
                 try:
                     self._commit([one])
@@ -164,7 +188,9 @@ class LogWriter:
         committed = threading.Event()
         job.done = committed.set
         self.submit(job)
-        committed.wait()
+        if not committed.wait(write_limits(self.engine).timeout) and self.abandon(job):
+            raise WriterUnavailable("the log writer did not take this write in time")
+        committed.wait()  # (started: the stall watchdog bounds how long a commit can hang)
         if job.error is not None:
             raise job.error
 
@@ -179,7 +205,13 @@ class LogWriter:
 
         job.done = done
         self.submit(job)
-        await asyncio.shield(committed)  # a cancelled request still gets its work done, as a retry would
+        try:
+            # shielded: a cancelled request still gets its work done, as a retry would
+            await asyncio.wait_for(asyncio.shield(committed), write_limits(self.engine).timeout)
+        except TimeoutError:
+            if self.abandon(job):
+                raise WriterUnavailable("the log writer did not take this write in time") from None
+            await asyncio.shield(committed)
         if job.error is not None:
             raise job.error
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 
+from app.catalogue import Catalogue
 from app.catalogue.models import Equipment, Goal, Intensity, Level, PainFlag
 from app.catalogue.search import kit
 from app.workouts.goals import BY_GOAL
@@ -49,13 +50,19 @@ class Constraints:
     minutes: int
     tight_side: TightSide | None
     exclude: tuple[str, ...]
+    assumed: frozenset[Equipment] = frozenset()  # counted as available though not declared: a wall
+    opted_out: tuple[str, ...] = ()  # "no_wall": the caller lacks what is otherwise assumed
 
     @classmethod
-    def of(cls, query: WorkoutQuery) -> Constraints:
+    def of(cls, query: WorkoutQuery, catalogue: Catalogue) -> Constraints:
+        declared = kit(query.equipment)
+        said = {str(e) for e in query.equipment}
         return cls(
             goal=query.goal,
             level=query.level,
-            have=kit(query.equipment),
+            have=declared,
+            assumed=catalogue.kit(query.equipment) - declared,
+            opted_out=tuple(sorted(a.opt_out for a in catalogue.assumed_equipment if a.opt_out in said)),
             pain=tuple(sorted(set(query.pain))),
             pain_level=query.pain_level,
             minutes=query.minutes if query.minutes is not None else BY_GOAL[query.goal].default_minutes,
@@ -65,7 +72,11 @@ class Constraints:
 
     @property
     def pool_key(self) -> PoolKey:
-        return PoolKey(self.level, self.have, self.pain, self.gentle_only, self.exclude, self)
+        return PoolKey(self.level, self.kit, self.pain, self.gentle_only, self.exclude, self)
+
+    @cached_property
+    def kit(self) -> frozenset[Equipment]:
+        return self.have | self.assumed
 
     @cached_property
     def gentle_only(self) -> bool:
@@ -88,7 +99,7 @@ class Constraints:
 
     def option(self, entry: Entry) -> tuple[Equipment, ...] | None:
         for option, needed in zip(entry.options, entry.option_sets, strict=True):
-            if needed <= self.have:
+            if needed <= self.kit:
                 return option
         return None
 
@@ -97,8 +108,8 @@ class Constraints:
 
     def _link_base(self) -> str:
         params = [("goal", self.goal.value), ("level", self.level.value)]
-        if self.have:
-            params.append(("equipment", ",".join(sorted(e.value for e in self.have))))
+        if self.have or self.opted_out:
+            params.append(("equipment", ",".join([*sorted(e.value for e in self.have), *self.opted_out])))
         if self.pain:
             params.append(("pain", ",".join(f.value for f in self.pain)))
         if self.pain_level:

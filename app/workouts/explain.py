@@ -58,7 +58,7 @@ def impossible(
 
     tries: list[tuple[int, int, str]] = []  # (unlocked, order, suggestion)
     for n, item in enumerate(Equipment):
-        if item not in constraints.have:
+        if item not in constraints.kit:
             more = replace(constraints, have=constraints.have | {item})
             tries.append((usable(more), n, f"adding {item.value.replace('_', ' ')}"))
     if constraints.level is not Level.advanced:

@@ -66,7 +66,7 @@ def _prepare(catalogue: Catalogue, query: WorkoutQuery, seed: int) -> tuple[Inde
     unknown = sorted({s for s in query.exclude if s not in built.slugs})
     if unknown:
         raise UnknownExercises(unknown)
-    constraints = Constraints.of(query)
+    constraints = Constraints.of(query, catalogue)
     return built, constraints, break_ties(built, constraints, seed)
 
 

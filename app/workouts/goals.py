@@ -125,6 +125,9 @@ GOALS: tuple[GoalPlan, ...] = (
             ),
         ),
         sources=(KASSAM, STRENGTHLOG),
+        safety=(
+            "Kassam's therapist-assisted psoas stretch is done to you by a trained therapist; do not try it alone.",
+        ),
         frequency=Frequency(
             advice=(
                 "The gentle breathing and mobility work can be daily; keep the strength-through-range work to about "
@@ -137,10 +140,19 @@ GOALS: tuple[GoalPlan, ...] = (
         goal=Goal.strength,
         title="Strength",
         description=(
-            "StrengthLog's hip-flexor workout: a leg raise as the main lift, a standing hip flexor raise as the "
-            "isolation exercise, mountain climbers to finish; longer sessions add strength at length and stretches."
+            "A short warm-up, then StrengthLog's hip-flexor workout: a leg raise as the main lift, a standing hip "
+            "flexor raise as the isolation exercise, mountain climbers to finish; longer sessions add strength at "
+            "length (before the finisher, while you are fresh) and stretches."
         ),
         phases=(
+            Phase(
+                key="warm-up",
+                title="Warm-up",
+                roles=(Role.mobilise, Role.pelvis),
+                purpose="warms the hips and takes them through their range before the first loaded set",
+                picks=("hip-mobility-flow", "all-fours-pelvic-tucks", "front-line-opener"),
+                sources=(KASSAM, RUNNING_COACH),
+            ),
             Phase(
                 key="main-lift",
                 title="Main lift",
@@ -158,19 +170,19 @@ GOALS: tuple[GoalPlan, ...] = (
                 sources=(STRENGTHLOG,),
             ),
             Phase(
-                key="finisher",
-                title="Conditioning finisher",
-                roles=(Role.finisher,),
-                purpose="makes the hip flexors work continuously at speed, for endurance",
-                picks=("mountain-climbers",),
-                sources=(STRENGTHLOG,),
-            ),
-            Phase(
                 key="strength-at-length",
                 title="Strength at length",
                 roles=(Role.lengthen,),
                 purpose="builds strength with the hip flexors long, as an accessory to the direct work",
                 optional=True,
+                sources=(STRENGTHLOG,),
+            ),
+            Phase(
+                key="finisher",
+                title="Conditioning finisher",
+                roles=(Role.finisher,),
+                purpose="makes the hip flexors work continuously at speed, for endurance",
+                picks=("mountain-climbers",),
                 sources=(STRENGTHLOG,),
             ),
             Phase(
@@ -273,8 +285,10 @@ GOALS: tuple[GoalPlan, ...] = (
                 roles=(Role.pelvis, Role.breathing),
                 purpose="uses the upper hamstrings, not the glutes, to bring the pelvis towards neutral",
                 picks=("ninety-ninety-breathing",),
-                # The article's option for a pinchy left side.
-                tight_picks=((TightSide.left, ("ninety-ninety-breathing-asymmetric-arm", "ninety-ninety-breathing")),),
+                # The article's option for a pinchy left side, mirrored for the right.
+                tight_picks=tuple(
+                    (side, ("ninety-ninety-breathing-asymmetric-arm", "ninety-ninety-breathing")) for side in TightSide
+                ),
                 sources=(RUNNING_COACH,),
             ),
             Phase(

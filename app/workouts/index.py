@@ -116,14 +116,6 @@ class Entry:
     refs: dict[tuple[Equipment, ...], WorkoutExercise]
 
 
-def _family(exercise: Exercise, by_slug: dict[str, Exercise]) -> str:
-    seen = {exercise.slug}
-    while exercise.variant_of is not None and exercise.variant_of in by_slug and exercise.variant_of not in seen:
-        exercise = by_slug[exercise.variant_of]
-        seen.add(exercise.slug)
-    return exercise.slug
-
-
 def _cues(exercise: Exercise) -> list[str]:
     cues = list(exercise.cues[:3])
     for instruction in exercise.instructions:
@@ -144,7 +136,7 @@ def _entry(exercise: Exercise, by_slug: dict[str, Exercise]) -> Entry:
     return Entry(
         exercise=exercise,
         slug=exercise.slug,
-        family=_family(exercise, by_slug),
+        family=exercise.family,  # from the data: L-sit progressions share one without being variants
         options=options,
         option_sets=tuple(frozenset(option) for option in options),
         flags=frozenset(c.flag for c in exercise.contraindications),

@@ -26,6 +26,8 @@ PAIN_AREAS = {
     PainFlag.wrist: "wrist",
     PainFlag.shoulder: "shoulder",
     PainFlag.hip: "front of the hip",
+    PainFlag.hip_pinch: "hip in deep flexion",
+    PainFlag.pregnancy: "body in pregnancy or after birth",
 }
 
 

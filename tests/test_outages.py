@@ -1,0 +1,136 @@
+"""A database that is gone, slow or locked gives 503 problem+json with Retry-After, never a 500; the
+unexpected gives a 500 that still carries its request id; SQL parameters never reach the log."""
+
+from __future__ import annotations
+
+import json
+import threading
+from typing import Any
+
+import psycopg
+import pytest
+from conftest import LogFactory, PostgresServer, _libpq, make_settings, new_tenant
+from fastapi.testclient import TestClient
+
+from app import logs, migrations
+from app.catalogue import Catalogue
+from app.db import make_engine
+from app.main import create_app
+
+USER = "secret-user-ümlaut"
+
+
+def _assert_unavailable(response: Any) -> None:
+    assert response.status_code == 503, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.headers["retry-after"] == "2"
+    assert response.headers["x-request-id"]
+    assert response.json()["type"] == "https://hipflex.dev/problems/unavailable"
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("fast_path", [True, False], ids=["fast-path", "routes"])
+def test_a_database_gone_is_503_on_every_authenticated_route(
+    postgres_server: PostgresServer, catalogue: Catalogue, make_log: LogFactory, fast_path: bool,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    url = postgres_server.create("hipflex_gone")
+    dropped = False
+    try:
+        migrations.upgrade(url)
+        app = create_app(make_settings(url, fast_path=fast_path, db_connect_timeout_s=2), catalogue=catalogue)
+        with TestClient(app) as client:
+            acme = new_tenant(app, "acme")
+            created = client.post(f"/users/{USER}/logs", json=make_log(), headers=acme.headers)
+            assert created.status_code == 201, created.text  # (the key is now remembered: no database to check it)
+            log_path = created.headers["location"]
+            postgres_server.drop(url)
+            dropped = True
+            capsys.readouterr()
+            headers = {**acme.headers, "Idempotency-Key": "k-" + USER.encode().hex()}
+            _assert_unavailable(client.post(f"/users/{USER}/logs", json=make_log(), headers=acme.headers))
+            _assert_unavailable(client.post(f"/users/{USER}/logs", json=make_log(), headers=headers))
+            _assert_unavailable(client.get(f"/users/{USER}/logs", headers=acme.headers))
+            _assert_unavailable(client.get(log_path, headers=acme.headers))
+            _assert_unavailable(client.patch(log_path, json={"notes": "x"}, headers=acme.headers))
+            _assert_unavailable(client.delete(log_path, headers=acme.headers))
+            _assert_unavailable(client.get(f"/users/{USER}/export", headers=acme.headers))
+            _assert_unavailable(client.delete(f"/users/{USER}", headers=acme.headers))
+            unknown = acme.key[:-43] + "b" * 43  # well-formed, never seen: checking it needs the database
+            _assert_unavailable(client.get(f"/users/{USER}/logs", headers={"Authorization": f"Bearer {unknown}"}))
+            ready = client.get("/readyz")
+            assert ready.status_code == 503 and ready.headers["retry-after"] == "2"
+        logged = capsys.readouterr().out
+        assert "hipflex.errors" in logged  # the failures were logged ...
+        assert USER not in logged and USER.encode().hex() not in logged  # ... without their parameters
+    finally:
+        if not dropped:
+            postgres_server.drop(url)
+
+
+@pytest.mark.postgres
+def test_a_locked_table_hits_the_statement_timeout_as_a_503_without_parameters_in_the_log(
+    postgres_database: str, catalogue: Catalogue, make_log: LogFactory, capsys: pytest.CaptureFixture[str]
+) -> None:
+    app = create_app(make_settings(postgres_database, db_statement_timeout_ms=300), catalogue=catalogue)
+    with TestClient(app) as client:
+        acme = new_tenant(app, "acme")
+        assert client.post(f"/users/{USER}/logs", json=make_log(), headers=acme.headers).status_code == 201
+        locked, release = threading.Event(), threading.Event()
+
+        def hold_lock() -> None:
+            with psycopg.connect(_libpq(postgres_database)) as connection:
+                connection.execute("LOCK TABLE logs IN ACCESS EXCLUSIVE MODE")
+                locked.set()
+                release.wait(10)
+
+        holder = threading.Thread(target=hold_lock)
+        holder.start()
+        try:
+            assert locked.wait(10)
+            capsys.readouterr()
+            _assert_unavailable(client.get(f"/users/{USER}/logs", headers=acme.headers))
+        finally:
+            release.set()
+            holder.join(10)
+        logged = capsys.readouterr().out
+        errors = [json.loads(line) for line in logged.splitlines() if '"hipflex.errors"' in line]
+        assert errors and "QueryCanceled" in errors[0]["message"]
+        assert USER not in logged and "acme" not in logged
+        assert client.get(f"/users/{USER}/logs", headers=acme.headers).status_code == 200  # and it is over
+
+
+def test_engines_hide_sql_parameters(database_url: str) -> None:
+    engine = make_engine(make_settings(database_url))
+    try:
+        assert engine.hide_parameters is True
+    finally:
+        engine.dispose()
+
+
+def test_an_unexpected_failure_is_a_500_problem_with_its_request_id(
+    db_client: TestClient, acme: Any, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def crash(*_args: Any, **_kwargs: Any) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(logs, "page", crash)  # a stand-in for any bug below a route
+    response = db_client.get("/users/u1/logs", headers={**acme.headers, "X-Request-ID": "trace-500"})
+    assert response.status_code == 500
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.headers["x-request-id"] == "trace-500"
+    assert response.json()["type"] == "https://hipflex.dev/problems/internal"
+    assert "retry-after" not in response.headers
+    assert "RuntimeError: a bug" in capsys.readouterr().out
+
+
+def test_a_full_log_writer_queue_is_a_503(
+    db_client: TestClient, acme: Any, make_log: LogFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from app import db
+
+    engine = db_client.app.state.engine  # type: ignore[attr-defined]
+    monkeypatch.setitem(db._WRITE_LIMITS, engine, db.WriteLimits(queue=0, timeout=3.0))
+    _assert_unavailable(db_client.post("/users/u1/logs", json=make_log(), headers=acme.headers))
+    monkeypatch.setitem(db._WRITE_LIMITS, engine, db.WriteLimits())
+    assert db_client.post("/users/u1/logs", json=make_log(), headers=acme.headers).status_code == 201
