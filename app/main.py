@@ -21,6 +21,7 @@ from app.limits import BodyLimit
 from app.observability import AccessLog, Metrics, Observability, configure_logging
 from app.settings import Settings
 from app.storage import Storage
+from app.workouts import wording
 
 DESCRIPTION = """\
 Browse a sourced catalogue of hip-flexor exercises, generate safe, explained
@@ -66,6 +67,10 @@ def _freeze_startup_objects() -> None:
 def create_app(settings: Settings | None = None, catalogue: Catalogue | None = None) -> FastAPI:
     settings = settings or Settings()
     catalogue = catalogue or load_catalogue(settings.catalogue_path, settings.catalogue_mode)
+    # The texts outside the catalogue are checked here, so a bad language file stops the start too.
+    wording.check(catalogue)
+    vocabulary.check(catalogue)
+    problems.check_titles(catalogue.translations)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -19,6 +19,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 from starlette.routing import Match
 
+from app.api.languages import VARY, choose_language
+from app.catalogue.translations import DEFAULT_LANGUAGE, TranslationError
 from app.statuses import phrase
 
 MEDIA_TYPE = "application/problem+json"
@@ -128,8 +130,40 @@ def problem_response(
     headers: dict[str, str] | None = None,
     extra: dict[str, Any] | None = None,
 ) -> Response:
+    title, language = _title(request, status, title)
+    headers = {**(headers or {}), "Content-Language": language, "Vary": VARY}
     content = problem_body(status, slug, detail, instance=request.url.path, title=title, errors=errors, extra=extra)
     return Response(content, status_code=status, media_type=MEDIA_TYPE, headers=headers)
+
+
+# Custom titles a language file may translate (status phrases are keyed by their code).
+CUSTOM_TITLES = frozenset({"Invalid request", "No workout fits these constraints"})
+
+
+def _title(request: Request, status: int, title: str | None) -> tuple[str, str]:
+    """The title in the language asked for, and that language; the detail stays English."""
+    english = title or status_title(status)
+    language = choose_language(request.headers.get("accept-language"))
+    if language == DEFAULT_LANGUAGE:
+        return english, language
+    catalogue = getattr(request.app.state, "catalogue", None)
+    table = catalogue.in_language(language).texts.get("problems", {}) if catalogue is not None else {}
+    key = str(status) if title is None or title == status_title(status) else title
+    translated = table.get(key)
+    return (translated, language) if translated is not None else (english, DEFAULT_LANGUAGE)
+
+
+def check_titles(translations: dict[str, Any]) -> None:
+    """A language file's problem titles name only codes of errors and our own titles."""
+    for language, catalogue in translations.items():
+        table = catalogue.texts.get("problems", {})
+        unknown = [key for key in table if key not in CUSTOM_TITLES and not (key.isdigit() and 400 <= int(key) < 600)]
+        empty = [key for key, text in table.items() if not isinstance(text, str) or not text.strip()]
+        if unknown or empty or not all(title in table for title in CUSTOM_TITLES):
+            raise TranslationError(
+                f"built-in i18n/{language}.json: problems: unknown {unknown}, empty {empty}, "
+                f"and every one of {sorted(CUSTOM_TITLES)} is needed"
+            )
 
 
 def _allowed(error: dict[str, Any]) -> list[str] | None:

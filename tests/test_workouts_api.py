@@ -182,7 +182,9 @@ def test_the_routes_are_documented(client: TestClient) -> None:
     ok = workouts["responses"]["200"]["content"]["application/json"]["schema"]
     assert ok == {"$ref": "#/components/schemas/Workout"}
     assert PROBLEM in workouts["responses"]["422"]["content"]
-    assert {p["name"] for p in workouts["parameters"]} == {
+    assert {p["name"] for p in workouts["parameters"] if p["in"] == "query"} == {
         "goal", "level", "equipment", "pain", "pain_level", "minutes", "tight_side", "exclude", "seed",
     }
+    assert [p["name"] for p in workouts["parameters"] if p["in"] == "header"] == ["Accept-Language"]
+    assert set(workouts["responses"]["200"]["headers"]) == {"Content-Language", "Vary"}
     assert schema["paths"]["/goals"]["get"]["operationId"] == "list_goals"

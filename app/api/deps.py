@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Header, Request
 from sqlalchemy.engine import Engine
 
+from app.api.languages import choose_language
 from app.catalogue import Catalogue
 from app.observability import Metrics
 from app.settings import Settings
@@ -16,6 +17,23 @@ from app.storage import Storage
 async def get_catalogue(request: Request) -> Catalogue:
     catalogue: Catalogue = request.app.state.catalogue  # (app.state is untyped)
     return catalogue
+
+
+async def get_localised_catalogue(
+    request: Request,
+    accept_language: Annotated[
+        str | None,
+        Header(
+            alias="Accept-Language",
+            description="`de` for German, `en` (the default) for English; q-values are honoured. "
+            "Anything else gets English, never an error.",
+            examples=["de", "de-DE,de;q=0.9,en;q=0.5"],
+        ),
+    ] = None,
+) -> Catalogue:
+    """The catalogue in the language ``Accept-Language`` asks for (English when it is not supported)."""
+    catalogue: Catalogue = request.app.state.catalogue
+    return catalogue.in_language(choose_language(accept_language))
 
 
 async def get_settings(request: Request) -> Settings:
@@ -40,6 +58,7 @@ async def get_storage(request: Request) -> Storage:
 
 
 CatalogueDep = Annotated[Catalogue, Depends(get_catalogue)]
+LocalisedCatalogueDep = Annotated[Catalogue, Depends(get_localised_catalogue)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 EngineDep = Annotated[Engine, Depends(get_engine)]
 MetricsDep = Annotated[Metrics, Depends(get_metrics)]

@@ -70,7 +70,7 @@ def live_examples(catalogue: Catalogue) -> dict[tuple[str, str], Any]:
     found: dict[tuple[str, str], Any] = {
         ("get", "/exercises"): json.loads(exercises.render_page(catalogue, page_query, [("limit", "2")])),
         ("get", "/exercises/{slug}"): json.loads(pages.details[first]),
-        ("get", "/vocabulary"): json.loads(vocabulary.build(catalogue.version).model_dump_json()),
+        ("get", "/vocabulary"): json.loads(vocabulary.build(catalogue).model_dump_json()),
         ("get", "/goals"): json.loads(workouts.goals_body(catalogue)),
     }
     try:

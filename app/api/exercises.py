@@ -10,7 +10,8 @@ from fastapi import APIRouter, Path, Query, Request
 from pydantic import BaseModel, Field
 from starlette.responses import Response
 
-from app.api.deps import CatalogueDep
+from app.api.deps import LocalisedCatalogueDep
+from app.api.languages import LOCALISED
 from app.api.params import CommaList
 from app.api.representations import ExerciseDetail, ExerciseSummary, cached_json, rendered
 from app.catalogue import Catalogue
@@ -94,10 +95,10 @@ def document_components(catalogue: Catalogue) -> dict[str, dict[str, Any]]:
     description="The catalogue, filtered (filters combine with AND, the values of one filter with OR) and "
     "paged with `limit` and `offset`; follow `next` for the following page. Answers carry a strong ETag.",
     response_model=ExercisePage,
-    responses={304: {"description": "Not modified (If-None-Match)"}, **responses(422)},
+    responses={**LOCALISED, 304: {"description": "Not modified (If-None-Match)"}, **responses(422)},
 )
 async def list_exercises(
-    request: Request, catalogue: CatalogueDep, query: Annotated[ExerciseQuery, Query()]
+    request: Request, catalogue: LocalisedCatalogueDep, query: Annotated[ExerciseQuery, Query()]
 ) -> Response:
     body = render_page(catalogue, query, request.query_params.multi_items())
     return cached_json(request, body, rendered(catalogue).headers)
@@ -108,11 +109,11 @@ async def list_exercises(
     summary="One exercise, in full",
     description="Everything about one exercise: muscles, dose by level, cues, contraindications and sources.",
     response_model=ExerciseDetail,
-    responses={304: {"description": "Not modified (If-None-Match)"}, **responses(404, 422)},
+    responses={**LOCALISED, 304: {"description": "Not modified (If-None-Match)"}, **responses(404, 422)},
 )
 async def get_exercise(
     request: Request,
-    catalogue: CatalogueDep,
+    catalogue: LocalisedCatalogueDep,
     slug: Annotated[
         str, Path(pattern=SLUG_PATTERN, max_length=64, description="The exercise's slug, as GET /exercises lists it.")
     ],

@@ -36,6 +36,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from app import idempotency, keys, logs
 from app.api.auth import presented_key
 from app.api.exercises import ExerciseQuery, render_page
+from app.api.languages import choose_language
 from app.api.logs import answer, check_exercises, create_log
 from app.api.logs import router as logs_router
 from app.api.representations import not_modified, rendered
@@ -49,9 +50,9 @@ from app.problems import Problem
 # check_exercises; the get_* ones: app.state). A test compares this with the routes: a dependency
 # added to one of them fails it until the lane does that work too.
 ROUTE_DEPENDENCIES = {
-    ("GET", "/exercises"): {"get_catalogue"},
-    ("GET", "/exercises/{slug}"): {"get_catalogue"},
-    ("GET", "/workouts"): {"get_catalogue", "get_metrics"},
+    ("GET", "/exercises"): {"get_localised_catalogue"},
+    ("GET", "/exercises/{slug}"): {"get_localised_catalogue"},
+    ("GET", "/workouts"): {"get_localised_catalogue", "get_metrics"},
     ("POST", "/users/{user_id}/logs"): {
         "authenticate", "valid_log_create", "get_storage", "get_settings", "get_metrics"
     },
@@ -91,11 +92,21 @@ def _list_fields(model: type[BaseModel]) -> frozenset[str]:
     return fields
 
 
-def _if_none_match(scope: Scope) -> str | None:
+def _header(scope: Scope, wanted: bytes) -> str | None:
     for name, value in scope["headers"]:
-        if name == b"if-none-match":
+        if name == wanted:
             return str(value.decode("latin-1"))
     return None
+
+
+def _if_none_match(scope: Scope) -> str | None:
+    return _header(scope, b"if-none-match")
+
+
+def _localised(state: State, scope: Scope) -> Catalogue:
+    """The catalogue in the language the request asks for, chosen as the FastAPI routes choose it."""
+    catalogue: Catalogue = state.catalogue
+    return catalogue.in_language(choose_language(_header(scope, b"accept-language")))
 
 
 def _cached(catalogue: Catalogue, scope: Scope, body: bytes) -> Answer:
@@ -106,17 +117,21 @@ def _cached(catalogue: Catalogue, scope: Scope, body: bytes) -> Answer:
 
 
 def exercise(state: State, scope: Scope, slug: str) -> Answer:
-    catalogue = state.catalogue
+    catalogue = _localised(state, scope)
     body = rendered(catalogue).details.get(slug)
     return None if body is None else _cached(catalogue, scope, body)
 
 
 def exercise_page(state: State, scope: Scope, _: str) -> Answer:
-    catalogue = state.catalogue
+    catalogue = _localised(state, scope)
     raw_query: bytes = scope["query_string"]
-    cache: PageCache | None = getattr(state, "exercise_pages", None)
+    # One cache per catalogue (each language is its own catalogue, with its own ETag).
+    caches: dict[str, PageCache] | None = getattr(state, "exercise_pages", None)
+    if caches is None:
+        caches = state.exercise_pages = {}
+    cache = caches.get(catalogue.etag)
     if cache is None or cache.catalogue is not catalogue:
-        cache = state.exercise_pages = PageCache(catalogue)
+        cache = caches[catalogue.etag] = PageCache(catalogue)
     body = cache.get(raw_query)
     if body is None:
         parsed = parse_query(ExerciseQuery, raw_query)
@@ -165,8 +180,14 @@ def workout(state: State, scope: Scope, _: str) -> Answer:
     parsed = parse_query(WorkoutParams, scope["query_string"])
     if parsed is None:
         return None
-    body = render_workout(state.catalogue, parsed[0], state.metrics)
-    return 200, body, [(b"x-catalogue-version", state.catalogue.version.encode())]
+    catalogue = _localised(state, scope)
+    body = render_workout(catalogue, parsed[0], state.metrics)
+    language = catalogue.language.encode()
+    return 200, body, [
+        (b"x-catalogue-version", catalogue.version.encode()),
+        (b"content-language", language),
+        (b"vary", b"Accept-Language"),
+    ]
 
 
 @dataclass(frozen=True)

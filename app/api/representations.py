@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 from starlette.requests import Request
 from starlette.responses import Response
 
+from app.api.languages import language_headers
 from app.catalogue import Catalogue
 from app.catalogue.models import Exercise, Source
 
@@ -77,6 +78,7 @@ class Rendered:
             "ETag": catalogue.etag,
             "Cache-Control": CACHE_CONTROL,
             "X-Catalogue-Version": catalogue.version,
+            **language_headers(catalogue.language),
         }
         self.raw_headers = [(k.lower().encode(), v.encode()) for k, v in self.headers.items()]
 

@@ -8,8 +8,10 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 from starlette.responses import Response
 
-from app.api.deps import CatalogueDep
+from app.api.deps import LocalisedCatalogueDep
+from app.api.languages import LOCALISED
 from app.api.representations import cached_json, rendered
+from app.catalogue import Catalogue
 from app.catalogue.models import (
     MUSCLE_GROUPS,
     Equipment,
@@ -21,6 +23,8 @@ from app.catalogue.models import (
     PainFlag,
     Position,
 )
+from app.catalogue.translations import TranslationError, check_texts, text_fields, translated_data
+from app.problems import responses
 
 router = APIRouter(tags=["exercises"])
 
@@ -77,7 +81,24 @@ def _terms(values: type[StrEnum]) -> list[Term]:
     return [Term(value=v.value, label=_label(v.value)) for v in values]
 
 
-def build(version: str) -> Vocabulary:
+def build(catalogue: Catalogue) -> Vocabulary:
+    """The vocabulary, its labels and descriptions in the catalogue's language."""
+    english = _english(catalogue.version)
+    texts = catalogue.texts.get("vocabulary")
+    return english if texts is None else Vocabulary.model_validate(translated_data(english, texts))
+
+
+def check(catalogue: Catalogue) -> None:
+    """Every language's labels and descriptions match the English ones, key for key."""
+    english = text_fields(_english(catalogue.version))
+    for language, translated in catalogue.translations.items():
+        origin = f"built-in i18n/{language}.json"
+        problems = check_texts(origin, "vocabulary", english, translated.texts.get("vocabulary"))
+        if problems:
+            raise TranslationError("invalid translation:\n  " + "\n  ".join(problems))
+
+
+def _english(version: str) -> Vocabulary:
     muscles = [MuscleTerm(value=m.value, label=_label(m.value), hip_flexor=m in HIP_FLEXORS) for m in Muscle]
     muscles += [
         MuscleTerm(value=name, label=_label(name), hip_flexor=True, members=sorted(members))
@@ -106,6 +127,7 @@ def build(version: str) -> Vocabulary:
     description="Kinds, muscles (and muscle groups), positions, equipment, pain flags, levels, intensities and "
     "goals, each with a label: build a filter screen from it instead of hard-coding the values.",
     response_model=Vocabulary,
+    responses={**LOCALISED, **responses(422)},
 )
-async def get_vocabulary(request: Request, catalogue: CatalogueDep) -> Response:
-    return cached_json(request, build(catalogue.version).model_dump_json(), rendered(catalogue).headers)
+async def get_vocabulary(request: Request, catalogue: LocalisedCatalogueDep) -> Response:
+    return cached_json(request, build(catalogue).model_dump_json(), rendered(catalogue).headers)

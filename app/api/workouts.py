@@ -10,7 +10,8 @@ from pydantic import BaseModel, Field
 from starlette.responses import Response
 
 from app import problems
-from app.api.deps import CatalogueDep, MetricsDep
+from app.api.deps import LocalisedCatalogueDep, MetricsDep
+from app.api.languages import LOCALISED, language_headers
 from app.api.params import CommaList
 from app.catalogue import Catalogue
 from app.catalogue.models import IN_CATALOGUE, PainFlag, Slug, Source
@@ -18,8 +19,9 @@ from app.catalogue.search import MAX_LIST, EquipmentChoice
 from app.observability import Metrics
 from app.problems import FieldError, Problem
 from app.workouts import UnknownExercises, Workout, WorkoutImpossible, WorkoutQuery, draw_seed, generate_json
-from app.workouts.goals import GOALS, describe
+from app.workouts.goals import describe
 from app.workouts.models import GoalInfo
+from app.workouts.wording import goals
 
 router = APIRouter(tags=["workouts"])
 
@@ -54,15 +56,15 @@ class GoalList(BaseModel):
         "seed and catalogue version always give the same JSON; `self` links to exactly this workout."
     ),
     response_model=Workout,
-    responses=problems.responses(422),
+    responses={**LOCALISED, **problems.responses(422)},
 )
 async def generate_workout(
-    catalogue: CatalogueDep, metrics: MetricsDep, query: Annotated[WorkoutParams, Query()]
+    catalogue: LocalisedCatalogueDep, metrics: MetricsDep, query: Annotated[WorkoutParams, Query()]
 ) -> Response:
     return Response(
         render_workout(catalogue, query, metrics),
         media_type="application/json",
-        headers={"X-Catalogue-Version": catalogue.version},
+        headers={"X-Catalogue-Version": catalogue.version, **language_headers(catalogue.language)},
     )
 
 
@@ -93,9 +95,10 @@ def render_workout(catalogue: Catalogue, query: WorkoutQuery, metrics: Metrics) 
 
 @lru_cache(maxsize=8)
 def goals_body(catalogue: Catalogue) -> bytes:
-    cited = sorted({source for plan in GOALS for source in plan.sources})
+    plans = goals(catalogue)
+    cited = sorted({source for plan in plans for source in plan.sources})
     body = GoalList(
-        goals=[describe(plan) for plan in GOALS],
+        goals=[describe(plan) for plan in plans],
         sources=[catalogue.sources[s] for s in cited if s in catalogue.sources],
     )
     return body.model_dump_json().encode()
@@ -107,8 +110,11 @@ def goals_body(catalogue: Catalogue) -> bytes:
     description="What each `goal` of GET /workouts builds: its phases, default length, how often to train, "
     "and the articles it follows.",
     response_model=GoalList,
+    responses={**LOCALISED, **problems.responses(422)},
 )
-async def list_goals(catalogue: CatalogueDep) -> Response:
+async def list_goals(catalogue: LocalisedCatalogueDep) -> Response:
     return Response(
-        goals_body(catalogue), media_type="application/json", headers={"X-Catalogue-Version": catalogue.version}
+        goals_body(catalogue),
+        media_type="application/json",
+        headers={"X-Catalogue-Version": catalogue.version, **language_headers(catalogue.language)},
     )

@@ -10,7 +10,8 @@ import hashlib
 import json
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
@@ -28,13 +29,18 @@ from app.catalogue.models import (
     Principle,
     Source,
 )
+from app.catalogue.translations import (
+    DEFAULT_LANGUAGE,
+    LANGUAGES,
+    CatalogueError,
+    TranslationError,
+    language_file,
+    read_language,
+    translate_exercises,
+)
 
 BUILTIN = "exercises.json"
 _EQUIPMENT = frozenset(e.value for e in Equipment)
-
-
-class CatalogueError(Exception):
-    """The catalogue file cannot be used; the message says where and why."""
 
 
 def fold(text: str) -> str:
@@ -57,6 +63,15 @@ class Catalogue:
     principles: tuple[Principle, ...] = ()
     assumed_equipment: tuple[AssumedEquipment, ...] = ()
     advice: tuple[Advice, ...] = ()
+    language: str = "en"
+    # The language file's other sections (goals, workouts, vocabulary, problems); empty for English.
+    texts: dict[str, Any] = field(default_factory=dict, repr=False)
+    # The same catalogue in each other language, built and validated at load; see ``in_language``.
+    translations: dict[str, Catalogue] = field(default_factory=dict, repr=False)
+
+    def in_language(self, language: str) -> Catalogue:
+        """This catalogue in ``language``; English (this object) when there is no such translation."""
+        return self.translations.get(language, self)
 
     def get(self, slug: str) -> Exercise | None:
         return self.by_slug.get(slug)
@@ -247,4 +262,48 @@ def load_catalogue(custom: Path | None = None, mode: Literal["extend", "replace"
     problems = _check_references(data)
     if problems:
         raise _fail(origin, problems)
-    return build(data, parts)
+    catalogue = build(data, parts)
+    for language in LANGUAGES:
+        if language != DEFAULT_LANGUAGE:
+            catalogue.translations[language] = _translated(catalogue, language, parts, builtin=mode == "extend")
+    return catalogue
+
+
+def _translated(english: Catalogue, language: str, parts: list[bytes], builtin: bool) -> Catalogue:
+    """``english`` with the built-in language file applied.
+
+    Every built-in exercise must be translated field for field, or the load fails. A custom file's
+    own exercises (and every exercise of a catalogue that replaces the built-in one) stay English.
+    """
+    raw, origin = language_file(language)
+    try:
+        data = read_language(raw, origin)
+        # The file is always checked against the built-in catalogue it translates.
+        originals = _builtin_exercises()
+        translated = translate_exercises(originals, frozenset(e.slug for e in originals), data, origin)
+        by_slug = {e.slug: e for e in translated} if builtin else {}
+    except TranslationError as exc:
+        raise CatalogueError(str(exc)) from exc
+    exercises = tuple(by_slug.get(e.slug, e) for e in english.exercises)
+    digest = hashlib.sha256()
+    for part in (*parts, raw):
+        digest.update(part)
+    # replace(): every other field (principles, assumptions, advice...) stays the English catalogue's.
+    return replace(
+        english,
+        exercises=exercises,
+        by_slug={e.slug: e for e in exercises},
+        # either language's names find an exercise
+        search_terms={
+            e.slug: (*(fold(t) for t in (e.name, *e.aliases)), *english.search_terms[e.slug]) for e in exercises
+        },
+        etag=f'"{english.version}-{digest.hexdigest()[:16]}-{language}"',
+        language=language,
+        texts={k: v for k, v in data.items() if k != "exercises"},
+        translations={},
+    )
+
+
+@lru_cache(maxsize=1)
+def _builtin_exercises() -> tuple[Exercise, ...]:
+    return tuple(parse(builtin_bytes(), f"built-in {BUILTIN}").exercises)

@@ -10,6 +10,7 @@ renders (``output``).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache, partial
 from itertools import groupby
@@ -17,8 +18,9 @@ from typing import Protocol
 
 from app.catalogue import Catalogue
 from app.catalogue.models import Dose, Equipment, Exercise, Goal, Kind, Level, PainFlag
-from app.workouts.goals import GOALS, GoalPlan, Phase
+from app.workouts.goals import GoalPlan, Phase
 from app.workouts.models import Omission, OmitReason, TightSide, WorkoutExercise
+from app.workouts.wording import goals, phase_name, say, words
 
 TRANSITION_SECONDS = 20  # setting up for the next exercise
 
@@ -94,8 +96,8 @@ def dosing(dose: Dose, level: Level) -> Dosing:
     )
 
 
-def _needs(option: tuple[Equipment, ...]) -> str:
-    return " + ".join(e.value.replace("_", " ") for e in option)
+def _needs(option: tuple[Equipment, ...], table: Mapping[str, str]) -> str:
+    return table["join.with"].join(table[f"equipment.{e.value}"] for e in option)
 
 
 @dataclass(eq=False)
@@ -125,14 +127,14 @@ def _cues(exercise: Exercise) -> list[str]:
     return cues
 
 
-def _entry(exercise: Exercise, by_slug: dict[str, Exercise]) -> Entry:
+def _entry(exercise: Exercise, by_slug: dict[str, Exercise], table: Mapping[str, str]) -> Entry:
     numbered = sorted(enumerate(exercise.equipment), key=lambda pair: (-len(pair[1]), pair[0]))
     options = tuple(tuple(option) for _, option in numbered)
 
     def omission(reason: OmitReason, detail: str) -> Omission:
         return Omission(slug=exercise.slug, name=exercise.name, reason=reason, detail=detail)
 
-    needs = " or ".join(_needs(option) for option in options if option)
+    needs = table["join.or"].join(_needs(option, table) for option in options if option)
     return Entry(
         exercise=exercise,
         slug=exercise.slug,
@@ -140,13 +142,18 @@ def _entry(exercise: Exercise, by_slug: dict[str, Exercise]) -> Entry:
         options=options,
         option_sets=tuple(frozenset(option) for option in options),
         flags=frozenset(c.flag for c in exercise.contraindications),
-        pain={c.flag: omission(OmitReason.pain, f"{c.flag.value}: {c.reason}") for c in exercise.contraindications},
-        excluded=omission(OmitReason.excluded, "you excluded it"),
+        pain={
+            c.flag: omission(
+                OmitReason.pain, say(table, "omit.pain", flag=table[f"flag.{c.flag.value}"], reason=c.reason)
+            )
+            for c in exercise.contraindications
+        },
+        excluded=omission(OmitReason.excluded, say(table, "omit.excluded")),
         intensity=omission(
-            OmitReason.intensity, f"{exercise.intensity.value}: with this much pain only gentle exercises are offered"
+            OmitReason.intensity, say(table, "omit.intensity", intensity=table[f"intensity.{exercise.intensity.value}"])
         ),
-        level=omission(OmitReason.level, f"{exercise.level.value} is above your level"),
-        equipment=omission(OmitReason.equipment, f"needs {needs}"),
+        level=omission(OmitReason.level, say(table, "omit.level", level=table[f"level.{exercise.level.value}"])),
+        equipment=omission(OmitReason.equipment, say(table, "omit.equipment", needs=needs)),
         refs={
             option: WorkoutExercise(
                 slug=exercise.slug,
@@ -176,6 +183,7 @@ class GoalIndex:
     phases: tuple[PhaseIndex, ...]
     doses: dict[tuple[Level, str], Dosing]
     candidates: tuple[Entry, ...]  # every exercise any phase could use, at any level
+    words: Mapping[str, str]  # the sentences, in the catalogue's language
 
 
 @dataclass(eq=False)
@@ -203,7 +211,9 @@ def _preference(entry: Entry, phase: Phase, picks: tuple[str, ...], level: Level
     return (pick, source, distance, role)
 
 
-def _phase_index(number: int, phase: Phase, plan: GoalPlan, entries: tuple[Entry, ...]) -> PhaseIndex:
+def _phase_index(
+    number: int, phase: Phase, plan: GoalPlan, entries: tuple[Entry, ...], catalogue: Catalogue
+) -> PhaseIndex:
     fitting = [
         e
         for e in entries
@@ -216,29 +226,34 @@ def _phase_index(number: int, phase: Phase, plan: GoalPlan, entries: tuple[Entry
             key = partial(_preference, phase=phase, picks=phase.picks_for(side), level=level)
             allowed = sorted((e for e in fitting if e.exercise.level.rank <= level.rank), key=key)
             groups[(level, side)] = tuple(tuple(group) for _, group in groupby(allowed, key=key))
+    table, name = words(catalogue), phase_name(catalogue, phase.title)
     why = {
-        e.slug: f"{plan.title} phase {number} ({phase.title.lower()}): {e.exercise.name} {phase.purpose}."
+        e.slug: say(
+            table, "why", goal=plan.title, number=number, phase=name, exercise=e.exercise.name, purpose=phase.purpose
+        )
         for e in fitting
     }
     return PhaseIndex(number=number, phase=phase, groups=groups, why=why)
 
 
-def _goal_index(plan: GoalPlan, entries: tuple[Entry, ...]) -> GoalIndex:
-    phases = tuple(_phase_index(n, phase, plan, entries) for n, phase in enumerate(plan.phases, start=1))
+def _goal_index(plan: GoalPlan, entries: tuple[Entry, ...], catalogue: Catalogue) -> GoalIndex:
+    phases = tuple(_phase_index(n, phase, plan, entries, catalogue) for n, phase in enumerate(plan.phases, start=1))
     used = {slug for p in phases for slug in p.why}
     doses = {
         (level, e.slug): dosing(e.exercise.goal_doses.get(plan.goal, e.exercise.dose), level)
         for level in LEVELS
         for e in entries
     }
-    return GoalIndex(plan=plan, phases=phases, doses=doses, candidates=tuple(e for e in entries if e.slug in used))
+    candidates = tuple(e for e in entries if e.slug in used)
+    return GoalIndex(plan=plan, phases=phases, doses=doses, candidates=candidates, words=words(catalogue))
 
 
 @lru_cache(maxsize=8)
 def index(catalogue: Catalogue) -> Index:
     """Everything about the catalogue a request needs, built once per catalogue object."""
-    entries = tuple(_entry(e, catalogue.by_slug) for e in catalogue.exercises if e.kind is not Kind.assessment)
+    table = words(catalogue)
+    entries = tuple(_entry(e, catalogue.by_slug, table) for e in catalogue.exercises if e.kind is not Kind.assessment)
     built = Index(entries=entries, slugs=frozenset(catalogue.by_slug))
-    for plan in GOALS:
-        built.goals[plan.goal] = _goal_index(plan, entries)
+    for plan in goals(catalogue):
+        built.goals[plan.goal] = _goal_index(plan, entries, catalogue)
     return built

@@ -7,39 +7,27 @@ generator can memoise everything before it (see ``generate_json``).
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 
-from app.catalogue.models import PainFlag
 from app.workouts.constraints import HIGH_PAIN, Constraints
 from app.workouts.goals import GoalPlan
 from app.workouts.index import GoalIndex
 from app.workouts.models import Omission, Prescription, TightSide, Workout, WorkoutItem
 from app.workouts.selection import Chosen
+from app.workouts.wording import EN, say
 
 UNDER = 75  # below this percent the workout says it is short
 
-STOP_IF_PAIN = "Stop any exercise that causes or worsens pain."
-SEE_A_PROFESSIONAL = "If there is no relief after a few weeks, see a doctor or physical therapist."
-
-PAIN_AREAS = {
-    PainFlag.knee: "knee",
-    PainFlag.low_back: "low back",
-    PainFlag.wrist: "wrist",
-    PainFlag.shoulder: "shoulder",
-    PainFlag.hip: "front of the hip",
-    PainFlag.hip_pinch: "hip in deep flexion",
-    PainFlag.pregnancy: "body in pregnancy or after birth",
-}
+STOP_IF_PAIN = EN["stop_if_pain"]
+SEE_A_PROFESSIONAL = EN["see_a_professional"]
 
 
-def _item(item: Chosen, side: TightSide | None) -> WorkoutItem:
+def _item(item: Chosen, side: TightSide | None, table: Mapping[str, str]) -> WorkoutItem:
     dose = item.dose
     side_note = None
     if item.tight:
         assert side is not None
-        side_note = (
-            f"Your {side.value} side is tight: do one extra set on it "
-            f"({item.sets + 1} sets on the {side.value}, {item.sets} on the other side)."
-        )
+        side_note = say(table, "side_note", side=table[f"side.{side.value}"], more=item.sets + 1, sets=item.sets)
     return WorkoutItem(
         phase=item.phase.phase.key,
         phase_title=item.phase.phase.title,
@@ -60,42 +48,39 @@ def _item(item: Chosen, side: TightSide | None) -> WorkoutItem:
     )
 
 
-def _safety(plan: GoalPlan, constraints: Constraints) -> list[str]:
-    notes = [STOP_IF_PAIN, SEE_A_PROFESSIONAL]
+def _safety(plan: GoalPlan, constraints: Constraints, table: Mapping[str, str]) -> list[str]:
+    notes = [say(table, "stop_if_pain"), say(table, "see_a_professional")]
     if constraints.gentle_only:
         cause = (
-            f"Your pain is high ({constraints.pain_level}/10)"
+            say(table, "gentle.high_pain", pain_level=constraints.pain_level)
             if constraints.pain_level >= HIGH_PAIN
-            else "Front-of-hip pain during rehab"
+            else say(table, "gentle.rehab")
         )
-        notes.append(
-            f"{cause}: this session keeps to gentle exercises only. Get assessed by a doctor or physical "
-            "therapist before you train harder."
-        )
+        notes.append(say(table, "gentle", cause=cause))
     if constraints.pain:
-        areas = " and ".join(PAIN_AREAS[f] for f in constraints.pain)
-        notes.append(f"Exercises that would load your {areas} are left out (see omitted).")
+        areas = table["join.and"].join(table[f"area.{f.value}"] for f in constraints.pain)
+        notes.append(say(table, "pain_areas", areas=areas))
     notes.extend(plan.safety)
     return notes
 
 
 def _time_note(
-    chosen: list[Chosen], total: int, constraints: Constraints, omitted: list[Omission], too_long: bool
+    chosen: list[Chosen],
+    total: int,
+    constraints: Constraints,
+    omitted: list[Omission],
+    too_long: bool,
+    table: Mapping[str, str],
 ) -> str:
     minutes = (total + 30) // 60
     count = len(chosen)
-    told = f"about {minutes} min of the {constraints.minutes} you asked for"
+    told = say(table, "short.told", minutes=minutes, asked=constraints.minutes)
     if too_long:
-        cause = f"the other exercises for this goal do not fit in the time left, so {count} make {told}"
+        cause = say(table, "short.too_long", count=count, told=told)
     else:
-        plural = "exercise fits" if count == 1 else "exercises fit"
-        cause = f"only {count} {plural} this goal with your constraints, {told}, even at their full doses"
-    advice = (
-        "Relaxing a constraint (see omitted) would make room for more."
-        if omitted
-        else "Repeat the session, or add a session for another goal."
-    )
-    return f"This session is short: {cause}. {advice}"
+        cause = say(table, "short.few.one" if count == 1 else "short.few.other", count=count, told=told)
+    advice = say(table, "short.relax" if omitted else "short.repeat")
+    return say(table, "short", cause=cause, advice=advice)
 
 
 def workout(
@@ -110,28 +95,30 @@ def workout(
     """The chosen exercises (in the order they were added) as the workout the user sees."""
     plan = goal.plan
     chosen = sorted(chosen, key=lambda c: c.phase.number)  # stable: addition order within a phase
-    items = [_item(c, constraints.tight_side) for c in chosen]
+    table = goal.words
+    items = [_item(c, constraints.tight_side, table) for c in chosen]
     total = sum(i.estimated_seconds for i in items)
     short = total * 100 < constraints.minutes * 60 * UNDER
     filled = {c.phase.number for c in chosen}
+    lower = table is EN  # English runs the phase title into the sentence in lower case
     notes = [
-        f"Nothing for phase {p.number} ({p.phase.title.lower()}) fits your constraints (see omitted)."
+        say(table, "phase_empty", number=p.number, phase=p.phase.title.lower() if lower else p.phase.title)
         for p in goal.phases
         if not p.phase.optional and p.number not in filled
     ]
     return Workout(
         goal=plan.goal,
-        title=f"{plan.title} session, {constraints.level.value}",
+        title=say(table, "title", goal=plan.title, level=table[f"level.{constraints.level.value}"]),
         parameters=constraints.parameters(),
         items=items,
         estimated_seconds=total,
         estimated_minutes=(total + 30) // 60,
         short_of_time=short,
-        time_note=_time_note(chosen, total, constraints, list(omitted), too_long) if short else None,
+        time_note=_time_note(chosen, total, constraints, list(omitted), too_long, table) if short else None,
         gentle_only=constraints.gentle_only,
         omitted=list(omitted),
         notes=notes,
-        safety=_safety(plan, constraints),
+        safety=_safety(plan, constraints, table),
         frequency=plan.frequency,
         sources=list(plan.sources),
         seed=seed,
