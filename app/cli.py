@@ -146,6 +146,7 @@ def _workout(args: argparse.Namespace, settings: Settings) -> int:
         "minutes": args.minutes,
         "tight_side": args.tight_side,
         "exclude": _split(args.exclude),
+        "red_flags": _split(args.red_flags),
         "seed": args.seed,
     }
     try:
@@ -194,6 +195,7 @@ def build_parser() -> argparse.ArgumentParser:
     workout.add_argument("--minutes", type=int)
     workout.add_argument("--tight-side")
     workout.add_argument("--exclude", help="comma-separated exercise slugs")
+    workout.add_argument("--red-flags", help="comma-separated red flags from GET /screening, e.g. night_pain,fever")
     workout.add_argument("--seed", type=int)
     workout.add_argument("--json", action="store_true", help="print the JSON the API returns instead")
     workout.set_defaults(handler=_workout)

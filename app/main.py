@@ -13,7 +13,19 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
 
 from app import __version__, problems, statuses
-from app.api import docs, document, exercises, health, logs, metrics, users, vocabulary, workouts
+from app.api import (
+    docs,
+    document,
+    exercises,
+    health,
+    logs,
+    metrics,
+    pain_grades,
+    screening,
+    users,
+    vocabulary,
+    workouts,
+)
 from app.api.fastpath import CreateLogFastLane, FastPath
 from app.catalogue import Catalogue, load_catalogue
 from app.db import make_engine
@@ -125,7 +137,7 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
     access_log = AccessLog() if settings.access_log else None
     app.state.access_log = access_log
     app.add_middleware(Observability, metrics=app.state.metrics, access_log=access_log)
-    for module in (exercises, vocabulary, workouts, logs, users, health, metrics, docs):
+    for module in (exercises, vocabulary, workouts, pain_grades, screening, logs, users, health, metrics, docs):
         app.include_router(module.router, responses=problems.responses(500))
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app

@@ -20,10 +20,9 @@ from app.workouts import (
     generate,
     generate_json,
 )
-from app.workouts.constraints import HIGH_PAIN
 from app.workouts.goals import BY_GOAL, GOALS, SQUAT_UNIVERSITY
 from app.workouts.index import TRANSITION_SECONDS, dosing
-from app.workouts.models import TightSide
+from app.workouts.models import OmitReason, TightSide
 from app.workouts.output import SEE_A_PROFESSIONAL, STOP_IF_PAIN
 
 # ------------------------------------------------------------------ helpers
@@ -41,7 +40,19 @@ def equipment_of(query: WorkoutQuery) -> frozenset[Equipment]:
 
 
 def gentle_only(query: WorkoutQuery) -> bool:
-    return query.pain_level >= HIGH_PAIN or (query.goal is Goal.rehab and PainFlag.hip in query.pain)
+    """The pain-grading table, restated: from 6/10 (or hip pain in rehab) gentle work only."""
+    return query.pain_level >= 6 or (query.goal is Goal.rehab and PainFlag.hip in query.pain)
+
+
+def too_intense(exercise: Exercise, query: WorkoutQuery) -> bool:
+    if gentle_only(query):
+        return exercise.intensity is not Intensity.gentle
+    return query.pain_level >= 4 and exercise.intensity is Intensity.intense
+
+
+def session_minutes(query: WorkoutQuery) -> int:
+    minutes = query.minutes if query.minutes is not None else BY_GOAL[query.goal].default_minutes
+    return min(minutes, 15) if query.pain_level >= 6 else minutes
 
 
 def ruled_out(exercise: Exercise, query: WorkoutQuery) -> bool:
@@ -50,7 +61,7 @@ def ruled_out(exercise: Exercise, query: WorkoutQuery) -> bool:
     return (
         exercise.slug in query.exclude
         or any(c.flag in query.pain for c in exercise.contraindications)
-        or (gentle_only(query) and exercise.intensity is not Intensity.gentle)
+        or too_intense(exercise, query)
         or exercise.level.rank > query.level.rank
         or not any(have.issuperset(option) for option in exercise.equipment)
     )
@@ -85,12 +96,13 @@ def seconds(
 
 
 def shortest(exercise: Exercise, query: WorkoutQuery) -> int:
-    """One set at the query's level: the least time the exercise can take."""
-    d = dosing(dose_of(exercise, query.goal), query.level)
-    tight = query.tight_side is not None and d.per_side
+    """The catalogue's minimum sets at the query's level: the least time the exercise can take."""
+    d = dosing(dose_of(exercise, query.goal), query.level, bottom=query.pain_level >= 4)
+    tight = query.tight_side is not None and d.per_side and query.pain_level < 4
+    dose = dose_of(exercise, query.goal)
     return seconds(
-        sets=1, reps=d.reps, hold=d.hold_seconds, duration=d.duration_seconds, per_side=d.per_side,
-        rest=d.rest_seconds, rep_seconds=dose_of(exercise, query.goal).rep_seconds, tight=tight,
+        sets=max(1, dose.sets.min), reps=d.reps, hold=d.hold_seconds, duration=d.duration_seconds,
+        per_side=d.per_side, rest=d.rest_seconds, rep_seconds=dose.rep_seconds, tight=tight,
     )
 
 
@@ -103,7 +115,7 @@ def query_from_link(link: str) -> WorkoutQuery:
     assert parts.path == "/workouts"
     params: dict[str, object] = {}
     for key, value in parse_qsl(parts.query):
-        params[key] = value.split(",") if key in {"equipment", "pain", "exclude"} else value
+        params[key] = value.split(",") if key in {"equipment", "pain", "exclude", "red_flags"} else value
     return WorkoutQuery.model_validate(params)
 
 
@@ -138,12 +150,17 @@ def test_every_workout_is_safe_complete_and_reproducible(
     query, seed = data.draw(queries(all_slugs))
     plan = BY_GOAL[query.goal]
     have = equipment_of(query)
+    if query.pain_level >= 8:  # no session: a referral
+        workout = generate(catalogue, query, seed)
+        assert workout.items == [] and workout.referral is not None and workout.pain_grade == "refer"
+        assert generate(catalogue, query_from_link(workout.self), seed).model_dump_json() == workout.model_dump_json()
+        return
     try:
         workout = generate(catalogue, query, seed)
     except WorkoutImpossible as impossible:
         # Only when nothing a phase of this goal could use survives the constraints,
         # or everything that survives is longer than the time allows.
-        minutes = query.minutes if query.minutes is not None else plan.default_minutes
+        minutes = session_minutes(query)
         usable = [
             e
             for e in catalogue.exercises
@@ -163,7 +180,8 @@ def test_every_workout_is_safe_complete_and_reproducible(
             assert impossible.fields
         return
 
-    minutes = query.minutes if query.minutes is not None else plan.default_minutes
+    minutes = session_minutes(query)
+    assert workout.referral is None
     phase_order = [p.key for p in plan.phases]
     seen_slugs: set[str] = set()
     seen_families: set[str] = set()
@@ -188,8 +206,14 @@ def test_every_workout_is_safe_complete_and_reproducible(
         last_phase = phase
         assert set(exercise.roles) & set(plan.phases[phase].roles)
         # the dose stays inside the article's ranges
+        # the dose stays inside the article's ranges, never below the minimum; from 4/10 at the bottom
         dose = dose_of(exercise, query.goal)
-        assert 1 <= item.dose.sets <= max(dose.sets.max, 1)
+        if exercise.dose_under_pain is not None and (query.pain_level or set(query.pain) - {PainFlag.pregnancy}):
+            dose = exercise.dose_under_pain  # a painful release, with pain: its gentle dose
+        bottom = query.pain_level >= 4
+        assert max(1, dose.sets.min) <= item.dose.sets <= max(dose.sets.max, 1)
+        if bottom:
+            assert item.dose.sets == max(1, dose.sets.min)
         for got, allowed in (
             (item.dose.reps, dose.reps),
             (item.dose.hold_seconds, dose.hold_seconds),
@@ -198,7 +222,11 @@ def test_every_workout_is_safe_complete_and_reproducible(
             assert (got is None) == (allowed is None)
             if got is not None and allowed is not None:
                 assert allowed.min <= got <= allowed.max
-        tight = query.tight_side is not None and dose.per_side
+                assert got == allowed.min or not bottom
+        if bottom and dose is not exercise.dose_under_pain:
+            assert f"Pain {query.pain_level}/10" in item.why
+        adjusted = bottom or dose is exercise.dose_under_pain  # pain changed the dose: no extra set
+        tight = query.tight_side is not None and dose.per_side and not adjusted
         assert (item.side_note is not None) == tight
         d = item.dose
         assert item.estimated_seconds == seconds(
@@ -215,7 +243,10 @@ def test_every_workout_is_safe_complete_and_reproducible(
 
     # every exercise a constraint removed is in `omitted`, and nothing else is
     expected = {e.slug for e in catalogue.exercises if e.kind is not Kind.assessment and ruled_out(e, query)}
-    assert {o.slug for o in workout.omitted} == expected
+    no_time = {o.slug for o in workout.omitted if o.reason is OmitReason.time}
+    assert {o.slug for o in workout.omitted} - no_time == expected
+    assert not no_time & expected and not no_time & seen_slugs
+    assert len(no_time) <= len(workout.notes)  # only a core phase left empty for time drops an exercise
     assert not expected & seen_slugs
     assert workout.safety[:2] == [STOP_IF_PAIN, SEE_A_PROFESSIONAL]
     assert workout.gentle_only == gentle_only(query)
@@ -377,13 +408,26 @@ def test_assessments_never_appear(catalogue: Catalogue) -> None:
 # ------------------------------------------------------------ constraints
 
 
-def test_high_pain_allows_only_gentle_work_and_sends_you_to_a_professional(catalogue: Catalogue) -> None:
-    workout = generate(catalogue, WorkoutQuery(goal=Goal.mobility, pain_level=8), 1)
-    assert workout.gentle_only
+def test_high_pain_allows_only_gentle_work_in_a_short_session(catalogue: Catalogue) -> None:
+    workout = generate(catalogue, WorkoutQuery(goal=Goal.mobility, pain_level=6, minutes=40), 1)
+    assert workout.gentle_only and workout.pain_grade == "gentle-short"
     assert all(catalogue.by_slug[s].intensity is Intensity.gentle for s in slugs(workout))
     omitted = {o.slug: o for o in workout.omitted}
     assert omitted["lying-leg-raise"].reason == "intensity"  # moderate: left out too
-    assert any("physical therapist before you train harder" in note for note in workout.safety)
+    assert omitted["lying-leg-raise"].detail == (
+        "moderate: with this much pain only gentle exercises are offered"
+    )
+    assert workout.estimated_seconds <= 15 * 60 * 110 // 100
+    capped = [note for note in workout.safety if note.startswith("Pain today 6/10")]
+    assert len(capped) == 1 and "cut from 40 to 15 minutes" in capped[0]
+
+
+def test_severe_pain_is_a_referral_not_a_session(catalogue: Catalogue) -> None:
+    workout = generate(catalogue, WorkoutQuery(goal=Goal.mobility, pain_level=8), 1)
+    assert workout.items == [] and workout.estimated_seconds == 0
+    assert workout.referral is not None and workout.referral.urgency == "soon"
+    assert [c.id for c in workout.referral.causes] == ["pain-refer"]
+    assert workout.safety[0] == workout.referral.advice
 
 
 def test_rehab_with_hip_pain_is_gentle_only(catalogue: Catalogue) -> None:
@@ -419,7 +463,7 @@ def test_tight_side_adds_a_set_to_one_sided_work(catalogue: Catalogue) -> None:
 
 
 def test_short_sessions_say_so(catalogue: Catalogue) -> None:
-    workout = generate(catalogue, WorkoutQuery(goal=Goal.strength, pain_level=8, minutes=60), 1)
+    workout = generate(catalogue, WorkoutQuery(goal=Goal.strength, pain=["low_back"], minutes=60), 1)
     assert workout.short_of_time
     assert workout.time_note is not None and "60" in workout.time_note
     assert workout.notes  # the empty core phases are named
@@ -434,12 +478,12 @@ def test_unknown_exclude_is_refused(catalogue: Catalogue) -> None:
 def test_impossible_constraints_say_what_emptied_the_pool(catalogue: Catalogue) -> None:
     # no wall (else the standing hip flow fits) and not the bodyweight opener
     query = WorkoutQuery(
-        goal=Goal.warmup, pain=["knee", "wrist"], pain_level=8, equipment=["no_wall"], exclude=["front-line-opener"]
+        goal=Goal.warmup, pain=["knee", "wrist"], pain_level=6, equipment=["no_wall"], exclude=["front-line-opener"]
     )
     with pytest.raises(WorkoutImpossible) as caught:
         generate(catalogue, query, 1)
     detail = caught.value.detail
-    assert detail.startswith("pain=knee,wrist, pain_level=8 (gentle exercises only)")
+    assert detail.startswith("pain=knee,wrist, pain_level=6 (gentle exercises only, at the bottom dose,")
     assert "no equipment" in detail and "goal=warmup" in detail
     assert "try adding" in detail
     assert set(caught.value.fields) == {"pain", "pain_level", "level", "equipment", "exclude"}

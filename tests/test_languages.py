@@ -131,7 +131,7 @@ def test_vocabulary_labels_are_complete(catalogue: Catalogue) -> None:
 
 
 def test_a_german_workout_explains_itself_in_german(catalogue: Catalogue) -> None:
-    query = WorkoutQuery(goal="rehab", pain=["knee", "low_back"], pain_level=8, tight_side=TightSide.left, minutes=60)
+    query = WorkoutQuery(goal="rehab", pain=["knee", "low_back"], pain_level=6, tight_side=TightSide.left, minutes=60)
     english = generate(catalogue, query, 7)
     german = generate(catalogue.in_language("de"), query, 7)
     assert [i.exercise.slug for i in german.items] == [i.exercise.slug for i in english.items]
@@ -142,14 +142,15 @@ def test_a_german_workout_explains_itself_in_german(catalogue: Catalogue) -> Non
     assert german.safety == [
         "Brich jede Übung ab, die Schmerzen auslöst oder verstärkt.",
         "Wenn es nach einigen Wochen nicht besser wird, lass dich ärztlich oder physiotherapeutisch untersuchen.",
-        "Deine Schmerzen sind stark (8/10): Diese Einheit bleibt bei sanften Übungen. Lass dich ärztlich oder "
+        "Deine Schmerzen sind stark (6/10): Diese Einheit bleibt bei sanften Übungen. Lass dich ärztlich oder "
         "physiotherapeutisch untersuchen, bevor du härter trainierst.",
         "Übungen, die dein Knie und deinen unteren Rücken belasten würden, sind weggelassen (siehe „omitted“).",
         "Gönn der Hüfte während der Reha eine Pause von dem, was den Schmerz ausgelöst hat "
         "(schnelles Laufen, schweres Heben).",
     ]
-    assert german.time_note is not None and german.time_note.startswith("Diese Einheit ist kurz.")
-    assert any(i.side_note and i.side_note.startswith("Deine linke Seite") for i in german.items)
+    # pain 6/10 cuts the session to 15 minutes, which it fills: no time note (the grade is in `safety`)
+    assert german.time_note is None and english.time_note is None
+    assert all(i.side_note is None for i in german.items)  # no extra tight-side set from 4/10 (GET /pain-grades)
     assert german.frequency.advice.startswith("Unser Vorschlag:")
     details = {o.slug: o.detail for o in german.omitted}
     assert details["king-runner"].startswith("Knie: Du kniest")
@@ -268,7 +269,7 @@ def test_problem_titles_follow_the_language(app_client: TestClient) -> None:
     invalid = app_client.get("/workouts?minutes=1", headers=GERMAN)
     assert invalid.status_code == 422
     assert invalid.json()["title"] == "Ungültige Anfrage"
-    query = "goal=warmup&pain=knee,wrist&pain_level=8&equipment=no_wall&exclude=front-line-opener"
+    query = "goal=warmup&pain=knee,wrist&pain_level=6&equipment=no_wall&exclude=front-line-opener"
     impossible = app_client.get(f"/workouts?{query}", headers=GERMAN)
     assert impossible.status_code == 422
     assert impossible.json()["title"] == "Zu diesen Vorgaben passt kein Workout"

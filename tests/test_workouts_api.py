@@ -27,7 +27,9 @@ def test_a_workout_has_the_documented_shape(client: TestClient, catalogue: Catal
         "minutes": 20,
         "tight_side": None,
         "exclude": [],
+        "red_flags": [],
     }
+    assert body["pain_grade"] == "as-prescribed" and body["referral"] is None
     assert body["catalogue_version"] == catalogue.version
     assert 0 <= body["seed"] <= 2**31 - 1
     assert body["self"].endswith(f"&seed={body['seed']}")
@@ -148,7 +150,7 @@ def test_an_unknown_parameter_is_a_422(client: TestClient) -> None:
 def test_impossible_constraints_are_a_422_saying_what_to_relax(client: TestClient) -> None:
     # A wall is assumed, so the standing hip flow fits any warm-up; without a wall (and without the
     # bodyweight opener) nothing gentle is left.
-    query = "goal=warmup&pain=knee,wrist&pain_level=8&equipment=no_wall&exclude=front-line-opener"
+    query = "goal=warmup&pain=knee,wrist&pain_level=6&equipment=no_wall&exclude=front-line-opener"
     response = client.get(f"/workouts?{query}")
     assert response.status_code == 422
     assert response.headers["content-type"] == PROBLEM
@@ -183,7 +185,7 @@ def test_the_routes_are_documented(client: TestClient) -> None:
     assert ok == {"$ref": "#/components/schemas/Workout"}
     assert PROBLEM in workouts["responses"]["422"]["content"]
     assert {p["name"] for p in workouts["parameters"] if p["in"] == "query"} == {
-        "goal", "level", "equipment", "pain", "pain_level", "minutes", "tight_side", "exclude", "seed",
+        "goal", "level", "equipment", "pain", "pain_level", "minutes", "tight_side", "exclude", "seed", "red_flags",
     }
     assert [p["name"] for p in workouts["parameters"] if p["in"] == "header"] == ["Accept-Language"]
     assert set(workouts["responses"]["200"]["headers"]) == {"Content-Language", "Vary"}

@@ -13,7 +13,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from app import problems
-from app.api import exercises, vocabulary, workouts
+from app.api import exercises, pain_grades, screening, vocabulary, workouts
 from app.api.representations import rendered
 from app.catalogue import Catalogue
 from app.catalogue.models import Goal
@@ -72,6 +72,8 @@ def live_examples(catalogue: Catalogue) -> dict[tuple[str, str], Any]:
         ("get", "/exercises/{slug}"): json.loads(pages.details[first]),
         ("get", "/vocabulary"): json.loads(vocabulary.build(catalogue).model_dump_json()),
         ("get", "/goals"): json.loads(workouts.goals_body(catalogue)),
+        ("get", "/pain-grades"): json.loads(pain_grades.body()),
+        ("get", "/screening"): json.loads(screening.body()),
     }
     try:
         workout = generate_json(catalogue, WorkoutQuery(goal=Goal.mobility, minutes=15), EXAMPLE_SEED)

@@ -20,8 +20,36 @@ from app.observability import Metrics
 from app.problems import FieldError, Problem
 from app.workouts import UnknownExercises, Workout, WorkoutImpossible, WorkoutQuery, draw_seed, generate_json
 from app.workouts.goals import describe
-from app.workouts.models import GoalInfo
+from app.workouts.models import GoalInfo, RedFlag
 from app.workouts.wording import goals
+
+# A referral answers 200 in the workout's shape: a client that shows `referral` when it is set needs no other path.
+REFERRAL_EXAMPLE = {
+    "summary": "A red flag reported: a referral, no items",
+    "description": "GET /workouts?goal=rehab&red_flags=fever (most fields left out here)",
+    "value": {
+        "goal": "rehab",
+        "title": "No rehab session today: see a clinician",
+        "items": [],
+        "estimated_seconds": 0,
+        "pain_grade": "as-prescribed",
+        "referral": {
+            "urgency": "same_day",
+            "advice": "See a doctor today (your GP's same-day service, urgent care or out-of-hours). No workout today: "
+            "what you report needs a clinician's assessment before training. Tell them what you answered here.",
+            "causes": [
+                {
+                    "id": "fever",
+                    "text": "Do you have a fever, chills or feel generally unwell along with the pain?",
+                    "why": "Fever with hip or back pain can mean an infection of the joint, spine or psoas, which "
+                    "needs treatment today.",
+                    "urgency": "same_day",
+                    "source": "Finucane LM et al. ... JOSPT 2020;50(7):350-372",
+                }
+            ],
+        },
+    },
+}
 
 router = APIRouter(tags=["workouts"])
 
@@ -40,6 +68,9 @@ class WorkoutParams(WorkoutQuery):
     exclude: Annotated[CommaList[Annotated[Slug, IN_CATALOGUE]], Field(max_length=MAX_LIST)] = Field(
         default=[], description=_fields["exclude"].description
     )
+    red_flags: Annotated[CommaList[RedFlag], Field(max_length=len(RedFlag))] = Field(
+        default=[], description=_fields["red_flags"].description
+    )
 
 
 class GoalList(BaseModel):
@@ -53,10 +84,17 @@ class GoalList(BaseModel):
     description=(
         "A complete session for a goal, fitted to the minutes asked for and to the user's level, equipment and "
         "pain. Exercises a constraint ruled out are listed in `omitted` with the reason. The same parameters, "
-        "seed and catalogue version always give the same JSON; `self` links to exactly this workout."
+        "seed and catalogue version always give the same JSON; `self` links to exactly this workout.\n\n"
+        "`pain_level` is graded by GET /pain-grades (`pain_grade` names the row). Any `red_flags` (ids from GET "
+        "/screening), or a pain level of 8 or more, give a referral instead: still 200, `items` empty, "
+        "`referral` set with its urgency and causes."
     ),
     response_model=Workout,
-    responses={**LOCALISED, **problems.responses(422)},
+    responses={
+        **LOCALISED,
+        200: {**LOCALISED[200], "content": {"application/json": {"examples": {"referral": REFERRAL_EXAMPLE}}}},
+        **problems.responses(422),
+    },
 )
 async def generate_workout(
     catalogue: LocalisedCatalogueDep, metrics: MetricsDep, query: Annotated[WorkoutParams, Query()]

@@ -16,9 +16,9 @@ from app.catalogue.models import Equipment, Goal, Intensity, Level, PainFlag
 from app.catalogue.search import kit
 from app.workouts.goals import BY_GOAL
 from app.workouts.index import Entry, Index
-from app.workouts.models import Omission, TightSide, WorkoutParameters, WorkoutQuery
-
-HIGH_PAIN = 7  # from this pain level on, gentle exercises only
+from app.workouts.models import Omission, RedFlag, Referral, TightSide, WorkoutParameters, WorkoutQuery
+from app.workouts.pain import INTENSITY_RANK, PainGrade, grade
+from app.workouts.screening import referral
 
 
 @lru_cache(maxsize=4096)
@@ -33,7 +33,7 @@ class PoolKey:
     level: Level
     have: frozenset[Equipment]
     pain: tuple[PainFlag, ...]
-    gentle_only: bool
+    max_intensity: Intensity
     exclude: tuple[str, ...]
     constraints: Constraints = field(compare=False, hash=False)
 
@@ -50,6 +50,7 @@ class Constraints:
     minutes: int
     tight_side: TightSide | None
     exclude: tuple[str, ...]
+    red_flags: tuple[RedFlag, ...] = ()
     assumed: frozenset[Equipment] = frozenset()  # counted as available though not declared: a wall
     opted_out: tuple[str, ...] = ()  # "no_wall": the caller lacks what is otherwise assumed
 
@@ -68,19 +69,48 @@ class Constraints:
             minutes=query.minutes if query.minutes is not None else BY_GOAL[query.goal].default_minutes,
             tight_side=query.tight_side,
             exclude=tuple(sorted(set(query.exclude))),
+            red_flags=tuple(sorted(set(query.red_flags))),
         )
 
     @property
     def pool_key(self) -> PoolKey:
-        return PoolKey(self.level, self.kit, self.pain, self.gentle_only, self.exclude, self)
+        return PoolKey(self.level, self.kit, self.pain, self.max_intensity, self.exclude, self)
 
     @cached_property
     def kit(self) -> frozenset[Equipment]:
         return self.have | self.assumed
 
     @cached_property
+    def grade(self) -> PainGrade:
+        return grade(self.pain_level)
+
+    @cached_property
+    def hip_rehab(self) -> bool:
+        """Rehab for an irritated front of the hip keeps to gentle work whatever the pain level."""
+        return self.goal is Goal.rehab and PainFlag.hip in self.pain
+
+    @cached_property
+    def max_intensity(self) -> Intensity:
+        return Intensity.gentle if self.hip_rehab else self.grade.max_intensity
+
+    @property
     def gentle_only(self) -> bool:
-        return self.pain_level >= HIGH_PAIN or (self.goal is Goal.rehab and PainFlag.hip in self.pain)
+        return self.max_intensity is Intensity.gentle
+
+    @cached_property
+    def session_minutes(self) -> int:
+        """The minutes asked for, capped by the pain grade."""
+        cap = self.grade.max_minutes
+        return self.minutes if cap is None else min(self.minutes, cap)
+
+    @cached_property
+    def reports_pain(self) -> bool:
+        """Any pain today: painful releases then use their gentle dose. Pregnancy alone is not pain."""
+        return self.pain_level > 0 or any(flag is not PainFlag.pregnancy for flag in self.pain)
+
+    @cached_property
+    def referral(self) -> Referral | None:
+        return referral(self.red_flags, self.grade, self.pain_level)
 
     def ruled_out(self, entry: Entry) -> Omission | tuple[Equipment, ...]:
         """The first constraint that removes this exercise, or else the equipment option to use."""
@@ -90,12 +120,15 @@ class Constraints:
             for flag in self.pain:
                 if flag in entry.flags:
                     return entry.pain[flag]
-        if self.gentle_only and entry.exercise.intensity is not Intensity.gentle:
-            return entry.intensity
+        if not self.allows(entry.exercise.intensity):
+            return entry.intensity[self.max_intensity]
         if entry.exercise.level.rank > self.level.rank:
             return entry.level
         option = self.option(entry)
         return entry.equipment if option is None else option
+
+    def allows(self, intensity: Intensity) -> bool:
+        return INTENSITY_RANK[intensity] <= INTENSITY_RANK[self.max_intensity]
 
     def option(self, entry: Entry) -> tuple[Equipment, ...] | None:
         for option, needed in zip(entry.options, entry.option_sets, strict=True):
@@ -119,6 +152,8 @@ class Constraints:
             params.append(("tight_side", self.tight_side.value))
         if self.exclude:
             params.append(("exclude", ",".join(self.exclude)))
+        if self.red_flags:
+            params.append(("red_flags", ",".join(self.red_flags)))
         # Every value is an enum value, a slug or a number: nothing to percent-encode.
         return "/workouts?" + "&".join(f"{key}={value}" for key, value in params)
 
@@ -132,6 +167,7 @@ class Constraints:
             minutes=self.minutes,
             tight_side=self.tight_side,
             exclude=list(self.exclude),
+            red_flags=list(self.red_flags),
         )
 
 

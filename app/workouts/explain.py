@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from app.catalogue.models import Equipment, Intensity, Level
-from app.workouts.constraints import HIGH_PAIN, Constraints
+from app.catalogue.models import Equipment, Level
+from app.workouts.constraints import Constraints
 from app.workouts.errors import WorkoutImpossible
 from app.workouts.index import LEVELS, GoalIndex
 from app.workouts.models import Omission
@@ -36,7 +36,7 @@ def impossible(
             found.add("exclude")
         if not entry.flags.isdisjoint(constraints.pain):
             found.add("pain")
-        if constraints.gentle_only and entry.exercise.intensity is not Intensity.gentle:
+        if not constraints.allows(entry.exercise.intensity):
             found.add("pain_level")
         if entry.exercise.level.rank > constraints.level.rank:
             found.add("level")
@@ -46,9 +46,9 @@ def impossible(
     labels = {
         "pain": "pain=" + ",".join(f.value for f in constraints.pain),
         "pain_level": (
-            f"pain_level={constraints.pain_level} (gentle exercises only)"
-            if constraints.pain_level >= HIGH_PAIN
-            else "hip pain in rehab (gentle exercises only)"
+            "hip pain in rehab (gentle exercises only)"
+            if constraints.hip_rehab
+            else f"pain_level={constraints.pain_level} ({constraints.grade.effect})"
         ),
         "level": f"level={constraints.level.value}",
         "equipment": f"equipment={have}" if have else "no equipment",
@@ -80,7 +80,7 @@ def impossible(
         detail += "; try " + " or ".join(helpful) + "."
     else:
         detail += "."
-    if "pain_level" in blamed:
+    if "pain_level" in blamed and constraints.gentle_only:
         detail += " With this much pain, get assessed by a doctor or physical therapist first."
     fields = {name: f"{text} rules out exercises {goal_name} needs" for name, text in blamed.items()}
     return WorkoutImpossible(detail, fields or {"goal": f"{goal_name} has no exercises"})

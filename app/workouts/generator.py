@@ -8,6 +8,7 @@ module each:
 2. ``constraints``: the query in canonical form, and what it rules out;
 3. ``selection``: the seed breaks ties, then exercises are chosen per phase
    and fitted to the time;
+   (``pain`` grades today's pain; ``screening`` turns red flags into a referral);
 4. ``output``: the chosen exercises as a ``Workout`` (doses, safety and time
    notes) and its JSON;
 5. ``explain``: when nothing is left, why, and what would help.
@@ -67,6 +68,8 @@ def _prepare(catalogue: Catalogue, query: WorkoutQuery, seed: int) -> tuple[Inde
     if unknown:
         raise UnknownExercises(unknown)
     constraints = Constraints.of(query, catalogue)
+    if constraints.referral is not None:
+        return built, constraints, ()  # no session, so no ties to break
     return built, constraints, break_ties(built, constraints, seed)
 
 
@@ -77,8 +80,10 @@ def _body_head(built: Index, version: str, constraints: Constraints, orders: Ord
 
 def _assemble(built: Index, version: str, constraints: Constraints, orders: Orders, seed: int) -> Workout:
     goal = built.goals[constraints.goal]
+    if constraints.referral is not None:  # red flags or severe pain: see a clinician, not a workout
+        return output.referral(goal.plan, constraints, constraints.referral, seed, version)
     omitted, allowed = pool(built, constraints.pool_key)
-    chosen, too_long = select(goal, constraints, allowed, orders)
+    chosen, no_time, too_long = select(goal, constraints, allowed, orders)
     if not chosen:
         raise impossible(goal, constraints, allowed, too_long)
-    return output.workout(goal, constraints, chosen, omitted, too_long, seed, version)
+    return output.workout(goal, constraints, chosen, omitted, no_time, too_long, seed, version)

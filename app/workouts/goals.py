@@ -262,6 +262,8 @@ GOALS: tuple[GoalPlan, ...] = (
             sources=[SQUAT_UNIVERSITY],
         ),
         safety=("Give the hip rest from whatever provoked the pain (fast running, heavy lifting) while you rehab it.",),
+        # The whole protocol at its article doses takes about 27 minutes (the brace alone about 8).
+        default_minutes=30,
     ),
     GoalPlan(
         goal=Goal.posture,

@@ -17,7 +17,7 @@ from itertools import groupby
 from typing import Protocol
 
 from app.catalogue import Catalogue
-from app.catalogue.models import Dose, Equipment, Exercise, Goal, Kind, Level, PainFlag
+from app.catalogue.models import Dose, Equipment, Exercise, Goal, Intensity, Kind, Level, PainFlag
 from app.workouts.goals import GoalPlan, Phase
 from app.workouts.models import Omission, OmitReason, TightSide, WorkoutExercise
 from app.workouts.wording import goals, phase_name, say, words
@@ -33,6 +33,7 @@ class Dosing:
     """One exercise's dose for one goal and level, with its timing."""
 
     sets: int
+    min_sets: int  # the catalogue's minimum: never fewer
     max_sets: int
     reps: int | None
     hold_seconds: int | None
@@ -69,7 +70,10 @@ def _at_level(low: int, high: int, level: Level) -> int:
     return (low, (low + high) // 2, high)[level.rank]
 
 
-def dosing(dose: Dose, level: Level) -> Dosing:
+def dosing(dose: Dose, level: Level, bottom: bool = False) -> Dosing:
+    """The dose at ``level``; ``bottom``: at the low end of every range, with no sets added to fill time."""
+    if bottom:
+        level = Level.beginner
     def point(span: Span | None) -> int | None:
         return None if span is None else _at_level(span.min, span.max, level)
 
@@ -84,7 +88,8 @@ def dosing(dose: Dose, level: Level) -> Dosing:
     sets = max(1, _at_level(dose.sets.min, dose.sets.max, level))
     return Dosing(
         sets=sets,
-        max_sets=max(sets, dose.sets.max),
+        min_sets=max(1, dose.sets.min),
+        max_sets=sets if bottom else max(sets, dose.sets.max),
         reps=reps,
         hold_seconds=hold,
         duration_seconds=duration,
@@ -112,7 +117,8 @@ class Entry:
     flags: frozenset[PainFlag]
     pain: dict[PainFlag, Omission]
     excluded: Omission
-    intensity: Omission
+    intensity: dict[Intensity, Omission]  # by the most intense work allowed
+    time: Omission
     level: Omission
     equipment: Omission
     refs: dict[tuple[Equipment, ...], WorkoutExercise]
@@ -149,8 +155,19 @@ def _entry(exercise: Exercise, by_slug: dict[str, Exercise], table: Mapping[str,
             for c in exercise.contraindications
         },
         excluded=omission(OmitReason.excluded, say(table, "omit.excluded")),
-        intensity=omission(
-            OmitReason.intensity, say(table, "omit.intensity", intensity=table[f"intensity.{exercise.intensity.value}"])
+        intensity={
+            Intensity.gentle: omission(
+                OmitReason.intensity,
+                say(table, "omit.intensity", intensity=table[f"intensity.{exercise.intensity.value}"]),
+            ),
+            # Sentences added for the pain grades are in English only for now (see the report of issue 9).
+            Intensity.moderate: omission(
+                OmitReason.intensity,
+                f"{exercise.intensity.value}: with the pain you report nothing intense is offered (see safety)",
+            ),
+        },
+        time=omission(
+            OmitReason.time, "its full dose does not fit in the time left; it is never cut below its minimum"
         ),
         level=omission(OmitReason.level, say(table, "omit.level", level=table[f"level.{exercise.level.value}"])),
         equipment=omission(OmitReason.equipment, say(table, "omit.equipment", needs=needs)),
@@ -182,8 +199,10 @@ class GoalIndex:
     plan: GoalPlan
     phases: tuple[PhaseIndex, ...]
     doses: dict[tuple[Level, str], Dosing]
+    bottom: dict[str, Dosing]  # every range at its low end: for pain from 4/10
     candidates: tuple[Entry, ...]  # every exercise any phase could use, at any level
     words: Mapping[str, str]  # the sentences, in the catalogue's language
+    under_pain: dict[str, Dosing] = field(default_factory=dict)  # painful releases' gentle dose, used with any pain
 
 
 @dataclass(eq=False)
@@ -244,8 +263,25 @@ def _goal_index(plan: GoalPlan, entries: tuple[Entry, ...], catalogue: Catalogue
         for level in LEVELS
         for e in entries
     }
+    bottom = {
+        e.slug: dosing(e.exercise.goal_doses.get(plan.goal, e.exercise.dose), Level.beginner, bottom=True)
+        for e in entries
+    }
+    under_pain = {
+        e.slug: dosing(e.exercise.dose_under_pain, Level.beginner, bottom=True)
+        for e in entries
+        if e.exercise.dose_under_pain is not None
+    }
     candidates = tuple(e for e in entries if e.slug in used)
-    return GoalIndex(plan=plan, phases=phases, doses=doses, candidates=candidates, words=words(catalogue))
+    return GoalIndex(
+        plan=plan,
+        phases=phases,
+        doses=doses,
+        bottom=bottom,
+        candidates=candidates,
+        words=words(catalogue),
+        under_pain=under_pain,
+    )
 
 
 @lru_cache(maxsize=8)

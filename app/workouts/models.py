@@ -11,7 +11,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.catalogue.models import Equipment, Goal, Kind, Level, PainFlag, Role, Slug
+from app.catalogue.models import Equipment, Goal, Intensity, Kind, Level, PainFlag, Role, Slug
 from app.catalogue.search import MAX_LIST, EquipmentChoice
 
 MIN_MINUTES = 5
@@ -32,6 +32,28 @@ class OmitReason(StrEnum):
     intensity = "intensity"
     level = "level"
     equipment = "equipment"
+    time = "time"
+
+
+class RedFlag(StrEnum):
+    cough_sneeze = "cough_sneeze"
+    abdominal_pain = "abdominal_pain"
+    no_relief = "no_relief"
+    night_pain = "night_pain"
+    fever = "fever"
+    numbness_weakness = "numbness_weakness"
+    bladder_bowel = "bladder_bowel"
+    trauma = "trauma"
+    cannot_bear_weight = "cannot_bear_weight"
+    weight_loss = "weight_loss"
+    cancer_history = "cancer_history"
+    pregnancy_warning = "pregnancy_warning"
+
+
+class Urgency(StrEnum):
+    emergency = "emergency"  # now: an emergency department
+    same_day = "same_day"  # today: a doctor
+    soon = "soon"  # within days: a doctor or physiotherapist
 
 
 class WorkoutQuery(BaseModel):
@@ -48,13 +70,27 @@ class WorkoutQuery(BaseModel):
         default=[], max_length=MAX_LIST, description="Where it hurts; exercises that load those areas are left out."
     )
     pain_level: int = Field(
-        default=0, ge=0, le=10, description="Pain today, 0-10. From 7 up, only gentle exercises are chosen."
+        default=0,
+        ge=0,
+        le=10,
+        description=(
+            "Pain today, 0-10, graded by GET /pain-grades: 4-5 nothing intense and bottom doses; 6-7 gentle only, "
+            "15 minutes at most; 8 and above no session, a referral."
+        ),
+    )
+    red_flags: list[RedFlag] = Field(
+        default=[],
+        max_length=len(RedFlag),
+        description="Signs from GET /screening the user reports; any of them gets a referral, not a workout.",
     )
     minutes: int | None = Field(
         default=None,
         ge=MIN_MINUTES,
         le=MAX_MINUTES,
-        description="Session length. Default: the goal's (20 minutes; 10 for a warm-up).",
+        description=(
+            "Session length. Default: the goal's (20 minutes; 30 for rehab, 10 for a warm-up); pain from 6/10 "
+            "caps it at 15."
+        ),
     )
     tight_side: TightSide | None = Field(default=None, description="One-sided exercises get an extra set on this side.")
     exclude: list[Slug] = Field(default=[], max_length=MAX_LIST, description="Exercise slugs to leave out.")
@@ -131,6 +167,29 @@ class WorkoutParameters(BaseModel):
     minutes: int
     tight_side: TightSide | None
     exclude: list[str]
+    red_flags: list[RedFlag]
+
+
+class ReferralCause(BaseModel):
+    """One reason for the referral: a red flag reported, or the pain level."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str = Field(description="The red flag's id (GET /screening), or `pain-refer` for the pain level.")
+    text: str
+    why: str
+    urgency: Urgency
+    source: str
+
+
+class Referral(BaseModel):
+    """See a clinician instead of training; the urgency is the most urgent cause's."""
+
+    model_config = ConfigDict(frozen=True)
+
+    urgency: Urgency
+    advice: str
+    causes: list[ReferralCause]
 
 
 class Workout(BaseModel):
@@ -143,6 +202,12 @@ class Workout(BaseModel):
     short_of_time: bool = Field(description="True when the session is well under the minutes asked for.")
     time_note: str | None = Field(description="Why the session is shorter than asked, when it is.")
     gentle_only: bool = Field(description="True when pain limited the session to gentle exercises.")
+    pain_grade: str = Field(description="The row of GET /pain-grades that today's pain level falls in.")
+    referral: Referral | None = Field(
+        description=(
+            "Set instead of a session (then `items` is empty) when a red flag or the pain level needs a clinician."
+        )
+    )
     omitted: list[Omission]
     notes: list[str]
     safety: list[str]
@@ -170,3 +235,31 @@ class GoalInfo(BaseModel):
     phases: list[PhaseInfo]
     sources: list[str]
     frequency: Frequency
+
+
+class PainGradeInfo(BaseModel):
+    """One row of the pain-grading table."""
+
+    id: str
+    low: int = Field(description="The lowest pain level (0-10) in this grade.")
+    high: int = Field(description="The highest pain level in this grade.")
+    label: str
+    effect: str = Field(description="What the grade changes in a session.")
+    max_intensity: Intensity = Field(description="Nothing more intense is chosen.")
+    bottom_dose: bool = Field(description="Every dose at the bottom of its range, with no extra sets.")
+    max_minutes: int | None = Field(description="A cap on the session's length; 0 when there is no session.")
+    session: bool = Field(description="False: no training session, a referral instead.")
+    reason: str
+    source: str
+    own_design: bool = Field(description="True where the rule is hipflex's own design rather than a source's.")
+
+
+class RedFlagInfo(BaseModel):
+    """One sign of the red-flag screen."""
+
+    id: RedFlag
+    question: str = Field(description="What to ask the user.")
+    why: str = Field(description="Why the sign matters.")
+    urgency: Urgency
+    advice: str = Field(description="What to do, at this urgency.")
+    source: str

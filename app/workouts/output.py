@@ -9,10 +9,11 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 
-from app.workouts.constraints import HIGH_PAIN, Constraints
+from app.catalogue.models import Intensity
+from app.workouts.constraints import Constraints
 from app.workouts.goals import GoalPlan
-from app.workouts.index import GoalIndex
-from app.workouts.models import Omission, Prescription, TightSide, Workout, WorkoutItem
+from app.workouts.index import Entry, GoalIndex
+from app.workouts.models import Omission, Prescription, Referral, TightSide, Workout, WorkoutItem
 from app.workouts.selection import Chosen
 from app.workouts.wording import EN, say
 
@@ -24,6 +25,7 @@ SEE_A_PROFESSIONAL = EN["see_a_professional"]
 
 def _item(item: Chosen, side: TightSide | None, table: Mapping[str, str]) -> WorkoutItem:
     dose = item.dose
+    why = item.phase.why[item.entry.slug]
     side_note = None
     if item.tight:
         assert side is not None
@@ -43,20 +45,26 @@ def _item(item: Chosen, side: TightSide | None, table: Mapping[str, str]) -> Wor
             note=dose.note,
         ),
         estimated_seconds=item.cost(),
-        why=item.phase.why[item.entry.slug],
+        why=why if item.adjusted is None else f"{why} {item.adjusted}",
         side_note=side_note,
     )
 
 
 def _safety(plan: GoalPlan, constraints: Constraints, table: Mapping[str, str]) -> list[str]:
     notes = [say(table, "stop_if_pain"), say(table, "see_a_professional")]
-    if constraints.gentle_only:
-        cause = (
-            say(table, "gentle.high_pain", pain_level=constraints.pain_level)
-            if constraints.pain_level >= HIGH_PAIN
-            else say(table, "gentle.rehab")
-        )
-        notes.append(say(table, "gentle", cause=cause))
+    grade = constraints.grade
+    if grade.id != "as-prescribed" and table is not EN and constraints.gentle_only:
+        # Other languages keep their translated gentle-only sentence until the grades' sentences are translated.
+        notes.append(say(table, "gentle", cause=say(table, "gentle.high_pain", pain_level=constraints.pain_level)))
+    elif grade.id != "as-prescribed" and table is EN:
+        note = f"Pain today {constraints.pain_level}/10 ({grade.label.lower()}, grade {grade.id}): {grade.effect}."
+        if constraints.session_minutes < constraints.minutes:
+            note += f" This one is cut from {constraints.minutes} to {constraints.session_minutes} minutes."
+        if constraints.tight_side is not None:
+            note += " No extra set for the tight side while it hurts."
+        notes.append(f"{note} {grade.reason}")
+    if constraints.hip_rehab and grade.allows(Intensity.moderate):
+        notes.append(say(table, "gentle", cause=say(table, "gentle.rehab")))
     if constraints.pain:
         areas = table["join.and"].join(table[f"area.{f.value}"] for f in constraints.pain)
         notes.append(say(table, "pain_areas", areas=areas))
@@ -74,7 +82,7 @@ def _time_note(
 ) -> str:
     minutes = (total + 30) // 60
     count = len(chosen)
-    told = say(table, "short.told", minutes=minutes, asked=constraints.minutes)
+    told = say(table, "short.told", minutes=minutes, asked=constraints.session_minutes)  # the safety note says why
     if too_long:
         cause = say(table, "short.too_long", count=count, told=told)
     else:
@@ -87,18 +95,20 @@ def workout(
     goal: GoalIndex,
     constraints: Constraints,
     chosen: list[Chosen],
-    omitted: tuple[Omission, ...],
+    ruled_out: tuple[Omission, ...],
+    no_time: list[Entry],
     too_long: bool,
     seed: int,
     version: str,
 ) -> Workout:
     """The chosen exercises (in the order they were added) as the workout the user sees."""
     plan = goal.plan
+    omitted = [*ruled_out, *(e.time for e in no_time)]
     chosen = sorted(chosen, key=lambda c: c.phase.number)  # stable: addition order within a phase
     table = goal.words
     items = [_item(c, constraints.tight_side, table) for c in chosen]
     total = sum(i.estimated_seconds for i in items)
-    short = total * 100 < constraints.minutes * 60 * UNDER
+    short = total * 100 < constraints.session_minutes * 60 * UNDER
     filled = {c.phase.number for c in chosen}
     lower = table is EN  # English runs the phase title into the sentence in lower case
     notes = [
@@ -114,13 +124,40 @@ def workout(
         estimated_seconds=total,
         estimated_minutes=(total + 30) // 60,
         short_of_time=short,
-        time_note=_time_note(chosen, total, constraints, list(omitted), too_long, table) if short else None,
+        time_note=_time_note(chosen, total, constraints, omitted, too_long, table) if short else None,
         gentle_only=constraints.gentle_only,
-        omitted=list(omitted),
+        pain_grade=constraints.grade.id,
+        referral=None,
+        omitted=omitted,
         notes=notes,
         safety=_safety(plan, constraints, table),
         frequency=plan.frequency,
         sources=list(plan.sources),
+        seed=seed,
+        catalogue_version=version,
+        self=constraints.link(seed),
+    )
+
+
+def referral(plan: GoalPlan, constraints: Constraints, referral: Referral, seed: int, version: str) -> Workout:
+    """No session: what was reported and whom to see, in the workout's shape with no items."""
+    return Workout(
+        goal=plan.goal,
+        title=f"No {plan.title.lower()} session today: see a clinician",
+        parameters=constraints.parameters(),
+        items=[],
+        estimated_seconds=0,
+        estimated_minutes=0,
+        short_of_time=False,
+        time_note=None,
+        gentle_only=constraints.gentle_only,
+        pain_grade=constraints.grade.id,
+        referral=referral,
+        omitted=[],
+        notes=[],
+        safety=[referral.advice, *(f"{cause.text} {cause.why}" for cause in referral.causes)],
+        frequency=plan.frequency,
+        sources=[],
         seed=seed,
         catalogue_version=version,
         self=constraints.link(seed),

@@ -3,8 +3,15 @@
 Time fitting: one exercise per phase first (the goal's core), then more
 exercises round-robin over the phases until the time asked for is reached,
 then extra sets up to each dose's maximum. A session never ends up more than
-10% over: sets are dropped (last-added exercise first, never below one set)
-and an exercise is only added when its one-set version still fits.
+10% over: sets are dropped (last-added exercise first, never below the
+catalogue's minimum) and an exercise is only added when its minimum dose
+still fits. Full doses or nothing: an exercise that does not fit is left out
+(``omitted``, reason ``time``), never cut short. Phases are filled in the
+goal's order, so what is dropped is the lowest priority.
+
+Pain changes the dose (``pain``): from 4/10 every range is at its low end
+with no sets added, and a painful release uses its gentle dose whenever any
+pain is reported.
 
 The seed is read in one place, ``break_ties``: it shuffles exact ties and nothing
 else, so the rest is a pure function of (constraints, orders).
@@ -32,6 +39,7 @@ class Chosen:
     dose: Dosing
     tight: bool
     sets: int
+    adjusted: str | None = None  # how pain changed the dose, told in the item's `why`
 
     def cost(self, sets: int | None = None) -> int:
         return self.dose.cost(self.sets if sets is None else sets, self.tight)
@@ -76,18 +84,32 @@ def _allowed_groups(
     return tuple(phases)
 
 
+def dose_for(goal: GoalIndex, constraints: Constraints, slug: str) -> tuple[Dosing, str | None]:
+    """The dose this exercise gets today, and how pain changed it (None when it did not)."""
+    grade = constraints.grade
+    if constraints.reports_pain and slug in goal.under_pain:
+        return goal.under_pain[slug], "With pain reported, it uses its gentle dose: light pressure, never into pain."
+    if grade.bottom_dose:
+        return goal.bottom[slug], f"Pain {constraints.pain_level}/10: dosed at the bottom of its range."
+    return goal.doses[(constraints.level, slug)], None
+
+
 def select(
     goal: GoalIndex, constraints: Constraints, allowed: dict[str, tuple[Equipment, ...]], orders: Orders
-) -> tuple[list[Chosen], bool]:
-    """Pick exercises phase by phase and fit them to the time. Returns them in the order they were added."""
-    target = constraints.minutes * 60
+) -> tuple[list[Chosen], list[Entry], bool]:
+    """Pick exercises phase by phase and fit them to the time.
+
+    Returns them in the order they were added, and the exercises left out because their full dose did not fit.
+    """
+    target = constraints.session_minutes * 60
     ceiling = target * OVER // 100
 
     chosen: list[Chosen] = []
     families: set[str] = set()
     counts = [0] * len(goal.phases)
     cursors = [0] * len(goal.phases)
-    floor_total = 0  # every chosen exercise at one set
+    no_time: dict[int, Entry] = {}  # per core phase, the best candidate whose full dose did not fit
+    floor_total = 0  # every chosen exercise at its minimum sets
     planned = 0  # every chosen exercise at its level's sets
     too_long = False
 
@@ -102,16 +124,17 @@ def select(
             cursors[p] += 1
             if entry.family in families:
                 continue
-            dose = goal.doses[(constraints.level, entry.slug)]
-            tight = constraints.tight_side is not None and dose.per_side
-            item = Chosen(goal.phases[p], entry, allowed[entry.slug], dose, tight, dose.sets)
-            if floor_total + item.cost(1) > ceiling:
+            dose, adjusted = dose_for(goal, constraints, entry.slug)
+            tight = constraints.tight_side is not None and dose.per_side and adjusted is None  # no extra set in pain
+            item = Chosen(goal.phases[p], entry, allowed[entry.slug], dose, tight, dose.sets, adjusted)
+            if floor_total + item.cost(dose.min_sets) > ceiling:
                 too_long = True
+                no_time.setdefault(p, entry)
                 continue
             chosen.append(item)
             families.add(entry.family)
             counts[p] += 1
-            floor_total += item.cost(1)
+            floor_total += item.cost(dose.min_sets)
             planned += item.cost()
             return True
         return False
@@ -124,6 +147,8 @@ def select(
     for p in core:
         if counts[p] == 0:
             add(p)
+    # A core phase left empty for time: its best candidate is what the session drops, and says so.
+    dropped = [entry for p, entry in no_time.items() if counts[p] == 0]
     growing = True
     while growing and planned < target:
         growing = False
@@ -145,8 +170,8 @@ def select(
         if not grew:
             break
     for item in reversed(chosen):  # too long: drop sets, last-added exercise first
-        while planned > ceiling and item.sets > 1:
+        while planned > ceiling and item.sets > item.dose.min_sets:
             item.sets -= 1
             planned -= item.dose.work + item.dose.rest_seconds
     assert planned <= ceiling or not chosen
-    return chosen, too_long
+    return chosen, dropped, too_long

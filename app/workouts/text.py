@@ -21,6 +21,12 @@ def dose_text(dose: Prescription) -> str:
 
 def render(workout: Workout, width: int = 78) -> str:
     wrap = textwrap.TextWrapper(width=width, initial_indent="     ", subsequent_indent="     ")
+    if workout.referral is not None:
+        lines = [f"{workout.title} (seed {workout.seed}, catalogue {workout.catalogue_version})", ""]
+        urgency = workout.referral.urgency.value.replace("_", " ")
+        lines.append(textwrap.fill(f"Referral ({urgency}): {workout.referral.advice}", width))
+        lines += [textwrap.fill(f"- {c.text} {c.why}", width, subsequent_indent="  ") for c in workout.referral.causes]
+        return "\n".join(lines) + "\n"
     lines = [
         f"{workout.title}: about {workout.estimated_minutes} min "
         f"({workout.parameters.level}, seed {workout.seed}, catalogue {workout.catalogue_version})",

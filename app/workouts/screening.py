@@ -1,0 +1,169 @@
+"""The red-flag screen: signs that mean "stop, and see a clinician" rather than "train".
+
+One row per sign: the question the user answers, why it matters, how urgent
+it is, what to do, and the source. A workout request that reports any of
+them gets a referral instead of a session (``referral``). The standard
+clinical signs follow Finucane et al.'s international framework and NICE's
+summaries; the first three come from Squat University's readers and article.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from app.workouts.models import RedFlag, RedFlagInfo, Referral, ReferralCause, Urgency
+from app.workouts.pain import NICE_HIP, PainGrade
+
+SQUAT_UNIVERSITY = "Squat University, 'Hip flexor pain' (seed article and its readers' questions)"
+FINUCANE = (
+    "Finucane LM et al. International Framework for Red Flags for Potential Serious Spinal Pathologies. "
+    "J Orthop Sports Phys Ther 2020;50(7):350-372"
+)
+NICE_CES = "NICE Clinical Knowledge Summaries: Sciatica (lumbar radiculopathy), suspected cauda equina syndrome"
+NICE_HERNIA = "NICE Clinical Knowledge Summaries: Hernia (inguinal and femoral)"
+ACOG = "ACOG Committee Opinion 804: Physical Activity and Exercise During Pregnancy and the Postpartum Period (2020)"
+
+
+URGENCY_ADVICE = {
+    Urgency.emergency: "Go to an emergency department now, or call your emergency number.",
+    Urgency.same_day: "See a doctor today (your GP's same-day service, urgent care or out-of-hours).",
+    Urgency.soon: (
+        "Book an appointment with a doctor or physiotherapist in the next few days; do not train this area until then."
+    ),
+}
+_RANK = {Urgency.soon: 0, Urgency.same_day: 1, Urgency.emergency: 2}
+
+
+@dataclass(frozen=True)
+class Sign:
+    id: RedFlag
+    question: str
+    why: str
+    urgency: Urgency
+    source: str
+
+
+SCREEN: tuple[Sign, ...] = (
+    Sign(
+        RedFlag.cough_sneeze,
+        "Does coughing, sneezing or straining bring on pain in your groin or lower belly?",
+        "Pain raised by pressure inside the belly points to a hernia rather than a tight muscle.",
+        Urgency.soon,
+        f"{SQUAT_UNIVERSITY}; {NICE_HERNIA}",
+    ),
+    Sign(
+        RedFlag.abdominal_pain,
+        "Is the pain in your lower belly or pelvis, rather than only at the front of the hip?",
+        "Bowel, bladder, kidney and gynaecological problems (and an abscess of the psoas) can be felt here.",
+        Urgency.soon,
+        f"{SQUAT_UNIVERSITY}; {NICE_HIP}",
+    ),
+    Sign(
+        RedFlag.no_relief,
+        "Has a few weeks of rest from what provoked it, plus gentle rehab, brought no relief?",
+        "Pain that does not settle with sensible self-care needs a diagnosis, not more of the same.",
+        Urgency.soon,
+        SQUAT_UNIVERSITY,
+    ),
+    Sign(
+        RedFlag.night_pain,
+        "Does the pain wake you at night, or stay the same whatever position you rest in?",
+        "Pain that rest does not change is not mechanical; with other signs it can mean infection or a tumour.",
+        Urgency.soon,
+        FINUCANE,
+    ),
+    Sign(
+        RedFlag.fever,
+        "Do you have a fever, chills or feel generally unwell along with the pain?",
+        "Fever with hip or back pain can mean an infection of the joint, spine or psoas, which needs treatment today.",
+        Urgency.same_day,
+        f"{FINUCANE}; {NICE_HIP}",
+    ),
+    Sign(
+        RedFlag.numbness_weakness,
+        "Do you have numbness, pins and needles or weakness in a leg or foot?",
+        "These point to a nerve being pressed on; weakness that is getting worse needs to be seen quickly.",
+        Urgency.same_day,
+        FINUCANE,
+    ),
+    Sign(
+        RedFlag.bladder_bowel,
+        "Any new trouble passing or holding urine or stools, or numbness between your legs or around your bottom?",
+        "These are the signs of cauda equina syndrome, an emergency: delay can leave permanent damage.",
+        Urgency.emergency,
+        f"{NICE_CES}; {FINUCANE}",
+    ),
+    Sign(
+        RedFlag.trauma,
+        "Did the pain start with a fall, an accident or a blow, or suddenly with a pop?",
+        "A fracture or a tendon pulled off the bone has to be ruled out before any loading.",
+        Urgency.same_day,
+        f"{NICE_HIP}; {FINUCANE}",
+    ),
+    Sign(
+        RedFlag.cannot_bear_weight,
+        "Are you unable to put weight on the leg or walk a few steps?",
+        "Not bearing weight is a sign of a fracture, including a stress fracture of the femoral neck, or infection.",
+        Urgency.same_day,
+        NICE_HIP,
+    ),
+    Sign(
+        RedFlag.weight_loss,
+        "Have you lost weight recently without trying?",
+        "Unexplained weight loss with new pain is a warning sign of a serious illness such as cancer.",
+        Urgency.soon,
+        FINUCANE,
+    ),
+    Sign(
+        RedFlag.cancer_history,
+        "Have you ever had cancer?",
+        "A past cancer is the strongest single warning sign that new bone or back pain could be a spread of it.",
+        Urgency.soon,
+        FINUCANE,
+    ),
+    Sign(
+        RedFlag.pregnancy_warning,
+        "Pregnant: any bleeding, leaking fluid, painful contractions, dizziness, chest pain or calf pain or swelling?",
+        "ACOG lists these as reasons to stop exercising and contact your maternity team.",
+        Urgency.same_day,
+        ACOG,
+    ),
+)
+
+BY_ID = {sign.id: sign for sign in SCREEN}
+
+
+def referral(flags: tuple[RedFlag, ...], pain: PainGrade, pain_level: int) -> Referral | None:
+    """A referral when any red flag is reported or the pain grade allows no session; None otherwise."""
+    causes = [
+        ReferralCause(id=s.id.value, text=s.question, why=s.why, urgency=s.urgency, source=s.source)
+        for s in (BY_ID[flag] for flag in flags)
+    ]
+    if not pain.session:
+        causes.append(
+            ReferralCause(
+                id=f"pain-{pain.id}",
+                text=f"Pain today: {pain_level}/10.",
+                why=pain.reason,
+                urgency=Urgency.soon,
+                source=pain.source,
+            )
+        )
+    if not causes:
+        return None
+    urgency = max((c.urgency for c in causes), key=_RANK.__getitem__)
+    return Referral(
+        urgency=urgency,
+        advice=(
+            f"{URGENCY_ADVICE[urgency]} No workout today: what you report needs a clinician's assessment before "
+            "training. Tell them what you answered here."
+        ),
+        causes=causes,
+    )
+
+
+def describe(sign: Sign) -> RedFlagInfo:
+    return RedFlagInfo(
+        id=sign.id, question=sign.question, why=sign.why, urgency=sign.urgency, advice=URGENCY_ADVICE[sign.urgency],
+        source=sign.source,
+    )
