@@ -29,7 +29,7 @@ from app.main import create_app
 from app.settings import Settings
 from app.workouts import generate, wording
 from app.workouts.goals import GOALS
-from app.workouts.models import Side, WorkoutQuery
+from app.workouts.models import TightSide, WorkoutQuery
 
 GERMAN = {"Accept-Language": "de"}
 
@@ -134,7 +134,7 @@ def test_vocabulary_labels_are_complete(catalogue: Catalogue) -> None:
 
 
 def test_a_german_workout_explains_itself_in_german(catalogue: Catalogue) -> None:
-    query = WorkoutQuery(goal="rehab", pain=["knee", "low_back"], pain_level=6, tight_side=Side.left, minutes=60)
+    query = WorkoutQuery(goal="rehab", pain=["knee", "low_back"], pain_level=6, tight_side=TightSide.left, minutes=60)
     english = generate(catalogue, query, 7)
     german = generate(catalogue.in_language("de"), query, 7)
     assert [i.exercise.slug for i in german.items] == [i.exercise.slug for i in english.items]

@@ -34,17 +34,23 @@ _fields = ExerciseFilter.model_fields
 class ExerciseQuery(ExerciseFilter):
     """The query string: the catalogue's filters (list parameters also take `?pain=knee,wrist`) and paging."""
 
-    kind: Annotated[CommaList[Kind], Field(max_length=MAX_LIST)] = []
-    muscle: Annotated[CommaList[MuscleFilter], Field(max_length=MAX_LIST)] = []
-    position: Annotated[CommaList[Position], Field(max_length=MAX_LIST)] = []
+    kind: Annotated[CommaList[Kind], Field(max_length=MAX_LIST)] = Field(
+        default=[], description="Any of these kinds (stretch, strength, mobility...)."
+    )
+    muscle: Annotated[CommaList[MuscleFilter], Field(max_length=MAX_LIST)] = Field(
+        default=[], description="Works any of these muscles (a group such as `iliopsoas` stands for its members)."
+    )
+    position: Annotated[CommaList[Position], Field(max_length=MAX_LIST)] = Field(
+        default=[], description="Done in any of these positions (standing, half-kneeling, supine...)."
+    )
     equipment: Annotated[CommaList[EquipmentChoice], Field(max_length=MAX_LIST)] = Field(
         default=[], description=_fields["equipment"].description
     )
     pain: Annotated[CommaList[PainFlag], Field(max_length=MAX_LIST)] = Field(
         default=[], description=_fields["pain"].description
     )
-    limit: int = Field(default=20, ge=1, le=100)
-    offset: int = Field(default=0, ge=0, le=10_000)
+    limit: int = Field(default=20, ge=1, le=100, description="Exercises per page.")
+    offset: int = Field(default=0, ge=0, le=10_000, description="How many matching exercises to skip.")
 
 
 class ExercisePage(BaseModel):
@@ -99,6 +105,8 @@ def document_components(catalogue: Catalogue) -> dict[str, dict[str, Any]]:
 @router.get(
     "/exercises",
     summary="List and filter exercises",
+    description="The catalogue, filtered (filters combine with AND, the values of one filter with OR) and "
+    "paged with `limit` and `offset`; follow `next` for the following page. Answers carry a strong ETag.",
     response_model=ExercisePage,
     responses={**LOCALISED, 304: {"description": "Not modified (If-None-Match)"}, **responses(422)},
 )
@@ -119,13 +127,16 @@ async def list_exercises(
 @router.get(
     "/exercises/{slug}",
     summary="One exercise, in full",
+    description="Everything about one exercise: muscles, dose by level, cues, contraindications and sources.",
     response_model=ExerciseDetail,
     responses={**LOCALISED, 304: {"description": "Not modified (If-None-Match)"}, **responses(404, 422)},
 )
 async def get_exercise(
     request: Request,
     catalogue: LocalisedCatalogueDep,
-    slug: Annotated[str, Path(pattern=SLUG_PATTERN, max_length=64)],
+    slug: Annotated[
+        str, Path(pattern=SLUG_PATTERN, max_length=64, description="The exercise's slug, as GET /exercises lists it.")
+    ],
 ) -> Response:
     pages = rendered(catalogue)
     body = pages.details.get(slug)

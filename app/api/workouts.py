@@ -155,7 +155,7 @@ def render_workout(catalogue: Catalogue, query: WorkoutQuery, metrics: Metrics) 
 
 
 @lru_cache(maxsize=8)
-def _goals_body(catalogue: Catalogue) -> tuple[bytes, dict[str, str]]:
+def goals_body(catalogue: Catalogue) -> tuple[bytes, dict[str, str]]:
     plans = goals(catalogue)
     cited = sorted({source for plan in plans for source in plan.sources})
     body = GoalList(
@@ -169,8 +169,10 @@ def _goals_body(catalogue: Catalogue) -> tuple[bytes, dict[str, str]]:
 @router.get(
     "/goals",
     summary="The workout goals, their phases and sources",
+    description="What each `goal` of GET /workouts builds: its phases, default length, how often to train, "
+    "and the articles it follows.",
     response_model=GoalList,
     responses={**LOCALISED, 304: {"description": "Not modified (If-None-Match)"}, **problems.responses(422)},
 )
 async def list_goals(request: Request, catalogue: LocalisedCatalogueDep) -> Response:
-    return cached_json(request, *_goals_body(catalogue))
+    return cached_json(request, *goals_body(catalogue))

@@ -181,21 +181,21 @@ def _int_as_range(value: Any) -> Any:
     return value
 
 
-class _Range(BaseModel):
+class DoseRange(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     min: int = Field(ge=0, le=3600)
     max: int = Field(ge=0, le=3600)
 
     @model_validator(mode="after")
-    def _ordered(self) -> _Range:
+    def _ordered(self) -> DoseRange:
         if self.min > self.max:
             raise ValueError(f"min ({self.min}) is above max ({self.max})")
         return self
 
 
 # In the data file a range may be written as a bare number: 10 == {"min": 10, "max": 10}.
-Range = Annotated[_Range, BeforeValidator(_int_as_range)]
+Range = Annotated[DoseRange, BeforeValidator(_int_as_range)]
 
 
 class Dose(BaseModel):
