@@ -74,6 +74,27 @@ class NextParams(WorkoutParams):
 _ADAPTED = "Each item carries its `adaptation` (action, rule, reason, from, to); `guards` lists the checks run."
 
 
+_ADAPT_EXAMPLE = {
+    "goal": "rehab",
+    "equipment": ["mini_band", "bench"],
+    "seed": 1,
+    "today": "2026-11-30",
+    "history": [
+        {
+            "performed_at": "2026-11-26T07:30:00Z",
+            "duration_minutes": 20,
+            "session_rpe": 5,
+            "pain_before": 1,
+            "pain_after": 2,
+            "entries": [
+                {"exercise": "prone-leg-lift-straight-leg", "sets": [{"reps": 8, "hold_seconds": 3, "rpe": 6}]}
+            ],
+        }
+    ],
+    "checkins": [{"date": "2026-11-27", "pain": 1}],
+}
+
+
 def _check_exercises(history: Sequence[LogCreate], catalogue: Catalogue) -> None:
     errors = [
         FieldError(location="body", field=f"history.{i}.entries.{j}.exercise", message=f"unknown exercise {slug!r}")
@@ -130,6 +151,7 @@ def _render(
     ),
     response_model=AdaptedWorkout,
     responses={**LOCALISED, **problems.responses(400, 413, 422)},
+    openapi_extra={"requestBody": {"content": {"application/json": {"example": _ADAPT_EXAMPLE}}}},
 )
 def adapt_workout(
     catalogue: LocalisedCatalogueDep,
@@ -162,7 +184,7 @@ def stored_checkins(engine: Engine, tenant: str, user_id: str, today: dt.date) -
     response_model=AdaptedWorkout,
     responses={**LOCALISED, **problems.responses(401, 422)},
 )
-def next_workout(
+def get_next_workout(
     user_id: UserIdPath,
     tenant: TenantDep,
     engine: EngineDep,

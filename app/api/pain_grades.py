@@ -19,7 +19,7 @@ class PainGradeList(BaseModel):
 
 
 @lru_cache(maxsize=1)
-def _body() -> bytes:
+def body() -> bytes:
     return PainGradeList(grades=[describe(row) for row in PAIN_GRADES]).model_dump_json().encode()
 
 
@@ -33,4 +33,4 @@ def _body() -> bytes:
     response_model=PainGradeList,
 )
 async def list_pain_grades() -> Response:
-    return Response(_body(), media_type="application/json")
+    return Response(body(), media_type="application/json")

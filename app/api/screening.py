@@ -20,7 +20,7 @@ class Screening(BaseModel):
 
 
 @lru_cache(maxsize=1)
-def _body() -> bytes:
+def body() -> bytes:
     body = Screening(
         red_flags=[describe(sign) for sign in SCREEN],
         advice=(
@@ -34,7 +34,9 @@ def _body() -> bytes:
 @router.get(
     "/screening",
     summary="Red flags: signs that need a clinician before any training",
+    description="The questions to ask before a session, each with its id, urgency and why it matters. Any "
+    "answered yes goes to GET /workouts as `red_flags`, and the answer is a referral instead of a workout.",
     response_model=Screening,
 )
 async def get_screening() -> Response:
-    return Response(_body(), media_type="application/json")
+    return Response(body(), media_type="application/json")
