@@ -15,6 +15,7 @@ from fastapi.routing import APIRoute
 from app import __version__, problems, statuses
 from app.api import (
     checkins,
+    coaching,
     docs,
     document,
     exercises,
@@ -150,7 +151,7 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
     access_log = AccessLog() if settings.access_log else None
     app.state.access_log = access_log
     app.add_middleware(Observability, metrics=app.state.metrics, access_log=access_log)
-    routers = (exercises, vocabulary, workouts, pain_grades, screening, logs, checkins, progress, users)
+    routers = (exercises, vocabulary, workouts, coaching, pain_grades, screening, logs, checkins, progress, users)
     for module in (*routers, health, metrics, docs):
         app.include_router(module.router, responses=problems.responses(500))
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]

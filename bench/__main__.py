@@ -31,7 +31,7 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench import history
+from bench import coaching, history
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -231,6 +231,7 @@ def run(duration: int, scaling: bool) -> str:
     for on, off in zip(by_lane[True], by_lane[False], strict=True):
         on.gain = on.rps / off.rps
         rows += [on, off]
+    rows += coaching.rows(base.rps, duration, sqlite_url, key, "SQLite", with_adapt=True)
     # What gzip costs (app/api/delivery.py): the biggest catalogue page (compressed once, then remembered)
     # and workouts (compressed per request), each beside the same request without it.
     server = hipflex(sqlite_url)
@@ -255,6 +256,7 @@ def run(duration: int, scaling: bool) -> str:
     try:
         migrate(pg_url)
         pg_key = make_key(pg_url)
+        rows += coaching.rows(base.rps, duration, pg_url, pg_key, "Postgres", with_adapt=False)
         server = hipflex(pg_url)
         rows.append(wrk("`POST /users/{id}/logs` Postgres", f"http://127.0.0.1:{server.port}", connections=16, duration=duration, script="post_log.lua", env={"HIPFLEX_BENCH_KEY": pg_key}))
         rows += progress_rows("Postgres", f"http://127.0.0.1:{server.port}", pg_key, duration)

@@ -30,7 +30,7 @@ IDENTITY = {"Accept-Encoding": "identity"}
 # A value for each path parameter of a GET route; a route with a parameter not here fails the HEAD test.
 PATH_VALUES = {"slug": "king-runner", "user_id": "u-1", "name": "favicon.png", "day": "2026-11-20"}
 # A query for GET routes whose answer is drawn afresh without one.
-QUERIES = {"/workouts": "?goal=mobility&seed=3"}
+QUERIES = {"/workouts": "?goal=mobility&seed=3", "/users/{user_id}/workouts/next": "?goal=rehab&seed=3&today=2026-11-21"}
 # A first page with a next one, for each paged route (a response model with a `next` field).
 PAGED = {
     "/exercises": "/exercises?limit=2",

@@ -134,24 +134,28 @@ def render_workout(catalogue: Catalogue, query: WorkoutQuery, metrics: Metrics) 
     seed = query.seed if query.seed is not None else draw_seed()
     try:
         body = generate_json(catalogue, query, seed)
-    except UnknownExercises as exc:
-        errors = [
-            FieldError(location="query", field="exclude", message=f"unknown exercise {slug!r}") for slug in exc.slugs
-        ]
-        raise Problem(
-            422,
-            "validation",
-            f"query parameter 'exclude': {exc}. GET /exercises lists the slugs.",
-            title="Invalid request",
-            errors=errors,
-        ) from exc
-    except WorkoutImpossible as exc:
-        errors = [FieldError(location="query", field=name, message=text) for name, text in exc.fields.items()]
-        raise Problem(
-            422, "workout-impossible", exc.detail, title="No workout fits these constraints", errors=errors
-        ) from exc
+    except (UnknownExercises, WorkoutImpossible) as exc:
+        raise workout_problem(exc, "query") from exc
     metrics.workouts.labels(query.goal.value).inc()
     return body
+
+
+def workout_problem(exc: UnknownExercises | WorkoutImpossible, location: str) -> Problem:
+    """The 422 for a query naming an unknown exercise, or leaving nothing to do; ``location``: query or body."""
+    if isinstance(exc, UnknownExercises):
+        errors = [
+            FieldError(location=location, field="exclude", message=f"unknown exercise {slug!r}") for slug in exc.slugs
+        ]
+        where = "query parameter" if location == "query" else "field"
+        return Problem(
+            422,
+            "validation",
+            f"{where} 'exclude': {exc}. GET /exercises lists the slugs.",
+            title="Invalid request",
+            errors=errors,
+        )
+    errors = [FieldError(location=location, field=name, message=text) for name, text in exc.fields.items()]
+    return Problem(422, "workout-impossible", exc.detail, title="No workout fits these constraints", errors=errors)
 
 
 @lru_cache(maxsize=8)

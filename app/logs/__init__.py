@@ -44,6 +44,7 @@ from app.logs.store import (
     is_log_id,
     log_path,
     page,
+    recent,
     update_log,
 )
 from app.logs.writer import ClaimLost, LogWriter
@@ -91,6 +92,7 @@ __all__ = [
     "is_log_id",
     "log_path",
     "page",
+    "recent",
     "update_log",
     "user_id_ok",
 ]

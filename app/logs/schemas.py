@@ -110,7 +110,8 @@ Instant = Annotated[
     WithJsonSchema({"type": "string", "format": "date-time", "pattern": INSTANT_PATTERN}),
 ]
 # Bounds go before the conversion, so the document shows them as minimum and maximum.
-_WHOLE = BeforeValidator(_whole_number)
+WHOLE = BeforeValidator(_whole_number)  # public: the JSON bodies of other resources take integers alike
+_WHOLE = WHOLE
 # The seeds GET /workouts takes and gives, so that every stored workout can be generated again.
 Seed = Annotated[StrictInt, Field(ge=0, le=SEED_MAX), _WHOLE]
 Reps = Annotated[StrictInt, Field(ge=1, le=MAX_REPS), _WHOLE]
