@@ -193,3 +193,11 @@ def test_the_pain_grade_still_applies_through_both_doors(db_client: TestClient, 
         first = adapted["items"][0]
         assert (first["adaptation"]["action"], first["adaptation"]["rule"]) == expected
         assert (first["dose"]["sets"], first["dose"]["reps"], first["dose"]["hold_seconds"]) == (2, 8, 3)
+
+
+def test_the_documented_exchange_is_what_the_service_answers(client: TestClient) -> None:
+    from app.coaching.examples import ADAPT_REQUEST, ADAPTED_WORKOUT
+
+    response = client.post("/workouts/adapt", json=ADAPT_REQUEST)
+    assert response.status_code == 200, response.text
+    assert response.json() == ADAPTED_WORKOUT

@@ -24,6 +24,7 @@ from app.catalogue.models import IN_CATALOGUE, Slug
 from app.catalogue.search import MAX_LIST
 from app.checkins import CalendarDate, CheckinCreate
 from app.coaching import AdaptedWorkout, CheckIn, adapt, checkin_of, session_of
+from app.coaching.examples import ADAPT_REQUEST, ADAPTED_WORKOUT
 from app.coaching.history import MAX_CHECKINS, MAX_SESSIONS, recent, window
 from app.logs import LogCreate
 from app.logs.schemas import WHOLE
@@ -71,28 +72,13 @@ class NextParams(WorkoutParams):
     today: CalendarDate | None = Field(default=None, description=TODAY_DESCRIPTION)
 
 
+# The language headers of every localised answer, with a real adapted workout as its example.
+_ANSWER: dict[int | str, dict[str, Any]] = {
+    200: {**LOCALISED[200], "content": {"application/json": {"example": ADAPTED_WORKOUT}}}
+}
 _ADAPTED = "Each item carries its `adaptation` (action, rule, reason, from, to); `guards` lists the checks run."
 
 
-_ADAPT_EXAMPLE = {
-    "goal": "rehab",
-    "equipment": ["mini_band", "bench"],
-    "seed": 1,
-    "today": "2026-11-30",
-    "history": [
-        {
-            "performed_at": "2026-11-26T07:30:00Z",
-            "duration_minutes": 20,
-            "session_rpe": 5,
-            "pain_before": 1,
-            "pain_after": 2,
-            "entries": [
-                {"exercise": "prone-leg-lift-straight-leg", "sets": [{"reps": 8, "hold_seconds": 3, "rpe": 6}]}
-            ],
-        }
-    ],
-    "checkins": [{"date": "2026-11-27", "pain": 1}],
-}
 
 
 def _check_exercises(history: Sequence[LogCreate], catalogue: Catalogue) -> None:
@@ -150,8 +136,8 @@ def _render(
         "stored and no API key is needed. " + _ADAPTED
     ),
     response_model=AdaptedWorkout,
-    responses={**LOCALISED, **problems.responses(400, 413, 422)},
-    openapi_extra={"requestBody": {"content": {"application/json": {"example": _ADAPT_EXAMPLE}}}},
+    responses={**LOCALISED, **_ANSWER, **problems.responses(400, 413, 422)},
+    openapi_extra={"requestBody": {"content": {"application/json": {"example": ADAPT_REQUEST}}}},
 )
 def adapt_workout(
     catalogue: LocalisedCatalogueDep,
@@ -182,7 +168,7 @@ def stored_checkins(engine: Engine, tenant: str, user_id: str, today: dt.date) -
         + _ADAPTED
     ),
     response_model=AdaptedWorkout,
-    responses={**LOCALISED, **problems.responses(401, 422)},
+    responses={**LOCALISED, **_ANSWER, **problems.responses(401, 422)},
 )
 def get_next_workout(
     user_id: UserIdPath,
