@@ -8,8 +8,13 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 from starlette.responses import Response
 
+from app.api.deps import LocalisedCatalogueDep
+from app.api.languages import LOCALISED, language_headers
+from app.catalogue import Catalogue
+from app.problems import responses
 from app.workouts.models import RedFlagInfo
 from app.workouts.screening import SCREEN, describe
+from app.workouts.wording import words
 
 router = APIRouter(tags=["workouts"])
 
@@ -19,15 +24,10 @@ class Screening(BaseModel):
     advice: str
 
 
-@lru_cache(maxsize=1)
-def _body() -> bytes:
-    body = Screening(
-        red_flags=[describe(sign) for sign in SCREEN],
-        advice=(
-            "Ask these before a session. If any is answered yes, pass its id in GET /workouts?red_flags=...: the "
-            "answer is then a referral with its urgency, not a workout."
-        ),
-    )
+@lru_cache(maxsize=8)  # one body per language's catalogue
+def _body(catalogue: Catalogue) -> bytes:
+    table = words(catalogue)
+    body = Screening(red_flags=[describe(sign, table) for sign in SCREEN], advice=table["screen.advice"])
     return body.model_dump_json().encode()
 
 
@@ -35,6 +35,7 @@ def _body() -> bytes:
     "/screening",
     summary="Red flags: signs that need a clinician before any training",
     response_model=Screening,
+    responses={**LOCALISED, **responses(422)},
 )
-async def get_screening() -> Response:
-    return Response(_body(), media_type="application/json")
+async def get_screening(catalogue: LocalisedCatalogueDep) -> Response:
+    return Response(_body(catalogue), media_type="application/json", headers=language_headers(catalogue.language))
