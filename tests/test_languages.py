@@ -210,6 +210,10 @@ LOCALISED_URLS = [
     "/vocabulary",
     "/goals",
     "/workouts?goal=rehab&pain=knee&seed=3",
+    "/workouts?goal=rehab&pain_level=8&seed=3",
+    "/workouts?goal=strength&pain_level=5&minutes=8&level=advanced&seed=3",
+    "/pain-grades",
+    "/screening",
 ]
 
 
