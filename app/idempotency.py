@@ -185,7 +185,9 @@ def _purge(session: Session, cutoff: datetime) -> int:
     return int(session.exec(delete(_TABLE).where(_TABLE.c.created_at < cutoff)).rowcount)
 
 
-def complete(session: Session, claim: Claim, status: int, body: bytes, location: str | None, log_id: str) -> bool:
+def complete(
+    session: Session, claim: Claim, status: int, body: bytes, location: str | None, log_id: str | None
+) -> bool:
     """Store the response, inside the caller's transaction. False if the claim was lost."""
     result = session.exec(
         update(_TABLE)
@@ -218,4 +220,13 @@ def forget_log(session: Session, tenant: str, user_id: str, log_id: str) -> None
     """Erase the stored response that created a log, in the caller's transaction."""
     session.exec(
         delete(_TABLE).where(_TABLE.c.tenant == tenant, _TABLE.c.user_id == user_id, _TABLE.c.log_id == log_id)
+    )
+
+
+def forget_location(session: Session, tenant: str, user_id: str, location: str) -> None:
+    """Erase the stored response that created the resource at ``location`` (a check-in), in the caller's transaction."""
+    session.exec(
+        delete(_TABLE).where(
+            _TABLE.c.tenant == tenant, _TABLE.c.user_id == user_id, _TABLE.c.response_location == location
+        )
     )

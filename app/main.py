@@ -15,12 +15,14 @@ from fastapi.routing import APIRoute
 
 from app import __version__, problems, statuses
 from app.api import (
+    checkins,
     docs,
     exercises,
     health,
     logs,
     metrics,
     pain_grades,
+    progress,
     screening,
     users,
     vocabulary,
@@ -45,6 +47,8 @@ TAGS = [
     {"name": "exercises", "description": "The exercise catalogue and its vocabularies."},
     {"name": "workouts", "description": "Generated workouts and the goals behind them."},
     {"name": "logs", "description": "Your users' workout logs (API key required)."},
+    {"name": "checkins", "description": "Your users' rest and next-morning pain, one a date (API key required)."},
+    {"name": "progress", "description": "Personal records and trends computed from the logs (API key required)."},
     {"name": "users", "description": "Export and erasure of one user's data (API key required)."},
     {"name": "operations", "description": "Health, readiness and metrics."},
 ]
@@ -132,7 +136,8 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
     access_log = AccessLog() if settings.access_log else None
     app.state.access_log = access_log
     app.add_middleware(Observability, metrics=app.state.metrics, access_log=access_log)
-    for module in (exercises, vocabulary, workouts, pain_grades, screening, logs, users, health, metrics, docs):
+    routers = (exercises, vocabulary, workouts, pain_grades, screening, logs, checkins, progress, users)
+    for module in (*routers, health, metrics, docs):
         app.include_router(module.router, responses=problems.responses(500))
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app

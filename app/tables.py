@@ -6,10 +6,24 @@ models of their resource.
 
 from __future__ import annotations
 
+import datetime as dt
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+)
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
@@ -123,3 +137,53 @@ class IdempotencyRecord(SQLModel, table=True):
     response_status: int | None = Field(default=None, sa_column=Column(Integer, nullable=True))
     response_body: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
     response_location: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+
+
+class Checkin(SQLModel, table=True):
+    """A user's rest or next-morning pain on one calendar date: one a user a date (the primary key)."""
+
+    __tablename__ = "checkins"
+
+    tenant: str = Field(sa_column=Column(String(64), primary_key=True))
+    user_id: str = Field(sa_column=Column(String(128), primary_key=True))
+    date: dt.date = Field(sa_column=Column(Date, primary_key=True))
+    pain: int = Field(sa_column=Column(Integer, nullable=False))
+    stiffness: int | None = Field(default=None, sa_column=Column(Integer, nullable=True))
+    notes: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    created_at: datetime = _utc(nullable=False)
+
+
+class LogSet(SQLModel, table=True):
+    """Every set of every log, one row each: what records and progress aggregate with GROUP BY.
+
+    A copy of ``logs.entries`` made in the same transaction by the same writer (app/logs/writer.py), so it
+    can never disagree with the log; it goes with its log (ON DELETE CASCADE).
+    """
+
+    __tablename__ = "log_sets"
+    # Records are one GROUP BY over a user's sets in (exercise, log) order, read from this index alone
+    # (it covers every column records read: no join, no table lookups; measured 2x faster on SQLite).
+    __table_args__ = (
+        Index(
+            "ix_log_sets_records",
+            "tenant", "user_id", "slug", "log_id",
+            "performed_at", "pain_after", "completed", "reps", "hold_seconds", "load_kg",
+        ),
+    )
+
+    log_id: str = Field(
+        sa_column=Column(String(36), ForeignKey("logs.id", ondelete="CASCADE"), primary_key=True),
+    )
+    position: int = Field(sa_column=Column(Integer, primary_key=True))  # entry index x 1000 + set index
+    # Copies of the log's columns (kept equal by the writer and update_log), so records need no join.
+    tenant: str = Field(sa_column=Column(String(64), nullable=False))
+    user_id: str = Field(sa_column=Column(String(128), nullable=False))
+    performed_at: datetime = _utc(nullable=False)
+    pain_after: int | None = Field(default=None, sa_column=Column(Integer, nullable=True))
+    slug: str = Field(sa_column=Column(String(64), nullable=False))
+    reps: int | None = Field(default=None, sa_column=Column(Integer, nullable=True))
+    hold_seconds: int | None = Field(default=None, sa_column=Column(Integer, nullable=True))
+    load_kg: float | None = Field(default=None, sa_column=Column(Float, nullable=True))
+    rpe: int | None = Field(default=None, sa_column=Column(Integer, nullable=True))
+    rir: int | None = Field(default=None, sa_column=Column(Integer, nullable=True))
+    completed: bool = Field(sa_column=Column(Boolean, nullable=False))

@@ -9,7 +9,14 @@ import pytest
 
 APP = Path(__file__).resolve().parent.parent / "app"
 # The pure domain: may import the standard library, pydantic and itself, nothing of the web or the database.
-DOMAIN = ("app.catalogue", "app.workouts")
+DOMAIN = (
+    "app.catalogue",
+    "app.workouts",
+    "app.progress.records",
+    "app.progress.trends",
+    "app.progress.exercises",
+    "app.progress.history",
+)
 FORBIDDEN = ("fastapi", "starlette", "sqlalchemy", "sqlmodel", "alembic", "uvicorn", "psycopg")
 MAX_LINES = 400
 # Over the limit today, each with the work that splits it; the list may only shrink.
@@ -48,12 +55,21 @@ def impurities(names: set[str]) -> set[str]:
     return {n for n in names if n.split(".")[0] in FORBIDDEN or (n.split(".")[0] == "app" and not in_domain(n))}
 
 
-DOMAIN_FILES = sorted(p for package in DOMAIN for p in (APP.parent / package.replace(".", "/")).rglob("*.py"))
+
+
+def _files(name: str) -> list[Path]:
+    """A domain package's modules, or a single domain module."""
+    path = APP.parent / name.replace(".", "/")
+    return list(path.rglob("*.py")) if path.is_dir() else [path.with_suffix(".py")]
+
+
+DOMAIN_FILES = sorted(p for name in DOMAIN for p in _files(name))
 
 
 def test_the_domain_has_modules_to_check() -> None:
     names = {module_name(p) for p in DOMAIN_FILES}
     assert {"app.catalogue.loader", "app.catalogue.search", "app.workouts.generator", "app.workouts.index"} <= names
+    assert {"app.progress.records", "app.progress.trends", "app.progress.exercises", "app.progress.history"} <= names
 
 
 @pytest.mark.parametrize("path", DOMAIN_FILES, ids=lambda p: str(p.relative_to(APP.parent)))

@@ -59,6 +59,7 @@ def test_create_returns_the_log_with_location(db_client: TestClient, acme: Tenan
         "side": "left",
         "rpe": 7,
         "pain": 1,
+        "rir": None,
         "completed": True,
     }
     assert log["entries"][0]["sets"][2]["completed"] is False
@@ -253,7 +254,8 @@ def test_export_streams_every_page_in_order(db_client: TestClient, acme: Tenant,
     assert response.status_code == 200
     assert response.headers["content-type"] == "application/json"
     export = response.json()
-    assert list(export) == ["user_id", "exported_at", "logs", "count"]
+    assert list(export) == ["user_id", "exported_at", "logs", "count", "checkins"]
+    assert export["checkins"] == []
     assert export["count"] == len(created)
     assert export["logs"] == sorted(created, key=lambda log: (log["performed_at"], log["id"]))
 

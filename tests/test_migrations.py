@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import uuid
+from datetime import UTC, datetime
+
 from alembic import command
-from sqlalchemy import create_engine, inspect
+from sqlalchemy import create_engine, insert, inspect, select
 
 from app import migrations
-from app.tables import metadata
+from app.progress import reports
+from app.progress.records import Metric
+from app.tables import Log, LogSet, metadata
 
 
 def _tables(url: str) -> set[str]:
@@ -21,7 +26,7 @@ def test_upgrade_downgrade_upgrade_and_no_drift(empty_database_url: str) -> None
     url = empty_database_url
     config = migrations.alembic_config(url)
     ours = {table.name for table in metadata.sorted_tables}
-    assert {"api_keys", "logs", "log_exercises", "idempotency_keys"} <= ours
+    assert {"api_keys", "logs", "log_exercises", "idempotency_keys", "checkins", "log_sets"} <= ours
 
     migrations.upgrade(url)
     assert _tables(url) == ours
@@ -48,5 +53,34 @@ def test_the_indexes_behind_the_queries_exist(empty_database_url: str) -> None:
         assert foreign_key["referred_table"] == "logs"
         assert (foreign_key.get("options") or {}).get("ondelete", "").upper() == "CASCADE"
         assert inspector.get_pk_constraint("idempotency_keys")["constrained_columns"] == ["tenant", "key"]
+    finally:
+        engine.dispose()
+
+
+def test_0004_copies_the_logs_already_stored_into_log_sets(empty_database_url: str) -> None:
+    url = empty_database_url
+    command.upgrade(migrations.alembic_config(url), "0003")
+    engine = create_engine(url)
+    when = datetime(2026, 11, 2, 7, 30, tzinfo=UTC)
+    entries = [
+        {"exercise": "thomas-test", "sets": [{"hold_seconds": 40}, {"hold_seconds": 50, "completed": False}]},
+        {"exercise": "core-brace", "sets": [{"reps": 12, "load_kg": 5.0, "rir": 2}]},
+    ]
+    row = {"id": str(uuid.uuid4()), "tenant": "acme", "user_id": "u1", "performed_at": when, "pain_after": 6}
+    try:
+        with engine.begin() as connection:
+            connection.execute(insert(Log.__table__), [{**row, "entries": entries, "created_at": when, "updated_at": when}])
+        migrations.upgrade(url)
+        with engine.connect() as connection:
+            copied = connection.execute(select(LogSet.__table__).order_by(LogSet.__table__.c.position)).mappings().all()
+        owner = ("tenant", "user_id", "performed_at", "pain_after")
+        assert [(s["position"], s["slug"], s["completed"]) for s in copied] == [
+            (0, "thomas-test", True), (1, "thomas-test", False), (1000, "core-brace", True)
+        ]
+        assert all({k: s[k] for k in owner} == {k: row[k] for k in owner} for s in copied)
+        found = reports.records(engine, "acme", "u1", exercise="thomas-test", metric=Metric.longest_hold_seconds)
+        assert found is not None
+        (best,) = found.items
+        assert (best.value, best.performed_at, best.log_id, best.pain_qualified) == (40, when, row["id"], False)
     finally:
         engine.dispose()

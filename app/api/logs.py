@@ -102,6 +102,12 @@ _NEW_LOG_LINKS = {
     "ListLogs": {"operationId": "logs-list_logs", "parameters": _THIS_USER},
     "ExportUser": {"operationId": "users-export_user", "parameters": _THIS_USER},
     "EraseUser": {"operationId": "users-erase_user", "parameters": _THIS_USER},
+    "ListRecords": {"operationId": "progress-list_records", "parameters": _THIS_USER},
+    "GetProgress": {"operationId": "progress-get_progress", "parameters": _THIS_USER},
+    "GetExerciseProgress": {
+        "operationId": "progress-get_exercise_progress",
+        "parameters": {**_THIS_USER, "slug": "$response.body#/entries/0/exercise"},
+    },
 }
 
 

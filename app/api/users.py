@@ -4,29 +4,48 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 from fastapi.responses import StreamingResponse
+from pydantic import Field, TypeAdapter
 
-from app import logs
+from app import checkins, logs
 from app.api.auth import TenantDep
 from app.api.deps import EngineDep
 from app.api.logs import UserIdPath, user_not_found
+from app.checkins import CheckinPublic
 from app.logs import UserExport
 from app.problems import responses
 
 router = APIRouter(prefix="/users/{user_id}", tags=["users"])
 
 
-@router.get("/export", response_model=UserExport, summary="Export a user's logs", responses=responses(401, 404, 422))
+class UserExportPublic(UserExport):
+    """Everything stored about one user: logs and check-ins, oldest first."""
+
+    checkins: list[CheckinPublic] = Field(description="Every check-in, oldest date first.")
+
+
+_CHECKINS = TypeAdapter(list[CheckinPublic])
+
+
+@router.get(
+    "/export", response_model=UserExportPublic, summary="Export a user's data", responses=responses(401, 404, 422)
+)
 def export_user(tenant: TenantDep, user_id: UserIdPath, engine: EngineDep) -> StreamingResponse:
-    """Every log of the user, oldest first, as one JSON document, streamed as it is read
-    (`count`, the number of logs in it, comes last)."""
+    """Every log (oldest first) and every check-in of the user, as one JSON document, streamed as
+    the logs are read (`count`, the number of logs in it, comes after them)."""
     first = logs.export_page(engine, tenant, user_id)
-    if not first:
+    # Check-ins are one a day and small: read whole, before the logs stream.
+    found = checkins.export(engine, tenant, user_id)
+    if not first and not found:
         raise user_not_found(user_id)
-    return StreamingResponse(logs.export_stream(engine, tenant, user_id, first), media_type="application/json")
+    trailer = b',"checkins":' + _CHECKINS.dump_json(found)
+    return StreamingResponse(
+        logs.export_stream(engine, tenant, user_id, first, trailer=trailer), media_type="application/json"
+    )
 
 
 @router.delete("", status_code=204, summary="Erase a user", responses=responses(401, 422))
 def erase_user(tenant: TenantDep, user_id: UserIdPath, engine: EngineDep) -> Response:
-    """Delete every log of the user (and every stored response about them). Idempotent: always 204."""
+    """Delete every log and check-in of the user (and every stored response about them). Idempotent: always 204."""
+    checkins.erase_user(engine, tenant, user_id)
     logs.erase_user(engine, tenant, user_id)
     return Response(status_code=204)

@@ -44,11 +44,14 @@ class _ExportHead(BaseModel):
     exported_at: datetime
 
 
-def export_stream(engine: Engine, tenant: str, user_id: str, first: list[Any]) -> Iterator[bytes]:
+def export_stream(
+    engine: Engine, tenant: str, user_id: str, first: list[Any], trailer: bytes = b""
+) -> Iterator[bytes]:
     """A ``UserExport`` as JSON, written page by page as the pages are read (``first`` already was).
 
-    ``count`` comes last: it is the number of logs actually written, so the document is consistent
-    even if logs are added or deleted while it streams.
+    ``count`` comes after the logs: it is the number of logs actually written, so the document is
+    consistent even if logs are added or deleted while it streams. ``trailer`` (more members, each
+    led by a comma) closes the document.
     """
     head = _ExportHead(user_id=user_id, exported_at=datetime.now(UTC)).model_dump_json()
     yield head[:-1].encode() + b',"logs":['
@@ -61,7 +64,7 @@ def export_stream(engine: Engine, tenant: str, user_id: str, first: list[Any]) -
             break
         last = rows[-1]
         rows = export_page(engine, tenant, user_id, Cursor(last.performed_at, last.id))
-    yield b'],"count":' + str(count).encode() + b"}"
+    yield b'],"count":' + str(count).encode() + trailer + b"}"
 
 
 def _exported(row: Any) -> bytes:

@@ -118,6 +118,7 @@ HoldSeconds = Annotated[StrictInt, Field(ge=1, le=MAX_HOLD_SECONDS), _WHOLE]
 Minutes = Annotated[StrictInt, Field(ge=0, le=24 * 60), _WHOLE]
 Rpe = Annotated[StrictInt, Field(ge=1, le=10), _WHOLE]
 Pain = Annotated[StrictInt, Field(ge=0, le=10), _WHOLE]
+Rir = Annotated[StrictInt, Field(ge=0, le=10), _WHOLE]
 Slug = Annotated[StrictStr, Field(pattern=SLUG_PATTERN, min_length=2, max_length=64)]
 WorkoutLink = Annotated[StrictStr, Field(min_length=10, max_length=1000, pattern=r"^/workouts\?[!-~]*$")]
 
@@ -164,6 +165,7 @@ class SetLog(BaseModel):
     side: SetSide | None = None
     rpe: Rpe | None = None
     pain: Pain | None = None
+    rir: Rir | None = Field(default=None, description="Reps in reserve: how many more reps were left, 0-10.")
     completed: StrictBool = True
 
     @model_validator(mode="after")

@@ -5,7 +5,7 @@ entries one JSON column, and ``log_exercises`` lists the exercises it holds
 so that ``?exercise=`` is an indexed lookup. A log and its exercises (and
 its idempotent response) are written in one transaction, never in part; new
 logs arriving together share a transaction (see ``LogWriter``). This package
-is the only writer of ``logs`` and ``log_exercises``.
+is the only writer of ``logs``, ``log_exercises`` and ``log_sets``.
 """
 
 from __future__ import annotations
@@ -34,7 +34,19 @@ from app.logs.schemas import (
     LogUpdate,
     WorkoutSeed,
 )
-from app.logs.writer import INSERT_EXERCISES, LOG_EXERCISES, LOGS, ClaimKey, ClaimLost, Job, LogWriter, Write
+from app.logs.writer import (
+    INSERT_EXERCISES,
+    INSERT_SETS,
+    LOG_EXERCISES,
+    LOG_SETS,
+    LOGS,
+    ClaimKey,
+    ClaimLost,
+    Job,
+    LogWriter,
+    Write,
+    set_rows,
+)
 
 
 @dataclass(frozen=True)
@@ -93,7 +105,8 @@ def _prepare(tenant: str, user_id: str, data: LogCreate, claim: idempotency.Clai
     body = public.__pydantic_serializer__.to_json(public)
     location = log_path(user_id, log_id)
     exercises = [{"log_id": log_id, "slug": slug} for slug in exercises_of(data.entries)]
-    job = Write(row={"tenant": tenant, **fields}, exercises=exercises, claim=claim, body=body, location=location)
+    row = {"tenant": tenant, **fields}
+    job = Write(row=row, exercises=exercises, sets=set_rows(row), claim=claim, body=body, location=location)
     return Created(public, body, location), job
 
 
@@ -203,6 +216,10 @@ def get(engine: Engine, tenant: str, user_id: str, log_id: str) -> LogPublic | N
     return _public(row) if row is not None else None
 
 
+# The log's columns that log_sets copies (tenant and user_id never change).
+_COPIED_TO_SETS = {"performed_at", "pain_after"}
+
+
 def update_log(engine: Engine, tenant: str, user_id: str, log_id: str, data: LogUpdate) -> LogPublic | None:
     """Replace the given fields; None if there is no such log."""
     if not is_log_id(log_id):
@@ -213,10 +230,15 @@ def update_log(engine: Engine, tenant: str, user_id: str, log_id: str, data: Log
         changed = session.exec(update(LOGS).where(_owned(tenant, user_id), LOGS.c.id == log_id).values(values))
         if changed.rowcount != 1:
             return None
+        row = session.connection().execute(select(*_PUBLIC_COLUMNS).where(LOGS.c.id == log_id)).one()
         if data.entries is not None:
             session.exec(delete(LOG_EXERCISES).where(LOG_EXERCISES.c.log_id == log_id))
             session.exec(INSERT_EXERCISES, params=[{"log_id": log_id, "slug": s} for s in exercises_of(data.entries)])
-        row = session.connection().execute(select(*_PUBLIC_COLUMNS).where(LOGS.c.id == log_id)).one()
+            session.exec(delete(LOG_SETS).where(LOG_SETS.c.log_id == log_id))
+            session.exec(INSERT_SETS, params=set_rows({"tenant": tenant, **row._mapping}))
+        elif data.model_fields_set & _COPIED_TO_SETS:
+            copied = {name: getattr(row, name) for name in _COPIED_TO_SETS}
+            session.exec(update(LOG_SETS).where(LOG_SETS.c.log_id == log_id).values(copied))
         session.commit()
     return _public(row)
 

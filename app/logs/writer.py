@@ -17,13 +17,36 @@ from sqlalchemy.engine import Engine
 from app import idempotency, outages
 from app.db import write_limits, write_session
 from app.outages import WriterUnavailable
-from app.tables import Log, LogExercise
+from app.tables import Log, LogExercise, LogSet
 
 LOGS = Log.__table__  # type: ignore[attr-defined]
 LOG_EXERCISES = LogExercise.__table__  # type: ignore[attr-defined]
+LOG_SETS = LogSet.__table__  # type: ignore[attr-defined]
 # Built once: building a statement around its values costs more than running it.
 INSERT_LOG = insert(LOGS)
 INSERT_EXERCISES = insert(LOG_EXERCISES)
+INSERT_SETS = insert(LOG_SETS)
+
+
+def set_rows(log: dict[str, Any]) -> list[dict[str, Any]]:
+    """The rows of ``log_sets`` for a stored log (its row as written): what records and progress aggregate."""
+    owner = {name: log[name] for name in ("tenant", "user_id", "performed_at", "pain_after")}
+    return [
+        {
+            "log_id": log["id"],
+            "position": entry_index * 1000 + set_index,
+            **owner,
+            "slug": entry["exercise"],
+            "reps": one.get("reps"),
+            "hold_seconds": one.get("hold_seconds"),
+            "load_kg": one.get("load_kg"),
+            "rpe": one.get("rpe"),
+            "rir": one.get("rir"),
+            "completed": one.get("completed", True),
+        }
+        for entry_index, entry in enumerate(log["entries"])
+        for set_index, one in enumerate(entry["sets"])
+    ]
 
 
 class ClaimLost(Exception):
@@ -45,6 +68,7 @@ class Write(Job):
 
     row: dict[str, Any]
     exercises: list[dict[str, str]]
+    sets: list[dict[str, Any]]  # its rows of log_sets
     claim: idempotency.Claim | None
     body: bytes
     location: str
@@ -181,6 +205,7 @@ class LogWriter:
                 connection = session.connection()
                 connection.execute(INSERT_LOG, [job.row for job in written])
                 connection.execute(INSERT_EXERCISES, [e for job in written for e in job.exercises])
+                connection.execute(INSERT_SETS, [one for job in written for one in job.sets])
             session.commit()
 
     def run(self, job: Job) -> None:

@@ -1,0 +1,155 @@
+"""/users/{user_id}/records and /progress: personal records and trends, computed from the logs on every request."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from functools import cache
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Path, Query
+from pydantic import BaseModel, ConfigDict, Field
+
+from app.api.auth import TenantDep
+from app.api.deps import CatalogueDep, EngineDep
+from app.api.logs import UserIdPath, user_not_found
+from app.catalogue.models import IN_CATALOGUE, Goal
+from app.logs import Slug
+from app.problems import FieldError, Problem, responses
+from app.progress import reports
+from app.progress.exercises import Bucket, ExerciseProgress
+from app.progress.records import Metric, RecordList
+from app.progress.trends import ProgressPublic
+
+router = APIRouter(prefix="/users/{user_id}", tags=["progress"])
+
+Window = Literal["7d", "28d", "90d", "365d", "all"]
+
+
+@cache
+def _zones() -> frozenset[str]:
+    # (read from the system's tz database once, on first use)
+    from zoneinfo import available_timezones
+
+    return frozenset(available_timezones()) | {"UTC"}
+
+
+def zone(name: str) -> ZoneInfo:
+    """The time zone named, or a 422 ``unknown-time-zone``.
+
+    Its own problem type, not a schema enum: the names come from the machine's tz database, which
+    changes with tzdata releases, so the API document cannot list them without drifting.
+    """
+    if name not in _zones():
+        message = "must be an IANA time zone name, e.g. Europe/Berlin or UTC"
+        error = FieldError(location="query", field="tz", message=message)
+        detail = f"query parameter 'tz': {message}."
+        raise Problem(422, "unknown-time-zone", detail, title="Invalid request", errors=[error])
+    return ZoneInfo(name)
+
+
+ZoneName = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=64,
+        pattern=r"^[A-Za-z0-9_+-]+(/[A-Za-z0-9_+-]+)*$",
+        description="IANA time zone for days and weeks, e.g. `Europe/Berlin` (default UTC).",
+    ),
+]
+
+
+class RecordQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    exercise: Slug | None = Field(default=None, description="Only this exercise's records.")
+    metric: Metric | None = Field(default=None, description="Only this metric.")
+
+
+class ProgressQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    window: Window = Field(default="28d", description="How far back from now: 7, 28, 90 or 365 days, or `all`.")
+    tz: ZoneName = "UTC"
+    goal: Goal | None = Field(
+        default=None, description="The goal whose recommended frequency to compare with (default: the most-logged)."
+    )
+
+
+class ExerciseProgressQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    window: Window = Field(default="90d", description="How far back from now: 7, 28, 90 or 365 days, or `all`.")
+    bucket: Bucket = Field(default=Bucket.week, description="One point per local ISO week or calendar month.")
+    tz: ZoneName = "UTC"
+
+
+ExerciseSlugPath = Annotated[Slug, IN_CATALOGUE, Path(description="A catalogue exercise slug.")]
+
+
+@router.get(
+    "/records", response_model=RecordList, summary="A user's personal records", responses=responses(401, 404, 422)
+)
+def list_records(
+    tenant: TenantDep, user_id: UserIdPath, query: Annotated[RecordQuery, Query()], engine: EngineDep
+) -> RecordList:
+    """The best value of each metric for each exercise, from completed sets, with the session that set it.
+    Ties go to the earliest session. `pain_qualified` is false when that session's pain_after was above 3 or not
+    logged, so an app can show the record without celebrating it."""
+    found = reports.records(engine, tenant, user_id, exercise=query.exercise, metric=query.metric)
+    if found is None:
+        raise user_not_found(user_id)
+    return found
+
+
+@router.get(
+    "/progress", response_model=ProgressPublic, summary="A user's progress", responses=responses(401, 404, 422)
+)
+def get_progress(
+    tenant: TenantDep, user_id: UserIdPath, query: Annotated[ProgressQuery, Query()], engine: EngineDep
+) -> ProgressPublic:
+    """Sessions, minutes and sets over the window (which ends now); frequency against the goal; the weekly streak;
+    pain against the previous window of the same length; the session-RPE trend; and training load with its
+    acute:chronic ratio (last 7 days against the weekly average of the last 28). Weeks are ISO weeks in `tz`."""
+    now = datetime.now(UTC)
+    found = reports.progress(
+        engine, tenant, user_id, window=query.window, tz=zone(query.tz), goal=query.goal, now=now
+    )
+    if found is None:
+        raise user_not_found(user_id)
+    return found
+
+
+@router.get(
+    "/progress/exercises/{slug}",
+    response_model=ExerciseProgress,
+    summary="A user's progress on one exercise",
+    responses=responses(401, 404, 422),
+)
+def get_exercise_progress(
+    tenant: TenantDep,
+    user_id: UserIdPath,
+    slug: ExerciseSlugPath,
+    query: Annotated[ExerciseProgressQuery, Query()],
+    engine: EngineDep,
+    catalogue: CatalogueDep,
+) -> ExerciseProgress:
+    """One point per week or month that holds the exercise (sets, reps, hold seconds, volume, best set), and the
+    exercise's all-time records."""
+    if catalogue.get(slug) is None:
+        error = FieldError(location="path", field="slug", message=f"unknown exercise {slug!r}")
+        detail = f"path parameter 'slug': unknown exercise {slug!r} (see /exercises)."
+        raise Problem(422, "validation", detail, title="Invalid request", errors=[error])
+    found = reports.exercise_progress(
+        engine,
+        tenant,
+        user_id,
+        slug,
+        window=query.window,
+        bucket=query.bucket,
+        tz=zone(query.tz),
+        now=datetime.now(UTC),
+    )
+    if found is None:
+        raise user_not_found(user_id)
+    return found

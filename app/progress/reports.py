@@ -1,0 +1,113 @@
+"""What each progress endpoint reports: the store's SQL aggregates, shaped by the pure modules.
+
+Every function reads on one connection and returns None for a user the
+tenant has neither logs nor check-ins for (another tenant's user included),
+which the routes answer with a 404. ``now`` is an argument so tests can pin it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.engine import Engine
+
+from app import checkins
+from app.catalogue.models import Goal
+from app.progress import exercises, store, trends
+from app.progress.history import CheckinHistory, ExercisePerformance, History, SessionHistory, SetDone
+from app.progress.records import E1RM_FORMULA, Metric, RecordList
+
+
+def records(
+    engine: Engine, tenant: str, user_id: str, *, exercise: str | None = None, metric: Metric | None = None
+) -> RecordList | None:
+    with engine.connect() as connection:
+        items = store.records(connection, tenant, user_id, exercise=exercise, metric=metric)
+        if not items and not checkins.known_user(connection, tenant, user_id):
+            return None
+    return RecordList(e1rm_formula=E1RM_FORMULA, items=items)
+
+
+def progress(
+    engine: Engine, tenant: str, user_id: str, *, window: str, tz: ZoneInfo, goal: Goal | None, now: datetime
+) -> trends.ProgressPublic | None:
+    days = trends.WINDOWS[window]
+    since = None
+    if days is not None:
+        since = now - timedelta(days=max(2 * days, trends.CHRONIC_DAYS))
+    with engine.connect() as connection:
+        if not checkins.known_user(connection, tenant, user_id):
+            return None
+        sessions = store.sessions(connection, tenant, user_id, since, now)
+        times = store.session_times(connection, tenant, user_id, now)
+    first = (since or datetime(1900, 1, 2, tzinfo=tz)).astimezone(tz).date() - timedelta(days=1)
+    found = checkins.between(engine, tenant, user_id, first, now.astimezone(tz).date())
+    pains = [trends.CheckinPain(c.date, c.pain) for c in found]
+    return trends.summarize(
+        window=window, tz=tz, now=now, sessions=sessions, times=times, checkins=pains, goal=goal
+    )
+
+
+def exercise_progress(
+    engine: Engine,
+    tenant: str,
+    user_id: str,
+    slug: str,
+    *,
+    window: str,
+    bucket: exercises.Bucket,
+    tz: ZoneInfo,
+    now: datetime,
+) -> exercises.ExerciseProgress | None:
+    days = trends.WINDOWS[window]
+    since = now - timedelta(days=days) if days is not None else None
+    with engine.connect() as connection:
+        if not checkins.known_user(connection, tenant, user_id):
+            return None
+        held = store.exercise_sessions(connection, tenant, user_id, slug, since, now)
+        best = store.records(connection, tenant, user_id, exercise=slug)
+    # The window is (since, now]: the store's bound is inclusive, so drop a session exactly at its start.
+    held = [s for s in held if since is None or s.performed_at > since]
+    return exercises.ExerciseProgress(
+        exercise=slug,
+        window=window,
+        bucket=bucket,
+        tz=tz.key,
+        series=exercises.series(held, bucket, tz),
+        records=best,
+    )
+
+
+def history(engine: Engine, tenant: str, user_id: str, since: datetime, until: datetime) -> History:
+    """A user's sessions in [since, until] with every set, and the check-ins dated in that span (UTC dates).
+
+    For the adaptive coach: plain dataclasses, oldest first. An unknown user has an empty history.
+    """
+    with engine.connect() as connection:
+        sessions = store.sessions(connection, tenant, user_id, since, until)
+        rows = store.set_rows(connection, tenant, user_id, since, until)
+    # An entry is (log, entry index): the same exercise logged twice stays two entries.
+    entries: dict[str, dict[int, ExercisePerformance]] = {}
+    for row in rows:
+        done = SetDone(row["reps"], row["hold"], row["load_kg"], row["rpe"], row["rir"], bool(row["done"]))
+        of_log = entries.setdefault(row["log_id"], {})
+        index = row["position"] // 1000
+        held = of_log.get(index)
+        of_log[index] = ExercisePerformance(row["slug"], (held.sets if held else ()) + (done,))
+    built = []
+    for s in sessions:
+        performed = tuple(entry for _, entry in sorted(entries.get(s.log_id, {}).items()))
+        built.append(
+            SessionHistory(
+                s.log_id, s.performed_at, s.duration_minutes, s.session_rpe, s.pain_before, s.pain_after, performed
+            )
+        )
+    found = checkins.between(engine, tenant, user_id, since.date(), until.date())
+    return History(
+        user_id=user_id,
+        since=since,
+        until=until,
+        sessions=tuple(built),
+        checkins=tuple(CheckinHistory(c.date, c.pain, c.stiffness) for c in found),
+    )
