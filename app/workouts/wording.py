@@ -5,6 +5,9 @@ from the catalogue's language files (``workouts`` and ``goals`` sections),
 checked by ``check`` at start-up: the same keys and the same ``{placeholders}``.
 A generated workout reads its language from the catalogue it is given, so the
 generator's signature (and its memoisation per catalogue) stays as it was.
+The pain grades' and red flags' texts (``pain.py``, ``screening.py``) are the
+English of keys ``grade.<id>.<field>`` and ``sign.<id>.<field>``, read off the
+rows, so those modules keep their data whole and every sentence still needs German.
 """
 
 from __future__ import annotations
