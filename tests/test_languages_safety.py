@@ -111,7 +111,8 @@ def test_german_screening_differs_and_every_entry_is_translated(client: TestClie
     german = client.get("/screening", headers=GERMAN)
     assert english.status_code == 200 and german.status_code == 200
     assert german.headers["content-language"] == "de" and english.headers["content-language"] == "en"
-    assert german.headers["vary"] == "Accept-Language" == english.headers["vary"]
+    for response in (english, german):
+        assert "Accept-Language" in response.headers["vary"]
     en, de = english.json(), german.json()
     table = wording.words(catalogue.in_language("de"))
     assert de["advice"] == table["screen.advice"] != en["advice"]

@@ -14,7 +14,7 @@ from app.catalogue import Catalogue
 from app.problems import responses
 from app.workouts.models import PainGradeInfo
 from app.workouts.pain import PAIN_GRADES, describe
-from app.workouts.wording import words
+from app.workouts.wording import EN, words
 
 router = APIRouter(tags=["workouts"])
 
@@ -24,8 +24,9 @@ class PainGradeList(BaseModel):
 
 
 @lru_cache(maxsize=8)  # one body per language's catalogue
-def _body(catalogue: Catalogue) -> bytes:
-    table = words(catalogue)
+def body(catalogue: Catalogue | None = None) -> bytes:
+    """The JSON in the catalogue's language; English without one (the API document's example)."""
+    table = EN if catalogue is None else words(catalogue)
     return PainGradeList(grades=[describe(row, table) for row in PAIN_GRADES]).model_dump_json().encode()
 
 
@@ -40,4 +41,4 @@ def _body(catalogue: Catalogue) -> bytes:
     responses={**LOCALISED, **responses(422)},
 )
 async def list_pain_grades(catalogue: LocalisedCatalogueDep) -> Response:
-    return Response(_body(catalogue), media_type="application/json", headers=language_headers(catalogue.language))
+    return Response(body(catalogue), media_type="application/json", headers=language_headers(catalogue.language))

@@ -16,7 +16,7 @@ from app.catalogue.models import Equipment, Goal, Intensity, Level, PainFlag
 from app.catalogue.search import kit
 from app.workouts.goals import BY_GOAL
 from app.workouts.index import Entry, Index
-from app.workouts.models import Omission, RedFlag, Side, WorkoutParameters, WorkoutQuery
+from app.workouts.models import Omission, RedFlag, TightSide, WorkoutParameters, WorkoutQuery
 from app.workouts.pain import INTENSITY_RANK, PainGrade, grade
 from app.workouts.screening import needs_referral
 
@@ -48,7 +48,7 @@ class Constraints:
     pain: tuple[PainFlag, ...]
     pain_level: int
     minutes: int
-    tight_side: Side | None
+    tight_side: TightSide | None
     exclude: tuple[str, ...]
     red_flags: tuple[RedFlag, ...] = ()
     assumed: frozenset[Equipment] = frozenset()  # counted as available though not declared: a wall

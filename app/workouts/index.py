@@ -19,13 +19,13 @@ from typing import Protocol
 from app.catalogue import Catalogue
 from app.catalogue.models import Dose, Equipment, Exercise, Goal, Intensity, Kind, Level, PainFlag
 from app.workouts.goals import GoalPlan, Phase
-from app.workouts.models import Omission, OmitReason, Side, WorkoutExercise
+from app.workouts.models import Omission, OmitReason, TightSide, WorkoutExercise
 from app.workouts.wording import goals, phase_name, say, words
 
 TRANSITION_SECONDS = 20  # setting up for the next exercise
 
 LEVELS = tuple(Level)
-SIDES: tuple[Side | None, ...] = (None, *Side)
+SIDES: tuple[TightSide | None, ...] = (None, *TightSide)
 
 
 @dataclass(frozen=True, eq=False)
@@ -187,7 +187,7 @@ class PhaseIndex:
     number: int  # 1-based position in the goal
     phase: Phase
     # tie groups of candidates, best first, for each (level, tight side)
-    groups: dict[tuple[Level, Side | None], tuple[tuple[Entry, ...], ...]]
+    groups: dict[tuple[Level, TightSide | None], tuple[tuple[Entry, ...], ...]]
     why: dict[str, str]
 
 
@@ -236,7 +236,7 @@ def _phase_index(
         if any(role in e.exercise.roles for role in phase.roles)
         and _suits(e.exercise.goal_doses.get(plan.goal, e.exercise.dose), plan)
     ]
-    groups: dict[tuple[Level, Side | None], tuple[tuple[Entry, ...], ...]] = {}
+    groups: dict[tuple[Level, TightSide | None], tuple[tuple[Entry, ...], ...]] = {}
     for level in LEVELS:
         for side in SIDES:
             key = partial(_preference, phase=phase, picks=phase.picks_for(side), level=level)

@@ -13,7 +13,7 @@ from app.catalogue.models import Intensity
 from app.workouts.constraints import Constraints
 from app.workouts.goals import GoalPlan
 from app.workouts.index import Entry, GoalIndex
-from app.workouts.models import Omission, Prescription, Side, Workout, WorkoutItem
+from app.workouts.models import Omission, Prescription, TightSide, Workout, WorkoutItem
 from app.workouts.screening import referral as referral_for
 from app.workouts.selection import Chosen
 from app.workouts.wording import EN, say
@@ -24,7 +24,7 @@ STOP_IF_PAIN = EN["stop_if_pain"]
 SEE_A_PROFESSIONAL = EN["see_a_professional"]
 
 
-def _item(item: Chosen, side: Side | None, table: Mapping[str, str]) -> WorkoutItem:
+def _item(item: Chosen, side: TightSide | None, table: Mapping[str, str]) -> WorkoutItem:
     dose = item.dose
     why = item.phase.why[item.entry.slug]
     side_note = None

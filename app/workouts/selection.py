@@ -26,7 +26,7 @@ from functools import lru_cache
 from app.catalogue.models import Equipment, Goal
 from app.workouts.constraints import Constraints, PoolKey, pool
 from app.workouts.index import Dosing, Entry, GoalIndex, Index, PhaseIndex
-from app.workouts.models import Side
+from app.workouts.models import TightSide
 from app.workouts.wording import say
 
 OVER = 110  # percent of the time asked for, never exceeded
@@ -74,7 +74,7 @@ def break_ties(built: Index, constraints: Constraints, seed: int) -> Orders:
 
 @lru_cache(maxsize=4096)
 def _allowed_groups(
-    built: Index, goal: Goal, key: PoolKey, side: Side | None
+    built: Index, goal: Goal, key: PoolKey, side: TightSide | None
 ) -> tuple[tuple[tuple[Entry, ...], ...], ...]:
     """Each phase's tie groups with what the constraints rule out removed (empty groups dropped)."""
     _, allowed = pool(built, key)
