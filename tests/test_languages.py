@@ -145,8 +145,12 @@ def test_a_german_workout_explains_itself_in_german(catalogue: Catalogue) -> Non
     assert german.safety == [
         "Brich jede Übung ab, die Schmerzen auslöst oder verstärkt.",
         "Wenn es nach einigen Wochen nicht besser wird, lass dich ärztlich oder physiotherapeutisch untersuchen.",
-        "Deine Schmerzen sind stark (6/10): Diese Einheit bleibt bei sanften Übungen. Lass dich ärztlich oder "
-        "physiotherapeutisch untersuchen, bevor du härter trainierst.",
+        "Schmerzen heute 6/10 (starke Schmerzen, Schmerzstufe gentle-short): nur sanfte Übungen, in der niedrigsten "
+        "Dosis, in einer Einheit von höchstens 15 Minuten. Diese Einheit wird von 60 auf 15 Minuten gekürzt. Solange "
+        "es wehtut, gibt es keinen Extrasatz für die engere Seite. Über 5/10 gilt Training im Schmerz-Monitoring-Modell "
+        "als risikoreich. Sanfte Übungen halten dich in Bewegung; eine feste Grenze von 15 Minuten (die Hälfte des "
+        "Reha-Programms) hält die Einheit kurz, egal wie viel gewünscht war, sodass du leicht aufhören kannst, sobald "
+        "die Schmerzen zunehmen.",
         "Übungen, die dein Knie und deinen unteren Rücken belasten würden, sind weggelassen (siehe „omitted“).",
         "Gönn der Hüfte während der Reha eine Pause von dem, was den Schmerz ausgelöst hat "
         "(schnelles Laufen, schweres Heben).",
@@ -209,6 +213,10 @@ LOCALISED_URLS = [
     "/vocabulary",
     "/goals",
     "/workouts?goal=rehab&pain=knee&seed=3",
+    "/workouts?goal=rehab&pain_level=8&seed=3",
+    "/workouts?goal=strength&pain_level=5&minutes=8&level=advanced&seed=3",
+    "/pain-grades",
+    "/screening",
 ]
 
 

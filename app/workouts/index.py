@@ -160,15 +160,12 @@ def _entry(exercise: Exercise, by_slug: dict[str, Exercise], table: Mapping[str,
                 OmitReason.intensity,
                 say(table, "omit.intensity", intensity=table[f"intensity.{exercise.intensity.value}"]),
             ),
-            # Sentences added for the pain grades are in English only for now (see the report of issue 9).
             Intensity.moderate: omission(
                 OmitReason.intensity,
-                f"{exercise.intensity.value}: with the pain you report nothing intense is offered (see safety)",
+                say(table, "omit.moderate", intensity=table[f"intensity.{exercise.intensity.value}"]),
             ),
         },
-        time=omission(
-            OmitReason.time, "its full dose does not fit in the time left; it is never cut below its minimum"
-        ),
+        time=omission(OmitReason.time, say(table, "omit.time")),
         level=omission(OmitReason.level, say(table, "omit.level", level=table[f"level.{exercise.level.value}"])),
         equipment=omission(OmitReason.equipment, say(table, "omit.equipment", needs=needs)),
         refs={

@@ -27,6 +27,7 @@ from app.catalogue.models import Equipment, Goal
 from app.workouts.constraints import Constraints, PoolKey, pool
 from app.workouts.index import Dosing, Entry, GoalIndex, Index, PhaseIndex
 from app.workouts.models import TightSide
+from app.workouts.wording import say
 
 OVER = 110  # percent of the time asked for, never exceeded
 
@@ -88,9 +89,9 @@ def dose_for(goal: GoalIndex, constraints: Constraints, slug: str) -> tuple[Dosi
     """The dose this exercise gets today, and how pain changed it (None when it did not)."""
     grade = constraints.grade
     if constraints.reports_pain and slug in goal.under_pain:
-        return goal.under_pain[slug], "With pain reported, it uses its gentle dose: light pressure, never into pain."
+        return goal.under_pain[slug], say(goal.words, "dose.under_pain")
     if grade.bottom_dose:
-        return goal.bottom[slug], f"Pain {constraints.pain_level}/10: dosed at the bottom of its range."
+        return goal.bottom[slug], say(goal.words, "dose.bottom", pain_level=constraints.pain_level)
     return goal.doses[(constraints.level, slug)], None
 
 
