@@ -61,6 +61,21 @@ class CheckinCreate(BaseModel):
 class CheckinPublic(BaseModel):
     """A stored check-in."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "user_id": "user-1842",
+                    "date": "2026-11-21",
+                    "pain": 2,
+                    "stiffness": 3,
+                    "notes": "Stiff on getting up, easing by noon.",
+                    "created_at": "2026-11-21T07:05:12.118402Z",
+                }
+            ]
+        }
+    )
+
     user_id: str
     date: date
     pain: int
@@ -72,8 +87,30 @@ class CheckinPublic(BaseModel):
 class CheckinPage(BaseModel):
     """One page of check-ins, latest date first."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "items": [
+                        {
+                            "user_id": "user-1842",
+                            "date": "2026-11-21",
+                            "pain": 2,
+                            "stiffness": 3,
+                            "notes": None,
+                            "created_at": "2026-11-21T07:05:12.118402Z",
+                        }
+                    ],
+                    "next": None,
+                }
+            ]
+        }
+    )
+
     items: list[CheckinPublic]
-    next: str | None = Field(description="The next page, or null on the last one.")
+    next: str | None = Field(
+        description="Absolute URL of the next page (also in the `Link` header), or null on the last one."
+    )
 
 
 class CheckinExists(Exception):

@@ -10,13 +10,14 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 
 from app import __version__, problems, statuses
 from app.api import (
     checkins,
+    coaching,
     docs,
+    document,
     exercises,
     health,
     logs,
@@ -28,6 +29,7 @@ from app.api import (
     vocabulary,
     workouts,
 )
+from app.api.delivery import Delivery
 from app.api.fastpath import CreateLogFastLane, FastPath
 from app.catalogue import Catalogue, load_catalogue
 from app.db import make_engine
@@ -54,10 +56,20 @@ TAGS = [
 ]
 
 
+# What a browser client may read from a cross-origin answer (the CORS-safelisted ones need no listing).
+EXPOSED_HEADERS = [
+    "ETag", "Location", "Link", "Retry-After", "Idempotent-Replayed", "X-Request-ID", "X-Catalogue-Version",
+    "Content-Language", "Deprecation", "Sunset",
+]
+
+
 def _operation_id(route: APIRoute) -> str:
-    # Stable ids `{tag}-{function name}` so generated clients get good names.
-    tags = route.tags or ["default"]
-    return f"{tags[0]}-{route.name}"
+    """The route's name (`list_exercises`), so generated clients read well.
+
+    The tag already groups operations: `{tag}-{name}` came out as `exercisesListExercises`
+    in TypeScript generators. Names are unique across the API (a test says so).
+    """
+    return route.name
 
 
 _frozen = False
@@ -111,14 +123,16 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
         redoc_url=None,
         lifespan=lifespan,
         generate_unique_id_function=_operation_id,
+        # One schema per model: no `EntryLog-Input` / `EntryLog-Output` pairs for generators to trip on.
+        separate_input_output_schemas=False,
     )
     app.state.settings = settings
     app.state.catalogue = catalogue
     app.state.metrics = Metrics()
     configure_logging(settings.log_level)
     problems.install(app)
-    # Middleware, innermost first: the fast path, CORS around it, the body cap,
-    # and observability outermost so it sees every response.
+    # Middleware, innermost first: the fast path, CORS around it, the body cap, delivery (HEAD, gzip,
+    # no-store) around all of them so both paths give the same bytes, and observability outermost.
     if settings.fast_path:
         app.add_middleware(CreateLogFastLane, api=app)
         app.add_middleware(FastPath, api=app)
@@ -126,17 +140,18 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
         app.add_middleware(
             CORSMiddleware,
             allow_origins=settings.cors_origins,
-            allow_methods=["GET", "POST", "PATCH", "DELETE"],
+            allow_methods=["GET", "HEAD", "POST", "PATCH", "DELETE"],
             allow_headers=[
                 "Authorization", "X-API-Key", "Content-Type", "Idempotency-Key", "If-None-Match", "X-Request-ID"
             ],
-            expose_headers=["ETag", "Location", "X-Catalogue-Version", "X-Request-ID"],
+            expose_headers=EXPOSED_HEADERS,
         )
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(Delivery, gzip_min_bytes=settings.gzip_min_bytes)
     access_log = AccessLog() if settings.access_log else None
     app.state.access_log = access_log
     app.add_middleware(Observability, metrics=app.state.metrics, access_log=access_log)
-    routers = (exercises, vocabulary, workouts, pain_grades, screening, logs, checkins, progress, users)
+    routers = (exercises, vocabulary, workouts, coaching, pain_grades, screening, logs, checkins, progress, users)
     for module in (*routers, health, metrics, docs):
         app.include_router(module.router, responses=problems.responses(500))
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
@@ -144,20 +159,9 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
 
 
 def _openapi(app: FastAPI) -> dict[str, Any]:
-    """FastAPI's document, plus the problem schema every error response points at."""
+    """The document, built once per app (see app.api.document)."""
     if app.openapi_schema is None:
-        schema = get_openapi(
-            title=app.title,
-            version=app.version,
-            description=app.description,
-            routes=app.routes,
-            tags=app.openapi_tags,
-        )
-        problem = problems.ProblemDetail.model_json_schema(ref_template="#/components/schemas/{model}")
-        components = schema.setdefault("components", {}).setdefault("schemas", {})
-        components.update(problem.pop("$defs", {}))
-        components["ProblemDetail"] = problem
-        components.update(exercises.document_components(app.state.catalogue))
+        schema = document.build(app)
         _phrases_from_our_table(schema)
         app.openapi_schema = schema
     return app.openapi_schema

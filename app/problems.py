@@ -14,7 +14,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 from starlette.routing import Match
@@ -44,6 +44,23 @@ class FieldError(BaseModel):
 
 class ProblemDetail(BaseModel):
     """An error, as RFC 9457 describes it."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "type": TYPE_BASE + "validation",
+                    "title": "Invalid request",
+                    "status": 422,
+                    "detail": "query parameter 'minutes': Input should be less than or equal to 60.",
+                    "instance": "/workouts",
+                    "errors": [
+                        {"location": "query", "field": "minutes", "message": "Input should be less than or equal to 60"}
+                    ],
+                }
+            ]
+        }
+    )
 
     type: str
     title: str
@@ -224,6 +241,8 @@ def _allowed_methods(request: Request) -> str:
         for method in _METHODS
         if any(route.matches({**request.scope, "method": method})[0] is Match.FULL for route in routes)
     ]
+    if "GET" in allowed and "HEAD" not in allowed:
+        allowed.insert(allowed.index("GET") + 1, "HEAD")  # app.api.delivery answers HEAD wherever GET is
     return ", ".join(allowed)
 
 

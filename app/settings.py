@@ -89,6 +89,19 @@ class Settings(BaseSettings):
         description="Serve the hot public reads and POST /users/{id}/logs without FastAPI's routing "
         "(same validation, same bodies; anything else falls through to the routes).",
     )
+    gzip_min_bytes: int = Field(
+        default=1024, ge=0, le=1024 * 1024,
+        description="gzip JSON/text bodies of at least this many bytes when the client accepts it; "
+        "0 turns gzip off (e.g. behind a proxy that compresses).",
+    )
+    public_url: str | None = Field(
+        default=None,
+        pattern=r"^https?://[^/?#\s]+(/[^?#\s]*)?$",
+        max_length=512,
+        description="The service's public base URL (e.g. https://api.example.com/hipflex), used for absolute "
+        "`next` links. Unset: the request's own scheme and Host. Forwarded headers are never read here "
+        "(uvicorn's --proxy-headers decides the scheme).",
+    )
     max_body_bytes: int = Field(
         default=256 * 1024, ge=1024, le=16 * 1024 * 1024, description="Largest request body accepted."
     )

@@ -31,7 +31,7 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench import history
+from bench import coaching, history
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -113,10 +113,12 @@ def _ms(text: str) -> float:
     return float(value) * _UNITS[unit]
 
 
-def wrk(name: str, url: str, *, connections: int, duration: int, script: str | None = None, env: dict[str, str] | None = None) -> Result:
+def wrk(name: str, url: str, *, connections: int, duration: int, script: str | None = None, env: dict[str, str] | None = None, headers: dict[str, str] | None = None) -> Result:
     # A slow answer is measured, not dropped: wrk's default 2 s timeout leaves such requests out of the
     # distribution (and, when all time out, prints none).
     args = ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--timeout", "30s", "--latency", url]
+    for header, value in (headers or {}).items():
+        args[1:1] = ["-H", f"{header}: {value}"]
     if script:
         args[1:1] = ["-s", str(HERE / script)]
     out = subprocess.run(args, capture_output=True, text=True, check=True, env={**os.environ, **(env or {})}).stdout
@@ -230,6 +232,23 @@ def run(duration: int, scaling: bool) -> str:
     for on, off in zip(by_lane[True], by_lane[False], strict=True):
         on.gain = on.rps / off.rps
         rows += [on, off]
+    rows += coaching.rows(base.rps, duration, sqlite_url, key, "SQLite", with_adapt=True)
+    # What gzip costs (app/api/delivery.py): the biggest catalogue page (compressed once, then remembered)
+    # and workouts (compressed per request), each beside the same request without it.
+    server = hipflex(sqlite_url)
+    url = f"http://127.0.0.1:{server.port}"
+    try:
+        for name, path, script in [
+            ("`GET /exercises?limit=100`", "/exercises?limit=100", None),
+            ("`GET /workouts` (random seeds)", "/workouts", "workouts.lua"),
+        ]:
+            for encoding in ("identity", "gzip"):
+                result = wrk(f"{name}, Accept-Encoding: {encoding}", url + path, connections=32, duration=duration,
+                             script=script, headers={"Accept-Encoding": encoding})
+                result.ratio = result.rps / base.rps
+                rows.append(result)
+    finally:
+        server.stop()
     rows += progress
     notes.append(f"cold start to first 200 (SQLite): {cold * 1000:.0f} ms")
     notes.append(f"resident memory after the run (SQLite, 1 worker): {rss:.0f} MiB")
@@ -238,6 +257,7 @@ def run(duration: int, scaling: bool) -> str:
     try:
         migrate(pg_url)
         pg_key = make_key(pg_url)
+        rows += coaching.rows(base.rps, duration, pg_url, pg_key, "Postgres", with_adapt=False)
         server = hipflex(pg_url)
         rows.append(wrk("`POST /users/{id}/logs` Postgres", f"http://127.0.0.1:{server.port}", connections=16, duration=duration, script="post_log.lua", env={"HIPFLEX_BENCH_KEY": pg_key}))
         rows += progress_rows("Postgres", f"http://127.0.0.1:{server.port}", pg_key, duration, pg_url)

@@ -21,7 +21,7 @@ from app.catalogue.models import Goal, Level, PainFlag
 from app.catalogue.search import EquipmentChoice
 from app.workouts import WorkoutError, WorkoutQuery, generate
 from app.workouts.index import index
-from app.workouts.models import Side
+from app.workouts.models import TightSide
 
 TARGET_MEDIAN_US = 200.0
 
@@ -36,7 +36,7 @@ def random_queries(slugs: list[str], count: int, rng: random.Random) -> list[tup
             pain=rng.sample(list(PainFlag), rng.choice([0, 0, 0, 1, 2])),
             pain_level=rng.choice([0, 0, 2, 4, 8]),
             minutes=rng.choice([None, 5, 10, 20, 30, 45, 60]),
-            tight_side=rng.choice([None, Side.left, Side.right]),
+            tight_side=rng.choice([None, TightSide.left, TightSide.right]),
             exclude=rng.sample(slugs, rng.choice([0, 0, 1, 3])),
         )
         queries.append((query, rng.randrange(2**31)))

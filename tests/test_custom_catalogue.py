@@ -33,7 +33,7 @@ CUSTOM_EXERCISE: dict[str, Any] = {
     "regressions": ["lying-leg-raise"],
     "sources": [{"source": "acme-coaching"}],
 }
-CUSTOM_SOURCE = {"id": "acme-coaching", "title": "Acme coaching manual", "author": "Acme", "site": "acme.example"}
+CUSTOM_SOURCE = {"id": "acme-coaching", "title": "Acme coaching manual", "author": "Acme", "publisher": "acme.example"}
 
 
 def write(tmp_path: Path, exercises: list[dict[str, Any]], sources: list[dict[str, Any]] | None = None) -> Path:
@@ -99,3 +99,43 @@ def test_catalogue_check_command(tmp_path: Path, capsys: pytest.CaptureFixture[s
     bad.write_text(json.dumps({"version": "1", "sources": [], "exercises": []}), encoding="utf-8")
     assert cli(["catalogue", "check", str(bad)]) == 1
     assert "bad.json" in capsys.readouterr().err
+
+
+MEDIA = {
+    "type": "image",
+    "url": "https://media.acme.example/knee-drive.jpg",
+    "alt": "A woman standing on one leg, the other knee driven up to hip height.",
+    "licence": "CC BY 4.0",
+    "author": "Acme Studio",
+}
+
+
+def test_custom_exercises_may_carry_media(tmp_path: Path) -> None:
+    path = write(tmp_path, [{**CUSTOM_EXERCISE, "media": [MEDIA, {**MEDIA, "type": "video", "url": "https://v.example/1"}]}])
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'db.sqlite'}", catalogue_path=path)
+    with TestClient(create_app(settings)) as client:
+        body = client.get("/exercises/standing-knee-drive").json()
+    assert body["media"][0] == MEDIA
+    assert [m["type"] for m in body["media"]] == ["image", "video"]
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"type": "gif"}, "media.0.type"),
+        ({"url": "http://media.acme.example/knee-drive.jpg"}, "media.0.url"),
+        ({"url": "javascript:alert(1)"}, "media.0.url"),
+        ({"alt": None}, "media.0.alt"),
+        ({"alt": ""}, "media.0.alt"),
+        ({"licence": None}, "media.0.licence"),
+        ({"caption": "extra"}, "media.0.caption"),
+    ],
+)
+def test_bad_media_stops_the_load_naming_file_exercise_and_field(
+    tmp_path: Path, change: dict[str, Any], field: str
+) -> None:
+    medium = {k: v for k, v in {**MEDIA, **change}.items() if v is not None}
+    path = write(tmp_path, [{**CUSTOM_EXERCISE, "media": [medium]}])
+    with pytest.raises(CatalogueError) as error:
+        load_catalogue(path)
+    assert "acme.json" in str(error.value) and f"exercise 'standing-knee-drive': {field}" in str(error.value)

@@ -22,7 +22,7 @@ from app.workouts import (
 )
 from app.workouts.goals import BY_GOAL, GOALS, SQUAT_UNIVERSITY
 from app.workouts.index import TRANSITION_SECONDS, dosing
-from app.workouts.models import OmitReason, Side
+from app.workouts.models import OmitReason, TightSide
 from app.workouts.output import SEE_A_PROFESSIONAL, STOP_IF_PAIN
 
 # ------------------------------------------------------------------ helpers
@@ -131,7 +131,7 @@ def queries(draw: st.DrawFn, slugs: list[str]) -> tuple[WorkoutQuery, int]:
         pain=draw(st.lists(st.sampled_from(list(PainFlag)), max_size=3)),
         pain_level=draw(st.integers(0, 10)),
         minutes=draw(st.none() | st.integers(5, 60)),
-        tight_side=draw(st.none() | st.sampled_from(list(Side))),
+        tight_side=draw(st.none() | st.sampled_from(list(TightSide))),
         exclude=draw(st.lists(st.sampled_from(slugs), max_size=6)),
     )
     return query, draw(st.integers(0, 2**31 - 1))
@@ -452,7 +452,7 @@ def test_omitted_says_why(catalogue: Catalogue) -> None:
 def test_tight_side_adds_a_set_to_one_sided_work(catalogue: Catalogue) -> None:
     query = WorkoutQuery(goal=Goal.strength, level=Level.advanced, equipment=["pull_up_bar", "band"])
     plain = generate(catalogue, query, 2)
-    tight = generate(catalogue, query.model_copy(update={"tight_side": Side.right}), 2)
+    tight = generate(catalogue, query.model_copy(update={"tight_side": TightSide.right}), 2)
     raise_plain, raise_tight = plain.items[2], tight.items[2]  # after the warm-up and the main lift
     assert raise_tight.exercise.slug == raise_plain.exercise.slug == "standing-hip-flexor-raise"
     assert raise_plain.side_note is None

@@ -388,3 +388,17 @@ def test_history_gives_the_coach_sessions_sets_and_checkins(db_client: TestClien
     assert [(c.date, c.pain, c.stiffness) for c in found.checkins] == [(date(2026, 11, 21), 3, 1)]
     assert len(found.of_exercise("thomas-test")) == 2
     assert reports.history(engine, "globex", "u1", since, until).sessions == ()
+
+
+def test_the_documented_examples_are_valid_answers() -> None:
+    from app.progress import examples
+    from app.progress.exercises import ExerciseProgress
+    from app.progress.records import RecordList
+    from app.progress.trends import ProgressPublic
+
+    for model, example in [
+        (RecordList, examples.RECORDS),
+        (ProgressPublic, examples.PROGRESS),
+        (ExerciseProgress, examples.EXERCISE_PROGRESS),
+    ]:
+        assert model.model_validate(example).model_dump(mode="json") == example

@@ -21,7 +21,7 @@ from app.catalogue.loader import builtin_bytes
 from app.catalogue.models import Equipment, Exercise, Goal, Intensity, Kind, Level, Muscle, PainFlag, Position, Role
 from app.workouts import WorkoutQuery, generate
 from app.workouts.goals import BY_GOAL, GOALS
-from app.workouts.models import Side
+from app.workouts.models import TightSide
 
 SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
 
@@ -193,8 +193,8 @@ def test_a_wall_is_assumed_unless_the_caller_has_none(catalogue: Catalogue) -> N
     assert "equipment=no_wall" in no_wall.self
 
 
-@pytest.mark.parametrize("side", list(Side))
-def test_the_asymmetric_arm_works_for_either_side(catalogue: Catalogue, side: Side) -> None:
+@pytest.mark.parametrize("side", list(TightSide))
+def test_the_asymmetric_arm_works_for_either_side(catalogue: Catalogue, side: TightSide) -> None:
     workout = generate(catalogue, WorkoutQuery(goal=Goal.posture, tight_side=side), 3)
     assert workout.items[1].exercise.slug == "ninety-ninety-breathing-asymmetric-arm"
     text = " ".join(catalogue.by_slug["ninety-ninety-breathing-asymmetric-arm"].instructions).lower()

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from conftest import Tenant
 from fastapi.testclient import TestClient
 
+from app import logs
+from app.catalogue import Catalogue
 from app.main import create_app
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -19,22 +24,125 @@ def test_openapi_json_is_in_sync_with_the_app(client: TestClient) -> None:
     assert committed == client.app.openapi(), "openapi.json is stale: run `make openapi`"  # type: ignore[attr-defined]
 
 
-def test_every_operation_is_documented(client: TestClient) -> None:
-    document = client.get("/openapi.json").json()
-    ids = []
+# The first word of every operationId. A new operation whose verb is missing: add the verb
+# here if it reads well as a method name (`client.logs.create_log`), not a noun.
+VERBS = {"list", "get", "generate", "create", "update", "delete", "export", "erase", "check", "adapt", "screen"}
+
+
+def _operations(document: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
     for path, operations in document["paths"].items():
         for method, operation in operations.items():
-            where = f"{method.upper()} {path}"
-            assert operation.get("summary"), where
-            assert operation.get("tags"), where
-            assert re.fullmatch(r"[a-z]+-[a-z_]+", operation["operationId"]), where
-            errors = [status for status in operation["responses"] if status[0] in "45"]
-            assert errors, f"{where} documents no error response"
-            for status in errors:
-                content = operation["responses"][status].get("content", {})
-                assert "application/problem+json" in content, f"{where} {status}"
-            ids.append(operation["operationId"])
-    assert len(ids) == len(set(ids))
+            yield f"{method.upper()} {path}", operation
+
+
+@pytest.fixture
+def document(client: TestClient) -> dict[str, Any]:
+    served: dict[str, Any] = client.get("/openapi.json").json()
+    return served
+
+
+def test_every_operation_is_documented(document: dict[str, Any]) -> None:
+    for where, operation in _operations(document):
+        assert operation.get("summary") and operation.get("description"), where
+        assert operation.get("tags"), where
+        for parameter in operation.get("parameters", []):
+            assert parameter.get("description"), f"{where}: parameter {parameter['name']!r} has no description"
+        errors = [status for status in operation["responses"] if status[0] in "45"]
+        assert errors, f"{where} documents no error response"
+        for status in errors:
+            content = operation["responses"][status].get("content", {})
+            assert "application/problem+json" in content, f"{where} {status}"
+
+
+def test_operation_ids_read_well_once_generated(document: dict[str, Any]) -> None:
+    ids = [operation["operationId"] for _, operation in _operations(document)]
+    for where, operation in _operations(document):
+        operation_id = operation["operationId"]
+        assert re.fullmatch(r"[a-z]+(_[a-z0-9]+)+", operation_id), f"{where}: {operation_id!r} is not verb_noun"
+        assert operation_id.split("_")[0] in VERBS, f"{where}: {operation_id!r} does not start with a verb"
+    assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
+    for where, operation in _operations(document):
+        for response in operation["responses"].values():
+            for link in response.get("links", {}).values():
+                assert link["operationId"] in ids, f"{where} links to a missing {link['operationId']!r}"
+
+
+def test_schema_names_are_unique_product_names(document: dict[str, Any]) -> None:
+    # FastAPI names a clash `app__workouts__models__Side` and pydantic's two modes `EntryLog-Input`;
+    # generators then emit those names (or drop the schema).
+    for name in document["components"]["schemas"]:
+        assert re.fullmatch(r"[A-Z][A-Za-z0-9]*", name), name
+        assert not re.search(r"(Input|Output|Type\d+)$", name), name
+
+
+def test_public_operations_say_they_need_no_key(document: dict[str, Any]) -> None:
+    # The rule of the product: a user's data lives under /users/ and needs a key; nothing else does.
+    schemes = set(document["components"]["securitySchemes"])
+    for where, operation in _operations(document):
+        assert "security" in operation, where
+        if " /users/" in where:
+            assert {name for requirement in operation["security"] for name in requirement} == schemes, where
+        else:
+            assert operation["security"] == [], where
+
+
+def test_the_document_names_its_server_licence_and_contact(document: dict[str, Any]) -> None:
+    assert document["servers"] == [{"url": "/", "description": "The server this document came from."}]
+    assert document["info"]["license"] == {"name": "Proprietary", "identifier": "LicenseRef-Proprietary"}
+    assert document["info"]["contact"]["name"] and document["info"]["contact"]["url"].startswith("https://")
+
+
+def _schema_examples(document: dict[str, Any], media: dict[str, Any]) -> list[Any]:
+    if "example" in media:
+        return [media["example"]]
+    if "examples" in media:
+        return [example["value"] for example in media["examples"].values()]
+    reference = media.get("schema", {}).get("$ref", "")
+    name = reference.removeprefix("#/components/schemas/")
+    return list(document["components"]["schemas"].get(name, {}).get("examples", []))
+
+
+def test_every_body_and_json_answer_has_an_example(document: dict[str, Any]) -> None:
+    for where, operation in _operations(document):
+        if "requestBody" in operation:
+            for media_type, media in operation["requestBody"]["content"].items():
+                assert "examples" in media or "example" in media, f"{where} {media_type} request body"
+        for status, response in operation["responses"].items():
+            media = response.get("content", {}).get("application/json")
+            if status.startswith("2") and media is not None:
+                assert _schema_examples(document, media), f"{where} {status}"
+    assert _schema_examples(document, {"schema": {"$ref": "#/components/schemas/ProblemDetail"}})
+
+
+def _without(keys: tuple[str, ...], value: Any) -> Any:
+    """``value`` less those top-level keys and every null member (the document's examples have none)."""
+    if isinstance(value, dict):
+        return {k: _without((), v) for k, v in value.items() if k not in keys and v is not None}
+    if isinstance(value, list):
+        return [_without((), item) for item in value]
+    return value
+
+
+def test_the_examples_are_what_the_api_answers(db_client: TestClient, acme: Tenant, catalogue: Catalogue) -> None:
+    """The hand-written examples are sent to the real app and compared with its answers."""
+    document = db_client.get("/openapi.json").json()
+    schemas = document["components"]["schemas"]
+    users = "/users/user-1842/logs"
+    created = db_client.post(users, json=logs.LOG_EXAMPLE, headers=acme.headers)
+    assert created.status_code == 201
+    stored = created.json()
+    (expected,) = schemas["LogPublic"]["examples"]
+    moments = ("id", "created_at", "updated_at")
+    assert _without(moments, stored) == _without(moments, expected)
+    changed = db_client.patch(f"{users}/{stored['id']}", json=logs.LOG_UPDATE_EXAMPLE, headers=acme.headers)
+    assert changed.status_code == 200 and changed.json()["notes"] == logs.LOG_UPDATE_EXAMPLE["notes"]
+    (problem,) = schemas["ProblemDetail"]["examples"]
+    refused = db_client.get(problem["instance"] + "?minutes=61")
+    assert refused.status_code == 422 and refused.json() == problem
+    (readiness,) = schemas["Readiness"]["examples"]
+    assert db_client.get("/readyz").json() == readiness
+    live = document["paths"]["/workouts"]["get"]["responses"]["200"]["content"]["application/json"]["example"]
+    assert db_client.get(live["self"]).json() == live
 
 
 def test_docs_work_without_the_internet(client: TestClient) -> None:
@@ -46,6 +154,9 @@ def test_docs_work_without_the_internet(client: TestClient) -> None:
         for asset in re.findall(r"/docs/assets/[\w.-]+", html):
             fetched = client.get(asset)
             assert fetched.status_code == 200 and len(fetched.content) > 1000, asset
+            # What a bundle would load by itself: an image/script source, a CSS url() or @import, a fetch.
+            loads = re.findall(rb"""(?:src\s*[:=]\s*|url\(\s*|@import\s+|fetch\()["']?(https?:)?//""", fetched.content)
+            assert not loads, (asset, loads[:3])
     assert client.get("/docs/assets/../../etc/passwd").status_code == 404
 
 

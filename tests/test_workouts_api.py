@@ -180,7 +180,7 @@ def test_goals_lists_all_six_with_their_phases(client: TestClient, catalogue: Ca
 def test_the_routes_are_documented(client: TestClient) -> None:
     schema = client.get("/openapi.json").json()
     workouts = schema["paths"]["/workouts"]["get"]
-    assert workouts["operationId"] == "workouts-generate_workout"
+    assert workouts["operationId"] == "generate_workout"
     ok = workouts["responses"]["200"]["content"]["application/json"]["schema"]
     assert ok == {"$ref": "#/components/schemas/Workout"}
     assert PROBLEM in workouts["responses"]["422"]["content"]
@@ -189,4 +189,4 @@ def test_the_routes_are_documented(client: TestClient) -> None:
     }
     assert [p["name"] for p in workouts["parameters"] if p["in"] == "header"] == ["Accept-Language"]
     assert set(workouts["responses"]["200"]["headers"]) == {"Content-Language", "Vary"}
-    assert schema["paths"]["/goals"]["get"]["operationId"] == "workouts-list_goals"
+    assert schema["paths"]["/goals"]["get"]["operationId"] == "list_goals"

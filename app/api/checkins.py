@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import APIRouter, Body, Path, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from app import checkins, idempotency
 from app.api.auth import TenantDep
 from app.api.deps import EngineDep, SettingsDep
 from app.api.logs import IdempotencyKey, UserIdPath, user_not_found
+from app.api.representations import base_url, link_next
 from app.checkins import CalendarDate, CheckinCreate, CheckinPage, CheckinPublic
 from app.problems import Problem, responses
 
@@ -21,14 +22,21 @@ _THIS_CHECKIN = {"user_id": "$request.path.user_id", "day": "$response.body#/dat
 _THIS_USER = {"user_id": "$request.path.user_id"}
 # OpenAPI links: what a client can do next with the check-in it created.
 _NEW_CHECKIN_LINKS = {
-    "GetCheckin": {"operationId": "checkins-get_checkin", "parameters": _THIS_CHECKIN},
-    "DeleteCheckin": {"operationId": "checkins-delete_checkin", "parameters": _THIS_CHECKIN},
-    "ListCheckins": {"operationId": "checkins-list_checkins", "parameters": _THIS_USER},
-    "ListRecords": {"operationId": "progress-list_records", "parameters": _THIS_USER},
-    "GetProgress": {"operationId": "progress-get_progress", "parameters": _THIS_USER},
+    "GetCheckin": {"operationId": "get_checkin", "parameters": _THIS_CHECKIN},
+    "DeleteCheckin": {"operationId": "delete_checkin", "parameters": _THIS_CHECKIN},
+    "ListCheckins": {"operationId": "list_checkins", "parameters": _THIS_USER},
+    "ListRecords": {"operationId": "list_records", "parameters": _THIS_USER},
+    "GetProgress": {"operationId": "get_progress", "parameters": _THIS_USER},
 }
 
 DatePath = Annotated[CalendarDate, Path(description="The check-in's date, YYYY-MM-DD.")]
+
+_CREATE_EXAMPLES = {
+    "morning": {
+        "summary": "The morning after a session",
+        "value": {"date": "2026-11-21", "pain": 2, "stiffness": 3, "notes": "Stiff on getting up, easing by noon."},
+    }
+}
 
 
 def checkin_not_found(user_id: str, day: date) -> Problem:
@@ -63,7 +71,7 @@ class CheckinQuery(BaseModel):
 def create_checkin(
     tenant: TenantDep,
     user_id: UserIdPath,
-    body: CheckinCreate,
+    body: Annotated[CheckinCreate, Body(openapi_examples=_CREATE_EXAMPLES)],
     engine: EngineDep,
     settings: SettingsDep,
     idempotency_key: IdempotencyKey = None,
@@ -101,9 +109,16 @@ def create_checkin(
 
 @router.get("", response_model=CheckinPage, summary="List a user's check-ins", responses=responses(401, 404, 422))
 def list_checkins(
-    tenant: TenantDep, user_id: UserIdPath, query: Annotated[CheckinQuery, Query()], engine: EngineDep, request: Request
+    tenant: TenantDep,
+    user_id: UserIdPath,
+    query: Annotated[CheckinQuery, Query()],
+    engine: EngineDep,
+    settings: SettingsDep,
+    request: Request,
+    response: Response,
 ) -> CheckinPage:
-    """Latest date first. Follow `next` for the following page. A user with neither logs nor check-ins is a 404."""
+    """Latest date first. Follow `next` (or the `Link` header) for the following page. A user with neither
+    logs nor check-ins is a 404."""
     found = checkins.page(engine, tenant, user_id, limit=query.limit, before=query.cursor)
     if found is None:
         raise user_not_found(user_id)
@@ -111,12 +126,14 @@ def list_checkins(
     next_link = None
     if before is not None:
         url = request.url.include_query_params(cursor=before.isoformat())
-        next_link = f"{url.path}?{url.query}"
+        next_link = f"{base_url(request.scope, settings.public_url)}{request.scope['path']}?{url.query}"
+        response.headers["Link"] = link_next(next_link)
     return CheckinPage(items=items, next=next_link)
 
 
 @router.get("/{day}", response_model=CheckinPublic, summary="Get one check-in", responses=responses(401, 404, 422))
 def get_checkin(tenant: TenantDep, user_id: UserIdPath, day: DatePath, engine: EngineDep) -> CheckinPublic:
+    """The user's check-in of that date. Another user's or tenant's is a 404, like a missing one."""
     found = checkins.get(engine, tenant, user_id, day)
     if found is None:
         raise checkin_not_found(user_id, day)
@@ -125,6 +142,7 @@ def get_checkin(tenant: TenantDep, user_id: UserIdPath, day: DatePath, engine: E
 
 @router.delete("/{day}", status_code=204, summary="Delete a check-in", responses=responses(401, 404, 422))
 def delete_checkin(tenant: TenantDep, user_id: UserIdPath, day: DatePath, engine: EngineDep) -> Response:
+    """Delete the check-in of that date (204), to correct it with a new one."""
     if not checkins.delete_checkin(engine, tenant, user_id, day):
         raise checkin_not_found(user_id, day)
     return Response(status_code=204)

@@ -39,8 +39,8 @@ from app.api.exercises import ExerciseQuery, render_page
 from app.api.languages import choose_language
 from app.api.logs import answer, check_exercises, create_log
 from app.api.logs import router as logs_router
-from app.api.representations import not_modified, rendered
-from app.api.workouts import WorkoutParams, render_workout
+from app.api.representations import base_url, link_next, not_modified, rendered
+from app.api.workouts import WorkoutParams, answer_workout
 from app.catalogue import Catalogue
 from app.logs import LogCreate
 from app.problems import Problem
@@ -50,7 +50,7 @@ from app.problems import Problem
 # check_exercises; the get_* ones: app.state). A test compares this with the routes: a dependency
 # added to one of them fails it until the lane does that work too.
 ROUTE_DEPENDENCIES = {
-    ("GET", "/exercises"): {"get_localised_catalogue"},
+    ("GET", "/exercises"): {"get_localised_catalogue", "get_settings"},
     ("GET", "/exercises/{slug}"): {"get_localised_catalogue"},
     ("GET", "/workouts"): {"get_localised_catalogue", "get_metrics"},
     ("POST", "/users/{user_id}/logs"): {
@@ -109,17 +109,17 @@ def _localised(state: State, scope: Scope) -> Catalogue:
     return catalogue.in_language(choose_language(_header(scope, b"accept-language")))
 
 
-def _cached(catalogue: Catalogue, scope: Scope, body: bytes) -> Answer:
-    pages = rendered(catalogue)
+def _cached(catalogue: Catalogue, scope: Scope, body: bytes, headers: list[tuple[bytes, bytes]]) -> Answer:
     if not_modified(_if_none_match(scope), catalogue.etag):
-        return 304, b"", pages.raw_headers
-    return 200, body, pages.raw_headers
+        return 304, b"", headers
+    return 200, body, headers
 
 
 def exercise(state: State, scope: Scope, slug: str) -> Answer:
     catalogue = _localised(state, scope)
-    body = rendered(catalogue).details.get(slug)
-    return None if body is None else _cached(catalogue, scope, body)
+    pages = rendered(catalogue)
+    body = pages.details.get(slug)
+    return None if body is None else _cached(catalogue, scope, body, pages.raw_headers)
 
 
 def exercise_page(state: State, scope: Scope, _: str) -> Answer:
@@ -132,24 +132,32 @@ def exercise_page(state: State, scope: Scope, _: str) -> Answer:
     cache = caches.get(catalogue.etag)
     if cache is None or cache.catalogue is not catalogue:
         cache = caches[catalogue.etag] = PageCache(catalogue)
-    body = cache.get(raw_query)
-    if body is None:
+    base = base_url(scope, state.settings.public_url)
+    page = cache.get(base, raw_query)
+    if page is None:
         parsed = parse_query(ExerciseQuery, raw_query)
         if parsed is None:
             return None
         query, params = parsed
-        body = render_page(catalogue, query, params)
-        cache.put(raw_query, body)
-    return _cached(catalogue, scope, body)
+        body, following = render_page(catalogue, query, params, base)
+        headers = rendered(catalogue).raw_headers
+        if following is not None:
+            headers = [*headers, (b"link", link_next(following).encode())]
+        page = body, headers
+        cache.put(base, raw_query, page)
+    return _cached(catalogue, scope, *page)
+
+
+Page = tuple[bytes, list[tuple[bytes, bytes]]]  # the body and its headers (the Link to the next page among them)
 
 
 class PageCache:
-    """Rendered ``/exercises`` pages by raw query string, bounded in bytes (keys and pages).
+    """Rendered ``/exercises`` pages by where links start and raw query string, bounded in bytes.
 
     The catalogue never changes in a process, so a page is a pure function of
-    the query: apps repeat the same few filter combinations. Only short query
-    strings are kept (a page echoes its query in ``next``), and the least
-    recently used pages go first once ``max_bytes`` is reached.
+    the base URL and the query: apps repeat the same few filter combinations.
+    Only short query strings are kept (a page echoes its query in ``next``), and
+    the least recently used pages go first once ``max_bytes`` is reached.
     """
 
     MAX_KEY = 512
@@ -157,23 +165,24 @@ class PageCache:
 
     def __init__(self, catalogue: Catalogue) -> None:
         self.catalogue = catalogue
-        self.pages: OrderedDict[bytes, bytes] = OrderedDict()
+        self.pages: OrderedDict[tuple[str, bytes], Page] = OrderedDict()
         self.size = 0
 
-    def get(self, raw_query: bytes) -> bytes | None:
-        body = self.pages.get(raw_query)
-        if body is not None:
-            self.pages.move_to_end(raw_query)
-        return body
+    def get(self, base: str, raw_query: bytes) -> Page | None:
+        page = self.pages.get((base, raw_query))
+        if page is not None:
+            self.pages.move_to_end((base, raw_query))
+        return page
 
-    def put(self, raw_query: bytes, body: bytes) -> None:
-        if len(raw_query) > self.MAX_KEY or raw_query in self.pages:
+    def put(self, base: str, raw_query: bytes, page: Page) -> None:
+        key = (base, raw_query)
+        if len(raw_query) + len(base) > self.MAX_KEY or key in self.pages:
             return
-        self.pages[raw_query] = body
-        self.size += len(raw_query) + len(body)
+        self.pages[key] = page
+        self.size += len(base) + len(raw_query) + len(page[0])
         while self.size > self.MAX_BYTES:
-            key, evicted = self.pages.popitem(last=False)
-            self.size -= len(key) + len(evicted)
+            (old_base, old_query), (evicted, _) = self.pages.popitem(last=False)
+            self.size -= len(old_base) + len(old_query) + len(evicted)
 
 
 def workout(state: State, scope: Scope, _: str) -> Answer:
@@ -181,13 +190,8 @@ def workout(state: State, scope: Scope, _: str) -> Answer:
     if parsed is None:
         return None
     catalogue = _localised(state, scope)
-    body = render_workout(catalogue, parsed[0], state.metrics)
-    language = catalogue.language.encode()
-    return 200, body, [
-        (b"x-catalogue-version", catalogue.version.encode()),
-        (b"content-language", language),
-        (b"vary", b"Accept-Language"),
-    ]
+    status, body, headers = answer_workout(catalogue, parsed[0], state.metrics, _if_none_match(scope))
+    return status, body, [(name.lower().encode(), value.encode()) for name, value in headers.items()]
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import anyio
 import anyio.to_thread
 from fastapi import APIRouter, Request
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
@@ -17,18 +17,31 @@ router = APIRouter(tags=["operations"])
 
 
 class Health(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"status": "ok"}]})
+
     status: str
 
 
 class Readiness(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"status": "ok", "database": "ok", "schema_revision": "0004", "schema_head": "0004"}]
+        }
+    )
+
     status: str
     database: str
     schema_revision: str | None
     schema_head: str | None
 
 
-@router.get("/healthz", summary="The process is up", response_model=Health)
-async def healthz() -> Health:
+@router.get(
+    "/healthz",
+    summary="The process is up",
+    description="Liveness: answers 200 while the process serves requests; touches no database.",
+    response_model=Health,
+)
+async def check_health() -> Health:
     return Health(status="ok")
 
 
@@ -49,10 +62,12 @@ def _check(engine: Engine, database_url: str) -> Readiness:
 @router.get(
     "/readyz",
     summary="The database answers and its schema is current",
+    description="Readiness: 200 when the database answers and is migrated to the head revision, else 503 "
+    "with what is wrong (send traffic elsewhere until it is 200).",
     response_model=Readiness,
     responses={503: {**responses(503)[503], "description": "Not ready"}},
 )
-async def readyz(request: Request) -> Readiness:
+async def check_readiness(request: Request) -> Readiness:
     settings = request.app.state.settings
     state = request.app.state
     if getattr(state, "probe_threads", None) is None:

@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
+from fastapi import APIRouter, Body, Depends, Header, Path, Query, Request, Response
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from app import idempotency, logs
 from app.api.auth import TenantDep
 from app.api.deps import CatalogueDep, EngineDep, MetricsDep, SettingsDep, StorageDep
+from app.api.representations import base_url, link_next
 from app.catalogue import Catalogue
 from app.logs import Instant, LogCreate, LogPage, LogPublic, LogUpdate, Slug
 from app.observability import Metrics
@@ -63,12 +64,20 @@ def check_exercises(entries: list[logs.EntryLog] | None, catalogue: Catalogue) -
         raise Problem(422, "validation", detail, title="Invalid request", errors=errors)
 
 
-async def valid_log_create(body: LogCreate, catalogue: CatalogueDep) -> LogCreate:
+_CREATE_EXAMPLES = {"log": {"summary": "A mobility session with two exercises", "value": logs.LOG_EXAMPLE}}
+_UPDATE_EXAMPLES = {"pain": {"summary": "Correct the pain after and the notes", "value": logs.LOG_UPDATE_EXAMPLE}}
+
+
+async def valid_log_create(
+    body: Annotated[LogCreate, Body(openapi_examples=_CREATE_EXAMPLES)], catalogue: CatalogueDep
+) -> LogCreate:
     check_exercises(body.entries, catalogue)
     return body
 
 
-async def valid_log_update(body: LogUpdate, catalogue: CatalogueDep) -> LogUpdate:
+async def valid_log_update(
+    body: Annotated[LogUpdate, Body(openapi_examples=_UPDATE_EXAMPLES)], catalogue: CatalogueDep
+) -> LogUpdate:
     check_exercises(body.entries, catalogue)
     return body
 
@@ -96,16 +105,16 @@ _THIS_LOG = {"user_id": "$request.path.user_id", "log_id": "$response.body#/id"}
 _THIS_USER = {"user_id": "$request.path.user_id"}
 # OpenAPI links: what a client can do next with the log it created.
 _NEW_LOG_LINKS = {
-    "GetLog": {"operationId": "logs-get_log", "parameters": _THIS_LOG},
-    "UpdateLog": {"operationId": "logs-update_log", "parameters": _THIS_LOG},
-    "DeleteLog": {"operationId": "logs-delete_log", "parameters": _THIS_LOG},
-    "ListLogs": {"operationId": "logs-list_logs", "parameters": _THIS_USER},
-    "ExportUser": {"operationId": "users-export_user", "parameters": _THIS_USER},
-    "EraseUser": {"operationId": "users-erase_user", "parameters": _THIS_USER},
-    "ListRecords": {"operationId": "progress-list_records", "parameters": _THIS_USER},
-    "GetProgress": {"operationId": "progress-get_progress", "parameters": _THIS_USER},
+    "GetLog": {"operationId": "get_log", "parameters": _THIS_LOG},
+    "UpdateLog": {"operationId": "update_log", "parameters": _THIS_LOG},
+    "DeleteLog": {"operationId": "delete_log", "parameters": _THIS_LOG},
+    "ListLogs": {"operationId": "list_logs", "parameters": _THIS_USER},
+    "ExportUser": {"operationId": "export_user", "parameters": _THIS_USER},
+    "EraseUser": {"operationId": "erase_user", "parameters": _THIS_USER},
+    "ListRecords": {"operationId": "list_records", "parameters": _THIS_USER},
+    "GetProgress": {"operationId": "get_progress", "parameters": _THIS_USER},
     "GetExerciseProgress": {
-        "operationId": "progress-get_exercise_progress",
+        "operationId": "get_exercise_progress",
         "parameters": {**_THIS_USER, "slug": "$response.body#/entries/0/exercise"},
     },
 }
@@ -172,9 +181,15 @@ def answer(outcome: logs.Created | idempotency.Replay, metrics: Metrics) -> tupl
 
 @router.get("", response_model=LogPage, summary="List a user's logs", responses=responses(401, 404, 422))
 def list_logs(
-    tenant: TenantDep, user_id: UserIdPath, query: Annotated[LogQuery, Query()], engine: EngineDep, request: Request
+    tenant: TenantDep,
+    user_id: UserIdPath,
+    query: Annotated[LogQuery, Query()],
+    engine: EngineDep,
+    settings: SettingsDep,
+    request: Request,
+    response: Response,
 ) -> LogPage:
-    """Newest first (by `performed_at`, then id). Follow `next` for the following page."""
+    """Newest first (by `performed_at`, then id). Follow `next` (or the `Link` header) for the following page."""
     after = None
     if query.cursor is not None:
         try:
@@ -199,12 +214,14 @@ def list_logs(
     next_link = None
     if cursor is not None:
         url = request.url.include_query_params(cursor=cursor.encode())
-        next_link = f"{url.path}?{url.query}"
+        next_link = f"{base_url(request.scope, settings.public_url)}{request.scope['path']}?{url.query}"
+        response.headers["Link"] = link_next(next_link)
     return LogPage(items=items, next=next_link)
 
 
 @router.get("/{log_id}", response_model=LogPublic, summary="Get one log", responses=responses(401, 404, 422))
 def get_log(tenant: TenantDep, user_id: UserIdPath, log_id: LogIdPath, engine: EngineDep) -> LogPublic:
+    """One log, as stored. Another user's or another tenant's log is a 404, like a missing one."""
     log = logs.get(engine, tenant, user_id, log_id)
     if log is None:
         raise log_not_found(user_id, log_id)
@@ -230,6 +247,7 @@ def update_log(
 
 @router.delete("/{log_id}", status_code=204, summary="Delete a log", responses=responses(401, 404, 422))
 def delete_log(tenant: TenantDep, user_id: UserIdPath, log_id: LogIdPath, engine: EngineDep) -> Response:
+    """Delete one log for good (204). A second delete of the same log is a 404."""
     if not logs.delete_log(engine, tenant, user_id, log_id):
         raise log_not_found(user_id, log_id)
     return Response(status_code=204)

@@ -12,6 +12,7 @@ router = APIRouter(tags=["operations"])
 @router.get(
     "/metrics",
     summary="Prometheus metrics",
+    description="Request, workout, log-write and fast-path counters and latencies, in the Prometheus text format.",
     response_class=Response,
     responses={200: {"content": {CONTENT_TYPE_LATEST: {"schema": {"type": "string"}}}, "description": "Metrics"}},
 )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from functools import cache
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Path, Query
@@ -17,6 +17,7 @@ from app.catalogue.models import IN_CATALOGUE, Goal
 from app.logs import Slug
 from app.problems import FieldError, Problem, responses
 from app.progress import reports
+from app.progress.examples import EXERCISE_PROGRESS, PROGRESS, RECORDS
 from app.progress.exercises import Bucket, ExerciseProgress
 from app.progress.records import Metric, RecordList
 from app.progress.trends import ProgressPublic
@@ -87,9 +88,11 @@ class ExerciseProgressQuery(BaseModel):
 ExerciseSlugPath = Annotated[Slug, IN_CATALOGUE, Path(description="A catalogue exercise slug.")]
 
 
-@router.get(
-    "/records", response_model=RecordList, summary="A user's personal records", responses=responses(401, 404, 422)
-)
+def _example(answer: dict[str, Any]) -> dict[int | str, dict[str, Any]]:
+    return {200: {"content": {"application/json": {"example": answer}}}, **responses(401, 404, 422)}
+
+
+@router.get("/records", response_model=RecordList, summary="A user's personal records", responses=_example(RECORDS))
 def list_records(
     tenant: TenantDep, user_id: UserIdPath, query: Annotated[RecordQuery, Query()], engine: EngineDep
 ) -> RecordList:
@@ -102,9 +105,7 @@ def list_records(
     return found
 
 
-@router.get(
-    "/progress", response_model=ProgressPublic, summary="A user's progress", responses=responses(401, 404, 422)
-)
+@router.get("/progress", response_model=ProgressPublic, summary="A user's progress", responses=_example(PROGRESS))
 def get_progress(
     tenant: TenantDep, user_id: UserIdPath, query: Annotated[ProgressQuery, Query()], engine: EngineDep
 ) -> ProgressPublic:
@@ -124,7 +125,7 @@ def get_progress(
     "/progress/exercises/{slug}",
     response_model=ExerciseProgress,
     summary="A user's progress on one exercise",
-    responses=responses(401, 404, 422),
+    responses=_example(EXERCISE_PROGRESS),
 )
 def get_exercise_progress(
     tenant: TenantDep,

@@ -7,11 +7,14 @@ catalogue version lets clients revalidate for free.
 
 from __future__ import annotations
 
+import hashlib
+import re
 from functools import lru_cache
 
 from pydantic import BaseModel, Field
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import Scope
 
 from app.api.languages import language_headers
 from app.catalogue import Catalogue
@@ -88,6 +91,11 @@ def rendered(catalogue: Catalogue) -> Rendered:
     return Rendered(catalogue)
 
 
+def body_etag(body: bytes) -> str:
+    """A strong ETag for a body that never changes for its URL: a digest of the bytes themselves."""
+    return '"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"'
+
+
 def not_modified(if_none_match: str | None, etag: str) -> bool:
     """If-None-Match uses the weak comparison (RFC 9110 §13.1.2)."""
     if not if_none_match:
@@ -98,7 +106,37 @@ def not_modified(if_none_match: str | None, etag: str) -> bool:
     return etag in tags
 
 
-def cached_json(request: Request, body: bytes | str, headers: dict[str, str]) -> Response:
+def cached_json(
+    request: Request, body: bytes | str, headers: dict[str, str], media_type: str = "application/json"
+) -> Response:
+    """The body, or a 304 when the client's ``If-None-Match`` already names ``headers["ETag"]``."""
     if not_modified(request.headers.get("if-none-match"), headers["ETag"]):
         return Response(status_code=304, headers=headers)
-    return Response(body, media_type="application/json", headers=headers)
+    return Response(body, media_type=media_type, headers=headers)
+
+
+_HOST = re.compile(r"[A-Za-z0-9.\-]+(:[0-9]{1,5})?|\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?")
+
+
+def base_url(scope: Scope, public_url: str | None) -> str:
+    """Where absolute links start: the configured public URL, else this request's scheme and Host.
+
+    A Host header that is not a plain host[:port] is ignored (the server's own address is used), so
+    a client cannot write into our links or the ``Link`` header.
+    """
+    if public_url:
+        return public_url.rstrip("/")
+    host = ""
+    for name, value in scope["headers"]:
+        if name == b"host":
+            host = value.decode("latin-1")
+            break
+    if not _HOST.fullmatch(host):
+        server = scope.get("server") or ("127.0.0.1", 80)
+        host = f"{server[0]}:{server[1]}"
+    return f"{scope.get('scheme', 'http')}://{host}{scope.get('root_path', '')}"
+
+
+def link_next(url: str) -> str:
+    """The RFC 8288 ``Link`` header value for a page's next page."""
+    return f'<{url}>; rel="next"'

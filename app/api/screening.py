@@ -8,8 +8,13 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 from starlette.responses import Response
 
+from app.api.deps import LocalisedCatalogueDep
+from app.api.languages import LOCALISED, language_headers
+from app.catalogue import Catalogue
+from app.problems import responses
 from app.workouts.models import RedFlagInfo
 from app.workouts.screening import SCREEN, describe
+from app.workouts.wording import EN, words
 
 router = APIRouter(tags=["workouts"])
 
@@ -19,22 +24,21 @@ class Screening(BaseModel):
     advice: str
 
 
-@lru_cache(maxsize=1)
-def _body() -> bytes:
-    body = Screening(
-        red_flags=[describe(sign) for sign in SCREEN],
-        advice=(
-            "Ask these before a session. If any is answered yes, pass its id in GET /workouts?red_flags=...: the "
-            "answer is then a referral with its urgency, not a workout."
-        ),
-    )
-    return body.model_dump_json().encode()
+@lru_cache(maxsize=8)  # one body per language's catalogue
+def body(catalogue: Catalogue | None = None) -> bytes:
+    """The JSON in the catalogue's language; English without one (the API document's example)."""
+    table = EN if catalogue is None else words(catalogue)
+    screen = Screening(red_flags=[describe(sign, table) for sign in SCREEN], advice=table["screen.advice"])
+    return screen.model_dump_json().encode()
 
 
 @router.get(
     "/screening",
     summary="Red flags: signs that need a clinician before any training",
+    description="The questions to ask before a session, each with its id, urgency and why it matters. Any "
+    "answered yes goes to GET /workouts as `red_flags`, and the answer is a referral instead of a workout.",
     response_model=Screening,
+    responses={**LOCALISED, **responses(422)},
 )
-async def get_screening() -> Response:
-    return Response(_body(), media_type="application/json")
+async def get_screening(catalogue: LocalisedCatalogueDep) -> Response:
+    return Response(body(catalogue), media_type="application/json", headers=language_headers(catalogue.language))

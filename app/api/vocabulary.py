@@ -124,6 +124,8 @@ def _english(version: str) -> Vocabulary:
 @router.get(
     "/vocabulary",
     summary="Every value the filters accept",
+    description="Kinds, muscles (and muscle groups), positions, equipment, pain flags, levels, intensities and "
+    "goals, each with a label: build a filter screen from it instead of hard-coding the values.",
     response_model=Vocabulary,
     responses={**LOCALISED, **responses(422)},
 )

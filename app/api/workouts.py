@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 from starlette.responses import Response
 
@@ -13,6 +13,7 @@ from app import problems
 from app.api.deps import LocalisedCatalogueDep, MetricsDep
 from app.api.languages import LOCALISED, language_headers
 from app.api.params import CommaList
+from app.api.representations import CACHE_CONTROL, body_etag, cached_json, not_modified
 from app.catalogue import Catalogue
 from app.catalogue.models import IN_CATALOGUE, PainFlag, Slug, Source
 from app.catalogue.search import MAX_LIST, EquipmentChoice
@@ -93,17 +94,39 @@ class GoalList(BaseModel):
     responses={
         **LOCALISED,
         200: {**LOCALISED[200], "content": {"application/json": {"examples": {"referral": REFERRAL_EXAMPLE}}}},
+        304: {"description": "Not modified (If-None-Match; seeded workouts only)"},
         **problems.responses(422),
     },
 )
 async def generate_workout(
-    catalogue: LocalisedCatalogueDep, metrics: MetricsDep, query: Annotated[WorkoutParams, Query()]
+    request: Request, catalogue: LocalisedCatalogueDep, metrics: MetricsDep, query: Annotated[WorkoutParams, Query()]
 ) -> Response:
-    return Response(
-        render_workout(catalogue, query, metrics),
-        media_type="application/json",
-        headers={"X-Catalogue-Version": catalogue.version, **language_headers(catalogue.language)},
-    )
+    status, body, headers = answer_workout(catalogue, query, metrics, request.headers.get("if-none-match"))
+    if status == 304:
+        return Response(status_code=304, headers=headers)
+    return Response(body, media_type="application/json", headers=headers)
+
+
+def answer_workout(
+    catalogue: Catalogue, query: WorkoutQuery, metrics: Metrics, if_none_match: str | None
+) -> tuple[int, bytes, dict[str, str]]:
+    """Status, body and headers of a workout, for the route and the fast path alike.
+
+    A seeded workout is a pure function of the catalogue (its language included) and the query, so it
+    gets a strong ETag (a digest of its bytes, which also covers the code that made it) and may be
+    cached. An unseeded one is a fresh draw each time: no ETag, and its ``self`` link names the drawn
+    seed to get it again.
+    """
+    body = render_workout(catalogue, query, metrics)
+    headers = {"X-Catalogue-Version": catalogue.version, **language_headers(catalogue.language)}
+    if query.seed is None:
+        headers["Cache-Control"] = "no-cache"
+        return 200, body, headers
+    headers["ETag"] = body_etag(body)
+    headers["Cache-Control"] = CACHE_CONTROL
+    if not_modified(if_none_match, headers["ETag"]):
+        return 304, b"", headers
+    return 200, body, headers
 
 
 def render_workout(catalogue: Catalogue, query: WorkoutQuery, metrics: Metrics) -> bytes:
@@ -111,46 +134,49 @@ def render_workout(catalogue: Catalogue, query: WorkoutQuery, metrics: Metrics) 
     seed = query.seed if query.seed is not None else draw_seed()
     try:
         body = generate_json(catalogue, query, seed)
-    except UnknownExercises as exc:
-        errors = [
-            FieldError(location="query", field="exclude", message=f"unknown exercise {slug!r}") for slug in exc.slugs
-        ]
-        raise Problem(
-            422,
-            "validation",
-            f"query parameter 'exclude': {exc}. GET /exercises lists the slugs.",
-            title="Invalid request",
-            errors=errors,
-        ) from exc
-    except WorkoutImpossible as exc:
-        errors = [FieldError(location="query", field=name, message=text) for name, text in exc.fields.items()]
-        raise Problem(
-            422, "workout-impossible", exc.detail, title="No workout fits these constraints", errors=errors
-        ) from exc
+    except (UnknownExercises, WorkoutImpossible) as exc:
+        raise workout_problem(exc, "query") from exc
     metrics.workouts.labels(query.goal.value).inc()
     return body
 
 
+def workout_problem(exc: UnknownExercises | WorkoutImpossible, location: str) -> Problem:
+    """The 422 for a query naming an unknown exercise, or leaving nothing to do; ``location``: query or body."""
+    if isinstance(exc, UnknownExercises):
+        errors = [
+            FieldError(location=location, field="exclude", message=f"unknown exercise {slug!r}") for slug in exc.slugs
+        ]
+        where = "query parameter" if location == "query" else "field"
+        return Problem(
+            422,
+            "validation",
+            f"{where} 'exclude': {exc}. GET /exercises lists the slugs.",
+            title="Invalid request",
+            errors=errors,
+        )
+    errors = [FieldError(location=location, field=name, message=text) for name, text in exc.fields.items()]
+    return Problem(422, "workout-impossible", exc.detail, title="No workout fits these constraints", errors=errors)
+
+
 @lru_cache(maxsize=8)
-def _goals_body(catalogue: Catalogue) -> bytes:
+def goals_body(catalogue: Catalogue) -> tuple[bytes, dict[str, str]]:
     plans = goals(catalogue)
     cited = sorted({source for plan in plans for source in plan.sources})
     body = GoalList(
         goals=[describe(plan) for plan in plans],
         sources=[catalogue.sources[s] for s in cited if s in catalogue.sources],
-    )
-    return body.model_dump_json().encode()
+    ).model_dump_json().encode()
+    headers = {"ETag": body_etag(body), "Cache-Control": CACHE_CONTROL, "X-Catalogue-Version": catalogue.version}
+    return body, {**headers, **language_headers(catalogue.language)}
 
 
 @router.get(
     "/goals",
     summary="The workout goals, their phases and sources",
+    description="What each `goal` of GET /workouts builds: its phases, default length, how often to train, "
+    "and the articles it follows.",
     response_model=GoalList,
-    responses={**LOCALISED, **problems.responses(422)},
+    responses={**LOCALISED, 304: {"description": "Not modified (If-None-Match)"}, **problems.responses(422)},
 )
-async def list_goals(catalogue: LocalisedCatalogueDep) -> Response:
-    return Response(
-        _goals_body(catalogue),
-        media_type="application/json",
-        headers={"X-Catalogue-Version": catalogue.version, **language_headers(catalogue.language)},
-    )
+async def list_goals(request: Request, catalogue: LocalisedCatalogueDep) -> Response:
+    return cached_json(request, *goals_body(catalogue))

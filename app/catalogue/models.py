@@ -181,21 +181,21 @@ def _int_as_range(value: Any) -> Any:
     return value
 
 
-class _Range(BaseModel):
+class DoseRange(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     min: int = Field(ge=0, le=3600)
     max: int = Field(ge=0, le=3600)
 
     @model_validator(mode="after")
-    def _ordered(self) -> _Range:
+    def _ordered(self) -> DoseRange:
         if self.min > self.max:
             raise ValueError(f"min ({self.min}) is above max ({self.max})")
         return self
 
 
 # In the data file a range may be written as a bare number: 10 == {"min": 10, "max": 10}.
-Range = Annotated[_Range, BeforeValidator(_int_as_range)]
+Range = Annotated[DoseRange, BeforeValidator(_int_as_range)]
 
 
 class Dose(BaseModel):
@@ -284,15 +284,36 @@ class SourceRef(BaseModel):
 
 
 class Source(BaseModel):
+    """A work the catalogue cites, credited as a reader would cite it: title, author or publisher, date."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     id: Slug
     title: Text
-    author: Text
-    site: Text
-    published: str | None = None
-    seed_file: str | None = None
-    url: str | None = Field(default=None, max_length=300)
+    author: Text | None = Field(default=None, description="Null when the work names no author.")
+    publisher: Text = Field(description="Who published it: a site, a journal, an organisation.")
+    published: str | None = Field(
+        default=None, pattern=r"^\d{4}(-\d{2}(-\d{2})?)?$", description="YYYY, YYYY-MM or YYYY-MM-DD; null if undated."
+    )
+    url: str | None = Field(default=None, max_length=300, pattern=r"^https?://")
+
+
+class MediaType(StrEnum):
+    image = "image"
+    video = "video"
+    animation = "animation"
+
+
+class Media(BaseModel):
+    """A picture or clip of an exercise, hosted elsewhere and credited (the built-in catalogue has none)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    type: MediaType
+    url: str = Field(max_length=500, pattern=r"^https://[^\s/?#@]+(/\S*)?$", description="HTTPS only.")
+    alt: Text = Field(description="What it shows, for people who cannot see it.")
+    licence: Annotated[str, Field(min_length=1, max_length=100)] = Field(description="e.g. CC BY 4.0.")
+    author: Annotated[str, Field(min_length=1, max_length=200)]
 
 
 class Exercise(BaseModel):
@@ -326,6 +347,7 @@ class Exercise(BaseModel):
     progressions: list[Slug] = []
     variant_of: Slug | None = None
     sources: list[SourceRef] = Field(min_length=1)
+    media: list[Media] = Field(default=[], max_length=10)
 
     @model_validator(mode="after")
     def _consistent(self) -> Exercise:

@@ -21,10 +21,11 @@ from app.catalogue.models import Exercise
 
 DEFAULT_LANGUAGE = "en"
 LANGUAGES = ("en", "de")  # English first: it is the fallback
-# Fields that hold identifiers, not prose: never translated.
+# Fields that hold identifiers, not prose: never translated (a medium's address, licence and author are names;
+# its alt text is prose).
 IDENTIFIERS = frozenset(
     {"slug", "regressions", "progressions", "variant_of", "source", "flag", "family", "key", "value", "members"}
-    | {"catalogue_version", "principle"}
+    | {"catalogue_version", "principle", "url", "licence", "author"}
 )
 # A list item is addressed by its identifier when it has one, so a reordered list cannot swap texts.
 ITEM_KEYS = ("flag", "source", "key", "value")

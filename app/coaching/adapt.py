@@ -22,6 +22,7 @@ from app.coaching.history import CheckIn, Session, SetDone
 from app.coaching.models import Adaptation, AdaptedItem, AdaptedWorkout, DoseState, Guard
 from app.coaching.rules import LOAD_GUARD, PAIN_TREND, Action, Facts, Rule, decide, peak_pain
 from app.workouts.models import Workout, WorkoutItem
+from app.workouts.pain import grade
 
 
 class _Context(dict[str, str]):
@@ -158,6 +159,7 @@ def _context(rule: Rule, facts: Facts, ratio: tuple[float, float, float] | None)
         ctx["trend_now"], ctx["trend_before"] = (f"{v:g}" for v in facts.pain_trend)
     if ratio is not None:
         ctx["ratio"] = f"{ratio[0]:g}"
+    ctx["pain_today"] = str(facts.pain_today)
     return ctx
 
 
@@ -166,7 +168,7 @@ class _Planner:
 
     def __init__(self, workout: Workout, catalogue: Catalogue) -> None:
         self.workout = workout
-        self.gate = Gate(catalogue, workout.parameters)
+        self.gate = Gate(catalogue, workout)
         self.names = {e.slug: e.name for e in catalogue.exercises}
         self.families = {self.gate.family(item.exercise.slug) for item in workout.items}
 
@@ -223,6 +225,9 @@ class _Planner:
             else:
                 to = floor
                 extra = "; already at the bottom, and no easier variant fits: keep it gentle and stop if it hurts"
+        if facts.bottom_dose and to.exercise == slug:
+            # Today's pain grade doses at the bottom of the range: whatever the rule, never above the plan.
+            to = doses.lowest(to, plan)
         return action, now, to, _change(now, to, self.names) + extra
 
     def item(self, item: WorkoutItem, facts: Facts, ratio: tuple[float, float, float] | None) -> AdaptedItem:
@@ -308,6 +313,9 @@ def adapt(
     ratio = load_ratio(sessions, today)
     latest = sessions[-1] if sessions else None
     planner = _Planner(workout, catalogue)
+    pain_today = workout.parameters.pain_level
+    # At "refer" (8+/10) the plan has no items: nothing to adapt, and nothing is added.
+    bottom_dose = grade(pain_today).bottom_dose
     items = []
     for item in workout.items:
         mine = tuple(s for s in sessions if item.exercise.slug in s.entries)
@@ -318,6 +326,8 @@ def adapt(
             next_morning=morning.get(mine[-1].day + timedelta(days=1)) if mine else None,
             pain_trend=trend,
             load_ratio=None if ratio is None else ratio[0],
+            pain_today=pain_today,
+            bottom_dose=bottom_dose,
         )
         items.append(planner.item(item, facts, ratio))
     total = sum(i.estimated_seconds for i in items)

@@ -12,13 +12,30 @@ module is the only place coaching touches the generator, and it uses just
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from urllib.parse import parse_qsl, urlsplit
 
 from app.catalogue import Catalogue
 from app.catalogue.models import Dose
 from app.coaching.models import DoseState
 from app.workouts.constraints import Constraints
 from app.workouts.index import index
-from app.workouts.models import Omission, Prescription, WorkoutExercise, WorkoutParameters, WorkoutQuery
+from app.workouts.models import Omission, Prescription, Workout, WorkoutExercise, WorkoutParameters, WorkoutQuery
+
+_LISTS = ("equipment", "pain", "exclude", "red_flags")
+
+
+def query_of(workout: Workout) -> WorkoutQuery:
+    """The query a workout was generated for, read from its ``self`` link.
+
+    Not from ``parameters``: those list the equipment named but drop an
+    opt-out (``no_wall``), and without it the wall would be assumed again and
+    a regression done against a wall could be swapped in for someone without one.
+    """
+    raw: dict[str, object] = {}
+    for key, value in parse_qsl(urlsplit(workout.self).query):
+        raw[key] = value.split(",") if key in _LISTS else value
+    raw.pop("seed", None)
+    return WorkoutQuery.model_validate(raw)
 
 
 @dataclass(frozen=True)
@@ -32,14 +49,13 @@ class Allowed:
 class Gate:
     """What the constraints of one workout allow, and how its exercises are dosed at the user's level."""
 
-    def __init__(self, catalogue: Catalogue, parameters: WorkoutParameters) -> None:
+    def __init__(self, catalogue: Catalogue, workout: Workout) -> None:
         self.catalogue = catalogue
-        self.parameters = parameters
-        query = WorkoutQuery.model_validate(parameters.model_dump(mode="json"))
-        self.constraints = Constraints.of(query, catalogue)
+        self.parameters: WorkoutParameters = workout.parameters
+        self.constraints = Constraints.of(query_of(workout), catalogue)
         built = index(catalogue)
         self.entries = {entry.slug: entry for entry in built.entries}
-        self.doses = built.goals[parameters.goal].doses
+        self.doses = built.goals[self.parameters.goal].doses
 
     def allowed(self, slug: str) -> Allowed | None:
         """None when the generator would leave this exercise out (or it is not a training exercise)."""

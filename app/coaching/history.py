@@ -11,9 +11,29 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from functools import cached_property
 from typing import Any
+
+# What both doors read: the sessions of the last 6 weeks (the rules look back 4 at most; older
+# history is stale and an exercise not done since starts again as new), at most 60 of them, and
+# as many check-ins. One window, so a stored and a posted history give the same answer.
+HISTORY_DAYS = 42
+MAX_SESSIONS = 60
+MAX_CHECKINS = 60
+
+
+def window(today: date) -> tuple[datetime, datetime]:
+    """[since, until) in UTC: the whole of ``today`` and the ``HISTORY_DAYS - 1`` days before it."""
+    since = datetime.combine(today - timedelta(days=HISTORY_DAYS - 1), time(), UTC)
+    return since, datetime.combine(today + timedelta(days=1), time(), UTC)
+
+
+def recent(sessions: Iterable[Session], today: date) -> list[Session]:
+    """The sessions inside ``window(today)``, the newest ``MAX_SESSIONS`` of them, oldest first."""
+    since, until = window(today)
+    inside = sorted((s for s in sessions if since <= s.performed_at < until), key=lambda s: s.performed_at)
+    return inside[-MAX_SESSIONS:]
 
 
 @dataclass(frozen=True)

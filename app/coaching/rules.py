@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from app.coaching.history import Session, SetDone
+from app.workouts.pain import PAIN_GRADES
 
 
 class Action(StrEnum):
@@ -43,6 +44,8 @@ class Facts:
     next_morning: int | None  # check-in pain the day after the last of ``sessions``
     pain_trend: tuple[float, float] | None  # mean pain of the last 7 days, of the 7 before
     load_ratio: float | None  # acute:chronic, when there is enough history to say
+    pain_today: int = 0  # the query's pain level, 0-10
+    bottom_dose: bool = False  # today's pain grade (GET /pain-grades) keeps every dose at the bottom of its range
 
     def sets(self, back: int = 1) -> tuple[SetDone, ...]:
         """This exercise's sets in the session ``back`` sessions ago (1 = the last)."""
@@ -117,6 +120,10 @@ def _trend_up(f: Facts, p: Mapping[str, float]) -> bool:
     return bool(f.sessions) and f.pain_trend is not None and f.pain_trend[0] > f.pain_trend[1]
 
 
+def _graded(f: Facts, p: Mapping[str, float]) -> bool:
+    return bool(f.sessions) and f.bottom_dose
+
+
 def _load_high(f: Facts, p: Mapping[str, float]) -> bool:
     return f.load_ratio is not None and f.load_ratio > p["above"]
 
@@ -187,6 +194,7 @@ CITED_AS = {
 }
 
 Test = Callable[[Facts, Mapping[str, float]], bool]
+BOTTOM_DOSE_FROM = min(grade.low for grade in PAIN_GRADES if grade.bottom_dose)  # for the table's words only
 
 
 @dataclass(frozen=True)
@@ -199,6 +207,7 @@ class Rule:
     source: str
     own_design: bool
     test: Test
+    happens: str | None = None  # "what happens" in the README's table, when not the action's usual words
 
 
 RULES: tuple[Rule, ...] = (
@@ -235,6 +244,14 @@ RULES: tuple[Rule, ...] = (
         {"low": 4, "high": 5, "settled_at_most": 3},
         "Pain reached {peak}/10 ({done}): acceptable, but not a day to step up: {change}.",
         OURS + ", after " + SILBERNAGEL, True, _acceptable,
+    ),
+    Rule(
+        "pain-today-graded", Action.deload,
+        f"today's pain level is in a bottom-dose grade of GET /pain-grades ({BOTTOM_DOSE_FROM}/10 and up), "
+        "for exercises done before", {},
+        "Your pain today is {pain_today}/10: its grade keeps every dose at the bottom of its range: {change}.",
+        OURS + ", so adaptation never lifts a dose the pain grades hold down", True, _graded,
+        happens="deload: the bottom dose, as the pain grade asks (an easier variant still wins)",
     ),
     Rule(
         "pain-trend-up", Action.hold,
@@ -308,7 +325,7 @@ def markdown() -> str:
         source = rule.source
         for full, short in CITED_AS.items():
             source = source.replace(full, short)
-        happens = WHAT_HAPPENS[rule.action]
+        happens = rule.happens or WHAT_HAPPENS[rule.action]
         if "cut" in rule.params:
             happens = f"regress: {rule.params['cut']:.0%} off the hold, else the reps, else a set; at the bottom, swap"
         lines.append(f"| `{rule.id}` | {rule.when} | {happens} | {source} |")

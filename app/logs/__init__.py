@@ -8,7 +8,9 @@ from app.logs.cursor import CURSOR_PATTERN, BadCursor, Cursor
 from app.logs.export import EXPORT_PAGE, export_page, export_stream
 from app.logs.schemas import (
     CONTENT_FIELDS,
+    LOG_EXAMPLE,
     LOG_FIELDS,
+    LOG_UPDATE_EXAMPLE,
     MAX_ENTRIES,
     MAX_HOLD_SECONDS,
     MAX_NOTES,
@@ -17,6 +19,7 @@ from app.logs.schemas import (
     MAX_USER_ID,
     USER_ID_PATTERN,
     EntryLog,
+    EntryPublic,
     Instant,
     LogCreate,
     LogPage,
@@ -41,6 +44,7 @@ from app.logs.store import (
     is_log_id,
     log_path,
     page,
+    recent,
     update_log,
 )
 from app.logs.writer import ClaimLost, LogWriter
@@ -49,7 +53,9 @@ __all__ = [
     "CONTENT_FIELDS",
     "CURSOR_PATTERN",
     "EXPORT_PAGE",
+    "LOG_EXAMPLE",
     "LOG_FIELDS",
+    "LOG_UPDATE_EXAMPLE",
     "MAX_ENTRIES",
     "MAX_HOLD_SECONDS",
     "MAX_NOTES",
@@ -62,6 +68,7 @@ __all__ = [
     "Created",
     "Cursor",
     "EntryLog",
+    "EntryPublic",
     "Instant",
     "LogCreate",
     "LogPage",
@@ -85,6 +92,7 @@ __all__ = [
     "is_log_id",
     "log_path",
     "page",
+    "recent",
     "update_log",
     "user_id_ok",
 ]

@@ -110,7 +110,8 @@ Instant = Annotated[
     WithJsonSchema({"type": "string", "format": "date-time", "pattern": INSTANT_PATTERN}),
 ]
 # Bounds go before the conversion, so the document shows them as minimum and maximum.
-_WHOLE = BeforeValidator(_whole_number)
+WHOLE = BeforeValidator(_whole_number)  # public: the JSON bodies of other resources take integers alike
+_WHOLE = WHOLE
 # The seeds GET /workouts takes and gives, so that every stored workout can be generated again.
 Seed = Annotated[StrictInt, Field(ge=0, le=SEED_MAX), _WHOLE]
 Reps = Annotated[StrictInt, Field(ge=1, le=MAX_REPS), _WHOLE]
@@ -123,14 +124,54 @@ Slug = Annotated[StrictStr, Field(pattern=SLUG_PATTERN, min_length=2, max_length
 WorkoutLink = Annotated[StrictStr, Field(min_length=10, max_length=1000, pattern=r"^/workouts\?[!-~]*$")]
 
 
-# Not the catalogue's ``Side``: the values differ. (No docstring: it would change the API document.)
 class SetSide(StrEnum):
+    """The side a set worked: `left`, `right`, or `both` for a two-sided set."""
+
     left = "left"
     right = "right"
     both = "both"
 
 
+# --- examples (the API document's; a test sends them and checks the answers) --------
+
+_SETS: list[tuple[str, list[dict[str, Any]]]] = [
+    ("half-kneeling-hip-flexor-stretch", [{"hold_seconds": 30, "side": "left"}, {"hold_seconds": 30, "side": "right"}]),
+    ("banded-hip-march", [{"reps": 10, "side": "both", "rpe": 6, "pain": 1}]),
+]
+LOG_EXAMPLE: dict[str, Any] = {
+    "performed_at": "2026-11-20T07:30:00+01:00",
+    "workout": {"goal": "mobility", "seed": 42},
+    "duration_minutes": 20,
+    "session_rpe": 5,
+    "pain_before": 2,
+    "pain_after": 1,
+    "notes": "Left hip tighter than the right.",
+    "entries": [{"exercise": slug, "sets": sets} for slug, sets in _SETS],
+}
+LOG_UPDATE_EXAMPLE: dict[str, Any] = {"pain_after": 0, "notes": "Left hip eased off after the second set."}
+# FastAPI leaves null members out of the document's examples, so the stored sets show only what is set.
+LOG_PUBLIC_EXAMPLE: dict[str, Any] = {
+    "id": "219e0e00-7967-46d3-aac7-ae24195d7667",
+    "user_id": "user-1842",
+    "performed_at": "2026-11-20T06:30:00Z",
+    **{k: LOG_EXAMPLE[k] for k in ("workout", "duration_minutes", "session_rpe", "pain_before", "pain_after", "notes")},
+    "entries": [{"exercise": slug, "sets": [{**given, "completed": True} for given in sets]} for slug, sets in _SETS],
+    "created_at": "2026-11-20T07:02:11.482113Z",
+    "updated_at": "2026-11-20T07:02:11.482113Z",
+}
+
+
 # --- the wire models -------------------------------------------------------------
+
+
+def _needs_work(schema: dict[str, Any]) -> None:
+    """The document's side of ``SetLog._has_work``: not (reps and hold_seconds both missing or null).
+
+    A ``not`` rather than an ``anyOf`` of two shapes: generators (openapi-python-client,
+    TypeScript ones) turned the ``anyOf`` into two half-models, while they read past ``not``;
+    validators and the fuzzer still see the rule.
+    """
+    schema["not"] = {"properties": {"reps": {"type": "null"}, "hold_seconds": {"type": "null"}}}
 
 
 class WorkoutSeed(BaseModel):
@@ -143,21 +184,9 @@ class WorkoutSeed(BaseModel):
 
 
 class SetLog(BaseModel):
-    """One set as performed: reps, a hold, or both."""
+    """One set as performed: give `reps`, `hold_seconds` or both (a set with neither is a 422)."""
 
-    model_config = ConfigDict(
-        extra="forbid",
-        # what _has_work checks, said in the document
-        json_schema_extra={
-            "anyOf": [
-                {"required": ["reps"], "properties": {"reps": {"type": "integer", "minimum": 1, "maximum": MAX_REPS}}},
-                {
-                    "required": ["hold_seconds"],
-                    "properties": {"hold_seconds": {"type": "integer", "minimum": 1, "maximum": MAX_HOLD_SECONDS}},
-                },
-            ]
-        },
-    )
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_needs_work)
 
     reps: Reps | None = None
     hold_seconds: HoldSeconds | None = None
@@ -175,8 +204,20 @@ class SetLog(BaseModel):
         return self
 
 
-class EntryLog(BaseModel):
-    """One exercise of a log, with its sets in order."""
+class EntryPublic(BaseModel):
+    """One exercise of a stored log, with its sets in order."""
+
+    # A plain string, not the catalogue's list: a stored log keeps its slug when the catalogue
+    # changes, and a generated client must still read it.
+    exercise: str = Field(description="The exercise's slug.")
+    sets: list[SetLog]
+
+
+class EntryLog(EntryPublic):
+    """One exercise of a log, with its sets in order; `exercise` must be in the catalogue.
+
+    A subclass, so the entries a client sent go into ``LogPublic`` as they are.
+    """
 
     model_config = ConfigDict(extra="forbid")
 
@@ -187,7 +228,7 @@ class EntryLog(BaseModel):
 class LogCreate(BaseModel):
     """A workout as the user performed it."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [LOG_EXAMPLE]})
 
     performed_at: Instant = Field(description="When, with a time zone; stored and returned in UTC.")
     workout: WorkoutLink | WorkoutSeed | None = Field(
@@ -210,7 +251,8 @@ def _never_null(schema: dict[str, Any]) -> None:
 class LogUpdate(BaseModel):
     """The fields to replace; those left out keep their value. ``entries`` is replaced whole."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"minProperties": 1})  # see _not_empty
+    # minProperties: see _not_empty
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"minProperties": 1, "examples": [LOG_UPDATE_EXAMPLE]})
 
     performed_at: Instant | None = Field(default=None, json_schema_extra=_never_null)
     workout: WorkoutLink | WorkoutSeed | None = None
@@ -247,6 +289,8 @@ class WorkoutRef(BaseModel):
 class LogPublic(BaseModel):
     """A stored log."""
 
+    model_config = ConfigDict(json_schema_extra={"examples": [LOG_PUBLIC_EXAMPLE]})
+
     id: str
     user_id: str
     performed_at: datetime
@@ -256,7 +300,7 @@ class LogPublic(BaseModel):
     pain_before: int | None
     pain_after: int | None
     notes: str | None
-    entries: list[EntryLog]
+    entries: list[EntryPublic]
     created_at: datetime
     updated_at: datetime
 
@@ -271,12 +315,38 @@ assert set(CONTENT_FIELDS) == set(LogUpdate.model_fields) <= set(LOG_FIELDS)
 class LogPage(BaseModel):
     """One page of logs, newest first."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "items": [LOG_PUBLIC_EXAMPLE],
+                    "next": "/users/user-1842/logs?limit=1&cursor=1795156200000000.219e0e00796746d3aac7ae24195d7667",
+                }
+            ]
+        }
+    )
+
     items: list[LogPublic]
-    next: str | None = Field(description="The next page, or null on the last one.")
+    next: str | None = Field(
+        description="Absolute URL of the next page (also in the `Link` header), or null on the last one."
+    )
 
 
 class UserExport(BaseModel):
     """Everything stored about one user, oldest log first."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "user_id": "user-1842",
+                    "exported_at": "2026-12-01T09:15:00Z",
+                    "count": 1,
+                    "logs": [LOG_PUBLIC_EXAMPLE],
+                }
+            ]
+        }
+    )
 
     user_id: str
     exported_at: datetime

@@ -309,3 +309,27 @@ def page(
     logs = [_public(row) for row in rows[:limit]]
     more = len(rows) > limit
     return logs, Cursor(logs[-1].performed_at, logs[-1].id) if more else None
+
+
+# What adaptation reads of a log; the rest (notes, ids, the workout followed) it never needs.
+_HISTORY_FIELDS = ("performed_at", "duration_minutes", "session_rpe", "pain_before", "pain_after", "entries")
+
+
+def recent(
+    engine: Engine, tenant: str, user_id: str, *, since: datetime, until: datetime, limit: int
+) -> list[dict[str, Any]]:
+    """A user's newest ``limit`` logs performed in [since, until), oldest first: adaptation's history.
+
+    Plain dicts in the log schema, only the fields adaptation reads, not ``LogPublic``: they were
+    validated when written, and validating 60 again was most of the time of a /workouts/next.
+    An unknown user, or another tenant's, simply has none; the caller decides what that means.
+    """
+    statement = (
+        select(*(LOGS.c[name] for name in _HISTORY_FIELDS))
+        .where(_owned(tenant, user_id), LOGS.c.performed_at >= since, LOGS.c.performed_at < until)
+        .order_by(LOGS.c.performed_at.desc(), LOGS.c.id.desc())
+        .limit(limit)
+    )
+    with engine.connect() as connection:
+        rows = connection.execute(statement).all()
+    return [dict(row._mapping) for row in reversed(rows)]

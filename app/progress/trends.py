@@ -56,7 +56,7 @@ class CheckinPain:
     pain: int
 
 
-class Frequency(BaseModel):
+class TrainingFrequency(BaseModel):
     goal: Goal | None = Field(description="The goal compared against: `goal` if given, else the most-logged one.")
     chosen_by: str = Field(description="`query`, `most_logged`, or `none` when no session names a goal.")
     sessions_per_week: float
@@ -113,7 +113,7 @@ class ProgressPublic(BaseModel):
     sessions: int
     minutes: int
     sets: int
-    frequency: Frequency
+    frequency: TrainingFrequency
     streak_weeks: int = Field(
         description="ISO weeks in a row with at least one session, ending this week or last week (0 otherwise)."
     )
@@ -248,7 +248,7 @@ def summarize(
         sessions=len(in_window),
         minutes=sum(s.duration_minutes or 0 for s in in_window),
         sets=sum(s.sets for s in in_window),
-        frequency=Frequency(
+        frequency=TrainingFrequency(
             goal=goal,
             chosen_by=chosen_by,
             sessions_per_week=round(len(in_window) / weeks_long, 2),

@@ -16,9 +16,9 @@ from app.catalogue.models import Equipment, Goal, Intensity, Level, PainFlag
 from app.catalogue.search import kit
 from app.workouts.goals import BY_GOAL
 from app.workouts.index import Entry, Index
-from app.workouts.models import Omission, RedFlag, Referral, Side, WorkoutParameters, WorkoutQuery
+from app.workouts.models import Omission, RedFlag, TightSide, WorkoutParameters, WorkoutQuery
 from app.workouts.pain import INTENSITY_RANK, PainGrade, grade
-from app.workouts.screening import referral
+from app.workouts.screening import needs_referral
 
 
 @lru_cache(maxsize=4096)
@@ -48,7 +48,7 @@ class Constraints:
     pain: tuple[PainFlag, ...]
     pain_level: int
     minutes: int
-    tight_side: Side | None
+    tight_side: TightSide | None
     exclude: tuple[str, ...]
     red_flags: tuple[RedFlag, ...] = ()
     assumed: frozenset[Equipment] = frozenset()  # counted as available though not declared: a wall
@@ -109,8 +109,9 @@ class Constraints:
         return self.pain_level > 0 or any(flag is not PainFlag.pregnancy for flag in self.pain)
 
     @cached_property
-    def referral(self) -> Referral | None:
-        return referral(self.red_flags, self.grade, self.pain_level)
+    def referral(self) -> bool:
+        """A red flag or the pain grade means a clinician, not a session (``screening.referral`` says why)."""
+        return needs_referral(self.red_flags, self.grade)
 
     def ruled_out(self, entry: Entry) -> Omission | tuple[Equipment, ...]:
         """The first constraint that removes this exercise, or else the equipment option to use."""

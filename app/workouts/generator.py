@@ -68,7 +68,7 @@ def _prepare(catalogue: Catalogue, query: WorkoutQuery, seed: int) -> tuple[Inde
     if unknown:
         raise UnknownExercises(unknown)
     constraints = Constraints.of(query, catalogue)
-    if constraints.referral is not None:
+    if constraints.referral:
         return built, constraints, ()  # no session, so no ties to break
     return built, constraints, break_ties(built, constraints, seed)
 
@@ -80,8 +80,8 @@ def _body_head(built: Index, version: str, constraints: Constraints, orders: Ord
 
 def _assemble(built: Index, version: str, constraints: Constraints, orders: Orders, seed: int) -> Workout:
     goal = built.goals[constraints.goal]
-    if constraints.referral is not None:  # red flags or severe pain: see a clinician, not a workout
-        return output.referral(goal.plan, constraints, constraints.referral, seed, version)
+    if constraints.referral:  # red flags or severe pain: see a clinician, not a workout
+        return output.referral(goal, constraints, seed, version)
     omitted, allowed = pool(built, constraints.pool_key)
     chosen, no_time, too_long = select(goal, constraints, allowed, orders)
     if not chosen:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from app.catalogue.models import Goal, Role
-from app.workouts.models import Frequency, GoalInfo, PhaseInfo, Side
+from app.workouts.models import Frequency, GoalInfo, PhaseInfo, TightSide
 
 KASSAM = "kassam-fascial-stretching"
 STRETCH_AND_STRENGTHEN = "stretch-and-strengthen-2016"
@@ -30,9 +30,9 @@ class Phase:
     optional: bool = False  # only used to fill the time asked for
     picks: tuple[str, ...] = ()  # the article's own choices, best first
     sources: tuple[str, ...] = ()  # exercises credited to these come first
-    tight_picks: tuple[tuple[Side, tuple[str, ...]], ...] = ()  # picks that replace `picks` for a tight side
+    tight_picks: tuple[tuple[TightSide, tuple[str, ...]], ...] = ()  # picks that replace `picks` for a tight side
 
-    def picks_for(self, side: Side | None) -> tuple[str, ...]:
+    def picks_for(self, side: TightSide | None) -> tuple[str, ...]:
         for tight, picks in self.tight_picks:
             if tight is side:
                 return picks
@@ -289,7 +289,7 @@ GOALS: tuple[GoalPlan, ...] = (
                 picks=("ninety-ninety-breathing",),
                 # The article's option for a pinchy left side, mirrored for the right.
                 tight_picks=tuple(
-                    (side, ("ninety-ninety-breathing-asymmetric-arm", "ninety-ninety-breathing")) for side in Side
+                    (side, ("ninety-ninety-breathing-asymmetric-arm", "ninety-ninety-breathing")) for side in TightSide
                 ),
                 sources=(RUNNING_COACH,),
             ),

@@ -19,13 +19,13 @@ from typing import Protocol
 from app.catalogue import Catalogue
 from app.catalogue.models import Dose, Equipment, Exercise, Goal, Intensity, Kind, Level, PainFlag
 from app.workouts.goals import GoalPlan, Phase
-from app.workouts.models import Omission, OmitReason, Side, WorkoutExercise
+from app.workouts.models import Omission, OmitReason, TightSide, WorkoutExercise
 from app.workouts.wording import goals, phase_name, say, words
 
 TRANSITION_SECONDS = 20  # setting up for the next exercise
 
 LEVELS = tuple(Level)
-SIDES: tuple[Side | None, ...] = (None, *Side)
+SIDES: tuple[TightSide | None, ...] = (None, *TightSide)
 
 
 @dataclass(frozen=True, eq=False)
@@ -160,15 +160,12 @@ def _entry(exercise: Exercise, by_slug: dict[str, Exercise], table: Mapping[str,
                 OmitReason.intensity,
                 say(table, "omit.intensity", intensity=table[f"intensity.{exercise.intensity.value}"]),
             ),
-            # Sentences added for the pain grades are in English only for now (see the report of issue 9).
             Intensity.moderate: omission(
                 OmitReason.intensity,
-                f"{exercise.intensity.value}: with the pain you report nothing intense is offered (see safety)",
+                say(table, "omit.moderate", intensity=table[f"intensity.{exercise.intensity.value}"]),
             ),
         },
-        time=omission(
-            OmitReason.time, "its full dose does not fit in the time left; it is never cut below its minimum"
-        ),
+        time=omission(OmitReason.time, say(table, "omit.time")),
         level=omission(OmitReason.level, say(table, "omit.level", level=table[f"level.{exercise.level.value}"])),
         equipment=omission(OmitReason.equipment, say(table, "omit.equipment", needs=needs)),
         refs={
@@ -190,7 +187,7 @@ class PhaseIndex:
     number: int  # 1-based position in the goal
     phase: Phase
     # tie groups of candidates, best first, for each (level, tight side)
-    groups: dict[tuple[Level, Side | None], tuple[tuple[Entry, ...], ...]]
+    groups: dict[tuple[Level, TightSide | None], tuple[tuple[Entry, ...], ...]]
     why: dict[str, str]
 
 
@@ -239,7 +236,7 @@ def _phase_index(
         if any(role in e.exercise.roles for role in phase.roles)
         and _suits(e.exercise.goal_doses.get(plan.goal, e.exercise.dose), plan)
     ]
-    groups: dict[tuple[Level, Side | None], tuple[tuple[Entry, ...], ...]] = {}
+    groups: dict[tuple[Level, TightSide | None], tuple[tuple[Entry, ...], ...]] = {}
     for level in LEVELS:
         for side in SIDES:
             key = partial(_preference, phase=phase, picks=phase.picks_for(side), level=level)

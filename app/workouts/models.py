@@ -19,7 +19,9 @@ MAX_MINUTES = 60
 SEED_MAX = 2**31 - 1
 
 
-class Side(StrEnum):
+class TightSide(StrEnum):
+    """The side that feels tighter: one-sided exercises get an extra set on it."""
+
     left = "left"
     right = "right"
 
@@ -90,7 +92,7 @@ class WorkoutQuery(BaseModel):
             "caps it at 15."
         ),
     )
-    tight_side: Side | None = Field(default=None, description="One-sided exercises get an extra set on this side.")
+    tight_side: TightSide | None = Field(default=None, description="One-sided exercises get an extra set on this side.")
     exclude: list[Slug] = Field(default=[], max_length=MAX_LIST, description="Exercise slugs to leave out.")
     seed: int | None = Field(
         default=None,
@@ -163,7 +165,7 @@ class WorkoutParameters(BaseModel):
     pain: list[PainFlag]
     pain_level: int
     minutes: int
-    tight_side: Side | None
+    tight_side: TightSide | None
     exclude: list[str]
     red_flags: list[RedFlag]
 

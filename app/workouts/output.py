@@ -13,7 +13,8 @@ from app.catalogue.models import Intensity
 from app.workouts.constraints import Constraints
 from app.workouts.goals import GoalPlan
 from app.workouts.index import Entry, GoalIndex
-from app.workouts.models import Omission, Prescription, Referral, Side, Workout, WorkoutItem
+from app.workouts.models import Omission, Prescription, TightSide, Workout, WorkoutItem
+from app.workouts.screening import referral as referral_for
 from app.workouts.selection import Chosen
 from app.workouts.wording import EN, say
 
@@ -23,7 +24,7 @@ STOP_IF_PAIN = EN["stop_if_pain"]
 SEE_A_PROFESSIONAL = EN["see_a_professional"]
 
 
-def _item(item: Chosen, side: Side | None, table: Mapping[str, str]) -> WorkoutItem:
+def _item(item: Chosen, side: TightSide | None, table: Mapping[str, str]) -> WorkoutItem:
     dose = item.dose
     why = item.phase.why[item.entry.slug]
     side_note = None
@@ -53,16 +54,25 @@ def _item(item: Chosen, side: Side | None, table: Mapping[str, str]) -> WorkoutI
 def _safety(plan: GoalPlan, constraints: Constraints, table: Mapping[str, str]) -> list[str]:
     notes = [say(table, "stop_if_pain"), say(table, "see_a_professional")]
     grade = constraints.grade
-    if grade.id != "as-prescribed" and table is not EN and constraints.gentle_only:
-        # Other languages keep their translated gentle-only sentence until the grades' sentences are translated.
-        notes.append(say(table, "gentle", cause=say(table, "gentle.high_pain", pain_level=constraints.pain_level)))
-    elif grade.id != "as-prescribed" and table is EN:
-        note = f"Pain today {constraints.pain_level}/10 ({grade.label.lower()}, grade {grade.id}): {grade.effect}."
+    if grade.id != "as-prescribed":
+        label = table[f"grade.{grade.id}.label"]
+        parts = [
+            say(
+                table,
+                "grade.note",
+                pain_level=constraints.pain_level,
+                label=label[:1].lower() + label[1:],  # mid-sentence; German nouns after it keep their capitals
+                grade=grade.id,
+                effect=table[f"grade.{grade.id}.effect"],
+            )
+        ]
         if constraints.session_minutes < constraints.minutes:
-            note += f" This one is cut from {constraints.minutes} to {constraints.session_minutes} minutes."
+            parts.append(
+                say(table, "grade.cut", minutes=constraints.minutes, session_minutes=constraints.session_minutes)
+            )
         if constraints.tight_side is not None:
-            note += " No extra set for the tight side while it hurts."
-        notes.append(f"{note} {grade.reason}")
+            parts.append(say(table, "grade.no_extra_set"))
+        notes.append(" ".join([*parts, table[f"grade.{grade.id}.reason"]]))
     if constraints.hip_rehab and grade.allows(Intensity.moderate):
         notes.append(say(table, "gentle", cause=say(table, "gentle.rehab")))
     if constraints.pain:
@@ -139,11 +149,14 @@ def workout(
     )
 
 
-def referral(plan: GoalPlan, constraints: Constraints, referral: Referral, seed: int, version: str) -> Workout:
+def referral(goal: GoalIndex, constraints: Constraints, seed: int, version: str) -> Workout:
     """No session: what was reported and whom to see, in the workout's shape with no items."""
+    plan, table = goal.plan, goal.words
+    referral = referral_for(constraints.red_flags, constraints.grade, constraints.pain_level, table)
+    assert referral is not None  # only called when ``constraints.referral``
     return Workout(
         goal=plan.goal,
-        title=f"No {plan.title.lower()} session today: see a clinician",
+        title=say(table, "referral.title", goal=plan.title.lower() if table is EN else plan.title),
         parameters=constraints.parameters(),
         items=[],
         estimated_seconds=0,

@@ -11,6 +11,7 @@ acceptable if it settles by the next morning.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from app.catalogue.models import Intensity
@@ -123,18 +124,19 @@ def grade(pain_level: int) -> PainGrade:
     return _BY_LEVEL[pain_level]
 
 
-def describe(row: PainGrade) -> PainGradeInfo:
+def describe(row: PainGrade, table: Mapping[str, str]) -> PainGradeInfo:
+    """The row as the API shows it, its texts from ``table`` (``wording.words``: the user's language)."""
     return PainGradeInfo(
         id=row.id,
         low=row.low,
         high=row.high,
-        label=row.label,
-        effect=row.effect,
+        label=table[f"grade.{row.id}.label"],
+        effect=table[f"grade.{row.id}.effect"],
         max_intensity=row.max_intensity,
         bottom_dose=row.bottom_dose,
         max_minutes=row.max_minutes,
         session=row.session,
-        reason=row.reason,
+        reason=table[f"grade.{row.id}.reason"],
         source=row.source,
         own_design=row.own_design,
     )

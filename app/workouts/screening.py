@@ -9,6 +9,7 @@ summaries; the first three come from Squat University's readers and article.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from app.workouts.models import RedFlag, RedFlagInfo, Referral, ReferralCause, Urgency
@@ -133,18 +134,33 @@ SCREEN: tuple[Sign, ...] = (
 BY_ID = {sign.id: sign for sign in SCREEN}
 
 
-def referral(flags: tuple[RedFlag, ...], pain: PainGrade, pain_level: int) -> Referral | None:
-    """A referral when any red flag is reported or the pain grade allows no session; None otherwise."""
+def needs_referral(flags: tuple[RedFlag, ...], pain: PainGrade) -> bool:
+    return bool(flags) or not pain.session
+
+
+def referral(
+    flags: tuple[RedFlag, ...], pain: PainGrade, pain_level: int, table: Mapping[str, str]
+) -> Referral | None:
+    """A referral when any red flag is reported or the pain grade allows no session; None otherwise.
+
+    ``table`` holds the sentences in the user's language (``wording.words``): the English texts above by key.
+    """
     causes = [
-        ReferralCause(id=s.id.value, text=s.question, why=s.why, urgency=s.urgency, source=s.source)
+        ReferralCause(
+            id=s.id.value,
+            text=table[f"sign.{s.id.value}.question"],
+            why=table[f"sign.{s.id.value}.why"],
+            urgency=s.urgency,
+            source=s.source,
+        )
         for s in (BY_ID[flag] for flag in flags)
     ]
     if not pain.session:
         causes.append(
             ReferralCause(
                 id=f"pain-{pain.id}",
-                text=f"Pain today: {pain_level}/10.",
-                why=pain.reason,
+                text=table["referral.pain"].format(pain_level=pain_level),
+                why=table[f"grade.{pain.id}.reason"],
                 urgency=Urgency.soon,
                 source=pain.source,
             )
@@ -152,18 +168,16 @@ def referral(flags: tuple[RedFlag, ...], pain: PainGrade, pain_level: int) -> Re
     if not causes:
         return None
     urgency = max((c.urgency for c in causes), key=_RANK.__getitem__)
-    return Referral(
-        urgency=urgency,
-        advice=(
-            f"{URGENCY_ADVICE[urgency]} No workout today: what you report needs a clinician's assessment before "
-            "training. Tell them what you answered here."
-        ),
-        causes=causes,
-    )
+    advice = table["referral.advice"].format(urgency=table[f"urgency.{urgency.value}"])
+    return Referral(urgency=urgency, advice=advice, causes=causes)
 
 
-def describe(sign: Sign) -> RedFlagInfo:
+def describe(sign: Sign, table: Mapping[str, str]) -> RedFlagInfo:
     return RedFlagInfo(
-        id=sign.id, question=sign.question, why=sign.why, urgency=sign.urgency, advice=URGENCY_ADVICE[sign.urgency],
+        id=sign.id,
+        question=table[f"sign.{sign.id.value}.question"],
+        why=table[f"sign.{sign.id.value}.why"],
+        urgency=sign.urgency,
+        advice=table[f"urgency.{sign.urgency.value}"],
         source=sign.source,
     )

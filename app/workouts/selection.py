@@ -26,7 +26,8 @@ from functools import lru_cache
 from app.catalogue.models import Equipment, Goal
 from app.workouts.constraints import Constraints, PoolKey, pool
 from app.workouts.index import Dosing, Entry, GoalIndex, Index, PhaseIndex
-from app.workouts.models import Side
+from app.workouts.models import TightSide
+from app.workouts.wording import say
 
 OVER = 110  # percent of the time asked for, never exceeded
 
@@ -73,7 +74,7 @@ def break_ties(built: Index, constraints: Constraints, seed: int) -> Orders:
 
 @lru_cache(maxsize=4096)
 def _allowed_groups(
-    built: Index, goal: Goal, key: PoolKey, side: Side | None
+    built: Index, goal: Goal, key: PoolKey, side: TightSide | None
 ) -> tuple[tuple[tuple[Entry, ...], ...], ...]:
     """Each phase's tie groups with what the constraints rule out removed (empty groups dropped)."""
     _, allowed = pool(built, key)
@@ -88,9 +89,9 @@ def dose_for(goal: GoalIndex, constraints: Constraints, slug: str) -> tuple[Dosi
     """The dose this exercise gets today, and how pain changed it (None when it did not)."""
     grade = constraints.grade
     if constraints.reports_pain and slug in goal.under_pain:
-        return goal.under_pain[slug], "With pain reported, it uses its gentle dose: light pressure, never into pain."
+        return goal.under_pain[slug], say(goal.words, "dose.under_pain")
     if grade.bottom_dose:
-        return goal.bottom[slug], f"Pain {constraints.pain_level}/10: dosed at the bottom of its range."
+        return goal.bottom[slug], say(goal.words, "dose.bottom", pain_level=constraints.pain_level)
     return goal.doses[(constraints.level, slug)], None
 
 

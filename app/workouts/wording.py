@@ -5,12 +5,16 @@ from the catalogue's language files (``workouts`` and ``goals`` sections),
 checked by ``check`` at start-up: the same keys and the same ``{placeholders}``.
 A generated workout reads its language from the catalogue it is given, so the
 generator's signature (and its memoisation per catalogue) stays as it was.
+The pain grades' and red flags' texts (``pain.py``, ``screening.py``) are the
+English of keys ``grade.<id>.<field>`` and ``sign.<id>.<field>``, read off the
+rows, so those modules keep their data whole and every sentence still needs German.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import replace
+from dataclasses import fields, replace
+from enum import Enum
 from functools import lru_cache
 from typing import Any
 
@@ -18,6 +22,8 @@ from app.catalogue import Catalogue
 from app.catalogue.translations import TranslationError, check_texts, text_fields
 from app.workouts.goals import GOALS, GoalPlan, describe
 from app.workouts.models import Frequency
+from app.workouts.pain import PAIN_GRADES
+from app.workouts.screening import SCREEN, URGENCY_ADVICE
 
 # Terms used inside sentences: English keeps the API's own values, so English bytes never change.
 EN: dict[str, str] = {
@@ -76,7 +82,6 @@ EN: dict[str, str] = {
     "side_note": (
         "Your {side} side is tight: do one extra set on it ({more} sets on the {side}, {sets} on the other side)."
     ),
-    "gentle.high_pain": "Your pain is high ({pain_level}/10)",
     "gentle.rehab": "Front-of-hip pain during rehab",
     "gentle": (
         "{cause}: this session keeps to gentle exercises only. Get assessed by a doctor or physical "
@@ -92,7 +97,44 @@ EN: dict[str, str] = {
     "short": "This session is short: {cause}. {advice}",
     "phase_empty": "Nothing for phase {number} ({phase}) fits your constraints (see omitted).",
     "title": "{goal} session, {level}",
+    # The pain grades' and the red-flag screen's fixed sentences; their rows' texts are added below from the data.
+    "grade.note": "Pain today {pain_level}/10 ({label}, grade {grade}): {effect}.",
+    "grade.cut": "This one is cut from {minutes} to {session_minutes} minutes.",
+    "grade.no_extra_set": "No extra set for the tight side while it hurts.",
+    "dose.under_pain": "With pain reported, it uses its gentle dose: light pressure, never into pain.",
+    "dose.bottom": "Pain {pain_level}/10: dosed at the bottom of its range.",
+    "omit.moderate": "{intensity}: with the pain you report nothing intense is offered (see safety)",
+    "omit.time": "its full dose does not fit in the time left; it is never cut below its minimum",
+    "referral.title": "No {goal} session today: see a clinician",
+    "referral.pain": "Pain today: {pain_level}/10.",
+    "referral.advice": (
+        "{urgency} No workout today: what you report needs a clinician's assessment before training. "
+        "Tell them what you answered here."
+    ),
+    "screen.advice": (
+        "Ask these before a session. If any is answered yes, pass its id in GET /workouts?red_flags=...: the "
+        "answer is then a referral with its urgency, not a workout."
+    ),
 }
+# Every text field of every pain grade and red flag (all but ids and sources), found by walking the rows, so a
+# new row or field needs its German before the catalogue loads.
+_NOT_TEXT = frozenset({"id", "source"})
+
+
+def _is_text(value: object) -> bool:
+    return isinstance(value, str) and not isinstance(value, Enum)
+
+
+EN.update(
+    {
+        f"{prefix}.{row.id}.{f.name}": getattr(row, f.name)
+        for prefix, rows in (("grade", PAIN_GRADES), ("sign", SCREEN))
+        for row in rows
+        for f in fields(row)
+        if f.name not in _NOT_TEXT and _is_text(getattr(row, f.name))
+    }
+)
+EN.update({f"urgency.{urgency.value}": advice for urgency, advice in URGENCY_ADVICE.items()})
 
 
 def words(catalogue: Catalogue) -> Mapping[str, str]:

@@ -1,0 +1,183 @@
+"""Two doors to one coach: POST /workouts/adapt (a posted history) and GET /users/{user_id}/workouts/next
+(the stored logs). Both build the same inputs and call ``app.coaching.adapt``, so the same history,
+``today`` and seed give the same bytes through either."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import Field, StrictInt
+from sqlalchemy.engine import Engine
+from starlette.responses import Response
+
+from app import checkins, logs, problems
+from app.api.auth import TenantDep
+from app.api.deps import EngineDep, LocalisedCatalogueDep, MetricsDep
+from app.api.languages import LOCALISED, language_headers
+from app.api.logs import UserIdPath
+from app.api.workouts import WorkoutParams, workout_problem
+from app.catalogue import Catalogue
+from app.catalogue.models import IN_CATALOGUE, Slug
+from app.catalogue.search import MAX_LIST
+from app.checkins import CalendarDate, CheckinCreate
+from app.coaching import AdaptedWorkout, CheckIn, adapt, checkin_of, session_of
+from app.coaching.examples import ADAPT_REQUEST, ADAPTED_WORKOUT
+from app.coaching.history import MAX_CHECKINS, MAX_SESSIONS, recent, window
+from app.logs import LogCreate
+from app.logs.schemas import WHOLE
+from app.observability import Metrics
+from app.problems import FieldError, Problem
+from app.workouts import UnknownExercises, WorkoutImpossible, WorkoutQuery, draw_seed, generate
+from app.workouts.models import MAX_MINUTES, MIN_MINUTES, SEED_MAX
+
+router = APIRouter(tags=["coaching"])
+
+
+TODAY_DESCRIPTION = "The day to plan for; default: the server's UTC date. Echoed as `adapted_for`."
+_FIELDS = WorkoutQuery.model_fields
+
+
+class AdaptRequest(WorkoutQuery):
+    """The parameters of GET /workouts, and the history to adapt them to (it is not stored)."""
+
+    history: list[LogCreate] = Field(
+        default=[],
+        max_length=MAX_SESSIONS,
+        description=f"Recent sessions in the log schema (POST /users/{{user_id}}/logs), at most {MAX_SESSIONS}. "
+        "Only those of the 42 days up to `today` are read.",
+    )
+    checkins: list[CheckinCreate] = Field(
+        default=[], max_length=MAX_CHECKINS, description="Check-ins in their schema (POST /users/{user_id}/checkins)."
+    )
+    today: CalendarDate | None = Field(default=None, description=TODAY_DESCRIPTION)
+    exclude: list[Annotated[Slug, IN_CATALOGUE]] = Field(
+        default=[], max_length=MAX_LIST, description=_FIELDS["exclude"].description
+    )
+    # In JSON, a number is a number: no true for 1, no "5" for 5 (the query string's types are lax).
+    pain_level: Annotated[StrictInt, Field(ge=0, le=10), WHOLE] = Field(
+        default=0, description=_FIELDS["pain_level"].description
+    )
+    minutes: Annotated[StrictInt, Field(ge=MIN_MINUTES, le=MAX_MINUTES), WHOLE] | None = Field(
+        default=None, description=_FIELDS["minutes"].description
+    )
+    seed: Annotated[StrictInt, Field(ge=0, le=SEED_MAX), WHOLE] | None = Field(
+        default=None, description=_FIELDS["seed"].description
+    )
+
+
+class NextParams(WorkoutParams):
+    today: CalendarDate | None = Field(default=None, description=TODAY_DESCRIPTION)
+
+
+# The language headers of every localised answer, with a real adapted workout as its example.
+_ANSWER: dict[int | str, dict[str, Any]] = {
+    200: {**LOCALISED[200], "content": {"application/json": {"example": ADAPTED_WORKOUT}}}
+}
+_ADAPTED = "Each item carries its `adaptation` (action, rule, reason, from, to); `guards` lists the checks run."
+
+
+
+
+def _check_exercises(history: Sequence[LogCreate], catalogue: Catalogue) -> None:
+    errors = [
+        FieldError(location="body", field=f"history.{i}.entries.{j}.exercise", message=f"unknown exercise {slug!r}")
+        for i, log in enumerate(history)
+        for j, slug in enumerate(e.exercise for e in log.entries)
+        if catalogue.get(slug) is None
+    ]
+    if errors:
+        detail = f"{errors[0].field}: {errors[0].message} (see /exercises)."
+        raise Problem(422, "validation", detail, title="Invalid request", errors=errors)
+
+
+def valid_adapt_request(body: AdaptRequest, catalogue: LocalisedCatalogueDep) -> AdaptRequest:
+    _check_exercises(body.history, catalogue)
+    return body
+
+
+def _render(
+    catalogue: Catalogue,
+    query: WorkoutQuery,
+    today: dt.date | None,
+    history: Iterable[Mapping[str, Any]],
+    checkins: Iterable[CheckIn],
+    metrics: Metrics,
+    location: str,
+) -> Response:
+    """Generate (as /workouts does), adapt, answer. ``history``: logs in the log schema, as dicts;
+    ``location``: where the workout parameters came from (query or body), for a 422."""
+    day = today if today is not None else dt.datetime.now(dt.UTC).date()
+    seed = query.seed if query.seed is not None else draw_seed()
+    plain = WorkoutQuery.model_validate(query.model_dump(include=set(WorkoutQuery.model_fields)))
+    try:
+        workout = generate(catalogue, plain, seed)
+    except (UnknownExercises, WorkoutImpossible) as exc:
+        raise workout_problem(exc, location) from exc
+    sessions = recent((session_of(log) for log in history), day)
+    first = window(day)[0].date()
+    adapted = adapt(workout, sessions, [c for c in checkins if first <= c.date <= day], catalogue, today=day)
+    metrics.workouts.labels(query.goal.value).inc()
+    return Response(
+        adapted.model_dump_json().encode(),
+        media_type="application/json",
+        headers={"X-Catalogue-Version": catalogue.version, **language_headers(catalogue.language)},
+    )
+
+
+@router.post(
+    "/workouts/adapt",
+    summary="Adapt a workout to a posted history (stateless)",
+    description=(
+        "For platforms that keep their own logs: the workout GET /workouts gives for these parameters, with "
+        "each exercise progressed, held, regressed, swapped or deloaded from the history sent. Nothing is "
+        "stored and no API key is needed. " + _ADAPTED
+    ),
+    response_model=AdaptedWorkout,
+    responses={**LOCALISED, **_ANSWER, **problems.responses(400, 413, 422)},
+    openapi_extra={"requestBody": {"content": {"application/json": {"example": ADAPT_REQUEST}}}},
+)
+def adapt_workout(
+    catalogue: LocalisedCatalogueDep,
+    metrics: MetricsDep,
+    body: Annotated[AdaptRequest, Depends(valid_adapt_request)],
+) -> Response:
+    history = [log.model_dump() for log in body.history]
+    reports = [checkin_of(c.model_dump()) for c in body.checkins]
+    return _render(catalogue, body, body.today, history, reports, metrics, "body")
+
+
+def stored_history(engine: Engine, tenant: str, user_id: str, today: dt.date) -> list[dict[str, Any]]:
+    since, until = window(today)
+    return logs.recent(engine, tenant, user_id, since=since, until=until, limit=MAX_SESSIONS)
+
+
+def stored_checkins(engine: Engine, tenant: str, user_id: str, today: dt.date) -> list[CheckIn]:
+    stored = checkins.between(engine, tenant, user_id, window(today)[0].date(), today)
+    return [checkin_of(c.model_dump()) for c in stored[-MAX_CHECKINS:]]
+
+
+@router.get(
+    "/users/{user_id}/workouts/next",
+    summary="The user's next workout, adapted to their stored logs",
+    description=(
+        "The workout GET /workouts gives for these parameters, with each exercise adapted from this user's "
+        "logs and check-ins of the last 42 days. A user with no logs gets exactly the plain workout, every item `new`. "
+        + _ADAPTED
+    ),
+    response_model=AdaptedWorkout,
+    responses={**LOCALISED, **_ANSWER, **problems.responses(401, 422)},
+)
+def get_next_workout(
+    user_id: UserIdPath,
+    tenant: TenantDep,
+    engine: EngineDep,
+    catalogue: LocalisedCatalogueDep,
+    metrics: MetricsDep,
+    query: Annotated[NextParams, Query()],
+) -> Response:
+    day = query.today if query.today is not None else dt.datetime.now(dt.UTC).date()
+    history = stored_history(engine, tenant, user_id, day)
+    return _render(catalogue, query, day, history, stored_checkins(engine, tenant, user_id, day), metrics, "query")
