@@ -176,12 +176,13 @@ def hipflex(database_url: str, workers: int = 1, fast_path: bool = True) -> Serv
     return Server("app.main:create_app", env, workers=workers, factory=True)
 
 
-def progress_rows(database: str, url: str, key: str, duration: int) -> list[Result]:
+def progress_rows(database: str, url: str, key: str, duration: int, database_url: str) -> list[Result]:
     """`/records` and `/progress?window=90d` for one user with 2,000 logs (20,000 sets), 16 connections.
 
     Target (issue 10): p99 <= 50 ms on each database.
     """
     user = history.seed(url, key)
+    history.analyze(database_url)
     env = {"HIPFLEX_BENCH_KEY": key}
     return [
         wrk(f"`GET {{user}}/records` 2,000 logs {database}", url + user + "/records", connections=16, duration=duration, script="get_authorized.lua", env=env),
@@ -223,7 +224,7 @@ def run(duration: int, scaling: bool) -> str:
                     result.ratio = result.rps / base.rps
                 by_lane[fast_path].append(result)
             if fast_path:
-                progress = progress_rows("SQLite", url, key, duration)
+                progress = progress_rows("SQLite", url, key, duration, sqlite_url)
                 rss = server.rss_mib()
                 cold = server.cold_start
         finally:
@@ -259,7 +260,7 @@ def run(duration: int, scaling: bool) -> str:
         rows += coaching.rows(base.rps, duration, pg_url, pg_key, "Postgres", with_adapt=False)
         server = hipflex(pg_url)
         rows.append(wrk("`POST /users/{id}/logs` Postgres", f"http://127.0.0.1:{server.port}", connections=16, duration=duration, script="post_log.lua", env={"HIPFLEX_BENCH_KEY": pg_key}))
-        rows += progress_rows("Postgres", f"http://127.0.0.1:{server.port}", pg_key, duration)
+        rows += progress_rows("Postgres", f"http://127.0.0.1:{server.port}", pg_key, duration, pg_url)
         notes.append(f"resident memory after the run (Postgres, 1 worker): {server.rss_mib():.0f} MiB")
         server.stop()
         if scaling:

@@ -60,6 +60,7 @@ def main() -> None:
             base = f"http://127.0.0.1:{server.port}"
             started = time.perf_counter()
             user = history.seed(base, key)
+            history.analyze(url)
             print(f"seeded 2,000 logs in {time.perf_counter() - started:.0f} s ({args.database})")
             for path in ("/records", "/progress?window=90d&tz=Europe/Berlin"):
                 _times(base + user + path, key, 3)  # warm
