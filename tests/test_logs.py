@@ -564,3 +564,26 @@ def test_a_deeply_nested_body_is_a_client_error(db_client: TestClient, acme: Ten
     response = db_client.post("/users/u-1/logs", content=body, headers=headers)
     assert response.status_code == 400, response.text
     assert response.headers["content-type"] == PROBLEM
+
+
+def test_next_links_of_a_user_id_outside_ascii_are_uris_that_lead_on(
+    db_client: TestClient, acme: Tenant, make_log: LogFactory
+) -> None:
+    # Found by the fuzzer: the path went into the Link header undecoded, and a header is latin-1 (a 500).
+    from urllib.parse import quote
+
+    user = quote("Zoë 😀 ü", safe="")
+    for day in ("2026-05-01", "2026-05-02"):
+        assert post(db_client, acme, make_log(performed_at=f"{day}T08:00:00Z"), user=user).status_code == 201
+    path = f"/users/{user}/logs"
+    first = db_client.get(f"{path}?limit=1", headers=acme.headers)
+    assert first.status_code == 200, first.text
+    following = first.json()["next"]
+    assert following.isascii() and following.startswith(f"http://testserver{path}?")
+    assert first.headers["link"] == f'<{following}>; rel="next"'
+    second = db_client.get(following, headers=acme.headers)
+    assert second.status_code == 200
+    assert [log["performed_at"][:10] for log in first.json()["items"] + second.json()["items"]] == [
+        "2026-05-02",
+        "2026-05-01",
+    ]

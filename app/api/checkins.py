@@ -12,7 +12,7 @@ from app import checkins, idempotency
 from app.api.auth import TenantDep
 from app.api.deps import EngineDep, SettingsDep
 from app.api.logs import IdempotencyKey, UserIdPath, user_not_found
-from app.api.representations import base_url, link_next
+from app.api.representations import link_next, page_url
 from app.checkins import CalendarDate, CheckinCreate, CheckinPage, CheckinPublic
 from app.problems import Problem, responses
 
@@ -126,7 +126,7 @@ def list_checkins(
     next_link = None
     if before is not None:
         url = request.url.include_query_params(cursor=before.isoformat())
-        next_link = f"{base_url(request.scope, settings.public_url)}{request.scope['path']}?{url.query}"
+        next_link = page_url(request.scope, settings.public_url, url.query)
         response.headers["Link"] = link_next(next_link)
     return CheckinPage(items=items, next=next_link)
 

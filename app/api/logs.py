@@ -11,7 +11,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from app import idempotency, logs
 from app.api.auth import TenantDep
 from app.api.deps import CatalogueDep, EngineDep, MetricsDep, SettingsDep, StorageDep
-from app.api.representations import base_url, link_next
+from app.api.representations import link_next, page_url
 from app.catalogue import Catalogue
 from app.logs import Instant, LogCreate, LogPage, LogPublic, LogUpdate, Slug
 from app.observability import Metrics
@@ -214,7 +214,7 @@ def list_logs(
     next_link = None
     if cursor is not None:
         url = request.url.include_query_params(cursor=cursor.encode())
-        next_link = f"{base_url(request.scope, settings.public_url)}{request.scope['path']}?{url.query}"
+        next_link = page_url(request.scope, settings.public_url, url.query)
         response.headers["Link"] = link_next(next_link)
     return LogPage(items=items, next=next_link)
 

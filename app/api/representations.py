@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 from functools import lru_cache
+from urllib.parse import quote
 
 from pydantic import BaseModel, Field
 from starlette.requests import Request
@@ -135,6 +136,21 @@ def base_url(scope: Scope, public_url: str | None) -> str:
         server = scope.get("server") or ("127.0.0.1", 80)
         host = f"{server[0]}:{server[1]}"
     return f"{scope.get('scheme', 'http')}://{host}{scope.get('root_path', '')}"
+
+
+# What may stay as it is in a path we echo (RFC 3986 pchar and "/"), existing %-escapes included.
+_PATH_SAFE = "/%:@!$&'()*+,;=-._~"
+
+
+def page_url(scope: Scope, public_url: str | None, query: str) -> str:
+    """The absolute URL of this request's path with ``query``, for a ``next`` link.
+
+    The path is taken as the client sent it (a user id may hold an escaped "/"), and anything
+    outside ASCII is percent-encoded: the URL must be a valid URI and fit a header.
+    """
+    raw: bytes = scope.get("raw_path") or scope["path"].encode()
+    path = quote(raw.split(b"?", 1)[0], safe=_PATH_SAFE)
+    return f"{base_url(scope, public_url)}{path}?{query}"
 
 
 def link_next(url: str) -> str:
