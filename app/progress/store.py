@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, String, text
+from sqlalchemy import JSON, String, bindparam, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.types import Float, Integer
 
@@ -103,8 +103,14 @@ def _records_sql(dialect: str, where: str, metrics: list[Metric]) -> str:
     """
 
 
+# Instants compared in SQL: bound through the column type, so SQLite compares text of the stored
+# format (and Python 3.12+'s deprecated default datetime adapter is never used).
+_INSTANTS = ("since", "until")
+
+
 def _typed(sql: str, **types: Any) -> Any:
-    return text(sql).columns(**types)
+    instants = [bindparam(name, type_=UtcDateTime()) for name in _INSTANTS if f":{name}" in sql]
+    return text(sql).bindparams(*instants).columns(**types)
 
 
 def records(
