@@ -259,7 +259,9 @@ def test_frozen_postgres(cluster: Cluster, tmp_path: Path, make_log: LogFactory)
         assert response.status_code == 503, (name, response.text)
         assert response.headers["content-type"] == "application/problem+json"
         assert response.headers["retry-after"] and response.headers["x-request-id"]
-        assert elapsed < 5.0, (name, elapsed)
+        # The issue's bound is 5 s. One stall (HIPFLEX_DB_STALL_TIMEOUT_MS, 2 s), not two: the
+        # write queued behind a stalled one, and the reconnect after a cut, fail at once.
+        assert elapsed < 3.5, (name, elapsed)
     assert prober.failures == 0
     assert recovered is not None and recovered < 10
 
@@ -409,6 +411,17 @@ def _rss_bytes(pid: int) -> int:
     raise AssertionError("no VmRSS")
 
 
+_EXPORT_READER = """
+import json, sys, httpx
+head, tail, size = b"", b"", 0
+with httpx.stream("GET", sys.argv[1], headers={"Authorization": sys.argv[2]}, timeout=120) as response:
+    for chunk in response.iter_bytes():
+        head = head or chunk[:200]
+        tail = (tail + chunk)[-200:]
+        size += len(chunk)
+print(json.dumps({"status": response.status_code, "size": size, "head": head.decode(), "tail": tail.decode()}))
+"""
+
 # The issue's figure is for 1,000 logs (3 minutes here: HIPFLEX_FAULT_EXPORT_LOGS=1000); the memory
 # bound does not depend on the total, since the export holds one page at a time.
 EXPORT_LOGS = int(os.environ.get("HIPFLEX_FAULT_EXPORT_LOGS", "300"))
@@ -434,29 +447,34 @@ def test_export_of_maximum_size_logs_beside_a_normal_client(tmp_path: Path, slug
             engine.dispose()
         baseline = _rss_bytes(process.pid)
         peak = baseline
-        size = 0
+        # The export is read by another process, as another client's would be: a reader thread
+        # in this one would take the GIL from the prober and add to the figures it measures.
+        reader = subprocess.Popen(
+            [sys.executable, "-c", _EXPORT_READER, f"{base_url}/users/big/export", headers["Authorization"]],
+            stdout=subprocess.PIPE,
+        )
         with Prober(base_url) as prober:
             start = time.monotonic()
-            with httpx.stream("GET", f"{base_url}/users/big/export", headers=headers, timeout=120) as response:
-                assert response.status_code == 200
-                head = b""
-                tail = b""
-                for chunk in response.iter_bytes():
-                    if not head:
-                        head = chunk[:200]
-                    tail = (tail + chunk)[-200:]
-                    size += len(chunk)
-                    peak = max(peak, _rss_bytes(process.pid))
+            while reader.poll() is None:
+                peak = max(peak, _rss_bytes(process.pid))
+                time.sleep(0.02)
             elapsed = time.monotonic() - start
+        read = json.loads(reader.communicate()[0])
     growth = (peak - baseline) / 2**20
+    figures = prober.figures()
     report(
         f"export-{EXPORT_LOGS}-max-logs",
         body_bytes=len(json.dumps(body)),
-        export_mib=round(size / 2**20, 1),
+        export_mib=round(read["size"] / 2**20, 1),
         seconds=round(elapsed, 1),
         rss_growth_mib=round(growth, 1),
-        healthz=prober.figures(),
+        healthz=figures,
     )
-    assert head.startswith(b'{"user_id":"big","exported_at":"') and tail.endswith(b'],"count":%d,"checkins":[]}' % EXPORT_LOGS)
+    assert read["status"] == 200
+    assert read["head"].startswith('{"user_id":"big","exported_at":"')
+    assert read["tail"].endswith(f'],"count":{EXPORT_LOGS},"checkins":[]}}')
     assert growth <= 50
+    # The issue's bound. Measured on a quiet machine: p99 9 ms (18 ms with two CPU hogs beside it);
+    # before the export was rendered one entry at a time, at the default GIL switch interval, 53 ms.
+    assert figures["p99_ms"] < 50
     assert prober.failures == 0
