@@ -4,7 +4,9 @@ unexpected gives a 500 that still carries its request id; SQL parameters never r
 from __future__ import annotations
 
 import json
+import sqlite3
 import threading
+import time
 from typing import Any
 
 import psycopg
@@ -12,7 +14,7 @@ import pytest
 from conftest import LogFactory, PostgresServer, _libpq, make_settings, new_tenant
 from fastapi.testclient import TestClient
 
-from app import logs, migrations
+from app import logs, migrations, outages
 from app.catalogue import Catalogue
 from app.db import make_engine
 from app.main import create_app
@@ -134,3 +136,64 @@ def test_a_full_log_writer_queue_is_a_503(
     _assert_unavailable(db_client.post("/users/u1/logs", json=make_log(), headers=acme.headers))
     monkeypatch.setitem(db._WRITE_LIMITS, engine, db.WriteLimits())
     assert db_client.post("/users/u1/logs", json=make_log(), headers=acme.headers).status_code == 201
+
+
+def test_writes_queued_behind_an_unavailable_database_fail_with_it_not_one_timeout_later(
+    database_url: str, catalogue: Catalogue, make_log: LogFactory
+) -> None:
+    """A frozen server used to answer a write queued behind another after two stalls, one each."""
+    wait_ms = 1000
+    settings = make_settings(database_url, db_statement_timeout_ms=wait_ms, sqlite_busy_timeout_ms=wait_ms)
+    app = create_app(settings, catalogue=catalogue)
+    data = logs.LogCreate.model_validate(make_log())
+    with TestClient(app):
+        writer = app.state.storage.log_writer
+        assert logs.create(writer, "acme", "u-before", data)  # (on SQLite, this also turns WAL on)
+        locked, release = threading.Event(), threading.Event()
+
+        def hold_lock() -> None:
+            if database_url.startswith("sqlite"):
+                connection = sqlite3.connect(database_url.removeprefix("sqlite:///"))
+                connection.execute("BEGIN IMMEDIATE")
+            else:
+                connection = psycopg.connect(_libpq(database_url))  # type: ignore[assignment]
+                connection.execute("LOCK TABLE logs IN ACCESS EXCLUSIVE MODE")
+            locked.set()
+            release.wait(20)
+            connection.close()
+
+        ended: dict[str, tuple[float, BaseException | None]] = {}
+
+        def write(name: str) -> None:
+            try:
+                logs.create(writer, "acme", f"u-{name}", data)
+                ended[name] = (time.monotonic(), None)
+            except Exception as exc:
+                ended[name] = (time.monotonic(), exc)
+
+        holder = threading.Thread(target=hold_lock)
+        holder.start()
+        try:
+            assert locked.wait(10)
+            first = threading.Thread(target=write, args=("first",))
+            first.start()
+            deadline = time.monotonic() + 5
+            while not (writer.thread is not None and writer.queue.empty()):  # the writer has it
+                assert time.monotonic() < deadline
+                time.sleep(0.01)
+            time.sleep(0.1)
+            behind = [threading.Thread(target=write, args=(f"behind-{n}",)) for n in range(3)]
+            for thread in behind:
+                thread.start()
+            for thread in [first, *behind]:
+                thread.join(20)
+        finally:
+            release.set()
+            holder.join(20)
+        assert len(ended) == 4, ended
+        assert all(outages.unavailable(error) for _, error in ended.values() if error is not None)
+        assert all(error is not None for _, error in ended.values())
+        first_end = ended["first"][0]
+        # with the first, not a whole wait later
+        assert max(end for end, _ in ended.values()) - first_end < wait_ms / 2000
+        assert logs.create(writer, "acme", "u-after", data)  # and the lock gone, writes land again

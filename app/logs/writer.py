@@ -96,7 +96,7 @@ class LogWriter:
     request hears back before the transaction holding its work has
     committed. If a group fails, each of its jobs is retried alone: one bad
     write cannot fail the others (unless the database is unavailable: then
-    all fail at once, as 503s). A job not started within the write timeout,
+    they fail at once, as 503s, and so does every job queued behind them). A job not started within the write timeout,
     or beyond a full queue, is refused as ``WriterUnavailable`` (nothing
     written). The thread starts on the first job and leaves after
     ``IDLE_SECONDS`` without one.
@@ -159,11 +159,28 @@ class LogWriter:
                 return True
             return False
 
+    def _take_queued(self) -> list[Job]:
+        """Every job waiting in the queue, marked started (abandoned ones are dropped)."""
+        taken: list[Job] = []
+        with self.lock:
+            while True:
+                try:
+                    job = self.queue.get_nowait()
+                except queue.Empty:
+                    return taken
+                if job.state == "queued":
+                    job.state = "started"
+                    taken.append(job)
+
     def _commit_group(self, group: list[Job]) -> None:
         try:
             self._commit(group)
         except Exception as failure:
-            if outages.unavailable(failure):  # no use retrying alone: each would wait out the same timeouts
+            if outages.unavailable(failure):
+                # No use retrying alone, and the jobs queued meanwhile would each wait out the same
+                # timeouts in turn (a claim queued behind a frozen server answered after two stalls):
+                # they fail now, with this group, and their clients retry after Retry-After.
+                group.extend(self._take_queued())
                 for one in group:
                     one.error = failure
                 return
