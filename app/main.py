@@ -14,6 +14,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
 
 from app import __version__, problems, statuses
+from app.answers import AnswerCache
 from app.api import (
     checkins,
     coaching,
@@ -136,6 +137,7 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
     app.state.settings = settings
     app.state.catalogue = catalogue
     app.state.metrics = Metrics()
+    app.state.answers = AnswerCache(settings.answer_cache_bytes)
     configure_logging(settings.log_level)
     problems.install(app)
     # Middleware, innermost first: the fast path, CORS around it, the body cap, delivery (HEAD, gzip,

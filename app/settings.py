@@ -102,6 +102,13 @@ class Settings(BaseSettings):
         "`next` links. Unset: the request's own scheme and Host. Forwarded headers are never read here "
         "(uvicorn's --proxy-headers decides the scheme).",
     )
+    answer_cache_bytes: int = Field(
+        default=32 * 1024 * 1024,
+        ge=0,
+        le=4 * 1024 * 1024 * 1024,
+        description="Memory for `/users/{id}/records` and `/progress` answers kept until the user's data "
+        "changes (per worker process; least recently used go first; 0 keeps none).",
+    )
     max_body_bytes: int = Field(
         default=256 * 1024, ge=1024, le=16 * 1024 * 1024, description="Largest request body accepted."
     )

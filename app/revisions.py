@@ -1,0 +1,74 @@
+"""Each user's revision: one number that changes with every change to their logs or check-ins.
+
+Answers computed from a user's data are cached under it (app/answers.py). It
+is written in the same transaction as the change it stands for, so a reader
+that reads the revision first and the data after can only see data at least
+that new. This module is the only writer of ``user_revisions``.
+
+- A change bumps it: an upsert, ``revision + 1`` (one statement on SQLite and
+  Postgres alike; bumps of one transaction go in (tenant, user) order, so two
+  transactions cannot deadlock on them).
+- Erasing a user deletes the row: no trace of the user id stays behind.
+- A missing row means "not known to be cacheable": readers then compute
+  afresh. A row starts at a random 62-bit number rather than 1, so a user
+  erased and written again cannot come back to a revision whose answers a
+  process still holds (a chance of about one in 10^18 per cached answer).
+- Never keyed on timestamps: server clocks differ and can go back.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import bindparam, delete, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Connection, Engine
+
+from app.tables import UserRevision
+
+USER_REVISIONS = UserRevision.__table__  # type: ignore[attr-defined]
+_NEW: dict[str, Any] = {"tenant": bindparam("tenant"), "user_id": bindparam("user_id"), "revision": bindparam("first")}
+_OWNER = ["tenant", "user_id"]
+_NEXT = {"revision": USER_REVISIONS.c.revision + 1}
+_BUMP = {
+    "sqlite": sqlite_insert(USER_REVISIONS).values(_NEW).on_conflict_do_update(index_elements=_OWNER, set_=_NEXT),
+    "postgresql": postgresql_insert(USER_REVISIONS)
+    .values(_NEW)
+    .on_conflict_do_update(index_elements=_OWNER, set_=_NEXT),
+}
+_READ = select(USER_REVISIONS.c.revision).where(
+    USER_REVISIONS.c.tenant == bindparam("tenant"), USER_REVISIONS.c.user_id == bindparam("user_id")
+)
+
+
+def first_revision() -> int:
+    return secrets.randbits(62)
+
+
+def bump(connection: Connection, owners: Iterable[tuple[str, str]]) -> None:
+    """A new revision for each (tenant, user_id), in the caller's transaction (call it before its commit)."""
+    rows = [{"tenant": t, "user_id": u, "first": first_revision()} for t, u in sorted(set(owners))]
+    if rows:
+        connection.execute(_BUMP[connection.dialect.name], rows)
+
+
+def forget(connection: Connection, tenant: str, user_id: str) -> None:
+    """Drop a user's revision, in the transaction that erases their data."""
+    connection.execute(
+        delete(USER_REVISIONS).where(USER_REVISIONS.c.tenant == tenant, USER_REVISIONS.c.user_id == user_id)
+    )
+
+
+def read(connection: Connection, tenant: str, user_id: str) -> int | None:
+    """The user's revision, or None when there is none (no data, or data not to be cached): one key lookup."""
+    found = connection.execute(_READ, {"tenant": tenant, "user_id": user_id}).scalar()
+    return None if found is None else int(found)
+
+
+def of(engine: Engine, tenant: str, user_id: str) -> int | None:
+    """``read`` on a connection of its own: for routes that cache an answer computed from a user's data."""
+    with engine.connect() as connection:
+        return read(connection, tenant, user_id)
