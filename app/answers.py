@@ -63,6 +63,15 @@ class AnswerCache:
                 self._bodies.move_to_end(key)
             return body
 
+    def hit(self, key: Key) -> bytes | None:
+        """``get``, counted as a hit when found (a request answered from here)."""
+        with self._lock:
+            body = self._bodies.get(key)
+            if body is not None:
+                self._bodies.move_to_end(key)
+                self.stats.hits += 1
+            return body
+
     def put(self, key: Key, body: bytes) -> None:
         size = _size(key, body)
         with self._lock:
@@ -119,4 +128,9 @@ def user_answer(
     or mid-erasure) is computed every time and never kept.
     """
     revision = revisions.of(engine, tenant, user_id)
-    return cache.answer(None if revision is None else (*key, tenant, user_id, revision), compute)
+    return cache.answer(None if revision is None else user_key(key, tenant, user_id, revision), compute)
+
+
+def user_key(key: Key, tenant: str, user_id: str, revision: int) -> Key:
+    """The whole key of a user's answer: ``key`` (route and normalised query), whose, and at which revision."""
+    return (*key, tenant, user_id, revision)

@@ -31,6 +31,7 @@ from app.api import (
     vocabulary,
     workouts,
 )
+from app.api.answer_lane import AnswerLane
 from app.api.delivery import Delivery
 from app.api.fastpath import CreateLogFastLane, FastPath
 from app.catalogue import Catalogue, load_catalogue
@@ -145,6 +146,7 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
     if settings.fast_path:
         app.add_middleware(CreateLogFastLane, api=app)
         app.add_middleware(FastPath, api=app)
+        app.add_middleware(AnswerLane, api=app)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

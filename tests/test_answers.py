@@ -343,3 +343,42 @@ def test_after_any_changes_the_answers_equal_a_fresh_computation(
             logs, days = [], []
         got = _answers(db_client, acme, user)  # each compared with a fresh computation inside
         assert (got["/records"] is None) == (not logs and not days)
+
+
+# --- the lane that answers hits without FastAPI's routing ----------------------------------
+
+
+def _lane_served(client: TestClient, route: str) -> float:
+    value = client.app.state.metrics.registry.get_sample_value(  # type: ignore[attr-defined]
+        "hipflex_fast_path_total", {"route": route}
+    )
+    return value or 0.0
+
+
+@pytest.mark.parametrize("fast_path", [True, False])
+def test_hits_are_the_routes_bytes_with_or_without_the_lane(
+    database_url: str, catalogue: Catalogue, fast_path: bool
+) -> None:
+    app = create_app(make_settings(database_url, fast_path=fast_path), catalogue=catalogue)
+    with TestClient(app) as client:
+        tenant, other = new_tenant(app, "acme"), new_tenant(app, "globex")
+        assert client.post("/users/u1/logs", json=_hold_log(datetime.now(UTC), 30), headers=tenant.headers).status_code == 201
+        for url, route in [
+            ("/users/u1/records?metric=longest_hold_seconds", "/users/{user_id}/records"),
+            ("/users/u1/progress?window=28d&tz=Europe/Berlin", "/users/{user_id}/progress"),
+        ]:
+            first = client.get(url, headers=tenant.headers)  # a miss: the route computes and keeps it
+            before = _lane_served(client, route)
+            second = client.get(url, headers=tenant.headers)
+            assert (first.status_code, second.status_code) == (200, 200)
+            if first.json().get("end") == second.json().get("end"):
+                assert second.content == first.content
+                assert second.headers["content-type"] == first.headers["content-type"] == "application/json"
+                assert _lane_served(client, route) - before == (1.0 if fast_path else 0.0)
+            # never another tenant's, nor an invalid query's, nor without a key
+            assert client.get(url, headers=other.headers).status_code == 404
+            assert client.get(url).status_code == 401
+            assert client.get(url + "&tz=Mars/Olympus", headers=tenant.headers).status_code == 422
+        # HEAD is answered like GET (app.api.delivery), from the lane too
+        head = client.head("/users/u1/records?metric=longest_hold_seconds", headers=tenant.headers)
+        assert head.status_code == 200 and head.content == b""

@@ -56,6 +56,9 @@ ROUTE_DEPENDENCIES = {
     ("POST", "/users/{user_id}/logs"): {
         "authenticate", "valid_log_create", "get_storage", "get_settings", "get_metrics"
     },
+    # app.api.answer_lane (answers kept by the routes; get_engine and get_answers: app.state)
+    ("GET", "/users/{user_id}/records"): {"authenticate", "get_engine", "get_answers"},
+    ("GET", "/users/{user_id}/progress"): {"authenticate", "get_engine", "get_answers"},
 }
 
 Answer = tuple[int, bytes, list[tuple[bytes, bytes]]] | None

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Path, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.answers import user_answer
+from app.answers import Key, user_answer
 from app.api.auth import TenantDep
 from app.api.deps import AnswersDep, CatalogueDep, EngineDep
 from app.api.logs import UserIdPath, user_not_found
@@ -110,6 +110,15 @@ def progress_end(now: datetime) -> datetime:
     return now if not behind else now + (PROGRESS_STEP - behind)
 
 
+def records_key(query: RecordQuery) -> Key:
+    """What a records answer is kept under, beside the user and their revision (app.api.answer_lane reads it too)."""
+    return ("records", query.exercise, query.metric.value if query.metric is not None else None)
+
+
+def progress_key(query: ProgressQuery, end: datetime) -> Key:
+    return ("progress", query.window, query.tz, query.goal.value if query.goal is not None else None, end.isoformat())
+
+
 @router.get("/records", response_model=RecordList, summary="A user's personal records", responses=_example(RECORDS))
 def list_records(
     tenant: TenantDep,
@@ -127,8 +136,7 @@ def list_records(
         found = reports.records(engine, tenant, user_id, exercise=query.exercise, metric=query.metric)
         return None if found is None else found.__pydantic_serializer__.to_json(found)
 
-    metric = query.metric.value if query.metric is not None else None
-    body = user_answer(answers, engine, tenant, user_id, ("records", query.exercise, metric), compute)
+    body = user_answer(answers, engine, tenant, user_id, records_key(query), compute)
     if body is None:
         raise user_not_found(user_id)
     return Response(body, media_type=JSON)
@@ -154,9 +162,7 @@ def get_progress(
         found = reports.progress(engine, tenant, user_id, window=query.window, tz=tz, goal=query.goal, now=end)
         return None if found is None else found.__pydantic_serializer__.to_json(found)
 
-    goal = query.goal.value if query.goal is not None else None
-    key = ("progress", query.window, tz.key, goal, end.isoformat())
-    body = user_answer(answers, engine, tenant, user_id, key, compute)
+    body = user_answer(answers, engine, tenant, user_id, progress_key(query, end), compute)
     if body is None:
         raise user_not_found(user_id)
     return Response(body, media_type=JSON)
