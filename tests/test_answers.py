@@ -382,3 +382,16 @@ def test_hits_are_the_routes_bytes_with_or_without_the_lane(
         # HEAD is answered like GET (app.api.delivery), from the lane too
         head = client.head("/users/u1/records?metric=longest_hold_seconds", headers=tenant.headers)
         assert head.status_code == 200 and head.content == b""
+
+
+def test_the_lanes_revision_read_is_the_routes(db_client: TestClient, acme: Tenant) -> None:
+    engine = db_client.app.state.engine  # type: ignore[attr-defined]
+    assert revisions.peek(engine, "acme", "u1") is None is revisions.of(engine, "acme", "u1")
+    seen = set()
+    for hold in (10, 20):
+        assert db_client.post("/users/u1/logs", json=_hold_log(datetime.now(UTC), hold), headers=acme.headers).status_code == 201
+        now = revisions.of(engine, "acme", "u1")
+        assert now is not None and revisions.peek(engine, "acme", "u1") == now
+        seen.add(now)
+    assert len(seen) == 2
+    assert revisions.peek(engine, "globex", "u1") is None

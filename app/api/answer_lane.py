@@ -96,8 +96,8 @@ class AnswerLane:
             return None
         answers: AnswerCache = self.api.state.answers
         try:
-            revision = await to_thread.run_sync(revisions.of, storage.engine, tenant, user_id)
-        except Exception:  # the database: the route meets the same failure and answers it as a problem
+            revision = await to_thread.run_sync(revisions.peek, storage.engine, tenant, user_id)
+        except Exception:  # the database: the route meets it too, and answers it as a problem (503)
             return None
         if revision is None:
             return None
