@@ -21,6 +21,11 @@ class Settings(BaseSettings):
     workers: int = Field(default=1, ge=1, le=64, description="uvicorn worker processes.")
     log_level: Literal["debug", "info", "warning", "error"] = Field(default="info", description="Log level.")
     access_log: bool = Field(default=True, description="Write one JSON access-log line per request.")
+    otel: bool = Field(
+        default=False,
+        description="FastAPI's built-in OpenTelemetry spans, metrics and logs (for an OpenTelemetry SDK "
+        "configured in the process; /metrics and the access log do not need it).",
+    )
     cors_origins: Annotated[list[str], NoDecode] = Field(
         default=[], description="Comma-separated origins allowed by CORS; empty turns CORS off."
     )
