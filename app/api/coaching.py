@@ -119,7 +119,7 @@ def _render(
     sessions = recent((session_of(log) for log in history), day)
     first = window(day)[0].date()
     adapted = adapt(workout, sessions, [c for c in checkins if first <= c.date <= day], catalogue, today=day)
-    metrics.workouts.labels(query.goal.value).inc()
+    metrics.child(metrics.workouts, query.goal.value).inc()
     return Response(
         adapted.model_dump_json().encode(),
         media_type="application/json",
