@@ -72,7 +72,8 @@ class AnswerLane:
                 if body is not None:
                     route = _ROUTES[list_records if parts[3] == "records" else get_progress]
                     scope["route"] = route  # what the access log and the metrics read
-                    self.api.state.metrics.fast_path.labels(route.path).inc()
+                    metrics = self.api.state.metrics
+                    metrics.child(metrics.fast_path, route.path).inc()
                     await _send(send, 200, body, [])
                     return
         await self.app(scope, receive, send)
