@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from anyio import to_thread
+from anyio import CapacityLimiter, to_thread
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -62,6 +62,7 @@ class AnswerLane:
     def __init__(self, app: ASGIApp, api: FastAPI) -> None:
         self.app = app
         self.api = api
+        self.readers: CapacityLimiter | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] == "GET":
@@ -97,7 +98,13 @@ class AnswerLane:
             return None
         answers: AnswerCache = self.api.state.answers
         try:
-            revision = await to_thread.run_sync(revisions.peek, storage.engine, tenant, user_id)
+            if self.readers is None:
+                # No more reads at once than the pool holds: beyond it, each read opened (and closed) an
+                # overflow connection, a fork and a login on Postgres per request.
+                self.readers = CapacityLimiter(self.api.state.settings.db_pool_size)
+            revision = await to_thread.run_sync(
+                revisions.peek, storage.engine, tenant, user_id, limiter=self.readers
+            )
         except Exception:  # the database: the route meets it too, and answers it as a problem (503)
             return None
         if revision is None:
