@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterable
+from typing import Any
 
 from sqlalchemy import bindparam, delete, select
 from sqlalchemy.engine import Connection, Engine
@@ -84,13 +85,25 @@ def peek(engine: Engine, tenant: str, user_id: str) -> int | None:
     """
     sql = _PEEK.format(_PLACEHOLDER[engine.dialect.paramstyle])
     connection = engine.raw_connection()
+    driver: Any = connection.driver_connection
+    # Postgres: outside a transaction, so the pool's rollback on return has nothing to send (one round
+    # trip fewer a hit). SQLite connections are in autocommit already (app/db.py).
+    transactional = engine.dialect.name == "postgresql"
     try:
+        if transactional:
+            driver.autocommit = True
         cursor = connection.cursor()
         try:
             cursor.execute(sql, (tenant, user_id))
             row = cursor.fetchone()
         finally:
             cursor.close()
+            if transactional:
+                try:
+                    driver.autocommit = False
+                except Exception:
+                    connection.invalidate()  # never back to the pool in autocommit: writers need transactions
+                    raise
     finally:
-        connection.close()  # back to the pool, which rolls back what the driver began
+        connection.close()  # back to the pool
     return None if row is None else int(row[0])

@@ -395,3 +395,11 @@ def test_the_lanes_revision_read_is_the_routes(db_client: TestClient, acme: Tena
         seen.add(now)
     assert len(seen) == 2
     assert revisions.peek(engine, "globex", "u1") is None
+    # (Postgres: peek reads outside a transaction; every pooled connection is back to transactional)
+    held = [engine.raw_connection() for _ in range(3)]
+    try:
+        if engine.dialect.name == "postgresql":
+            assert [c.driver_connection.autocommit for c in held] == [False] * 3
+    finally:
+        for connection in held:
+            connection.close()
