@@ -403,3 +403,23 @@ def test_the_lanes_revision_read_is_the_routes(db_client: TestClient, acme: Tena
     finally:
         for connection in held:
             connection.close()
+
+
+def test_the_lane_checks_a_key_not_remembered_and_leaves_a_revoked_one_to_the_route(
+    db_client: TestClient, acme: Tenant
+) -> None:
+    from app import keys
+
+    app = db_client.app
+    assert db_client.post("/users/u1/logs", json=_hold_log(datetime.now(UTC), 30), headers=acme.headers).status_code == 201
+    first = db_client.get("/users/u1/records", headers=acme.headers)
+    remembered = app.state.storage.remembered_keys  # type: ignore[attr-defined]
+    remembered.forget(acme.prefix.removeprefix(keys.PREFIX))  # as after RECHECK_SECONDS
+    before = _lane_served(db_client, "/users/{user_id}/records")
+    again = db_client.get("/users/u1/records", headers=acme.headers)
+    assert again.content == first.content
+    assert _lane_served(db_client, "/users/{user_id}/records") == before + 1  # checked by the lane itself
+    assert keys.revoke(app.state.engine, acme.prefix, remembered) is not None  # type: ignore[attr-defined]
+    refused = db_client.get("/users/u1/records", headers=acme.headers)
+    assert refused.status_code == 401
+    assert _lane_served(db_client, "/users/{user_id}/records") == before + 1

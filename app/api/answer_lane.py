@@ -5,7 +5,7 @@ dependency solving (four thread-pool hops for these routes) cost several
 times that (measured: ~2 ms CPU a hit through the route against ~0.3 ms here,
 on a loaded machine). Like the lanes in app/api/fastpath.py, this one checks
 the request with the *same* functions and models as the routes (the key
-reader and remembered keys, ``user_id_ok``, the query models, the time zone
+reader, remembered keys and ``keys.authenticate``, ``user_id_ok``, the query models, the time zone
 check), builds the *same* cache key (``records_key``, ``progress_key``,
 ``user_key``) and sends the *same* bytes; anything else, a miss included,
 goes on to the route, which computes, keeps and answers (and stays the one
@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from anyio import CapacityLimiter, to_thread
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
+from sqlalchemy.engine import Engine
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app import keys, revisions
@@ -84,10 +85,8 @@ class AnswerLane:
         headers = scope["headers"]
         if len({name for name, _ in headers}) != len(headers):
             return None  # repeated headers: the route decides what they mean
-        storage = self.api.state.storage
         key = presented_key({name.decode("latin-1"): value.decode("latin-1") for name, value in headers})
-        tenant = keys.recently_authenticated(storage.remembered_keys, key) if key else None
-        if tenant is None:
+        if not key:
             return None
         try:
             user_id = user_id_ok(raw_user)
@@ -96,17 +95,30 @@ class AnswerLane:
         query_key = _key(last, scope["query_string"])
         if query_key is None:
             return None
-        answers: AnswerCache = self.api.state.answers
+        storage = self.api.state.storage
+        if self.readers is None:
+            # Half the pool at most: beyond the pool, each read opened (and closed) an overflow connection,
+            # a fork and a login on Postgres; the other half is for the routes (misses, writes).
+            self.readers = CapacityLimiter(max(1, self.api.state.settings.db_pool_size // 2))
         try:
-            if self.readers is None:
-                # No more reads at once than the pool holds: beyond it, each read opened (and closed) an
-                # overflow connection, a fork and a login on Postgres per request.
-                self.readers = CapacityLimiter(self.api.state.settings.db_pool_size)
-            revision = await to_thread.run_sync(
-                revisions.peek, storage.engine, tenant, user_id, limiter=self.readers
+            tenant, revision = await to_thread.run_sync(
+                _read, storage.engine, storage.remembered_keys, key, user_id, limiter=self.readers
             )
-        except Exception:  # the database: the route meets it too, and answers it as a problem (503)
+        except Exception:  # a rejected key, the database: the route meets it too and answers the problem
             return None
         if revision is None:
             return None
+        answers: AnswerCache = self.api.state.answers
         return answers.hit(user_key(query_key, tenant, user_id, revision))
+
+
+def _read(engine: Engine, remembered: keys.RememberedKeys, key: str, user_id: str) -> tuple[str, int | None]:
+    """The key's tenant (checked as ``authenticate`` checks it) and the user's revision, in one thread hop.
+
+    The key is checked here too, not left to the route: remembered keys are checked again every
+    second (``keys.RECHECK_SECONDS``), and then every request in flight went to the route at once,
+    each taking a connection beyond this lane's share of the pool (new Postgres sessions in every
+    wrk run, and the p99 with them).
+    """
+    tenant = keys.recently_authenticated(remembered, key) or keys.authenticate(engine, key, remembered)
+    return tenant, revisions.peek(engine, tenant, user_id)
