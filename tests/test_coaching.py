@@ -16,6 +16,7 @@ from app.catalogue import Catalogue
 from app.catalogue.models import Equipment, Exercise, Goal, Intensity, Level, PainFlag
 from app.coaching import RULES, AdaptedItem, AdaptedWorkout, CheckIn, Session, adapt, checkin_of, sessions_of
 from app.coaching.doses import above, planned
+from app.coaching.constraints import query_of
 from app.coaching.history import recent
 from app.coaching.rules import FIT_RULES, OVER_TIME, markdown, peak_pain
 from app.logs import LogCreate
@@ -571,3 +572,15 @@ def test_two_logs_at_the_same_instant_are_read_in_one_order(workout: Workout, ca
     assert [recent(sessions_of(logs), TODAY) for logs in ([painful, twin], [twin, painful])] == [
         recent(sessions_of([painful, twin]), TODAY)
     ] * 2
+
+
+@pytest.mark.parametrize("equipment", [["no_wall"], ["mini_band", "no_wall", "bench"], ["none", "no_wall"], []])
+def test_the_parameters_echo_the_wall_opt_out_so_they_replay_the_workout(
+    equipment: list[str], catalogue: Catalogue
+) -> None:
+    workout = generate(catalogue, WorkoutQuery(goal=Goal.rehab, equipment=equipment), 3)
+    assert ("no_wall" in workout.parameters.equipment) == ("no_wall" in equipment)
+    replay = generate(catalogue, WorkoutQuery.model_validate(workout.parameters.model_dump()), workout.seed)
+    assert replay == workout
+    assert workout.self.endswith(f"&seed={workout.seed}")
+    assert query_of(workout) == WorkoutQuery.model_validate(workout.parameters.model_dump())

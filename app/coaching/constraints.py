@@ -28,11 +28,10 @@ _LISTS = ("equipment", "pain", "exclude", "red_flags")
 
 
 def query_of(workout: Workout) -> WorkoutQuery:
-    """The query a workout was generated for, read from its ``self`` link.
+    """The query a workout was generated for, read from its ``self`` link (the seed left out).
 
-    Not from ``parameters``: those list the equipment named but drop an
-    opt-out (``no_wall``), and without it the wall would be assumed again and
-    a regression done against a wall could be swapped in for someone without one.
+    ``parameters`` say the same, the opt-out (``no_wall``) included: without it the wall would be
+    assumed again, and a regression done against a wall swapped in for someone without one.
     """
     raw: dict[str, object] = {}
     for key, value in parse_qsl(urlsplit(workout.self).query):
