@@ -47,7 +47,8 @@ class Settings(BaseSettings):
         ge=200,
         le=600_000,
         description="Client side: a Postgres call with no answer for this long has its connection closed "
-        "(a frozen server answers nothing, so server-side timeouts cannot fire).",
+        "(a frozen server answers nothing, so server-side timeouts cannot fire); for the next second, new "
+        "connections fail at once. Keep it above the slowest real statement or commit.",
     )
     db_pool_timeout_s: float = Field(
         default=2.0, ge=0.1, le=60, description="How long a request waits for a free connection from the pool."
