@@ -18,7 +18,8 @@ from datetime import date, timedelta
 from app.catalogue import Catalogue
 from app.coaching import doses
 from app.coaching.constraints import Gate
-from app.coaching.history import CheckIn, Session, SetDone
+from app.coaching.fit import fit
+from app.coaching.history import CheckIn, Session, SetDone, order
 from app.coaching.models import Adaptation, AdaptedItem, AdaptedWorkout, DoseState, Guard
 from app.coaching.rules import LOAD_GUARD, PAIN_TREND, Action, Facts, Rule, decide, peak_pain
 from app.workouts.models import Workout, WorkoutItem
@@ -304,7 +305,7 @@ def adapt(
 ) -> AdaptedWorkout:
     """``workout`` with each item adapted from the user's history as of ``today`` (sessions after it are
     ignored). With no history every item is ``new`` and the workout is otherwise unchanged."""
-    sessions = sorted((s for s in history if s.day <= today), key=lambda s: (s.performed_at, s.day))
+    sessions = sorted((s for s in history if s.day <= today), key=order)  # ties too: see ``order``
     morning: dict[date, int] = {}
     for checkin in checkins:
         if checkin.date <= today:  # two check-ins on one day: the worse one counts
@@ -330,11 +331,15 @@ def adapt(
             bottom_dose=bottom_dose,
         )
         items.append(planner.item(item, facts, ratio))
+    # Progressions and swaps change the time: fitted again into the generator's budget (``fit``).
+    items, dropped, note = fit(workout, items, planner.gate)
     total = sum(i.estimated_seconds for i in items)
-    plain = workout.model_dump(exclude={"items", "estimated_seconds", "estimated_minutes"})
+    plain = workout.model_dump(exclude={"items", "estimated_seconds", "estimated_minutes", "omitted", "notes"})
     return AdaptedWorkout(
         **plain,
         items=items,
+        omitted=[*workout.omitted, *dropped],
+        notes=[*workout.notes, *([note] if note else [])],
         estimated_seconds=total,
         estimated_minutes=(total + 30) // 60,
         adapted_for=today,
