@@ -298,6 +298,7 @@ queries = st.builds(
     equipment=st.lists(st.sampled_from(["none", "no_wall", *(e.value for e in Equipment)]), max_size=6, unique=True),
     pain=st.lists(st.sampled_from(PAIN_FLAGS), max_size=2, unique=True),
     pain_level=st.integers(0, 10),
+    minutes=st.one_of(st.none(), st.integers(5, 60)),
 )
 
 
