@@ -24,6 +24,7 @@ from app.coaching.models import Adaptation, AdaptedItem, AdaptedWorkout, DoseSta
 from app.coaching.rules import LOAD_GUARD, PAIN_TREND, Action, Facts, Rule, decide, peak_pain
 from app.workouts.models import Workout, WorkoutItem
 from app.workouts.pain import grade
+from app.workouts.wording import say, words
 
 
 class _Context(dict[str, str]):
@@ -246,10 +247,8 @@ class _Planner:
         dose, seconds = self.gate.prescription(to, tight=side is not None)
         side_note = None
         if side is not None and dose.per_side:
-            side_note = (
-                f"Your {side.value} side is tight: do one extra set on it "
-                f"({to.sets + 1} sets on the {side.value}, {to.sets} on the other side)."
-            )
+            table = words(self.gate.catalogue)  # the same sentence as the plain workout's, in its language
+            side_note = say(table, "side_note", side=table[f"side.{side.value}"], more=to.sets + 1, sets=to.sets)
         exercise, why = item.exercise, item.why
         if to.exercise != item.exercise.slug:
             allowed = self.gate.allowed(to.exercise)
