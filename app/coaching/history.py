@@ -32,8 +32,23 @@ def window(today: date) -> tuple[datetime, datetime]:
 def recent(sessions: Iterable[Session], today: date) -> list[Session]:
     """The sessions inside ``window(today)``, the newest ``MAX_SESSIONS`` of them, oldest first."""
     since, until = window(today)
-    inside = sorted((s for s in sessions if since <= s.performed_at < until), key=lambda s: s.performed_at)
+    inside = sorted((s for s in sessions if since <= s.performed_at < until), key=order)
     return inside[-MAX_SESSIONS:]
+
+
+def order(session: Session) -> tuple[datetime, str]:
+    """Oldest first; two logs at the same instant by their content, so both doors (stored logs in id
+    order, a posted history in the body's order) read them in one order. Equal keys: equal sessions."""
+    return session.performed_at, repr(
+        (
+            session.performed_at.isoformat(),
+            sorted((slug, sets) for slug, sets in session.entries.items()),
+            session.pain_before,
+            session.pain_after,
+            session.session_rpe,
+            session.duration_minutes,
+        )
+    )
 
 
 @dataclass(frozen=True)
