@@ -92,7 +92,8 @@ class Settings(BaseSettings):
     )
     fast_path: bool = Field(
         default=True,
-        description="Serve the hot public reads and POST /users/{id}/logs without FastAPI's routing "
+        description="Serve the hot public reads, kept /records and /progress answers, and POST /users/{id}/logs "
+        "without FastAPI's routing "
         "(same validation, same bodies; anything else falls through to the routes).",
     )
     gzip_min_bytes: int = Field(
