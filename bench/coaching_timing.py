@@ -1,0 +1,182 @@
+"""In-process timings of the coach's two doors, stage by stage, without wrk or a server.
+
+    .venv/bin/python -m bench.coaching_timing [--database sqlite|postgres] [--repeat 200] [--profile adapt|next]
+
+Builds the app with TestClient, seeds the bench user (2,000 logs, two a day, through the real API, as
+bench/coaching.py does), then prints the mean time of each stage of a request and of whole requests
+through TestClient: POST /workouts/adapt with the bench's 30-session body, and GET /users/{id}/workouts/next.
+``--profile`` prints the top of a cProfile of whole requests instead. The wrk rows (bench/coaching.py)
+judge the targets; this is for finding where a request's time goes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import datetime as dt
+import json
+import pstats
+import tempfile
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from app import keys, migrations
+from app.api import coaching as api
+from app.catalogue import load_catalogue
+from app.coaching import adapt, session_of
+from app.coaching.history import recent, window
+from app.main import create_app
+from app.settings import Settings
+from app.workouts import WorkoutQuery, generate
+from bench.__main__ import drop_postgres, fresh_postgres
+from bench.coaching import EXERCISES, LOGS, USER, history
+
+PARAMS = {"goal": "rehab", "equipment": ["mini_band", "bench"]}
+JSON = {"Content-Type": "application/json"}
+
+
+def _mean_ms(repeat: int, call: Callable[[], Any]) -> tuple[float, float]:
+    """(wall, CPU of this process) per call, in ms: the CPU time is what a shared machine's load changes least."""
+    call()  # warm
+    started, cpu = time.perf_counter(), time.process_time()
+    for _ in range(repeat):
+        call()
+    return (time.perf_counter() - started) * 1000 / repeat, (time.process_time() - cpu) * 1000 / repeat
+
+
+def _seed(client: TestClient, key: str) -> None:
+    headers = {"Authorization": f"Bearer {key}"}
+
+    def post(body: dict[str, Any]) -> None:
+        answer = client.post(f"/users/{USER}/logs", json=body, headers=headers)
+        assert answer.status_code == 201, answer.text
+
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(post, history(LOGS)))
+
+
+def stages(client: TestClient, key: str, repeat: int) -> list[tuple[str, tuple[float, float]]]:
+    app: Any = client.app
+    engine, catalogue = app.state.engine, load_catalogue()
+    today = dt.datetime.now(dt.UTC).date()
+    body = {**PARAMS, "history": history(30), "seed": 7, "today": today.isoformat()}
+    raw = json.dumps(body).encode()
+    request = api.AdaptRequest.model_validate_json(raw)
+    query = WorkoutQuery.model_validate(PARAMS | {"seed": 7})
+    workout = generate(catalogue, query, 7)
+    posted = [log.model_dump() for log in request.history]
+    stored = api.stored_history(engine, "bench", USER, today)
+    sessions = recent((session_of(log) for log in stored), today)
+    checkins = api.stored_checkins(engine, "bench", USER, today)
+    adapted = adapt(workout, sessions, checkins, catalogue, today=today)
+    headers = {"Authorization": f"Bearer {key}"}
+    next_url = f"/users/{USER}/workouts/next?goal=rehab&equipment=mini_band,bench&seed=7&today={today}"
+    assert client.post("/workouts/adapt", content=raw, headers=JSON).status_code == 200
+    assert client.get(next_url, headers=headers).status_code == 200
+    found = [
+        ("adapt: AdaptRequest.model_validate_json (30 logs)", lambda: api.AdaptRequest.model_validate_json(raw)),
+        ("adapt: _check_exercises", lambda: api._check_exercises(request.history, catalogue)),
+        ("adapt: history model_dump", lambda: [log.model_dump() for log in request.history]),
+        ("adapt: session_of + recent (30)", lambda: recent((session_of(log) for log in posted), today)),
+        ("next: stored_history (logs.recent, 60)", lambda: api.stored_history(engine, "bench", USER, today)),
+        ("next: session_of + recent (60)", lambda: recent((session_of(log) for log in stored), today)),
+        ("next: stored_checkins", lambda: api.stored_checkins(engine, "bench", USER, today)),
+        ("both: generate", lambda: generate(catalogue, query, 7)),
+        ("both: adapt (60 sessions)", lambda: adapt(workout, sessions, checkins, catalogue, today=today)),
+        ("both: model_dump_json", lambda: adapted.model_dump_json()),
+        ("whole: POST /workouts/adapt (TestClient)", lambda: client.post("/workouts/adapt", content=raw, headers=JSON)),
+        ("whole: GET /workouts/next (TestClient)", lambda: client.get(next_url, headers=headers)),
+        ("whole: GET /workouts (TestClient)", lambda: client.get("/workouts?goal=rehab&equipment=mini_band,bench&seed=7")),
+    ]
+    return [(name, _mean_ms(repeat, call)) for name, call in found]
+
+
+def profile(app: Any, key: str, which: str, repeat: int) -> None:
+    """cProfile of whole requests, driven in this thread: the app through httpx's ASGI transport, with
+    FastAPI's thread pool replaced by a direct call so that the route's own work shows in the profile."""
+    import asyncio
+
+    import fastapi.dependencies.utils
+    import fastapi.routing
+    import httpx
+
+    async def inline(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        return func(*args, **kwargs)
+
+    fastapi.routing.run_in_threadpool = inline  # type: ignore[assignment]
+    fastapi.dependencies.utils.run_in_threadpool = inline  # type: ignore[assignment]
+    today = dt.datetime.now(dt.UTC).date()
+    raw = json.dumps({**PARAMS, "history": history(30), "seed": 7, "today": today.isoformat()}).encode()
+    headers = {"Authorization": f"Bearer {key}"}
+    next_url = f"/users/{USER}/workouts/next?goal=rehab&equipment=mini_band,bench&seed=7&today={today}"
+
+    async def run() -> None:
+        async with app.router.lifespan_context(app):
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+
+                async def call() -> None:
+                    if which == "adapt":
+                        answer = await client.post("/workouts/adapt", content=raw, headers=JSON)
+                    else:
+                        answer = await client.get(next_url, headers=headers)
+                    assert answer.status_code == 200, answer.text
+
+                await call()
+                started, cpu = time.perf_counter(), time.process_time()
+                for _ in range(repeat):
+                    await call()
+                wall, cpu = time.perf_counter() - started, time.process_time() - cpu
+                print(f"{which}: {wall * 1000 / repeat:.2f} ms wall, {cpu * 1000 / repeat:.2f} ms CPU a request, unprofiled")
+                profiler = cProfile.Profile(time.process_time)  # CPU time: less noise from other load
+                profiler.enable()
+                for _ in range(repeat):
+                    await call()
+                profiler.disable()
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats(70)
+
+    asyncio.run(run())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.coaching_timing")
+    parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--repeat", type=int, default=200)
+    parser.add_argument("--profile", choices=["adapt", "next"])
+    args = parser.parse_args()
+    pg_name = None
+    if args.database == "sqlite":
+        url = f"sqlite:///{Path(tempfile.mkdtemp(prefix='hipflex-coach-')) / 'bench.db'}"
+    else:
+        url, pg_name = fresh_postgres()
+    try:
+        migrations.upgrade(url)
+        key, _ = keys.create(_engine(url), "bench")
+        app = create_app(Settings(database_url=url, access_log=False))
+        with TestClient(app) as client:
+            _seed(client, key)
+            if not args.profile:
+                print(f"{args.database}, {LOGS} logs of {len(EXERCISES)} exercises; mean of {args.repeat} calls")
+                print(f"  {'stage':<52} {'wall ms':>8} {'CPU ms':>8}")
+                for name, (wall, cpu) in stages(client, key, args.repeat):
+                    print(f"  {name:<52} {wall:8.3f} {cpu:8.3f}")
+        if args.profile:
+            profile(app, key, args.profile, args.repeat)
+    finally:
+        if pg_name is not None:
+            drop_postgres(pg_name)
+
+
+def _engine(url: str) -> Any:
+    from sqlalchemy import create_engine
+
+    return create_engine(url)
+
+
+if __name__ == "__main__":
+    main()
