@@ -28,8 +28,8 @@ from fastapi.testclient import TestClient
 from app import keys, migrations
 from app.api import coaching as api
 from app.catalogue import load_catalogue
-from app.coaching import adapt, session_of
-from app.coaching.history import recent, window
+from app.coaching import adapt, session_of, session_of_model
+from app.coaching.history import recent
 from app.main import create_app
 from app.settings import Settings
 from app.workouts import WorkoutQuery, generate
@@ -81,8 +81,9 @@ def stages(client: TestClient, key: str, repeat: int) -> list[tuple[str, tuple[f
     found = [
         ("adapt: AdaptRequest.model_validate_json (30 logs)", lambda: api.AdaptRequest.model_validate_json(raw)),
         ("adapt: _check_exercises", lambda: api._check_exercises(request.history, catalogue)),
-        ("adapt: history model_dump", lambda: [log.model_dump() for log in request.history]),
-        ("adapt: session_of + recent (30)", lambda: recent((session_of(log) for log in posted), today)),
+        ("adapt: history model_dump (before: the door dumped)", lambda: [log.model_dump() for log in request.history]),
+        ("adapt: session_of of the dumps + recent (30)", lambda: recent((session_of(log) for log in posted), today)),
+        ("adapt: session_of_model + recent (30)", lambda: recent([session_of_model(x) for x in request.history], today)),
         ("next: stored_history (logs.recent, 60)", lambda: api.stored_history(engine, "bench", USER, today)),
         ("next: session_of + recent (60)", lambda: recent((session_of(log) for log in stored), today)),
         ("next: stored_checkins", lambda: api.stored_checkins(engine, "bench", USER, today)),

@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
@@ -23,7 +23,7 @@ from app.catalogue import Catalogue
 from app.catalogue.models import IN_CATALOGUE, Slug
 from app.catalogue.search import MAX_LIST
 from app.checkins import CalendarDate, CheckinCreate
-from app.coaching import AdaptedWorkout, CheckIn, adapt, checkin_of, session_of
+from app.coaching import AdaptedWorkout, CheckIn, Session, adapt, session_of, session_of_model
 from app.coaching.examples import ADAPT_REQUEST, ADAPTED_WORKOUT
 from app.coaching.history import MAX_CHECKINS, MAX_SESSIONS, recent, window
 from app.logs import LogCreate
@@ -102,12 +102,12 @@ def _render(
     catalogue: Catalogue,
     query: WorkoutQuery,
     today: dt.date | None,
-    history: Iterable[Mapping[str, Any]],
+    history: Iterable[Session],
     checkins: Iterable[CheckIn],
     metrics: Metrics,
     location: str,
 ) -> Response:
-    """Generate (as /workouts does), adapt, answer. ``history``: logs in the log schema, as dicts;
+    """Generate (as /workouts does), adapt, answer. ``history``: the logs as sessions (``session_of``);
     ``location``: where the workout parameters came from (query or body), for a 422."""
     day = today if today is not None else dt.datetime.now(dt.UTC).date()
     seed = query.seed if query.seed is not None else draw_seed()
@@ -116,7 +116,7 @@ def _render(
         workout = generate(catalogue, plain, seed)
     except (UnknownExercises, WorkoutImpossible) as exc:
         raise workout_problem(exc, location) from exc
-    sessions = recent((session_of(log) for log in history), day)
+    sessions = recent(history, day)
     first = window(day)[0].date()
     adapted = adapt(workout, sessions, [c for c in checkins if first <= c.date <= day], catalogue, today=day)
     metrics.workouts.labels(query.goal.value).inc()
@@ -144,8 +144,8 @@ def adapt_workout(
     metrics: MetricsDep,
     body: Annotated[AdaptRequest, Depends(valid_adapt_request)],
 ) -> Response:
-    history = [log.model_dump() for log in body.history]
-    reports = [checkin_of(c.model_dump()) for c in body.checkins]
+    history = [session_of_model(log) for log in body.history]
+    reports = [CheckIn(c.date, c.pain, c.stiffness) for c in body.checkins]
     return _render(catalogue, body, body.today, history, reports, metrics, "body")
 
 
@@ -156,7 +156,7 @@ def stored_history(engine: Engine, tenant: str, user_id: str, today: dt.date) ->
 
 def stored_checkins(engine: Engine, tenant: str, user_id: str, today: dt.date) -> list[CheckIn]:
     stored = checkins.between(engine, tenant, user_id, window(today)[0].date(), today)
-    return [checkin_of(c.model_dump()) for c in stored[-MAX_CHECKINS:]]
+    return [CheckIn(c.date, c.pain, c.stiffness) for c in stored[-MAX_CHECKINS:]]
 
 
 @router.get(
@@ -179,5 +179,5 @@ def get_next_workout(
     query: Annotated[NextParams, Query()],
 ) -> Response:
     day = query.today if query.today is not None else dt.datetime.now(dt.UTC).date()
-    history = stored_history(engine, tenant, user_id, day)
+    history = [session_of(log) for log in stored_history(engine, tenant, user_id, day)]
     return _render(catalogue, query, day, history, stored_checkins(engine, tenant, user_id, day), metrics, "query")

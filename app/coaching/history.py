@@ -154,6 +154,30 @@ def session_of(log: Mapping[str, Any]) -> Session:
     )
 
 
+def session_of_model(log: Any) -> Session:
+    """``session_of`` for a validated log object (a ``LogCreate``): read from its attributes, as its
+    ``model_dump()`` would give them, without dumping 30 models (and their sets) to dicts first."""
+    entries: dict[str, tuple[SetDone, ...]] = {}
+    for entry in log.entries:
+        slug = str(entry.exercise)
+        sets = tuple(
+            _set_done(
+                s.reps, s.hold_seconds, s.load_kg, s.rpe, s.rir, s.pain, bool(s.completed),
+                None if s.side is None else str(s.side),
+            )
+            for s in entry.sets
+        )
+        entries[slug] = entries[slug] + sets if slug in entries else sets
+    return Session(
+        performed_at=log.performed_at,
+        entries=entries,
+        pain_before=log.pain_before,
+        pain_after=log.pain_after,
+        session_rpe=log.session_rpe,
+        duration_minutes=log.duration_minutes,
+    )
+
+
 def sessions_of(logs: Iterable[Mapping[str, Any]]) -> list[Session]:
     return [session_of(log) for log in logs]
 
