@@ -15,6 +15,7 @@ import argparse
 import cProfile
 import datetime as dt
 import json
+import os
 import pstats
 import tempfile
 import time
@@ -109,8 +110,8 @@ def profile(app: Any, key: str, which: str, repeat: int) -> None:
     async def inline(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         return func(*args, **kwargs)
 
-    fastapi.routing.run_in_threadpool = inline  # type: ignore[assignment]
-    fastapi.dependencies.utils.run_in_threadpool = inline  # type: ignore[assignment]
+    setattr(fastapi.routing, "run_in_threadpool", inline)  # noqa: B010
+    setattr(fastapi.dependencies.utils, "run_in_threadpool", inline)  # noqa: B010
     today = dt.datetime.now(dt.UTC).date()
     raw = json.dumps({**PARAMS, "history": history(30), "seed": 7, "today": today.isoformat()}).encode()
     headers = {"Authorization": f"Bearer {key}"}
@@ -140,8 +141,63 @@ def profile(app: Any, key: str, which: str, repeat: int) -> None:
                     await call()
                 profiler.disable()
         pstats.Stats(profiler).sort_stats("cumulative").print_stats(70)
+        profiler.dump_stats(f"/tmp/coach-{which}.prof")
 
     asyncio.run(run())
+
+
+def _cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
+def _request(connection: Any, method: str, path: str, body: bytes | None, headers: dict[str, str]) -> None:
+    connection.request(method, path, body=body, headers=headers)
+    answer = connection.getresponse()
+    answer.read()
+    assert answer.status == 200, answer.status
+
+
+def server_cpu(url: str, key: str, count: int) -> list[tuple[str, float]]:
+    """CPU of a real uvicorn server (one worker, as ``make bench`` runs it) per request, from /proc: requests one
+    at a time over one kept-alive connection. What the server spends, whatever else runs on the machine."""
+    import http.client
+
+    from bench.__main__ import Server, hipflex
+
+    today = dt.datetime.now(dt.UTC).date()
+    raw = json.dumps({**PARAMS, "history": history(30)}).encode()
+    auth = {"Authorization": f"Bearer {key}"}
+    found = []
+    for name, app, method, target, body, headers in [
+        ("bare Starlette GET /", "bare", "GET", "/", None, {}),
+        ("GET /workouts (random seeds)", "hipflex", "GET", "/workouts?goal=rehab&equipment=mini_band,bench", None, {}),
+        ("POST /workouts/adapt, 30 sessions", "hipflex", "POST", "/workouts/adapt", raw, JSON),
+        ("GET /users/{id}/workouts/next, 2,000 logs", "hipflex", "GET",
+         f"/users/{USER}/workouts/next?goal=rehab&equipment=mini_band,bench&today={today}&seed=", None, auth),
+    ]:
+        server = Server("bench.bare:app", {}) if app == "bare" else hipflex(url)
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
+            paths = [target + str(n % 1000) if target.endswith("seed=") else target for n in range(30 + count)]
+            for path in paths[:30]:
+                _request(connection, method, path, body, headers)
+            before = _cpu_seconds(server.process.pid)
+            for path in paths[30:]:
+                _request(connection, method, path, body, headers)
+            found.append((name, (_cpu_seconds(server.process.pid) - before) * 1000 / count))
+            connection.close()
+        finally:
+            server.stop()
+    return found
+
+
+def _report_server(url: str, key: str, count: int) -> None:
+    print(f"server CPU per request ({url.split(':')[0]}), {count} requests one at a time, after 30 to warm up")
+    bare = None
+    for name, ms in server_cpu(url, key, count):
+        bare = bare or ms
+        print(f"  {name:<52} {ms:8.3f} ms   x bare {bare / ms:5.2f}")
 
 
 def main() -> None:
@@ -149,7 +205,13 @@ def main() -> None:
     parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--repeat", type=int, default=200)
     parser.add_argument("--profile", choices=["adapt", "next"])
+    parser.add_argument("--server", action="store_true", help="server CPU per request instead (uvicorn, /proc)")
+    parser.add_argument("--database-url", help="an already seeded database (with --key): no seeding")
+    parser.add_argument("--key")
     args = parser.parse_args()
+    if args.database_url:
+        _report_server(args.database_url, args.key, args.repeat)
+        return
     pg_name = None
     if args.database == "sqlite":
         url = f"sqlite:///{Path(tempfile.mkdtemp(prefix='hipflex-coach-')) / 'bench.db'}"
@@ -161,13 +223,15 @@ def main() -> None:
         app = create_app(Settings(database_url=url, access_log=False))
         with TestClient(app) as client:
             _seed(client, key)
-            if not args.profile:
+            if not args.profile and not args.server:
                 print(f"{args.database}, {LOGS} logs of {len(EXERCISES)} exercises; mean of {args.repeat} calls")
                 print(f"  {'stage':<52} {'wall ms':>8} {'CPU ms':>8}")
                 for name, (wall, cpu) in stages(client, key, args.repeat):
                     print(f"  {name:<52} {wall:8.3f} {cpu:8.3f}")
         if args.profile:
             profile(app, key, args.profile, args.repeat)
+        if args.server:
+            _report_server(url, key, args.repeat)
     finally:
         if pg_name is not None:
             drop_postgres(pg_name)
