@@ -81,7 +81,7 @@ def stages(client: TestClient, key: str, repeat: int) -> list[tuple[str, tuple[f
     assert client.get(next_url, headers=headers).status_code == 200
     found = [
         ("adapt: AdaptRequest.model_validate_json (30 logs)", lambda: api.AdaptRequest.model_validate_json(raw)),
-        ("adapt: _check_exercises", lambda: api._check_exercises(request.history, catalogue)),
+        ("adapt: check_history", lambda: api.check_history(request.history, catalogue)),
         ("adapt: history model_dump (before: the door dumped)", lambda: [log.model_dump() for log in request.history]),
         ("adapt: session_of of the dumps + recent (30)", lambda: recent((session_of(log) for log in posted), today)),
         ("adapt: session_of_model + recent (30)", lambda: recent([session_of_model(x) for x in request.history], today)),

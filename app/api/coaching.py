@@ -35,6 +35,8 @@ from app.workouts.models import MAX_MINUTES, MIN_MINUTES, SEED_MAX
 
 router = APIRouter(tags=["coaching"])
 
+Answer = tuple[bytes, dict[str, str]]  # a 200's JSON body and its headers
+
 
 TODAY_DESCRIPTION = "The day to plan for; default: the server's UTC date. Echoed as `adapted_for`."
 _FIELDS = WorkoutQuery.model_fields
@@ -81,7 +83,7 @@ _ADAPTED = "Each item carries its `adaptation` (action, rule, reason, from, to);
 
 
 
-def _check_exercises(history: Sequence[LogCreate], catalogue: Catalogue) -> None:
+def check_history(history: Sequence[LogCreate], catalogue: Catalogue) -> None:
     errors = [
         FieldError(location="body", field=f"history.{i}.entries.{j}.exercise", message=f"unknown exercise {slug!r}")
         for i, log in enumerate(history)
@@ -94,7 +96,7 @@ def _check_exercises(history: Sequence[LogCreate], catalogue: Catalogue) -> None
 
 
 def valid_adapt_request(body: AdaptRequest, catalogue: LocalisedCatalogueDep) -> AdaptRequest:
-    _check_exercises(body.history, catalogue)
+    check_history(body.history, catalogue)
     return body
 
 
@@ -106,7 +108,7 @@ def _render(
     checkins: Iterable[CheckIn],
     metrics: Metrics,
     location: str,
-) -> Response:
+) -> Answer:
     """Generate (as /workouts does), adapt, answer. ``history``: the logs as sessions (``session_of``);
     ``location``: where the workout parameters came from (query or body), for a 422."""
     day = today if today is not None else dt.datetime.now(dt.UTC).date()
@@ -120,11 +122,12 @@ def _render(
     first = window(day)[0].date()
     adapted = adapt(workout, sessions, [c for c in checkins if first <= c.date <= day], catalogue, today=day)
     metrics.workouts.labels(query.goal.value).inc()
-    return Response(
-        adapted.model_dump_json().encode(),
-        media_type="application/json",
-        headers={"X-Catalogue-Version": catalogue.version, **language_headers(catalogue.language)},
-    )
+    headers = {"X-Catalogue-Version": catalogue.version, **language_headers(catalogue.language)}
+    return adapted.model_dump_json().encode(), headers
+
+
+def _response(answer: Answer) -> Response:
+    return Response(answer[0], media_type="application/json", headers=answer[1])
 
 
 @router.post(
@@ -144,6 +147,12 @@ def adapt_workout(
     metrics: MetricsDep,
     body: Annotated[AdaptRequest, Depends(valid_adapt_request)],
 ) -> Response:
+    return _response(adapted_answer(catalogue, body, metrics))
+
+
+def adapted_answer(catalogue: Catalogue, body: AdaptRequest, metrics: Metrics) -> Answer:
+    """The body and headers of POST /workouts/adapt for a valid request (``valid_adapt_request``),
+    for the route and the fast lane alike; errors are raised as ``Problem``."""
     history = [session_of_model(log) for log in body.history]
     reports = [CheckIn(c.date, c.pain, c.stiffness) for c in body.checkins]
     return _render(catalogue, body, body.today, history, reports, metrics, "body")
@@ -178,6 +187,14 @@ def get_next_workout(
     metrics: MetricsDep,
     query: Annotated[NextParams, Query()],
 ) -> Response:
+    return _response(next_answer(engine, tenant, user_id, catalogue, query, metrics))
+
+
+def next_answer(
+    engine: Engine, tenant: str, user_id: str, catalogue: Catalogue, query: NextParams, metrics: Metrics
+) -> Answer:
+    """The body and headers of GET /users/{user_id}/workouts/next, for the route and the fast lane
+    alike; errors are raised as ``Problem``."""
     day = query.today if query.today is not None else dt.datetime.now(dt.UTC).date()
     history = [session_of(log) for log in stored_history(engine, tenant, user_id, day)]
     return _render(catalogue, query, day, history, stored_checkins(engine, tenant, user_id, day), metrics, "query")
