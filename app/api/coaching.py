@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
@@ -158,7 +158,7 @@ def adapted_answer(catalogue: Catalogue, body: AdaptRequest, metrics: Metrics) -
     return _render(catalogue, body, body.today, history, reports, metrics, "body")
 
 
-def stored_history(engine: Engine, tenant: str, user_id: str, today: dt.date) -> list[Mapping[str, Any]]:
+def stored_history(engine: Engine, tenant: str, user_id: str, today: dt.date) -> list[dict[str, Any]]:
     since, until = window(today)
     return logs.recent(engine, tenant, user_id, since=since, until=until, limit=MAX_SESSIONS)
 

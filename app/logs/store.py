@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import re
 import uuid
-from collections.abc import Generator, Mapping, Sequence
+from collections.abc import Generator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -330,10 +330,10 @@ _SELECT_RECENT = (
 
 def recent(
     engine: Engine, tenant: str, user_id: str, *, since: datetime, until: datetime, limit: int
-) -> list[Mapping[str, Any]]:
+) -> list[dict[str, Any]]:
     """A user's newest ``limit`` logs performed in [since, until), oldest first: adaptation's history.
 
-    Read-only mappings in the log schema (the rows' own: copying them to dicts was a third of the
+    Plain dicts in the log schema (zipped from the rows: ``dict(row._mapping)`` was a third of the
     time here), only the fields adaptation reads, with ``entries`` as the JSON text stored, not
     ``LogPublic``: they were validated when written, and validating 60 again was most of the time of
     a /workouts/next. An unknown user, or another tenant's, simply has none; the caller decides what
@@ -341,5 +341,6 @@ def recent(
     """
     params = {"tenant": tenant, "user_id": user_id, "since": since, "until": until, "limit": limit}
     with engine.connect() as connection:
-        rows = connection.execute(_SELECT_RECENT, params).all()
-    return [row._mapping for row in reversed(rows)]
+        result = connection.execute(_SELECT_RECENT, params)
+        names, rows = tuple(result.keys()), result.all()
+    return [dict(zip(names, row, strict=True)) for row in reversed(rows)]
