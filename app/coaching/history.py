@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from functools import cached_property, lru_cache
+from functools import lru_cache
 from types import MappingProxyType
 from typing import Any
 
@@ -63,10 +63,13 @@ class Session:
     session_rpe: int | None = None
     duration_minutes: int | None = None
 
-    @cached_property  # read by every rule and guard
-    def day(self) -> date:
-        """The UTC calendar day: the day check-ins and the 7- and 28-day windows are counted in."""
-        return self.performed_at.astimezone(UTC).date()
+    # The UTC calendar day: the day check-ins and the 7- and 28-day windows are counted in. Read by
+    # every rule and guard; set once here (a cached_property's first read takes a lock on 3.11, and
+    # every session of every request is new).
+    day: date = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "day", self.performed_at.astimezone(UTC).date())
 
     @property
     def load(self) -> int | None:
