@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import astuple
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -80,6 +80,20 @@ def test_every_representation_of_a_log_is_the_same_session(raw: dict[str, Any]) 
     from_text, again = session_of(row), session_of(dict(row))  # the second decode is the memo's
     assert exact(session_of_model(model)) == exact(dumped) == exact(from_text) == exact(again)
     assert session_of_model(model) == dumped == from_text
+
+
+def test_a_stored_session_is_shared_only_by_equal_rows() -> None:
+    """The stored door shares one session among rows equal in value, type and zone, never more."""
+    text = stored_text(LogCreate.model_validate({"performed_at": "2026-11-20T07:30:00Z", "entries": [
+        {"exercise": SLUGS[0], "sets": [{"reps": 8}]}]}))
+    when = datetime(2026, 11, 20, 7, 30, tzinfo=UTC)
+    row = {"performed_at": when, "entries": text, "pain_after": 2, "session_rpe": 5}
+    assert session_of(dict(row)) is session_of(dict(row))
+    berlin = when.astimezone(timezone(timedelta(hours=1)))  # the same instant, written in another zone
+    for other in ({"pain_after": 2.0}, {"session_rpe": None}, {"performed_at": berlin}, {"entries": text + " "}):
+        changed = session_of({**row, **other})
+        assert changed is not session_of(dict(row))
+        assert exact(changed) == exact(session_of({**row, **other, "entries": json.loads(text)}))
 
 
 def test_a_long_entries_text_is_decoded_without_the_memo_alike() -> None:

@@ -64,8 +64,7 @@ class Session:
     duration_minutes: int | None = None
 
     # The UTC calendar day: the day check-ins and the 7- and 28-day windows are counted in. Read by
-    # every rule and guard; set once here (a cached_property's first read takes a lock on 3.11, and
-    # every session of every request is new).
+    # every rule and guard; set once here (a cached_property's first read takes a lock on 3.11).
     day: date = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -147,14 +146,18 @@ def session_of(log: Mapping[str, Any]) -> Session:
         performed_at = datetime.fromisoformat(performed_at)
     raw = log["entries"]
     get = log.get
-    return Session(
-        performed_at=performed_at,
-        entries=_entries_of_json(raw) if isinstance(raw, str) else _entries(raw),
-        pain_before=get("pain_before"),
-        pain_after=get("pain_after"),
-        session_rpe=get("session_rpe"),
-        duration_minutes=get("duration_minutes"),
-    )
+    scalars = (get("pain_before"), get("pain_after"), get("session_rpe"), get("duration_minutes"))
+    if isinstance(raw, str) and len(raw) <= _MEMO_TEXT:
+        # A stored log is read again by each of its user's requests: one (frozen) session for it.
+        return _memo_session(raw, performed_at.tzinfo, performed_at, *scalars)
+    entries = _entries_of_json(raw) if isinstance(raw, str) else _entries(raw)
+    return Session(performed_at, entries, *scalars)
+
+
+# typed: 5 and 5.0 (and True) stay apart; the zone too, as equal instants in two zones compare equal.
+@lru_cache(maxsize=2048, typed=True)
+def _memo_session(text: str, _zone: Any, performed_at: datetime, *scalars: Any) -> Session:
+    return Session(performed_at, _memo_entries(text), *scalars)
 
 
 def session_of_model(log: Any) -> Session:
