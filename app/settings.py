@@ -21,6 +21,11 @@ class Settings(BaseSettings):
     workers: int = Field(default=1, ge=1, le=64, description="uvicorn worker processes.")
     log_level: Literal["debug", "info", "warning", "error"] = Field(default="info", description="Log level.")
     access_log: bool = Field(default=True, description="Write one JSON access-log line per request.")
+    otel: bool = Field(
+        default=False,
+        description="FastAPI's built-in OpenTelemetry spans, metrics and logs (for an OpenTelemetry SDK "
+        "configured in the process; /metrics and the access log do not need it).",
+    )
     cors_origins: Annotated[list[str], NoDecode] = Field(
         default=[], description="Comma-separated origins allowed by CORS; empty turns CORS off."
     )
@@ -47,7 +52,8 @@ class Settings(BaseSettings):
         ge=200,
         le=600_000,
         description="Client side: a Postgres call with no answer for this long has its connection closed "
-        "(a frozen server answers nothing, so server-side timeouts cannot fire).",
+        "(a frozen server answers nothing, so server-side timeouts cannot fire); for the next second, new "
+        "connections fail at once. Keep it above the slowest real statement or commit.",
     )
     db_pool_timeout_s: float = Field(
         default=2.0, ge=0.1, le=60, description="How long a request waits for a free connection from the pool."

@@ -14,11 +14,15 @@ from hypothesis import strategies as st
 
 from app.catalogue import Catalogue
 from app.catalogue.models import Equipment, Exercise, Goal, Intensity, Level, PainFlag
-from app.coaching import RULES, AdaptedWorkout, CheckIn, Session, adapt, checkin_of, sessions_of
+from app.coaching import RULES, AdaptedItem, AdaptedWorkout, CheckIn, Session, adapt, checkin_of, sessions_of
 from app.coaching.doses import above, planned
-from app.coaching.rules import markdown, peak_pain
+from app.coaching.constraints import query_of
+from app.coaching.history import recent
+from app.coaching.rules import FIT_RULES, OVER_TIME, markdown, peak_pain
 from app.logs import LogCreate
 from app.workouts import Workout, WorkoutImpossible, WorkoutQuery, generate
+from app.workouts.goals import BY_GOAL
+from app.workouts.models import OmitReason
 from app.workouts.pain import grade
 
 TODAY = date(2026, 11, 30)
@@ -201,8 +205,9 @@ def test_every_rule_has_a_row() -> None:
 
 
 def test_rules_are_complete_rows() -> None:
-    assert len({r.id for r in RULES}) == len(RULES)
-    for rule in RULES:
+    every = [*RULES, *FIT_RULES]
+    assert len({r.id for r in every}) == len(every)
+    for rule in every:
         assert rule.when and rule.reason and rule.source
         assert rule.own_design == ("own design" in rule.source)
 
@@ -210,7 +215,7 @@ def test_rules_are_complete_rows() -> None:
 def test_the_readme_table_is_rendered_from_the_rules() -> None:
     table = markdown().splitlines()
     assert table[:2] == ["| Rule | When | What happens | Source |", "| --- | --- | --- | --- |"]
-    assert [row.split(" | ")[0] for row in table[2:]] == [f"| `{rule.id}`" for rule in RULES]
+    assert [row.split(" | ")[0] for row in table[2:]] == [f"| `{rule.id}`" for rule in [*RULES, *FIT_RULES]]
     assert "| deload: the bottom dose" in table[2 + [r.id for r in RULES].index("load-ratio-above-1.5")]
 
 
@@ -293,7 +298,37 @@ queries = st.builds(
     equipment=st.lists(st.sampled_from(["none", "no_wall", *(e.value for e in Equipment)]), max_size=6, unique=True),
     pain=st.lists(st.sampled_from(PAIN_FLAGS), max_size=2, unique=True),
     pain_level=st.integers(0, 10),
+    minutes=st.one_of(st.none(), st.integers(5, 60)),
 )
+
+
+def budget(query: WorkoutQuery) -> int:
+    """The seconds a session may take, from the spec: the minutes asked for (or the goal's), capped by the
+    pain grade (GET /pain-grades), and at most 10% over."""
+    minutes = query.minutes if query.minutes is not None else BY_GOAL[query.goal].default_minutes
+    cap = grade(query.pain_level).max_minutes
+    return (minutes if cap is None else min(minutes, cap)) * 60 * 110 // 100
+
+
+def origin(item: AdaptedItem) -> str:
+    """The plain workout's exercise an adapted item stands for (a swap or a step to a harder variant names it)."""
+    before = item.adaptation.from_
+    return before.exercise if before is not None else item.exercise.slug
+
+
+def assert_fitted(workout: Workout, adapted: AdaptedWorkout, query: WorkoutQuery) -> None:
+    """Within the budget whenever the plain workout was; an item leaves only whole, listed as omitted for time."""
+    assert adapted.estimated_seconds == sum(i.estimated_seconds for i in adapted.items)
+    assert adapted.estimated_minutes == (adapted.estimated_seconds + 30) // 60
+    if workout.estimated_seconds <= budget(query):
+        assert adapted.estimated_seconds <= budget(query), (workout.estimated_seconds, adapted.estimated_seconds)
+    plain = [i.exercise.slug for i in workout.items]
+    kept = [origin(i) for i in adapted.items]
+    assert kept == [s for s in plain if s in kept]  # a subsequence, in the plain order
+    assert adapted.omitted[: len(workout.omitted)] == workout.omitted
+    extra = adapted.omitted[len(workout.omitted):]
+    assert len(extra) == len(plain) - len(kept) and all(o.reason is OmitReason.time for o in extra)
+    assert (OVER_TIME.id in " ".join(adapted.notes)) == bool(extra)
 
 
 @st.composite
@@ -354,6 +389,7 @@ def test_adaptation_keeps_the_safety_rules_and_never_raises_after_pain(
     history, checkins = data.draw(histories(linked(workout, catalogue)))
     adapted = adapt(workout, history, checkins, catalogue, today=TODAY)
     assert adapt(workout, history, checkins, catalogue, today=TODAY) == adapted  # deterministic
+    assert_fitted(workout, adapted, query)
 
     slugs = [item.exercise.slug for item in adapted.items]
     assert len(slugs) == len(set(slugs))
@@ -450,8 +486,10 @@ def test_adaptation_applies_on_top_of_the_pain_grade(
     if not graded.session:
         assert (workout.items, adapted.items, adapted.referral) == ([], [], workout.referral)
         return
-    assert len(adapted.items) == len(workout.items)
-    for plain, item in zip(workout.items, adapted.items, strict=True):
+    assert_fitted(workout, adapted, query)
+    by_slug = {i.exercise.slug: i for i in workout.items}
+    for item in adapted.items:
+        plain = by_slug[origin(item)]
         adaptation = item.adaptation
         assert adaptation.action.value != "progress", adaptation.reason
         exercise = catalogue.by_slug[item.exercise.slug]
@@ -461,3 +499,88 @@ def test_adaptation_applies_on_top_of_the_pain_grade(
         else:  # a swap: its easier variant, at the bottom of its range
             span = exercise.goal_doses.get(query.goal, exercise.dose)
             assert adaptation.action.value == "swap" and adaptation.to.sets == max(1, span.sets.min)
+
+
+# ------------------------------------------------------------ fitted to the time again
+
+
+def test_a_step_up_that_overruns_the_time_drops_whole_exercises_in_the_generators_order(
+    catalogue: Catalogue,
+) -> None:
+    """Rehab in 15 minutes with no kit: prone leg lift, a stretch, the brace and the bridge, 989 s of a
+    990 s budget. Two easy sessions step the leg lift up a rep: no longer fits, so the last exercise the
+    generator added (the stretch, the only one outside the goal's core) goes, whole."""
+    query = WorkoutQuery(goal=Goal.rehab, minutes=15)
+    workout = generate(catalogue, query, 1)
+    assert [i.exercise.slug for i in workout.items] == [PRONE, "kneeling-lunge-stretch", BRACE, BRIDGE]
+    assert budget(query) - workout.estimated_seconds < 10
+    adapted = adapt(workout, sessions_of([log(20, PRONE), log(23, PRONE)]), [], catalogue, today=TODAY)
+
+    assert adapted.estimated_seconds <= budget(query)
+    assert [i.exercise.slug for i in adapted.items] == [PRONE, BRACE, BRIDGE]
+    assert adapted.items[0].adaptation.action.value == "progress"
+    assert [i.dose for i in adapted.items[1:]] == [workout.items[2].dose, workout.items[3].dose]  # no cut
+    (dropped,) = adapted.omitted[len(workout.omitted):]
+    # the generator's own entry for an exercise left out for time
+    assert (dropped.slug, dropped.reason) == ("kneeling-lunge-stretch", "time")
+    assert dropped.name == catalogue.by_slug["kneeling-lunge-stretch"].name
+    assert dropped.detail == "its full dose does not fit in the time left; it is never cut below its minimum"
+    note = adapted.notes[-1]
+    assert OVER_TIME.id in note and dropped.name in note and "(stepped up today)" not in note
+
+
+def test_a_stepped_up_exercise_is_not_dropped_before_a_later_one(workout: Workout, catalogue: Catalogue) -> None:
+    """The fixture at the top of the leg lift's reps: +5 s of hold runs over 22 minutes. The leg lift is the
+    generator's first pick, so the last one it added (the clamshell) goes, and the step up is done."""
+    case = next(c for c in CASES if c.id == "reps at the top: hold +5 s up to max")
+    adapted = run(case, workout, catalogue)
+    assert sum(i.estimated_seconds for i in adapted.items) <= budget(QUERY) < sum(
+        i.estimated_seconds for i in adapted.items) + workout.items[-1].estimated_seconds
+    assert [i.exercise.slug for i in adapted.items] == [i.exercise.slug for i in workout.items[:-1]]
+    assert adapted.items[0].adaptation.action.value == "progress"
+    assert [o.slug for o in adapted.omitted if o.reason is OmitReason.time] == [CLAM]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(minutes=st.integers(5, 60), pain_level=st.sampled_from([0, 4, 6, 7]), seed=st.integers(0, 100),
+       data=st.data())
+def test_adapted_sessions_stay_within_the_minutes_and_the_pain_cap(
+    minutes: int, pain_level: int, seed: int, data: st.DataObject, catalogue: Catalogue
+) -> None:
+    """The fixture's kit at any length and pain level, with any history of its exercises and their links:
+    never over the budget (at 6-7/10, 15 minutes whatever was asked), gentle-only kept."""
+    query = QUERY.model_copy(update={"minutes": minutes, "pain_level": pain_level})
+    workout = generate(catalogue, query, seed)
+    history, checkins = data.draw(histories(linked(workout, catalogue)))
+    adapted = adapt(workout, history, checkins, catalogue, today=TODAY)
+    assert_fitted(workout, adapted, query)
+    if grade(pain_level).max_minutes is not None:
+        assert adapted.estimated_seconds <= 15 * 60 * 110 // 100
+        assert all(catalogue.by_slug[i.exercise.slug].intensity is Intensity.gentle for i in adapted.items)
+
+
+def test_two_logs_at_the_same_instant_are_read_in_one_order(workout: Workout, catalogue: Catalogue) -> None:
+    """Same performed_at, one easy and one that hurt: the order they come in (a body's, the store's ids)
+    must not decide which is "the last session"."""
+    easy, painful = log(20, PRONE), log(23, PRONE, after=7)
+    twin = log(23, PRONE)
+    answers = [
+        adapt(workout, recent(sessions_of(logs), TODAY), [], catalogue, today=TODAY)
+        for logs in ([easy, painful, twin], [easy, twin, painful], [twin, painful, easy])
+    ]
+    assert answers[0] == answers[1] == answers[2]
+    assert [recent(sessions_of(logs), TODAY) for logs in ([painful, twin], [twin, painful])] == [
+        recent(sessions_of([painful, twin]), TODAY)
+    ] * 2
+
+
+@pytest.mark.parametrize("equipment", [["no_wall"], ["mini_band", "no_wall", "bench"], ["none", "no_wall"], []])
+def test_the_parameters_echo_the_wall_opt_out_so_they_replay_the_workout(
+    equipment: list[str], catalogue: Catalogue
+) -> None:
+    workout = generate(catalogue, WorkoutQuery(goal=Goal.rehab, equipment=equipment), 3)
+    assert ("no_wall" in workout.parameters.equipment) == ("no_wall" in equipment)
+    replay = generate(catalogue, WorkoutQuery.model_validate(workout.parameters.model_dump()), workout.seed)
+    assert replay == workout
+    assert workout.self.endswith(f"&seed={workout.seed}")
+    assert query_of(workout) == WorkoutQuery.model_validate(workout.parameters.model_dump())

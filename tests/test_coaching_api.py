@@ -201,3 +201,17 @@ def test_the_documented_exchange_is_what_the_service_answers(client: TestClient)
     response = client.post("/workouts/adapt", json=ADAPT_REQUEST)
     assert response.status_code == 200, response.text
     assert response.json() == ADAPTED_WORKOUT
+
+
+def test_two_logs_at_the_same_instant_give_the_same_bytes_through_both_doors(
+    db_client: TestClient, acme: Tenant
+) -> None:
+    """Stored, they come back in id order; posted, in the body's order: the coach reads them in one order."""
+    twins = [session(20), session(23), session(23, after=7)]
+    post_logs(db_client, acme, "bo", twins)
+    door_one = next_workout(db_client, acme, "bo")
+    assert door_one.status_code == 200, door_one.text
+    for history in (twins, [twins[0], twins[2], twins[1]]):
+        door_two = db_client.post("/workouts/adapt", json={**BODY_QUERY, "history": history, "today": TODAY})
+        assert door_two.status_code == 200, door_two.text
+        assert door_one.content == door_two.content

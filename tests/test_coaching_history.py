@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from app import logs
 from app.coaching import Session, session_of, session_of_model
-from app.coaching.history import MAX_SESSIONS, window
+from app.coaching.history import MAX_SESSIONS, in_order, order, window
 from app.logs import LogCreate
 from conftest import Tenant
 
@@ -134,3 +134,20 @@ def test_the_stored_door_reads_what_was_posted(db_client: TestClient, acme: Tena
     posted = sorted((session_of_model(LogCreate.model_validate(b)) for b in bodies), key=lambda s: s.performed_at)
     assert [exact(session_of(row)) for row in rows] == [exact(s) for s in posted[-MAX_SESSIONS:]]
     assert logs.recent(engine, "globex", "ann", since=since, until=until, limit=MAX_SESSIONS) == []
+
+
+instants = st.sampled_from(
+    [datetime(2026, 11, 20, 7, tzinfo=UTC), datetime(2026, 11, 20, 8, tzinfo=timezone(timedelta(hours=1))),
+     datetime(2026, 11, 20, 9, tzinfo=UTC), datetime(2026, 11, 21, 7, tzinfo=UTC)]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(logs=st.lists(st.tuples(instants, raw_logs), max_size=12))
+def test_in_order_is_sorted_by_order(logs: list[tuple[datetime, dict[str, Any]]]) -> None:
+    """Many logs at one instant (written in two zones, too), with equal or different content: in_order
+    puts them where sorted(key=order) does, equal ones in the order given."""
+    sessions = [session_of_model(LogCreate.model_validate({**raw, "performed_at": when.isoformat()}))
+                for when, raw in logs]
+    sessions += sessions[: len(sessions) // 2]  # equal sessions, some the same object
+    assert [id(s) for s in in_order(sessions)] == [id(s) for s in sorted(sessions, key=order)]

@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from app.coaching.examples import ADAPT_REQUEST
 from app.api import vocabulary
 from app.api.languages import choose_language
 from app.catalogue import Catalogue, CatalogueError
@@ -334,3 +335,16 @@ def test_the_language_file_is_valid_json_with_the_expected_sections() -> None:
     data = json.loads(raw)
     assert set(data) == {"language", "exercises", "goals", "workouts", "vocabulary", "problems"}
     assert data["language"] == "de"
+
+
+def test_an_adapted_workout_tells_the_tight_side_in_the_workouts_language(app_client: TestClient) -> None:
+    body = {**ADAPT_REQUEST, "tight_side": "left"}
+    notes = {}
+    for language in ("en", "de"):
+        response = app_client.post("/workouts/adapt", json=body, headers={"Accept-Language": language})
+        assert response.status_code == 200, response.text
+        adapted = [i for i in response.json()["items"] if i["adaptation"]["action"] != "new" and i["side_note"]]
+        assert adapted, "the example should adapt a per-side exercise"
+        notes[language] = adapted[0]["side_note"]
+    assert notes["en"].startswith("Your left side is tight")
+    assert notes["de"].startswith("Deine linke Seite ist enger")

@@ -11,7 +11,8 @@ from pydantic import BaseModel, Field
 from app import checkins, idempotency
 from app.api.auth import TenantDep
 from app.api.deps import EngineDep, SettingsDep
-from app.api.logs import IdempotencyKey, UserIdPath, user_not_found
+from app.api.idempotent import IdempotencyKey, created, key_problem, replay_headers
+from app.api.logs import UserIdPath, user_not_found
 from app.api.representations import link_next, page_url
 from app.checkins import CalendarDate, CheckinCreate, CheckinPage, CheckinPublic
 from app.problems import Problem, responses
@@ -55,16 +56,7 @@ class CheckinQuery(BaseModel):
     response_model=CheckinPublic,
     summary="Record a check-in",
     responses={
-        201: {
-            "headers": {
-                "Location": {"description": "The new check-in.", "schema": {"type": "string"}},
-                "Idempotent-Replayed": {
-                    "description": "`true` when this is the first answer to this Idempotency-Key, given again.",
-                    "schema": {"type": "string"},
-                },
-            },
-            "links": _NEW_CHECKIN_LINKS,
-        },
+        201: created("The new check-in.", _NEW_CHECKIN_LINKS),
         **responses(400, 401, 409, 413, 422),
     },
 )
@@ -89,21 +81,10 @@ def create_checkin(
             f"User {user_id!r} already has a check-in on {body.date.isoformat()}; delete it to replace it.",
             headers={"Location": location},
         ) from None
-    except idempotency.KeyReused:
-        reused = "This Idempotency-Key was used with a different request."
-        raise Problem(422, "idempotency-key-reused", reused) from None
-    except idempotency.KeyInFlight:
-        raise Problem(
-            409,
-            "idempotency-key-in-flight",
-            "A request with this Idempotency-Key is still being processed; retry later.",
-            headers={"Retry-After": "1"},
-        ) from None
+    except (idempotency.KeyReused, idempotency.KeyInFlight) as exc:
+        raise key_problem(exc) from None
     if isinstance(outcome, idempotency.Replay):
-        headers = {"Idempotent-Replayed": "true"}
-        if outcome.location:
-            headers["Location"] = outcome.location
-        return Response(outcome.body, outcome.status, headers=headers, media_type="application/json")
+        return Response(outcome.body, outcome.status, headers=replay_headers(outcome), media_type="application/json")
     return Response(outcome.body, 201, headers={"Location": outcome.location}, media_type="application/json")
 
 

@@ -121,7 +121,7 @@ def _render(
     sessions = recent(history, day)
     first = window(day)[0].date()
     adapted = adapt(workout, sessions, [c for c in checkins if first <= c.date <= day], catalogue, today=day)
-    metrics.workouts.labels(query.goal.value).inc()
+    metrics.child(metrics.workouts, query.goal.value).inc()
     headers = {"X-Catalogue-Version": catalogue.version, **language_headers(catalogue.language)}
     return adapted.model_dump_json().encode(), headers
 

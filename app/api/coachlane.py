@@ -115,7 +115,8 @@ class CoachFastLane:
 
     async def _send(self, scope: Scope, send: Send, route: APIRoute, answer: Answer) -> None:
         scope["route"] = route
-        self.api.state.metrics.fast_path.labels(route.path).inc()
+        metrics = self.api.state.metrics
+        metrics.child(metrics.fast_path, route.path).inc()
         content, extra = answer
         head = [(b"content-type", b"application/json"), (b"content-length", str(len(content)).encode())]
         head += [(name.lower().encode(), value.encode()) for name, value in extra.items()]

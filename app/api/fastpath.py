@@ -224,7 +224,8 @@ class FastPath:
                     answer = None  # the FastAPI route raises it again, as a problem response
                 if answer is not None:
                     scope["route"] = RouteTemplate(template)  # what the access log and metrics read
-                    self.api.state.metrics.fast_path.labels(template).inc()
+                    metrics = self.api.state.metrics
+                    metrics.child(metrics.fast_path, template).inc()
                     await _send(send, *answer)
                     return
         await self.app(scope, receive, send)
@@ -287,7 +288,7 @@ class CreateLogFastLane:
             return
         scope["route"] = self.route
         metrics = self.api.state.metrics
-        metrics.fast_path.labels(self.route.path).inc()
+        metrics.child(metrics.fast_path, self.route.path).inc()
         status, extra, content = answer(outcome, metrics)
         headers = [(b"content-type", b"application/json"), (b"content-length", str(len(content)).encode())]
         headers += [(name.lower().encode(), value.encode()) for name, value in extra.items()]

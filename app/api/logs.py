@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends, Header, Path, Query, Request, Response
+from fastapi import APIRouter, Body, Depends, Path, Query, Request, Response
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from app import idempotency, logs
 from app.api.auth import TenantDep
 from app.api.deps import CatalogueDep, EngineDep, MetricsDep, SettingsDep, StorageDep
+from app.api.idempotent import IdempotencyKey, created, key_problem, replay_headers
 from app.api.representations import link_next, page_url
 from app.catalogue import Catalogue
 from app.logs import Instant, LogCreate, LogPage, LogPublic, LogUpdate, Slug
@@ -31,18 +32,6 @@ UserIdPath = Annotated[
     AfterValidator(logs.user_id_ok),
 ]
 LogIdPath = Annotated[str, Path(description="The log's id (a UUID).")]
-IdempotencyKey = Annotated[
-    str | None,
-    Header(
-        alias="Idempotency-Key",
-        min_length=1,
-        max_length=idempotency.MAX_KEY_LENGTH,
-        pattern=idempotency.KEY_PATTERN,
-        description="Makes a retried POST safe: the same key and body return the first answer and create nothing.",
-    ),
-]
-
-
 def log_not_found(user_id: str, log_id: str) -> Problem:
     """The one 404 for a log that is missing, another user's or another tenant's."""
     return Problem(404, "not-found", f"No log {log_id!r} for user {user_id!r}.")
@@ -126,16 +115,7 @@ _NEW_LOG_LINKS = {
     response_model=LogPublic,
     summary="Record a workout log",
     responses={
-        201: {
-            "headers": {
-                "Location": {"description": "The new log.", "schema": {"type": "string"}},
-                "Idempotent-Replayed": {
-                    "description": "`true` when this is the first answer to this Idempotency-Key, given again.",
-                    "schema": {"type": "string"},
-                },
-            },
-            "links": _NEW_LOG_LINKS,
-        },
+        201: created("The new log.", _NEW_LOG_LINKS),
         **responses(400, 401, 409, 413, 422),
     },
 )
@@ -153,16 +133,8 @@ def create_log(
     ttl = timedelta(hours=settings.idempotency_ttl_hours)
     try:
         outcome = logs.create(storage.log_writer, tenant, user_id, body, idempotency_key, ttl)
-    except idempotency.KeyReused:
-        detail = "This Idempotency-Key was used with a different request."
-        raise Problem(422, "idempotency-key-reused", detail) from None
-    except (idempotency.KeyInFlight, logs.ClaimLost):
-        raise Problem(
-            409,
-            "idempotency-key-in-flight",
-            "A request with this Idempotency-Key is still being processed; retry later.",
-            headers={"Retry-After": "1"},
-        ) from None
+    except (idempotency.KeyReused, idempotency.KeyInFlight, logs.ClaimLost) as exc:
+        raise key_problem(exc) from None
     status, headers, content = answer(outcome, metrics)
     return Response(content, status, headers=headers, media_type="application/json")
 
@@ -171,10 +143,7 @@ def answer(outcome: logs.Created | idempotency.Replay, metrics: Metrics) -> tupl
     """Status, headers and body for a new log, or for the replay of an earlier answer."""
     if isinstance(outcome, idempotency.Replay):
         metrics.replays.inc()
-        headers = {"Idempotent-Replayed": "true"}
-        if outcome.location:
-            headers["Location"] = outcome.location
-        return outcome.status, headers, outcome.body
+        return outcome.status, replay_headers(outcome), outcome.body
     metrics.logs_written.inc()
     return 201, {"Location": outcome.location}, outcome.body
 

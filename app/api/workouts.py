@@ -136,7 +136,7 @@ def render_workout(catalogue: Catalogue, query: WorkoutQuery, metrics: Metrics) 
         body = generate_json(catalogue, query, seed)
     except (UnknownExercises, WorkoutImpossible) as exc:
         raise workout_problem(exc, "query") from exc
-    metrics.workouts.labels(query.goal.value).inc()
+    metrics.child(metrics.workouts, query.goal.value).inc()
     return body
 
 

@@ -18,11 +18,13 @@ from datetime import date, timedelta
 from app.catalogue import Catalogue
 from app.coaching import doses
 from app.coaching.constraints import Gate
-from app.coaching.history import CheckIn, Session, SetDone
+from app.coaching.fit import fit
+from app.coaching.history import CheckIn, Session, SetDone, in_order
 from app.coaching.models import Adaptation, AdaptedItem, AdaptedWorkout, DoseState, Guard
 from app.coaching.rules import LOAD_GUARD, PAIN_TREND, Action, Facts, Rule, decide, peak_pain
 from app.workouts.models import Workout, WorkoutItem
 from app.workouts.pain import grade
+from app.workouts.wording import say, words
 
 
 class _Context(dict[str, str]):
@@ -245,10 +247,8 @@ class _Planner:
         dose, seconds = self.gate.prescription(to, tight=side is not None)
         side_note = None
         if side is not None and dose.per_side:
-            side_note = (
-                f"Your {side.value} side is tight: do one extra set on it "
-                f"({to.sets + 1} sets on the {side.value}, {to.sets} on the other side)."
-            )
+            table = words(self.gate.catalogue)  # the same sentence as the plain workout's, in its language
+            side_note = say(table, "side_note", side=table[f"side.{side.value}"], more=to.sets + 1, sets=to.sets)
         exercise, why = item.exercise, item.why
         if to.exercise != item.exercise.slug:
             allowed = self.gate.allowed(to.exercise)
@@ -304,7 +304,7 @@ def adapt(
 ) -> AdaptedWorkout:
     """``workout`` with each item adapted from the user's history as of ``today`` (sessions after it are
     ignored). With no history every item is ``new`` and the workout is otherwise unchanged."""
-    sessions = sorted((s for s in history if s.day <= today), key=lambda s: (s.performed_at, s.day))
+    sessions = in_order(s for s in history if s.day <= today)  # ties too: see ``order``
     morning: dict[date, int] = {}
     for checkin in checkins:
         if checkin.date <= today:  # two check-ins on one day: the worse one counts
@@ -330,11 +330,15 @@ def adapt(
             bottom_dose=bottom_dose,
         )
         items.append(planner.item(item, facts, ratio))
+    # Progressions and swaps change the time: fitted again into the generator's budget (``fit``).
+    items, dropped, note = fit(workout, items, planner.gate)
     total = sum(i.estimated_seconds for i in items)
-    plain = workout.model_dump(exclude={"items", "estimated_seconds", "estimated_minutes"})
+    plain = workout.model_dump(exclude={"items", "estimated_seconds", "estimated_minutes", "omitted", "notes"})
     return AdaptedWorkout(
         **plain,
         items=items,
+        omitted=[*workout.omitted, *dropped],
+        notes=[*workout.notes, *([note] if note else [])],
         estimated_seconds=total,
         estimated_minutes=(total + 30) // 60,
         adapted_for=today,

@@ -6,7 +6,8 @@ flags, the pain level's gentle-only rule, level, equipment and exclusions.
 So this asks the generator (``Constraints.ruled_out``) rather than repeating
 those rules, and times a dose with the generator's own ``Dosing.cost``. This
 module is the only place coaching touches the generator, and it uses just
-``Constraints`` and ``index``: when the generator moves, only those imports move.
+``Constraints``, ``index`` and the time fitter's ``budget``, ``refit`` and ``priority``: when the
+generator moves, only those imports move.
 """
 
 from __future__ import annotations
@@ -18,18 +19,19 @@ from app.catalogue import Catalogue
 from app.catalogue.models import Dose
 from app.coaching.models import DoseState
 from app.workouts.constraints import Constraints
+from app.workouts.generator import priority
 from app.workouts.index import index
 from app.workouts.models import Omission, Prescription, Workout, WorkoutExercise, WorkoutParameters, WorkoutQuery
+from app.workouts.selection import budget, refit
 
 _LISTS = ("equipment", "pain", "exclude", "red_flags")
 
 
 def query_of(workout: Workout) -> WorkoutQuery:
-    """The query a workout was generated for, read from its ``self`` link.
+    """The query a workout was generated for, read from its ``self`` link (the seed left out).
 
-    Not from ``parameters``: those list the equipment named but drop an
-    opt-out (``no_wall``), and without it the wall would be assumed again and
-    a regression done against a wall could be swapped in for someone without one.
+    ``parameters`` say the same, the opt-out (``no_wall``) included: without it the wall would be
+    assumed again, and a regression done against a wall swapped in for someone without one.
     """
     raw: dict[str, object] = {}
     for key, value in parse_qsl(urlsplit(workout.self).query):
@@ -52,7 +54,10 @@ class Gate:
     def __init__(self, catalogue: Catalogue, workout: Workout) -> None:
         self.catalogue = catalogue
         self.parameters: WorkoutParameters = workout.parameters
-        self.constraints = Constraints.of(query_of(workout), catalogue)
+        self.query = query_of(workout)
+        self.seed = workout.seed
+        self.constraints = Constraints.of(self.query, catalogue)
+        self.budget = budget(self.constraints)  # the seconds the generator fitted the session into
         built = index(catalogue)
         self.entries = {entry.slug: entry for entry in built.entries}
         self.doses = built.goals[self.parameters.goal].doses
@@ -64,6 +69,18 @@ class Gate:
             return None
         ruled = self.constraints.ruled_out(entry)
         return None if isinstance(ruled, Omission) else Allowed(entry.exercise.name, entry.refs[ruled])
+
+    def priority(self) -> tuple[str, ...]:
+        """The plain workout's exercises, most important first, as the generator added them."""
+        return priority(self.catalogue, self.query, self.seed)
+
+    def refit(self, costs: list[int]) -> list[bool]:
+        """Which of these (most important first) to keep within ``budget``, as the generator keeps them."""
+        return refit(costs, self.budget)
+
+    def time_omission(self, slug: str) -> Omission:
+        """The generator's own ``omitted`` entry for an exercise left out for time."""
+        return self.entries[slug].time
 
     def family(self, slug: str) -> str:
         entry = self.entries.get(slug)

@@ -34,8 +34,42 @@ def window(today: date) -> tuple[datetime, datetime]:
 def recent(sessions: Iterable[Session], today: date) -> list[Session]:
     """The sessions inside ``window(today)``, the newest ``MAX_SESSIONS`` of them, oldest first."""
     since, until = window(today)
-    inside = sorted((s for s in sessions if since <= s.performed_at < until), key=lambda s: s.performed_at)
+    inside = in_order(s for s in sessions if since <= s.performed_at < until)
     return inside[-MAX_SESSIONS:]
+
+
+def in_order(sessions: Iterable[Session]) -> list[Session]:
+    """``sorted(sessions, key=order)``, with ``order``'s content key made only for sessions at one
+    instant: made for all, it cost 1 ms a sort of 60 sessions, twice a request, for ties that are rare."""
+    found = sorted(sessions, key=_instant)
+    start = 0
+    while start < len(found):
+        end = start + 1
+        while end < len(found) and found[end].performed_at == found[start].performed_at:
+            end += 1
+        if end - start > 1:
+            found[start:end] = sorted(found[start:end], key=order)
+        start = end
+    return found
+
+
+def _instant(session: Session) -> datetime:
+    return session.performed_at
+
+
+def order(session: Session) -> tuple[datetime, str]:
+    """Oldest first; two logs at the same instant by their content, so both doors (stored logs in id
+    order, a posted history in the body's order) read them in one order. Equal keys: equal sessions."""
+    return session.performed_at, repr(
+        (
+            session.performed_at.isoformat(),
+            sorted((slug, sets) for slug, sets in session.entries.items()),
+            session.pain_before,
+            session.pain_after,
+            session.session_rpe,
+            session.duration_minutes,
+        )
+    )
 
 
 @dataclass(frozen=True)

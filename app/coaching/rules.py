@@ -19,6 +19,7 @@ from enum import StrEnum
 
 from app.coaching.history import Session, SetDone
 from app.workouts.pain import PAIN_GRADES
+from app.workouts.selection import OVER
 
 
 class Action(StrEnum):
@@ -297,6 +298,37 @@ RULES: tuple[Rule, ...] = (
     ),
 )
 
+
+
+@dataclass(frozen=True)
+class FitRule:
+    """A rule about the whole adapted session, read after every item is decided: what goes, not a dose."""
+
+    id: str
+    when: str
+    params: Mapping[str, float]
+    happens: str  # "what happens" in the README's table
+    reason: str  # a template: {minutes}, {asked}, {dropped}, {order}; told in the workout's notes
+    source: str
+    own_design: bool
+
+
+OVER_TIME = FitRule(
+    "over-time-refit",
+    "after adapting, the session is over the generator's budget: the minutes asked for, capped by the pain grade "
+    f"(GET /pain-grades), plus {OVER - 100}%",
+    {"over_percent": OVER},
+    "fit it again as the generator does: whole exercises go (listed in `omitted`, reason `time`), never a dose cut "
+    "below its minimum, in the generator's order (the goal's core last, else the last added first); a stepped-up "
+    "exercise is not dropped before the others",
+    "Adapted, the session came to {minutes} minutes, more than the {asked} it has (10% over at most): {dropped} "
+    "left out for time, whole, never cut short ({order}).",
+    OURS + ": the generator's order, not stepped-up exercises first, which would drop the same one every session "
+    "while it stays easy, so that a progression is never done",
+    True,
+)
+FIT_RULES: tuple[FitRule, ...] = (OVER_TIME,)
+
 BY_ID = {rule.id: rule for rule in RULES}
 LOAD_GUARD = BY_ID["load-ratio-above-1.5"]
 PAIN_TREND = BY_ID["pain-trend-up"]
@@ -323,7 +355,8 @@ WHAT_HAPPENS = {
 
 
 def markdown() -> str:
-    """The rules as the README's table (rule, when, what happens, source), in precedence order."""
+    """The rules as the README's table (rule, when, what happens, source), in precedence order; then the
+    rules read once every item is decided (``FIT_RULES``)."""
     lines = ["| Rule | When | What happens | Source |", "| --- | --- | --- | --- |"]
     for rule in RULES:
         source = rule.source
@@ -333,4 +366,5 @@ def markdown() -> str:
         if "cut" in rule.params:
             happens = f"regress: {rule.params['cut']:.0%} off the hold, else the reps, else a set; at the bottom, swap"
         lines.append(f"| `{rule.id}` | {rule.when} | {happens} | {source} |")
+    lines.extend(f"| `{rule.id}` | {rule.when} | {rule.happens} | {rule.source} |" for rule in FIT_RULES)
     return "\n".join(lines) + "\n"

@@ -13,7 +13,7 @@ from functools import cached_property, lru_cache
 
 from app.catalogue import Catalogue
 from app.catalogue.models import Equipment, Goal, Intensity, Level, PainFlag
-from app.catalogue.search import kit
+from app.catalogue.search import EquipmentChoice, kit
 from app.workouts.goals import BY_GOAL
 from app.workouts.index import Entry, Index
 from app.workouts.models import Omission, RedFlag, TightSide, WorkoutParameters, WorkoutQuery
@@ -162,7 +162,8 @@ class Constraints:
         return WorkoutParameters(
             goal=self.goal,
             level=self.level,
-            equipment=sorted(self.have),
+            # as ``link`` lists them: an opt-out dropped here would assume the wall again on a replay
+            equipment=[EquipmentChoice(e) for e in [*sorted(e.value for e in self.have), *self.opted_out]],
             pain=list(self.pain),
             pain_level=self.pain_level,
             minutes=self.minutes,

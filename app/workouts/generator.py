@@ -62,6 +62,18 @@ def generate_json(catalogue: Catalogue, query: WorkoutQuery, seed: int) -> bytes
     return head + output.tail(seed, catalogue.version, constraints.link(seed))
 
 
+def priority(catalogue: Catalogue, query: WorkoutQuery, seed: int) -> tuple[str, ...]:
+    """The workout's exercises in the order the time fitter added them: the goal's core (one per phase)
+    first, the most important first; empty for a referral. For a caller that fits changed doses into the
+    same time again (adaptation), so it keeps what the generator would keep."""
+    built, constraints, orders = _prepare(catalogue, query, seed)
+    if constraints.referral:
+        return ()
+    _, allowed = pool(built, constraints.pool_key)
+    chosen, _, _ = select(built.goals[constraints.goal], constraints, allowed, orders)
+    return tuple(c.entry.slug for c in chosen)
+
+
 def _prepare(catalogue: Catalogue, query: WorkoutQuery, seed: int) -> tuple[Index, Constraints, Orders]:
     built = index(catalogue)
     unknown = sorted({s for s in query.exclude if s not in built.slugs})

@@ -161,7 +161,9 @@ class WorkoutParameters(BaseModel):
 
     goal: Goal
     level: Level
-    equipment: list[Equipment]
+    equipment: list[EquipmentChoice] = Field(
+        description="The equipment named, then any opt-out (`no_wall`), as in `self`: the query this answers."
+    )
     pain: list[PainFlag]
     pain_level: int
     minutes: int

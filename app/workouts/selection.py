@@ -20,6 +20,7 @@ else, so the rest is a pure function of (constraints, orders).
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -47,6 +48,27 @@ class Chosen:
 
 
 Orders = tuple[tuple[Entry, ...], ...]
+
+
+def budget(constraints: Constraints) -> int:
+    """The most seconds a session may take: the minutes asked for, capped by the pain grade, plus 10%."""
+    return constraints.session_minutes * 60 * OVER // 100
+
+
+def fits(used: int, cost: int, ceiling: int) -> bool:
+    """Whether a whole exercise costing ``cost`` still fits after ``used`` seconds: full doses or nothing."""
+    return used + cost <= ceiling
+
+
+def refit(costs: Sequence[int], ceiling: int) -> list[bool]:
+    """Which exercises to keep, given in order of priority (most important first) with their costs: each is
+    kept when it still fits after those kept before it, as ``select`` adds them; the rest go for time."""
+    kept: list[bool] = []
+    used = 0
+    for cost in costs:
+        kept.append(fits(used, cost, ceiling))
+        used += cost if kept[-1] else 0
+    return kept
 
 
 def break_ties(built: Index, constraints: Constraints, seed: int) -> Orders:
@@ -103,7 +125,7 @@ def select(
     Returns them in the order they were added, and the exercises left out because their full dose did not fit.
     """
     target = constraints.session_minutes * 60
-    ceiling = target * OVER // 100
+    ceiling = budget(constraints)
 
     chosen: list[Chosen] = []
     families: set[str] = set()
@@ -128,7 +150,7 @@ def select(
             dose, adjusted = dose_for(goal, constraints, entry.slug)
             tight = constraints.tight_side is not None and dose.per_side and adjusted is None  # no extra set in pain
             item = Chosen(goal.phases[p], entry, allowed[entry.slug], dose, tight, dose.sets, adjusted)
-            if floor_total + item.cost(dose.min_sets) > ceiling:
+            if not fits(floor_total, item.cost(dose.min_sets), ceiling):
                 too_long = True
                 no_time.setdefault(p, entry)
                 continue
