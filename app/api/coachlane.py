@@ -14,9 +14,9 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
+from anyio import CapacityLimiter, to_thread
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
-from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -130,11 +130,21 @@ def _plain_headers(scope: Scope) -> Headers | None:
     return headers if len(set(headers.keys())) == len(scope["headers"]) else None
 
 
+# How many of the lane's answers run at once, in threads; the rest wait their turn on the event loop.
+# The work is mostly Python under the GIL: at 16 connections, 16 threads taking turns cost ~2x the CPU
+# a request (/workouts/next on SQLite: 12.9 ms, 6.2 ms with 4; 1 and 2 no better). A few, so that
+# database waits (Postgres) overlap.
+WORKERS = 4
+_limiter: list[CapacityLimiter] = []
+
+
 async def _attempt(answer: Callable[[], Answer]) -> Answer | None:
-    """``answer()`` in the routes' thread pool (it validates, reads the database, adapts); None on any
-    error, for the route to raise again and answer as a problem."""
+    """``answer()`` in a thread (it validates, reads the database, adapts), at most ``WORKERS`` at
+    once; None on any error, for the route to raise again and answer as a problem."""
+    if not _limiter:
+        _limiter.append(CapacityLimiter(WORKERS))
     try:
-        return await run_in_threadpool(answer)
+        return await to_thread.run_sync(answer, limiter=_limiter[0])
     except Exception:
         return None
 
