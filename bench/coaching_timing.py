@@ -1,12 +1,16 @@
-"""In-process timings of the coach's two doors, stage by stage, without wrk or a server.
+"""Where a coach request's time goes, without the noise wrk suffers on a shared machine.
 
-    .venv/bin/python -m bench.coaching_timing [--database sqlite|postgres] [--repeat 200] [--profile adapt|next]
+    .venv/bin/python -m bench.coaching_timing [--database sqlite|postgres] [--repeat 200]
+        stage by stage, in-process (wall and CPU per call), and whole requests through TestClient
+    ... --profile adapt|next      cProfile of whole requests driven in one thread (ASGI, no thread pool)
+    ... --server                  a real uvicorn server's CPU per request (/proc), one request at a time,
+                                  beside bare Starlette and GET /workouts
+    ... --database-url URL --key KEY [--server | --wrk 1 16]
+                                  the same on an already seeded database (no seeding); --wrk: /next
+                                  through wrk at those connections, with the server's CPU per request
 
-Builds the app with TestClient, seeds the bench user (2,000 logs, two a day, through the real API, as
-bench/coaching.py does), then prints the mean time of each stage of a request and of whole requests
-through TestClient: POST /workouts/adapt with the bench's 30-session body, and GET /users/{id}/workouts/next.
-``--profile`` prints the top of a cProfile of whole requests instead. The wrk rows (bench/coaching.py)
-judge the targets; this is for finding where a request's time goes.
+Seeds the bench user (2,000 logs, two a day, through the real API, as bench/coaching.py does). The
+targets are judged by the wrk rows (bench/coaching.py); this is for finding where the time goes.
 """
 
 from __future__ import annotations
@@ -192,6 +196,34 @@ def server_cpu(url: str, key: str, count: int) -> list[tuple[str, float]]:
     return found
 
 
+def server_cpu_under_wrk(url: str, key: str, connections: int, duration: int = 5) -> str:
+    """GET /users/{id}/workouts/next through wrk (bench/next_workout.lua) at ``connections``: the server's
+    CPU per request under concurrency, beside wrk's own figures."""
+    import re
+    import subprocess
+
+    from bench.__main__ import ROOT, hipflex
+
+    server = hipflex(url)
+    try:
+        env = {**os.environ, "HIPFLEX_BENCH_KEY": key, "HIPFLEX_BENCH_USER": USER}
+        base = f"http://127.0.0.1:{server.port}"
+        script = str(ROOT / "bench" / "next_workout.lua")
+        subprocess.run(["wrk", "-t1", "-c2", "-d1s", "-s", script, base], env=env, capture_output=True, check=True)
+        before = _cpu_seconds(server.process.pid)
+        out = subprocess.run(
+            ["wrk", "-t1", f"-c{connections}", f"-d{duration}s", "--latency", "-s", script, base],
+            env=env, capture_output=True, text=True, check=True,
+        ).stdout
+        cpu = _cpu_seconds(server.process.pid) - before
+    finally:
+        server.stop()
+    count = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
+    rps = re.search(r"Requests/sec:\s+(\S+)", out).group(1)  # type: ignore[union-attr]
+    p99 = re.search(r"99%\s+(\S+)", out).group(1)  # type: ignore[union-attr]
+    return f"{connections} connections: {rps} requests/s, p99 {p99}, server CPU {cpu * 1000 / count:.2f} ms a request"
+
+
 def _report_server(url: str, key: str, count: int) -> None:
     print(f"server CPU per request ({url.split(':')[0]}), {count} requests one at a time, after 30 to warm up")
     bare = None
@@ -208,7 +240,12 @@ def main() -> None:
     parser.add_argument("--server", action="store_true", help="server CPU per request instead (uvicorn, /proc)")
     parser.add_argument("--database-url", help="an already seeded database (with --key): no seeding")
     parser.add_argument("--key")
+    parser.add_argument("--wrk", type=int, nargs="*", help="with --database-url: /next through wrk at these connections")
     args = parser.parse_args()
+    if args.database_url and args.wrk:
+        for connections in args.wrk:
+            print(server_cpu_under_wrk(args.database_url, args.key, connections))
+        return
     if args.database_url:
         _report_server(args.database_url, args.key, args.repeat)
         return
