@@ -32,6 +32,7 @@ from app.api import (
     workouts,
 )
 from app.api.answer_lane import AnswerLane
+from app.api.coachlane import CoachFastLane
 from app.api.delivery import Delivery
 from app.api.fastpath import CreateLogFastLane, FastPath
 from app.catalogue import Catalogue, load_catalogue
@@ -148,6 +149,7 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
     # no-store) around all of them so both paths give the same bytes, and observability outermost.
     if settings.fast_path:
         app.add_middleware(CreateLogFastLane, api=app)
+        app.add_middleware(CoachFastLane, api=app)
         app.add_middleware(FastPath, api=app)
         app.add_middleware(AnswerLane, api=app)
     if settings.cors_origins:

@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
@@ -23,7 +23,7 @@ from app.catalogue import Catalogue
 from app.catalogue.models import IN_CATALOGUE, Slug
 from app.catalogue.search import MAX_LIST
 from app.checkins import CalendarDate, CheckinCreate
-from app.coaching import AdaptedWorkout, CheckIn, adapt, checkin_of, session_of
+from app.coaching import AdaptedWorkout, CheckIn, Session, adapt, session_of, session_of_model
 from app.coaching.examples import ADAPT_REQUEST, ADAPTED_WORKOUT
 from app.coaching.history import MAX_CHECKINS, MAX_SESSIONS, recent, window
 from app.logs import LogCreate
@@ -34,6 +34,8 @@ from app.workouts import UnknownExercises, WorkoutImpossible, WorkoutQuery, draw
 from app.workouts.models import MAX_MINUTES, MIN_MINUTES, SEED_MAX
 
 router = APIRouter(tags=["coaching"])
+
+Answer = tuple[bytes, dict[str, str]]  # a 200's JSON body and its headers
 
 
 TODAY_DESCRIPTION = "The day to plan for; default: the server's UTC date. Echoed as `adapted_for`."
@@ -81,7 +83,7 @@ _ADAPTED = "Each item carries its `adaptation` (action, rule, reason, from, to);
 
 
 
-def _check_exercises(history: Sequence[LogCreate], catalogue: Catalogue) -> None:
+def check_history(history: Sequence[LogCreate], catalogue: Catalogue) -> None:
     errors = [
         FieldError(location="body", field=f"history.{i}.entries.{j}.exercise", message=f"unknown exercise {slug!r}")
         for i, log in enumerate(history)
@@ -94,7 +96,7 @@ def _check_exercises(history: Sequence[LogCreate], catalogue: Catalogue) -> None
 
 
 def valid_adapt_request(body: AdaptRequest, catalogue: LocalisedCatalogueDep) -> AdaptRequest:
-    _check_exercises(body.history, catalogue)
+    check_history(body.history, catalogue)
     return body
 
 
@@ -102,12 +104,12 @@ def _render(
     catalogue: Catalogue,
     query: WorkoutQuery,
     today: dt.date | None,
-    history: Iterable[Mapping[str, Any]],
+    history: Iterable[Session],
     checkins: Iterable[CheckIn],
     metrics: Metrics,
     location: str,
-) -> Response:
-    """Generate (as /workouts does), adapt, answer. ``history``: logs in the log schema, as dicts;
+) -> Answer:
+    """Generate (as /workouts does), adapt, answer. ``history``: the logs as sessions (``session_of``);
     ``location``: where the workout parameters came from (query or body), for a 422."""
     day = today if today is not None else dt.datetime.now(dt.UTC).date()
     seed = query.seed if query.seed is not None else draw_seed()
@@ -116,15 +118,16 @@ def _render(
         workout = generate(catalogue, plain, seed)
     except (UnknownExercises, WorkoutImpossible) as exc:
         raise workout_problem(exc, location) from exc
-    sessions = recent((session_of(log) for log in history), day)
+    sessions = recent(history, day)
     first = window(day)[0].date()
     adapted = adapt(workout, sessions, [c for c in checkins if first <= c.date <= day], catalogue, today=day)
     metrics.child(metrics.workouts, query.goal.value).inc()
-    return Response(
-        adapted.model_dump_json().encode(),
-        media_type="application/json",
-        headers={"X-Catalogue-Version": catalogue.version, **language_headers(catalogue.language)},
-    )
+    headers = {"X-Catalogue-Version": catalogue.version, **language_headers(catalogue.language)}
+    return adapted.model_dump_json().encode(), headers
+
+
+def _response(answer: Answer) -> Response:
+    return Response(answer[0], media_type="application/json", headers=answer[1])
 
 
 @router.post(
@@ -144,8 +147,14 @@ def adapt_workout(
     metrics: MetricsDep,
     body: Annotated[AdaptRequest, Depends(valid_adapt_request)],
 ) -> Response:
-    history = [log.model_dump() for log in body.history]
-    reports = [checkin_of(c.model_dump()) for c in body.checkins]
+    return _response(adapted_answer(catalogue, body, metrics))
+
+
+def adapted_answer(catalogue: Catalogue, body: AdaptRequest, metrics: Metrics) -> Answer:
+    """The body and headers of POST /workouts/adapt for a valid request (``valid_adapt_request``),
+    for the route and the fast lane alike; errors are raised as ``Problem``."""
+    history = [session_of_model(log) for log in body.history]
+    reports = [CheckIn(c.date, c.pain, c.stiffness) for c in body.checkins]
     return _render(catalogue, body, body.today, history, reports, metrics, "body")
 
 
@@ -156,7 +165,7 @@ def stored_history(engine: Engine, tenant: str, user_id: str, today: dt.date) ->
 
 def stored_checkins(engine: Engine, tenant: str, user_id: str, today: dt.date) -> list[CheckIn]:
     stored = checkins.between(engine, tenant, user_id, window(today)[0].date(), today)
-    return [checkin_of(c.model_dump()) for c in stored[-MAX_CHECKINS:]]
+    return [CheckIn(c.date, c.pain, c.stiffness) for c in stored[-MAX_CHECKINS:]]
 
 
 @router.get(
@@ -178,6 +187,14 @@ def get_next_workout(
     metrics: MetricsDep,
     query: Annotated[NextParams, Query()],
 ) -> Response:
+    return _response(next_answer(engine, tenant, user_id, catalogue, query, metrics))
+
+
+def next_answer(
+    engine: Engine, tenant: str, user_id: str, catalogue: Catalogue, query: NextParams, metrics: Metrics
+) -> Answer:
+    """The body and headers of GET /users/{user_id}/workouts/next, for the route and the fast lane
+    alike; errors are raised as ``Problem``."""
     day = query.today if query.today is not None else dt.datetime.now(dt.UTC).date()
-    history = stored_history(engine, tenant, user_id, day)
+    history = [session_of(log) for log in stored_history(engine, tenant, user_id, day)]
     return _render(catalogue, query, day, history, stored_checkins(engine, tenant, user_id, day), metrics, "query")

@@ -5,7 +5,7 @@ SQLAlchemy, every input an argument (``today`` included).
 """
 
 from app.coaching.adapt import adapt
-from app.coaching.history import CheckIn, Session, SetDone, checkin_of, session_of, sessions_of
+from app.coaching.history import CheckIn, Session, SetDone, checkin_of, session_of, session_of_model, sessions_of
 from app.coaching.models import Adaptation, AdaptedItem, AdaptedWorkout, DoseState, Guard
 from app.coaching.rules import RULES, Action, Rule
 
@@ -24,5 +24,6 @@ __all__ = [
     "adapt",
     "checkin_of",
     "session_of",
+    "session_of_model",
     "sessions_of",
 ]

@@ -19,7 +19,7 @@ from app.catalogue import Catalogue
 from app.coaching import doses
 from app.coaching.constraints import Gate
 from app.coaching.fit import fit
-from app.coaching.history import CheckIn, Session, SetDone, order
+from app.coaching.history import CheckIn, Session, SetDone, in_order
 from app.coaching.models import Adaptation, AdaptedItem, AdaptedWorkout, DoseState, Guard
 from app.coaching.rules import LOAD_GUARD, PAIN_TREND, Action, Facts, Rule, decide, peak_pain
 from app.workouts.models import Workout, WorkoutItem
@@ -304,7 +304,7 @@ def adapt(
 ) -> AdaptedWorkout:
     """``workout`` with each item adapted from the user's history as of ``today`` (sessions after it are
     ignored). With no history every item is ``new`` and the workout is otherwise unchanged."""
-    sessions = sorted((s for s in history if s.day <= today), key=order)  # ties too: see ``order``
+    sessions = in_order(s for s in history if s.day <= today)  # ties too: see ``order``
     morning: dict[date, int] = {}
     for checkin in checkins:
         if checkin.date <= today:  # two check-ins on one day: the worse one counts

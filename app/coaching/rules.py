@@ -334,10 +334,14 @@ LOAD_GUARD = BY_ID["load-ratio-above-1.5"]
 PAIN_TREND = BY_ID["pain-trend-up"]
 
 
+# Each rule's precedence, once: RULES.index compared whole rules field by field on every item.
+_PRECEDENCE = {rule.id: (CAUTION[rule.action], -position) for position, rule in enumerate(RULES)}
+
+
 def decide(facts: Facts) -> Rule:
     """The rule that governs this exercise: the most cautious that fires, the earliest on a tie."""
     fired = [rule for rule in RULES if rule.test(facts, rule.params)]
-    return max(fired, key=lambda rule: (CAUTION[rule.action], -RULES.index(rule)))
+    return max(fired, key=lambda rule: _PRECEDENCE[rule.id])
 
 
 WHAT_HAPPENS = {
