@@ -5,7 +5,8 @@ already checked in is refused (409) rather than silently replacing the
 first, because a morning pain score is clinical data an app must not lose
 by a double tap or a sync race; a correction is an explicit DELETE and POST.
 Retries are made safe by ``Idempotency-Key``, exactly as for logs. This
-module is the only writer of ``checkins``.
+module is the only writer of ``checkins``; every change bumps the user's revision
+(app/revisions.py) in its transaction.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from sqlalchemy import and_, delete, exists, insert, or_, select
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
-from app import idempotency
+from app import idempotency, revisions
 from app.db import write_session
 from app.logs.schemas import MAX_NOTES, NO_NUL, CleanStr, Pain
 from app.tables import Checkin, Log
@@ -163,6 +164,7 @@ def create(
             session.connection().execute(insert(CHECKINS), row)
             if claim is not None and not idempotency.complete(session, claim, 201, body, location, None):
                 raise idempotency.KeyInFlight()
+            revisions.bump(session.connection(), [(tenant, user_id)])
             session.commit()
     except BaseException as exc:
         if claim is not None:
@@ -186,6 +188,7 @@ def delete_checkin(engine: Engine, tenant: str, user_id: str, day: date) -> bool
         if deleted.rowcount != 1:
             return False
         idempotency.forget_location(session, tenant, user_id, checkin_path(user_id, day))
+        revisions.bump(session.connection(), [(tenant, user_id)])
         session.commit()
     return True
 
@@ -194,6 +197,7 @@ def erase_user(engine: Engine, tenant: str, user_id: str) -> int:
     """Delete every check-in of a user; returns how many."""
     with write_session(engine) as session:
         deleted = session.exec(delete(CHECKINS).where(_owned(tenant, user_id)))
+        revisions.forget(session.connection(), tenant, user_id)
         session.commit()
     return int(deleted.rowcount)
 

@@ -14,6 +14,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
 
 from app import __version__, problems, statuses
+from app.answers import AnswerCache
 from app.api import (
     checkins,
     coaching,
@@ -30,6 +31,7 @@ from app.api import (
     vocabulary,
     workouts,
 )
+from app.api.answer_lane import AnswerLane
 from app.api.coachlane import CoachFastLane
 from app.api.delivery import Delivery
 from app.api.fastpath import CreateLogFastLane, FastPath
@@ -140,6 +142,7 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
     app.state.settings = settings
     app.state.catalogue = catalogue
     app.state.metrics = Metrics()
+    app.state.answers = AnswerCache(settings.answer_cache_bytes)
     configure_logging(settings.log_level)
     problems.install(app)
     # Middleware, innermost first: the fast path, CORS around it, the body cap, delivery (HEAD, gzip,
@@ -148,6 +151,7 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
         app.add_middleware(CreateLogFastLane, api=app)
         app.add_middleware(CoachFastLane, api=app)
         app.add_middleware(FastPath, api=app)
+        app.add_middleware(AnswerLane, api=app)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

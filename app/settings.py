@@ -92,7 +92,8 @@ class Settings(BaseSettings):
     )
     fast_path: bool = Field(
         default=True,
-        description="Serve the hot public reads and POST /users/{id}/logs without FastAPI's routing "
+        description="Serve the hot public reads, kept /records and /progress answers, and POST /users/{id}/logs "
+        "without FastAPI's routing "
         "(same validation, same bodies; anything else falls through to the routes).",
     )
     gzip_min_bytes: int = Field(
@@ -107,6 +108,13 @@ class Settings(BaseSettings):
         description="The service's public base URL (e.g. https://api.example.com/hipflex), used for absolute "
         "`next` links. Unset: the request's own scheme and Host. Forwarded headers are never read here "
         "(uvicorn's --proxy-headers decides the scheme).",
+    )
+    answer_cache_bytes: int = Field(
+        default=32 * 1024 * 1024,
+        ge=0,
+        le=4 * 1024 * 1024 * 1024,
+        description="Memory for `/users/{id}/records` and `/progress` answers kept until the user's data "
+        "changes (per worker process; least recently used go first; 0 keeps none).",
     )
     max_body_bytes: int = Field(
         default=256 * 1024, ge=1024, le=16 * 1024 * 1024, description="Largest request body accepted."

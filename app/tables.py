@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Column,
     Date,
@@ -187,3 +188,17 @@ class LogSet(SQLModel, table=True):
     rpe: int | None = Field(default=None, sa_column=Column(Integer, nullable=True))
     rir: int | None = Field(default=None, sa_column=Column(Integer, nullable=True))
     completed: bool = Field(sa_column=Column(Boolean, nullable=False))
+
+
+class UserRevision(SQLModel, table=True):
+    """A user's revision: changed in the same transaction as every change to their logs or check-ins.
+
+    Answers computed from a user's data are cached under it (app/answers.py), so a change makes the old
+    ones unreachable. Written only by app/revisions.py; erasing a user deletes the row.
+    """
+
+    __tablename__ = "user_revisions"
+
+    tenant: str = Field(sa_column=Column(String(64), primary_key=True))
+    user_id: str = Field(sa_column=Column(String(128), primary_key=True))
+    revision: int = Field(sa_column=Column(BigInteger, nullable=False))

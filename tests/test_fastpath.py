@@ -179,12 +179,12 @@ def test_the_fast_path_writes_logs(
 def test_the_lanes_know_every_dependency_of_their_routes() -> None:
     from fastapi.routing import APIRoute
 
-    from app.api import coaching, exercises, logs, workouts
+    from app.api import coaching, exercises, logs, progress, workouts
     from app.api.fastpath import ROUTE_DEPENDENCIES
 
     found = {
         (method, route.path): {getattr(dependency.call, "__name__", "?") for dependency in route.dependant.dependencies}
-        for module in (exercises, logs, workouts, coaching)
+        for module in (exercises, logs, progress, workouts, coaching)
         for route in module.router.routes
         if isinstance(route, APIRoute)
         for method in route.methods

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Header, Request
 from sqlalchemy.engine import Engine
 
+from app.answers import AnswerCache
 from app.api.languages import choose_language
 from app.catalogue import Catalogue
 from app.observability import Metrics
@@ -57,9 +58,15 @@ async def get_storage(request: Request) -> Storage:
     return storage
 
 
+async def get_answers(request: Request) -> AnswerCache:
+    answers: AnswerCache = request.app.state.answers
+    return answers
+
+
 CatalogueDep = Annotated[Catalogue, Depends(get_catalogue)]
 LocalisedCatalogueDep = Annotated[Catalogue, Depends(get_localised_catalogue)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 EngineDep = Annotated[Engine, Depends(get_engine)]
 MetricsDep = Annotated[Metrics, Depends(get_metrics)]
 StorageDep = Annotated[Storage, Depends(get_storage)]
+AnswersDep = Annotated[AnswerCache, Depends(get_answers)]

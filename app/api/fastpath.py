@@ -56,6 +56,9 @@ ROUTE_DEPENDENCIES = {
     ("POST", "/users/{user_id}/logs"): {
         "authenticate", "valid_log_create", "get_storage", "get_settings", "get_metrics"
     },
+    # app.api.answer_lane (answers kept by the routes; get_engine and get_answers: app.state)
+    ("GET", "/users/{user_id}/records"): {"authenticate", "get_engine", "get_answers"},
+    ("GET", "/users/{user_id}/progress"): {"authenticate", "get_engine", "get_answers"},
     # app.api.coachlane's (get_engine: the storage's engine; valid_adapt_request: AdaptRequest and check_history)
     ("GET", "/users/{user_id}/workouts/next"): {"authenticate", "get_engine", "get_localised_catalogue", "get_metrics"},
     ("POST", "/workouts/adapt"): {"get_localised_catalogue", "get_metrics", "valid_adapt_request"},

@@ -1,17 +1,22 @@
-"""/users/{user_id}/records and /progress: personal records and trends, computed from the logs on every request."""
+"""/users/{user_id}/records and /progress: personal records and trends, computed from the logs.
+
+Records and progress answers are kept per user until their logs or check-ins change (app/answers.py);
+/progress/exercises/{slug} is computed on every request.
+"""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.answers import Key, user_answer
 from app.api.auth import TenantDep
-from app.api.deps import CatalogueDep, EngineDep
+from app.api.deps import AnswersDep, CatalogueDep, EngineDep
 from app.api.logs import UserIdPath, user_not_found
 from app.catalogue.models import IN_CATALOGUE, Goal
 from app.logs import Slug
@@ -92,33 +97,75 @@ def _example(answer: dict[str, Any]) -> dict[int | str, dict[str, Any]]:
     return {200: {"content": {"application/json": {"example": answer}}}, **responses(401, 404, 422)}
 
 
+# How long a progress answer may be reused: the window ends at the request's time rounded UP to this
+# step, and the answer is exact for that instant. Up, not down: a session just logged (performed_at
+# about now) must show at once, which an end up to a minute in the past would leave out.
+PROGRESS_STEP = timedelta(minutes=1)
+JSON = "application/json"
+
+
+def progress_end(now: datetime) -> datetime:
+    """``now`` rounded up to the next whole ``PROGRESS_STEP`` (a whole one stays): the window's end."""
+    behind = (now - datetime(2000, 1, 1, tzinfo=UTC)) % PROGRESS_STEP
+    return now if not behind else now + (PROGRESS_STEP - behind)
+
+
+def records_key(query: RecordQuery) -> Key:
+    """What a records answer is kept under, beside the user and their revision (app.api.answer_lane reads it too)."""
+    return ("records", query.exercise, query.metric.value if query.metric is not None else None)
+
+
+def progress_key(query: ProgressQuery, end: datetime) -> Key:
+    return ("progress", query.window, query.tz, query.goal.value if query.goal is not None else None, end.isoformat())
+
+
 @router.get("/records", response_model=RecordList, summary="A user's personal records", responses=_example(RECORDS))
 def list_records(
-    tenant: TenantDep, user_id: UserIdPath, query: Annotated[RecordQuery, Query()], engine: EngineDep
-) -> RecordList:
+    tenant: TenantDep,
+    user_id: UserIdPath,
+    query: Annotated[RecordQuery, Query()],
+    engine: EngineDep,
+    answers: AnswersDep,
+) -> Response:
     """The best value of each metric for each exercise, from completed sets, with the session that set it.
     Ties go to the earliest session. `pain_qualified` is false when that session's pain_after was above 3 or not
-    logged, so an app can show the record without celebrating it."""
-    found = reports.records(engine, tenant, user_id, exercise=query.exercise, metric=query.metric)
-    if found is None:
+    logged, so an app can show the record without celebrating it. Always current: the answer is kept until the
+    user's logs change."""
+
+    def compute() -> bytes | None:
+        found = reports.records(engine, tenant, user_id, exercise=query.exercise, metric=query.metric)
+        return None if found is None else found.__pydantic_serializer__.to_json(found)
+
+    body = user_answer(answers, engine, tenant, user_id, records_key(query), compute)
+    if body is None:
         raise user_not_found(user_id)
-    return found
+    return Response(body, media_type=JSON)
 
 
 @router.get("/progress", response_model=ProgressPublic, summary="A user's progress", responses=_example(PROGRESS))
 def get_progress(
-    tenant: TenantDep, user_id: UserIdPath, query: Annotated[ProgressQuery, Query()], engine: EngineDep
-) -> ProgressPublic:
-    """Sessions, minutes and sets over the window (which ends now); frequency against the goal; the weekly streak;
+    tenant: TenantDep,
+    user_id: UserIdPath,
+    query: Annotated[ProgressQuery, Query()],
+    engine: EngineDep,
+    answers: AnswersDep,
+) -> Response:
+    """Sessions, minutes and sets over the window; frequency against the goal; the weekly streak;
     pain against the previous window of the same length; the session-RPE trend; and training load with its
-    acute:chronic ratio (last 7 days against the weekly average of the last 28). Weeks are ISO weeks in `tz`."""
-    now = datetime.now(UTC)
-    found = reports.progress(
-        engine, tenant, user_id, window=query.window, tz=zone(query.tz), goal=query.goal, now=now
-    )
-    if found is None:
+    acute:chronic ratio (last 7 days against the weekly average of the last 28). Weeks are ISO weeks in `tz`.
+    The window ends at `end`: now, rounded up to the next whole minute, so an answer may be reused for up to
+    a minute; any change to the user's logs or check-ins shows in the next answer."""
+    tz = zone(query.tz)
+    end = progress_end(datetime.now(UTC))
+
+    def compute() -> bytes | None:
+        found = reports.progress(engine, tenant, user_id, window=query.window, tz=tz, goal=query.goal, now=end)
+        return None if found is None else found.__pydantic_serializer__.to_json(found)
+
+    body = user_answer(answers, engine, tenant, user_id, progress_key(query, end), compute)
+    if body is None:
         raise user_not_found(user_id)
-    return found
+    return Response(body, media_type=JSON)
 
 
 @router.get(

@@ -5,7 +5,8 @@ entries one JSON column, and ``log_exercises`` lists the exercises it holds
 so that ``?exercise=`` is an indexed lookup. A log and its exercises (and
 its idempotent response) are written in one transaction, never in part; new
 logs arriving together share a transaction (see ``LogWriter``). This package
-is the only writer of ``logs``, ``log_exercises`` and ``log_sets``.
+is the only writer of ``logs``, ``log_exercises`` and ``log_sets``; every change bumps the
+user's revision (app/revisions.py) in its transaction.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from urllib.parse import quote
 from sqlalchemy import Text, and_, bindparam, cast, delete, exists, or_, select, update
 from sqlalchemy.engine import Connection, Engine
 
-from app import idempotency
+from app import idempotency, revisions
 from app.db import write_session
 from app.logs.cursor import Cursor
 from app.logs.schemas import (
@@ -239,6 +240,7 @@ def update_log(engine: Engine, tenant: str, user_id: str, log_id: str, data: Log
         elif data.model_fields_set & _COPIED_TO_SETS:
             copied = {name: getattr(row, name) for name in _COPIED_TO_SETS}
             session.exec(update(LOG_SETS).where(LOG_SETS.c.log_id == log_id).values(copied))
+        revisions.bump(session.connection(), [(tenant, user_id)])
         session.commit()
     return _public(row)
 
@@ -252,6 +254,7 @@ def delete_log(engine: Engine, tenant: str, user_id: str, log_id: str) -> bool:
         if deleted.rowcount != 1:
             return False
         idempotency.forget_log(session, tenant, user_id, log_id)
+        revisions.bump(session.connection(), [(tenant, user_id)])
         session.commit()
     return True
 
@@ -261,6 +264,7 @@ def erase_user(engine: Engine, tenant: str, user_id: str) -> int:
     with write_session(engine) as session:
         deleted = session.exec(delete(LOGS).where(_owned(tenant, user_id)))
         idempotency.forget_user(session, tenant, user_id)
+        revisions.forget(session.connection(), tenant, user_id)
         session.commit()
     return int(deleted.rowcount)
 

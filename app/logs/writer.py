@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import insert
 from sqlalchemy.engine import Engine
 
-from app import idempotency, outages
+from app import idempotency, outages, revisions
 from app.db import write_limits, write_session
 from app.outages import WriterUnavailable
 from app.tables import Log, LogExercise, LogSet
@@ -223,6 +223,7 @@ class LogWriter:
                 connection.execute(INSERT_LOG, [job.row for job in written])
                 connection.execute(INSERT_EXERCISES, [e for job in written for e in job.exercises])
                 connection.execute(INSERT_SETS, [one for job in written for one in job.sets])
+                revisions.bump(connection, ((job.row["tenant"], job.row["user_id"]) for job in written))
             session.commit()
 
     def run(self, job: Job) -> None:

@@ -109,7 +109,10 @@ class ProgressPublic(BaseModel):
     window: str
     tz: str
     start: datetime | None = Field(description="The window's start (null for `all`); it ends at `end`.")
-    end: datetime
+    end: datetime = Field(
+        description="The window's end: the request time rounded up to the next whole minute (the answer is exact "
+        "for that instant and may be given again within that minute, unless the user's data changes)."
+    )
     sessions: int
     minutes: int
     sets: int

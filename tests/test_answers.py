@@ -1,0 +1,425 @@
+"""Records and progress answers kept under each user's revision: every change shows in the next answer.
+
+On both databases, through the real app: each kind of change (a new log, an edit, a delete, a check-in
+and its deletion, an erasure) gives a new answer equal to a fresh computation, other tenants never see
+one, the memory stays within its bound, and concurrent misses compute once.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from conftest import Tenant, make_settings, new_tenant
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import create_engine, insert, select
+
+from app import migrations, revisions
+from app.answers import ENTRY_OVERHEAD, AnswerCache
+from app.api.progress import PROGRESS_STEP, progress_end
+from app.catalogue import Catalogue
+from app.main import create_app
+from app.progress import reports
+from app.revisions import USER_REVISIONS
+from app.tables import Checkin, Log
+
+PROGRESS = "/progress?window=7d&tz=Europe/Berlin"
+
+
+def _hold_log(at: datetime, hold: int, pain_after: int = 1) -> dict[str, Any]:
+    return {
+        "performed_at": at.isoformat(),
+        "duration_minutes": 30,
+        "session_rpe": 5,
+        "pain_after": pain_after,
+        "workout": {"goal": "rehab", "seed": 1},
+        "entries": [{"exercise": "thomas-test", "sets": [{"hold_seconds": hold}]}],
+    }
+
+
+def _cache(client: TestClient) -> AnswerCache:
+    cache: AnswerCache = client.app.state.answers  # type: ignore[attr-defined]
+    return cache
+
+
+def _fresh(client: TestClient, tenant: str, user: str, path: str, answer: dict[str, Any]) -> dict[str, Any] | None:
+    """What the store computes now, bypassing the cache (progress: for the answer's own `end`)."""
+    engine = client.app.state.engine  # type: ignore[attr-defined]
+    if path == "/records":
+        found: Any = reports.records(engine, tenant, user)
+    else:
+        end = datetime.fromisoformat(answer["end"])
+        found = reports.progress(engine, tenant, user, window="7d", tz=ZoneInfo("Europe/Berlin"), goal=None, now=end)
+    return None if found is None else found.model_dump(mode="json")
+
+
+def _answers(client: TestClient, tenant: Tenant, user: str) -> dict[str, Any]:
+    """Both answers for ``user``, each checked against a fresh computation and then asked again (a hit)."""
+    got: dict[str, Any] = {}
+    for path in ("/records", PROGRESS):
+        response = client.get(f"/users/{user}{path}", headers=tenant.headers)
+        if response.status_code == 404:
+            assert response.headers["content-type"] == "application/problem+json"
+            got[path] = None
+            continue
+        assert response.status_code == 200, response.text
+        body = response.json()
+        assert body == _fresh(client, tenant.name, user, path.split("?")[0], body)
+        hits = _cache(client).stats.hits
+        again = client.get(f"/users/{user}{path}", headers=tenant.headers)
+        if again.json().get("end") == body.get("end"):  # (not across a minute's turn)
+            assert again.content == response.content
+            assert _cache(client).stats.hits == hits + 1
+        got[path] = body
+    return got
+
+
+def test_every_change_to_logs_or_checkins_changes_the_next_answer(db_client: TestClient, acme: Tenant) -> None:
+    now = datetime.now(UTC)
+    first = db_client.post("/users/u1/logs", json=_hold_log(now - timedelta(days=1), 40), headers=acme.headers)
+    assert first.status_code == 201
+    before = _answers(db_client, acme, "u1")
+    assert before[PROGRESS]["sessions"] == 1
+
+    def changed(what: str, *paths: str) -> None:
+        nonlocal before
+        after = _answers(db_client, acme, "u1")
+        for path in paths:
+            assert after[path] != before[path], (what, path)
+        before = after
+
+    # a new log (through the group-commit writer)
+    second = db_client.post("/users/u1/logs", json=_hold_log(now - timedelta(days=2), 60), headers=acme.headers)
+    assert second.status_code == 201
+    changed("write", "/records", PROGRESS)
+    assert before[PROGRESS]["sessions"] == 2
+    log_id = second.json()["id"]
+    # an edit of the sets, then of pain_after alone
+    edited = {"entries": [{"exercise": "thomas-test", "sets": [{"hold_seconds": 70}]}]}
+    assert db_client.patch(f"/users/u1/logs/{log_id}", json=edited, headers=acme.headers).status_code == 200
+    changed("edit", "/records")
+    assert db_client.patch(f"/users/u1/logs/{log_id}", json={"pain_after": 6}, headers=acme.headers).status_code == 200
+    changed("edit pain_after", "/records", PROGRESS)
+    # a delete
+    assert db_client.delete(f"/users/u1/logs/{log_id}", headers=acme.headers).status_code == 204
+    changed("delete", "/records", PROGRESS)
+    # a check-in, and its deletion
+    today = now.astimezone(ZoneInfo("Europe/Berlin")).date().isoformat()
+    posted = db_client.post("/users/u1/checkins", json={"date": today, "pain": 7}, headers=acme.headers)
+    assert posted.status_code == 201
+    changed("check-in", PROGRESS)
+    assert before[PROGRESS]["pain"]["checkin_mean"] == 7
+    assert db_client.delete(f"/users/u1/checkins/{today}", headers=acme.headers).status_code == 204
+    changed("check-in deleted", PROGRESS)
+    # an erasure: 404, and a user id used again starts from nothing
+    assert db_client.delete("/users/u1", headers=acme.headers).status_code == 204
+    assert _answers(db_client, acme, "u1") == {"/records": None, PROGRESS: None}
+    assert revisions.of(db_client.app.state.engine, "acme", "u1") is None  # type: ignore[attr-defined]
+    again = db_client.post("/users/u1/logs", json=_hold_log(now - timedelta(hours=1), 15), headers=acme.headers)
+    assert again.status_code == 201
+    reborn = _answers(db_client, acme, "u1")
+    assert [r["value"] for r in reborn["/records"]["items"]] == [15, 15]
+    assert reborn[PROGRESS]["sessions"] == 1
+
+
+def test_a_user_whose_logs_are_all_deleted_is_404_as_before(db_client: TestClient, acme: Tenant) -> None:
+    posted = db_client.post("/users/u2/logs", json=_hold_log(datetime.now(UTC), 30), headers=acme.headers)
+    assert _answers(db_client, acme, "u2")["/records"] is not None
+    assert db_client.delete(f"/users/u2/logs/{posted.json()['id']}", headers=acme.headers).status_code == 204
+    assert _answers(db_client, acme, "u2") == {"/records": None, PROGRESS: None}
+    assert _answers(db_client, acme, "nobody") == {"/records": None, PROGRESS: None}
+
+
+def test_another_tenant_never_gets_this_ones_answer(db_client: TestClient, acme: Tenant, globex: Tenant) -> None:
+    now = datetime.now(UTC)
+    assert db_client.post("/users/u1/logs", json=_hold_log(now, 40), headers=acme.headers).status_code == 201
+    assert _answers(db_client, acme, "u1")["/records"] is not None  # kept now
+    assert _answers(db_client, globex, "u1") == {"/records": None, PROGRESS: None}
+    assert db_client.post("/users/u1/logs", json=_hold_log(now, 25), headers=globex.headers).status_code == 201
+    theirs = _answers(db_client, globex, "u1")
+    assert {r["value"] for r in theirs["/records"]["items"]} == {25}
+    assert {r["value"] for r in _answers(db_client, acme, "u1")["/records"]["items"]} == {40}
+
+
+def test_a_session_logged_just_now_is_in_the_progress_at_once(db_client: TestClient, acme: Tenant) -> None:
+    assert db_client.post("/users/u3/logs", json=_hold_log(datetime.now(UTC), 20), headers=acme.headers).status_code == 201
+    started = datetime.now(UTC)
+    for _ in range(3):
+        asked = datetime.now(UTC)
+        body = db_client.get("/users/u3/progress?window=7d", headers=acme.headers).json()
+        end = datetime.fromisoformat(body["end"])
+        assert asked <= end < datetime.now(UTC) + PROGRESS_STEP  # never more than a minute from the request
+        assert body["sessions"] == 1
+        posted = db_client.post("/users/u3/logs", json=_hold_log(datetime.now(UTC), 20), headers=acme.headers)
+        assert posted.status_code == 201
+        assert db_client.get("/users/u3/progress?window=7d", headers=acme.headers).json()["sessions"] == 2
+        assert db_client.delete(f"/users/u3/logs/{posted.json()['id']}", headers=acme.headers).status_code == 204
+    assert datetime.now(UTC) - started < timedelta(seconds=30)
+
+
+@given(st.datetimes(timezones=st.just(UTC)))
+def test_progress_end_is_the_next_whole_minute(now: datetime) -> None:
+    end = progress_end(now)
+    assert now <= end < now + PROGRESS_STEP
+    assert (end.second, end.microsecond) == (0, 0)
+    assert progress_end(end) == end
+
+
+# --- the cache itself ----------------------------------------------------------------
+
+
+def _entry_size(key: tuple[Any, ...], body: bytes) -> int:
+    return ENTRY_OVERHEAD + len(body) + sum(len(str(part)) for part in key)
+
+
+@given(
+    bound=st.integers(0, 5000),
+    steps=st.lists(st.tuples(st.integers(0, 30), st.integers(0, 1500), st.booleans()), max_size=80),
+)
+def test_the_cache_stays_within_its_bound_and_drops_the_least_recently_used(
+    bound: int, steps: list[tuple[int, int, bool]]
+) -> None:
+    cache = AnswerCache(bound)
+    model: dict[tuple[Any, ...], bytes] = {}  # insertion/use order = recency, oldest first
+    for name, length, read in steps:
+        key = ("records", f"user-{name}")
+        if read:
+            if key in model:
+                model[key] = model.pop(key)
+            assert cache.get(key) == model.get(key)
+            continue
+        body = bytes([name]) * length
+        cache.put(key, body)
+        if key not in model and _entry_size(key, body) <= bound:
+            model[key] = body
+            while sum(_entry_size(k, b) for k, b in model.items()) > bound:
+                del model[next(iter(model))]
+        assert cache.size == sum(_entry_size(k, b) for k, b in model.items()) <= bound
+        assert len(cache) == len(model)
+    for key, body in model.items():
+        assert cache.get(key) == body
+
+
+def test_concurrent_misses_on_one_key_compute_once() -> None:
+    cache = AnswerCache(1 << 20)
+    calls: list[int] = []
+    start = threading.Barrier(8)
+
+    def compute() -> bytes:
+        calls.append(1)
+        time.sleep(0.2)
+        return b'{"n":1}'
+
+    got: list[bytes | None] = []
+
+    def ask() -> None:
+        start.wait()
+        got.append(cache.answer(("k",), compute))
+
+    threads = [threading.Thread(target=ask) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert got == [b'{"n":1}'] * 8
+    assert len(calls) == 1
+    assert (cache.stats.hits, cache.stats.misses) == (0, 8)  # the waiters were not answered from memory before
+
+
+def test_a_miss_that_keeps_nothing_lets_each_waiter_compute() -> None:
+    cache = AnswerCache(1 << 20)
+    calls: list[int] = []
+    start = threading.Barrier(4)
+
+    def compute() -> None:
+        calls.append(1)
+        time.sleep(0.1)
+
+    threads = [threading.Thread(target=lambda: (start.wait(), cache.answer(("k",), compute))) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(calls) == 4
+    assert len(cache) == 0
+
+
+@pytest.fixture
+def small_cache_client(database_url: str, catalogue: Catalogue) -> Iterator[TestClient]:
+    app: FastAPI = create_app(make_settings(database_url, answer_cache_bytes=20_000), catalogue=catalogue)
+    with TestClient(app) as client:
+        yield client
+
+
+def test_the_apps_cache_stays_within_the_configured_bytes(small_cache_client: TestClient) -> None:
+    client = small_cache_client
+    tenant = new_tenant(client.app, "acme")  # type: ignore[arg-type]
+    now = datetime.now(UTC)
+    users = [f"u{n}" for n in range(6)]
+    for user in users:
+        assert client.post(f"/users/{user}/logs", json=_hold_log(now, 30), headers=tenant.headers).status_code == 201
+    cache = _cache(client)
+    for user in users:
+        for window in ("7d", "28d", "90d", "365d", "all"):
+            assert client.get(f"/users/{user}/progress?window={window}", headers=tenant.headers).status_code == 200
+            assert cache.size <= 20_000
+        assert client.get(f"/users/{user}/records", headers=tenant.headers).status_code == 200
+    assert 0 < len(cache) < 6 * 6  # something kept, not everything
+    assert cache.size <= 20_000
+
+
+# --- the migration -------------------------------------------------------------------
+
+
+def test_0005_gives_the_users_already_stored_a_revision(empty_database_url: str) -> None:
+    url = empty_database_url
+    migrations.upgrade(url, "0004")
+    engine = create_engine(url)
+    now = datetime.now(UTC)
+    log = {
+        "tenant": "acme", "user_id": "with-logs", "performed_at": now, "entries": [], "created_at": now,
+        "updated_at": now,
+    }
+    try:
+        with engine.begin() as connection:
+            for user in ("with-logs", "with-both"):
+                connection.execute(insert(Log.__table__), {**log, "id": str(uuid.uuid4()), "user_id": user})  # type: ignore[attr-defined]
+            for user in ("with-checkins", "with-both"):
+                row = {"tenant": "acme", "user_id": user, "date": now.date(), "pain": 1, "created_at": now}
+                connection.execute(insert(Checkin.__table__), row)  # type: ignore[attr-defined]
+        migrations.upgrade(url)
+        with engine.connect() as connection:
+            rows = connection.execute(select(USER_REVISIONS)).all()
+    finally:
+        engine.dispose()
+    assert sorted(r.user_id for r in rows) == ["with-both", "with-checkins", "with-logs"]
+    assert len({r.revision for r in rows}) == 3
+
+
+# --- a property: after any sequence of changes, the answers equal a fresh computation ---------
+
+_OPS = st.lists(
+    st.sampled_from(["write", "edit", "delete", "checkin", "uncheckin", "erase"]), min_size=1, max_size=8
+)
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(ops=_OPS, holds=st.lists(st.integers(5, 90), min_size=8, max_size=8))
+def test_after_any_changes_the_answers_equal_a_fresh_computation(
+    db_client: TestClient, acme: Tenant, ops: list[str], holds: list[int]
+) -> None:
+    user = uuid.uuid4().hex
+    now = datetime.now(UTC)
+    logs: list[str] = []
+    days: list[str] = []
+    for step, (op, hold) in enumerate(zip(ops, holds, strict=False)):
+        url = f"/users/{user}"
+        if op == "write" or (op in ("edit", "delete") and not logs):
+            posted = db_client.post(f"{url}/logs", json=_hold_log(now - timedelta(days=step), hold), headers=acme.headers)
+            logs.append(posted.json()["id"])
+        elif op == "edit":
+            patched = {"entries": [{"exercise": "thomas-test", "sets": [{"hold_seconds": hold}]}], "pain_after": step}
+            assert db_client.patch(f"{url}/logs/{logs[-1]}", json=patched, headers=acme.headers).status_code == 200
+        elif op == "delete":
+            assert db_client.delete(f"{url}/logs/{logs.pop()}", headers=acme.headers).status_code == 204
+        elif op == "checkin":
+            day = (now - timedelta(days=step)).astimezone(ZoneInfo("Europe/Berlin")).date().isoformat()
+            posted = db_client.post(f"{url}/checkins", json={"date": day, "pain": hold % 11}, headers=acme.headers)
+            assert posted.status_code == 201
+            days.append(day)
+        elif op == "uncheckin" and days:
+            assert db_client.delete(f"{url}/checkins/{days.pop()}", headers=acme.headers).status_code == 204
+        elif op == "erase":
+            assert db_client.delete(url, headers=acme.headers).status_code == 204
+            logs, days = [], []
+        got = _answers(db_client, acme, user)  # each compared with a fresh computation inside
+        assert (got["/records"] is None) == (not logs and not days)
+
+
+# --- the lane that answers hits without FastAPI's routing ----------------------------------
+
+
+def _lane_served(client: TestClient, route: str) -> float:
+    value = client.app.state.metrics.registry.get_sample_value(  # type: ignore[attr-defined]
+        "hipflex_fast_path_total", {"route": route}
+    )
+    return value or 0.0
+
+
+@pytest.mark.parametrize("fast_path", [True, False])
+def test_hits_are_the_routes_bytes_with_or_without_the_lane(
+    database_url: str, catalogue: Catalogue, fast_path: bool
+) -> None:
+    app = create_app(make_settings(database_url, fast_path=fast_path), catalogue=catalogue)
+    with TestClient(app) as client:
+        tenant, other = new_tenant(app, "acme"), new_tenant(app, "globex")
+        assert client.post("/users/u1/logs", json=_hold_log(datetime.now(UTC), 30), headers=tenant.headers).status_code == 201
+        for url, route in [
+            ("/users/u1/records?metric=longest_hold_seconds", "/users/{user_id}/records"),
+            ("/users/u1/progress?window=28d&tz=Europe/Berlin", "/users/{user_id}/progress"),
+        ]:
+            first = client.get(url, headers=tenant.headers)  # a miss: the route computes and keeps it
+            before = _lane_served(client, route)
+            second = client.get(url, headers=tenant.headers)
+            assert (first.status_code, second.status_code) == (200, 200)
+            if first.json().get("end") == second.json().get("end"):
+                assert second.content == first.content
+                assert second.headers["content-type"] == first.headers["content-type"] == "application/json"
+                assert _lane_served(client, route) - before == (1.0 if fast_path else 0.0)
+            # never another tenant's, nor an invalid query's, nor without a key
+            assert client.get(url, headers=other.headers).status_code == 404
+            assert client.get(url).status_code == 401
+            assert client.get(url + "&tz=Mars/Olympus", headers=tenant.headers).status_code == 422
+        # HEAD is answered like GET (app.api.delivery), from the lane too
+        head = client.head("/users/u1/records?metric=longest_hold_seconds", headers=tenant.headers)
+        assert head.status_code == 200 and head.content == b""
+
+
+def test_the_lanes_revision_read_is_the_routes(db_client: TestClient, acme: Tenant) -> None:
+    engine = db_client.app.state.engine  # type: ignore[attr-defined]
+    assert revisions.peek(engine, "acme", "u1") is None is revisions.of(engine, "acme", "u1")
+    seen = set()
+    for hold in (10, 20):
+        assert db_client.post("/users/u1/logs", json=_hold_log(datetime.now(UTC), hold), headers=acme.headers).status_code == 201
+        now = revisions.of(engine, "acme", "u1")
+        assert now is not None and revisions.peek(engine, "acme", "u1") == now
+        seen.add(now)
+    assert len(seen) == 2
+    assert revisions.peek(engine, "globex", "u1") is None
+    # (Postgres: peek reads outside a transaction; every pooled connection is back to transactional)
+    held = [engine.raw_connection() for _ in range(3)]
+    try:
+        if engine.dialect.name == "postgresql":
+            assert [c.driver_connection.autocommit for c in held] == [False] * 3
+    finally:
+        for connection in held:
+            connection.close()
+
+
+def test_the_lane_checks_a_key_not_remembered_and_leaves_a_revoked_one_to_the_route(
+    db_client: TestClient, acme: Tenant
+) -> None:
+    from app import keys
+
+    app = db_client.app
+    assert db_client.post("/users/u1/logs", json=_hold_log(datetime.now(UTC), 30), headers=acme.headers).status_code == 201
+    first = db_client.get("/users/u1/records", headers=acme.headers)
+    remembered = app.state.storage.remembered_keys  # type: ignore[attr-defined]
+    remembered.forget(acme.prefix.removeprefix(keys.PREFIX))  # as after RECHECK_SECONDS
+    before = _lane_served(db_client, "/users/{user_id}/records")
+    again = db_client.get("/users/u1/records", headers=acme.headers)
+    assert again.content == first.content
+    assert _lane_served(db_client, "/users/{user_id}/records") == before + 1  # checked by the lane itself
+    assert keys.revoke(app.state.engine, acme.prefix, remembered) is not None  # type: ignore[attr-defined]
+    refused = db_client.get("/users/u1/records", headers=acme.headers)
+    assert refused.status_code == 401
+    assert _lane_served(db_client, "/users/{user_id}/records") == before + 1
