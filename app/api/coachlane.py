@@ -18,13 +18,13 @@ from anyio import CapacityLimiter, to_thread
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from starlette.datastructures import Headers
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app import keys, logs
 from app.api.auth import presented_key
 from app.api.coaching import AdaptRequest, Answer, NextParams, adapted_answer, check_history, next_answer
 from app.api.coaching import router as coaching_router
-from app.api.fastpath import parse_query
+from app.api.fastpath import parse_query, read_body, replayed
 from app.api.languages import choose_language
 from app.catalogue import Catalogue
 
@@ -57,21 +57,15 @@ class CoachFastLane:
                 return
             await self.app(scope, receive, send)
         elif method == "POST" and path == "/workouts/adapt":
-            chunks = []
-            while True:
-                message = await receive()
-                if message["type"] != "http.request":
-                    await self.app(scope, receive, send)  # the client went away: let the route deal with it
-                    return
-                chunks.append(message.get("body", b""))
-                if not message.get("more_body", False):
-                    break
-            body = b"".join(chunks)
+            body = await read_body(receive)
+            if body is None:
+                await self.app(scope, receive, send)  # the client went away: let the route deal with it
+                return
             answer = await self._adapt(scope, body)
             if answer is not None:
                 await self._send(scope, send, self.adapt_route, answer)
                 return
-            await self.app(scope, _replay(body, receive), send)
+            await self.app(scope, replayed(body, receive), send)
         else:
             await self.app(scope, receive, send)
 
@@ -147,16 +141,3 @@ async def _attempt(answer: Callable[[], Answer]) -> Answer | None:
         return await to_thread.run_sync(answer, limiter=_limiter[0])
     except Exception:
         return None
-
-
-def _replay(body: bytes, receive: Receive) -> Receive:
-    replayed = False
-
-    async def replay() -> Message:
-        nonlocal replayed
-        if replayed:
-            return await receive()
-        replayed = True
-        return {"type": "http.request", "body": body, "more_body": False}
-
-    return replay

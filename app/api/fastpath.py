@@ -242,6 +242,32 @@ async def _send(send: Send, status: int, body: bytes, headers: list[tuple[bytes,
     await send({"type": "http.response.body", "body": body})
 
 
+async def read_body(receive: Receive) -> bytes | None:
+    """A request's whole body (the body cap sits outside the lanes), or None if the client went away."""
+    chunks = []
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            return None
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+def replayed(body: bytes, receive: Receive) -> Receive:
+    """``receive`` with ``body``, already read by a lane, given again first: for the route it hands over to."""
+    given = False
+
+    async def replay() -> Message:
+        nonlocal given
+        if given:
+            return await receive()
+        given = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return replay
+
+
 class CreateLogFastLane:
     """``POST /users/{user_id}/logs`` without FastAPI's per-request machinery, for the success path.
 
@@ -266,28 +292,13 @@ class CreateLogFastLane:
         if not (ours and path.startswith("/users/") and path.endswith("/logs")):
             await self.app(scope, receive, send)
             return
-        chunks = []
-        while True:
-            message = await receive()
-            if message["type"] != "http.request":
-                await self.app(scope, receive, send)  # the client went away: let the route deal with it
-                return
-            chunks.append(message.get("body", b""))
-            if not message.get("more_body", False):
-                break
-        body = b"".join(chunks)
+        body = await read_body(receive)
+        if body is None:
+            await self.app(scope, receive, send)  # the client went away: let the route deal with it
+            return
         outcome = await self._create(scope, path[7:-5], body)
         if outcome is None:
-            replayed = False
-
-            async def replay() -> Message:
-                nonlocal replayed
-                if replayed:
-                    return await receive()
-                replayed = True
-                return {"type": "http.request", "body": body, "more_body": False}
-
-            await self.app(scope, replay, send)
+            await self.app(scope, replayed(body, receive), send)
             return
         scope["route"] = self.route
         metrics = self.api.state.metrics
