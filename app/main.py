@@ -31,10 +31,8 @@ from app.api import (
     vocabulary,
     workouts,
 )
-from app.api.answer_lane import AnswerLane
-from app.api.coachlane import CoachFastLane
 from app.api.delivery import Delivery
-from app.api.fastpath import CreateLogFastLane, FastPath
+from app.api.fastpath import FastPath
 from app.catalogue import Catalogue, load_catalogue
 from app.db import make_engine
 from app.limits import BodyLimit
@@ -148,10 +146,7 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
     # Middleware, innermost first: the fast path, CORS around it, the body cap, delivery (HEAD, gzip,
     # no-store) around all of them so both paths give the same bytes, and observability outermost.
     if settings.fast_path:
-        app.add_middleware(CreateLogFastLane, api=app)
-        app.add_middleware(CoachFastLane, api=app)
-        app.add_middleware(FastPath, api=app)
-        app.add_middleware(AnswerLane, api=app)
+        app.add_middleware(FastPath, api=app)  # the routes marked @fast (app.api.fastpath)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

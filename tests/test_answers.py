@@ -345,7 +345,7 @@ def test_after_any_changes_the_answers_equal_a_fresh_computation(
         assert (got["/records"] is None) == (not logs and not days)
 
 
-# --- the lane that answers hits without FastAPI's routing ----------------------------------
+# --- the fast path (app.api.fastpath) serves records and progress too --------------------
 
 
 def _lane_served(client: TestClient, route: str) -> float:
@@ -405,9 +405,11 @@ def test_the_lanes_revision_read_is_the_routes(db_client: TestClient, acme: Tena
             connection.close()
 
 
-def test_the_lane_checks_a_key_not_remembered_and_leaves_a_revoked_one_to_the_route(
+def test_the_fast_path_checks_keys_with_authenticate_and_refuses_a_revoked_one(
     db_client: TestClient, acme: Tenant
 ) -> None:
+    """One door for keys (app.api.auth.tenant_of): a key no longer remembered is checked again, and a revoked
+    one is refused on the fast path with the very 401 a route without a fast path gives."""
     from app import keys
 
     app = db_client.app
@@ -418,8 +420,11 @@ def test_the_lane_checks_a_key_not_remembered_and_leaves_a_revoked_one_to_the_ro
     before = _lane_served(db_client, "/users/{user_id}/records")
     again = db_client.get("/users/u1/records", headers=acme.headers)
     assert again.content == first.content
-    assert _lane_served(db_client, "/users/{user_id}/records") == before + 1  # checked by the lane itself
+    assert _lane_served(db_client, "/users/{user_id}/records") == before + 1
     assert keys.revoke(app.state.engine, acme.prefix, remembered) is not None  # type: ignore[attr-defined]
     refused = db_client.get("/users/u1/records", headers=acme.headers)
-    assert refused.status_code == 401
-    assert _lane_served(db_client, "/users/{user_id}/records") == before + 1
+    assert _lane_served(db_client, "/users/{user_id}/records") == before + 2  # refused by the fast path itself
+    by_route = db_client.get("/users/u1/logs", headers=acme.headers)  # a route off the registry
+    assert (refused.status_code, by_route.status_code) == (401, 401)
+    assert refused.json()["detail"] == by_route.json()["detail"] == "The API key has been revoked."
+    assert refused.headers["www-authenticate"] == by_route.headers["www-authenticate"]
