@@ -345,7 +345,7 @@ class FastPath:
                 reply = await to_thread.run_sync(hot.answer, call, limiter=compiled.limiter)  # type: ignore[arg-type]
             else:
                 reply = cast(Callable[[Call[Any, Any]], Reply], hot.answer)(call)
-            answered = response(reply)
+            answered: Response = response(reply)
         except Problem as problem:
             answered = problem_answer(Request(scope), problem)
         except Exception:
