@@ -348,7 +348,7 @@ def test_after_any_changes_the_answers_equal_a_fresh_computation(
 # --- the fast path (app.api.fastpath) serves records and progress too --------------------
 
 
-def _lane_served(client: TestClient, route: str) -> float:
+def _fast_served(client: TestClient, route: str) -> float:
     value = client.app.state.metrics.registry.get_sample_value(  # type: ignore[attr-defined]
         "hipflex_fast_path_total", {"route": route}
     )
@@ -356,7 +356,7 @@ def _lane_served(client: TestClient, route: str) -> float:
 
 
 @pytest.mark.parametrize("fast_path", [True, False])
-def test_hits_are_the_routes_bytes_with_or_without_the_lane(
+def test_hits_are_the_same_bytes_with_or_without_the_fast_path(
     database_url: str, catalogue: Catalogue, fast_path: bool
 ) -> None:
     app = create_app(make_settings(database_url, fast_path=fast_path), catalogue=catalogue)
@@ -368,23 +368,23 @@ def test_hits_are_the_routes_bytes_with_or_without_the_lane(
             ("/users/u1/progress?window=28d&tz=Europe/Berlin", "/users/{user_id}/progress"),
         ]:
             first = client.get(url, headers=tenant.headers)  # a miss: the route computes and keeps it
-            before = _lane_served(client, route)
+            before = _fast_served(client, route)
             second = client.get(url, headers=tenant.headers)
             assert (first.status_code, second.status_code) == (200, 200)
             if first.json().get("end") == second.json().get("end"):
                 assert second.content == first.content
                 assert second.headers["content-type"] == first.headers["content-type"] == "application/json"
-                assert _lane_served(client, route) - before == (1.0 if fast_path else 0.0)
+                assert _fast_served(client, route) - before == (1.0 if fast_path else 0.0)
             # never another tenant's, nor an invalid query's, nor without a key
             assert client.get(url, headers=other.headers).status_code == 404
             assert client.get(url).status_code == 401
             assert client.get(url + "&tz=Mars/Olympus", headers=tenant.headers).status_code == 422
-        # HEAD is answered like GET (app.api.delivery), from the lane too
+        # HEAD is answered like GET (app.api.delivery), by the fast path too
         head = client.head("/users/u1/records?metric=longest_hold_seconds", headers=tenant.headers)
         assert head.status_code == 200 and head.content == b""
 
 
-def test_the_lanes_revision_read_is_the_routes(db_client: TestClient, acme: Tenant) -> None:
+def test_the_revision_peek_is_the_revision_read(db_client: TestClient, acme: Tenant) -> None:
     engine = db_client.app.state.engine  # type: ignore[attr-defined]
     assert revisions.peek(engine, "acme", "u1") is None is revisions.of(engine, "acme", "u1")
     seen = set()
@@ -417,13 +417,13 @@ def test_the_fast_path_checks_keys_with_authenticate_and_refuses_a_revoked_one(
     first = db_client.get("/users/u1/records", headers=acme.headers)
     remembered = app.state.storage.remembered_keys  # type: ignore[attr-defined]
     remembered.forget(acme.prefix.removeprefix(keys.PREFIX))  # as after RECHECK_SECONDS
-    before = _lane_served(db_client, "/users/{user_id}/records")
+    before = _fast_served(db_client, "/users/{user_id}/records")
     again = db_client.get("/users/u1/records", headers=acme.headers)
     assert again.content == first.content
-    assert _lane_served(db_client, "/users/{user_id}/records") == before + 1
+    assert _fast_served(db_client, "/users/{user_id}/records") == before + 1
     assert keys.revoke(app.state.engine, acme.prefix, remembered) is not None  # type: ignore[attr-defined]
     refused = db_client.get("/users/u1/records", headers=acme.headers)
-    assert _lane_served(db_client, "/users/{user_id}/records") == before + 2  # refused by the fast path itself
+    assert _fast_served(db_client, "/users/{user_id}/records") == before + 2  # refused by the fast path itself
     by_route = db_client.get("/users/u1/logs", headers=acme.headers)  # a route off the registry
     assert (refused.status_code, by_route.status_code) == (401, 401)
     assert refused.json()["detail"] == by_route.json()["detail"] == "The API key has been revoked."

@@ -391,7 +391,7 @@ def _parse_body(model: type[BaseModel], scope: Scope, raw: bytes) -> BaseModel |
         return None
     try:
         return model.model_validate(json.loads(raw))
-    except (ValueError, ValidationError):  # not JSON (a 400 from the route), or not this model (a 422)
+    except (ValueError, RecursionError, ValidationError):  # not JSON, too deep (400s), or not this model (422)
         return None
 
 
