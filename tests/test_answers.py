@@ -428,3 +428,68 @@ def test_the_fast_path_checks_keys_with_authenticate_and_refuses_a_revoked_one(
     assert (refused.status_code, by_route.status_code) == (401, 401)
     assert refused.json()["detail"] == by_route.json()["detail"] == "The API key has been revoked."
     assert refused.headers["www-authenticate"] == by_route.headers["www-authenticate"]
+
+
+# --- the next workout kept per revision; the next minute's progress computed ahead ------------
+
+
+def test_the_next_workout_is_kept_until_the_users_data_changes(db_client: TestClient, acme: Tenant) -> None:
+    answers: AnswerCache = db_client.app.state.answers  # type: ignore[attr-defined]
+    url = "/users/u1/workouts/next?goal=rehab&seed=5"
+    assert db_client.post("/users/u1/logs", json=_hold_log(datetime.now(UTC), 30), headers=acme.headers).status_code == 201
+    first = db_client.get(url, headers=acme.headers)
+    hits = answers.stats.hits
+    again = db_client.get(url, headers=acme.headers)
+    assert first.status_code == again.status_code == 200 and again.content == first.content
+    assert answers.stats.hits == hits + 1
+    german = db_client.get(url, headers=acme.headers | {"Accept-Language": "de"})  # another catalogue: its own
+    assert german.headers["content-language"] == "de" and german.content != first.content
+    assert answers.stats.hits == hits + 1
+    # a new log is in the next answer (as a fresh computation on an app with nothing kept has it)
+    assert db_client.post("/users/u1/logs", json=_hold_log(datetime.now(UTC), 60), headers=acme.headers).status_code == 201
+    changed = db_client.get(url, headers=acme.headers)
+    assert answers.stats.hits == hits + 1
+    fresh_app = create_app(db_client.app.state.settings.model_copy(update={"answer_cache_bytes": 0}))  # type: ignore[attr-defined]
+    with TestClient(fresh_app) as fresh:
+        assert fresh.get(url, headers=acme.headers).content == changed.content
+    # unseeded: a fresh draw each time, never kept
+    size = len(answers)
+    db_client.get("/users/u1/workouts/next?goal=rehab", headers=acme.headers)
+    assert len(answers) == size
+
+
+def test_an_answer_computed_ahead_is_the_one_found_next() -> None:
+    cache = AnswerCache(1 << 20)
+    started, release = threading.Event(), threading.Event()
+
+    def slow() -> bytes:
+        started.set()
+        release.wait(5)
+        return b"ahead"
+
+    cache.ahead(("k",), slow)
+    assert started.wait(5)
+    cache.ahead(("k",), lambda: b"twice")  # already being computed: not again
+    release.set()
+    assert cache.answer(("k",), lambda: b"computed by the request") == b"ahead"  # waited for it
+    cache.ahead(("k",), lambda: b"again")  # kept already: nothing to do
+    assert cache.get(("k",)) == b"ahead"
+
+
+def test_a_failure_computing_ahead_is_logged(
+    caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cache = AnswerCache(1 << 20)
+
+    def broken() -> bytes:
+        raise RuntimeError("the database went away")
+
+    with caplog.at_level("WARNING", logger="hipflex.errors"):
+        cache.ahead(("k",), broken)
+        for _ in range(500):
+            if ("k",) not in cache._computing:
+                break
+            time.sleep(0.01)
+    # (on stdout as JSON once an app has configured our loggers, else through pytest's capture)
+    assert "computing an answer ahead failed" in caplog.text + capsys.readouterr().out
+    assert cache.answer(("k",), lambda: b"the request computes") == b"the request computes"

@@ -14,6 +14,7 @@ from sqlalchemy.engine import Engine
 from starlette.responses import Response
 
 from app import checkins, logs, problems
+from app.answers import user_answer
 from app.api.auth import TenantDep
 from app.api.deps import LocalisedCatalogueDep
 from app.api.fastpath import Call, Reply, fast, respond
@@ -118,8 +119,11 @@ def _render(
     first = window(day)[0].date()
     adapted = adapt(workout, sessions, [c for c in checkins if first <= c.date <= day], catalogue, today=day)
     metrics.child(metrics.workouts, query.goal.value).inc()
-    headers = {"X-Catalogue-Version": catalogue.version, **language_headers(catalogue.language)}
-    return adapted.model_dump_json().encode(), headers
+    return adapted.model_dump_json().encode(), _headers(catalogue)
+
+
+def _headers(catalogue: Catalogue) -> dict[str, str]:
+    return {"X-Catalogue-Version": catalogue.version, **language_headers(catalogue.language)}
 
 
 # How many coaching answers run at once in threads on the fast path; the rest wait their turn on the event
@@ -171,12 +175,29 @@ def stored_checkins(engine: Engine, tenant: str, user_id: str, today: dt.date) -
 
 
 def next_workout(call: Call[NextParams, None]) -> Reply:
-    """GET /users/{user_id}/workouts/next, for the route and the fast path alike."""
-    state = call.state
-    body, headers = next_answer(
-        state.engine, call.tenant, call.params["user_id"], call.catalogue, call.query, state.metrics
-    )
-    return Reply(200, body, headers)
+    """GET /users/{user_id}/workouts/next, for the route and the fast path alike.
+
+    A seeded answer is a pure function of the user's logs and check-ins (their revision), the catalogue
+    (its language too), the query and the day: kept under the user's revision like /records (app.answers),
+    so a client asking again before anything changes costs a revision read. An unseeded one is a fresh
+    draw each time and is not kept.
+    """
+    state, query, catalogue = call.state, call.query, call.catalogue
+    tenant, user_id = call.tenant, call.params["user_id"]
+    day = query.today if query.today is not None else dt.datetime.now(dt.UTC).date()
+    planned = query if query.today is not None else query.model_copy(update={"today": day})
+
+    def compute() -> bytes:
+        return next_answer(state.engine, tenant, user_id, catalogue, planned, state.metrics)[0]
+
+    if query.seed is None:
+        body = compute()
+    else:
+        key = ("next", catalogue.etag, planned.model_dump_json())
+        kept = user_answer(state.answers, state.engine, tenant, user_id, key, compute)
+        assert kept is not None  # (compute never gives None)
+        body = kept
+    return Reply(200, body, _headers(catalogue))
 
 
 @router.get(

@@ -6,6 +6,7 @@ Records and progress answers are kept per user until their logs or check-ins cha
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Annotated, Any, Literal
@@ -102,6 +103,7 @@ def _example(answer: dict[str, Any]) -> dict[int | str, dict[str, Any]]:
 # step, and the answer is exact for that instant. Up, not down: a session just logged (performed_at
 # about now) must show at once, which an end up to a minute in the past would leave out.
 PROGRESS_STEP = timedelta(minutes=1)
+AHEAD = timedelta(seconds=15)  # how long before a minute's end the next minute's answer is computed
 
 
 def progress_end(now: datetime) -> datetime:
@@ -137,13 +139,21 @@ def progress(call: Call[ProgressQuery, None]) -> Reply:
     """GET /users/{user_id}/progress, kept per user and minute; for the route and the fast path."""
     query, engine, tenant, user_id = call.query, call.state.engine, call.tenant, call.params["user_id"]
     tz = zone(query.tz)
-    end = progress_end(datetime.now(UTC))
+    now = datetime.now(UTC)
+    end = progress_end(now)
 
-    def compute() -> bytes | None:
-        found = reports.progress(engine, tenant, user_id, window=query.window, tz=tz, goal=query.goal, now=end)
-        return None if found is None else found.__pydantic_serializer__.to_json(found)
+    def computed(end: datetime) -> Callable[[], bytes | None]:
+        def compute() -> bytes | None:
+            found = reports.progress(engine, tenant, user_id, window=query.window, tz=tz, goal=query.goal, now=end)
+            return None if found is None else found.__pydantic_serializer__.to_json(found)
 
-    body = user_answer(call.state.answers, engine, tenant, user_id, progress_key(query, end), compute)
+        return compute
+
+    # Near the minute's end, the next minute's answer is computed ahead (in a thread of its own), so the
+    # requests that find the minute turned do not all wait for it (60-150 ms for 2,000 logs).
+    following = end + PROGRESS_STEP
+    then = (progress_key(query, following), computed(following)) if end - now <= AHEAD else None
+    body = user_answer(call.state.answers, engine, tenant, user_id, progress_key(query, end), computed(end), then)
     if body is None:
         raise user_not_found(user_id)
     return Reply(200, body, {})
