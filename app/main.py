@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gc
-import http.client
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -181,6 +180,8 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
 def _phrases_from_our_table(schema: dict[str, Any]) -> None:
     """FastAPI describes a response it was given no description for with the
     interpreter's phrase (which 3.13 renamed for 413 and 422): use ours."""
+    import http.client  # (only for the document: not at start)
+
     for operations in schema.get("paths", {}).values():
         for operation in operations.values():
             for code, response in operation.get("responses", {}).items():
