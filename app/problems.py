@@ -19,8 +19,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 from starlette.routing import Match
 
-from app.api.languages import VARY, choose_language
 from app.catalogue.translations import DEFAULT_LANGUAGE, TranslationError
+from app.languages import VARY, choose_language
 from app.statuses import phrase
 
 MEDIA_TYPE = "application/problem+json"

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from app.coaching.examples import ADAPT_REQUEST
 from app.api import vocabulary
-from app.api.languages import choose_language
+from app.languages import choose_language
 from app.catalogue import Catalogue, CatalogueError
 from app.catalogue.loader import _builtin_exercises
 from app.catalogue.translations import (

@@ -25,8 +25,8 @@ from app.api.auth import presented_key
 from app.api.coaching import AdaptRequest, Answer, NextParams, adapted_answer, check_history, next_answer
 from app.api.coaching import router as coaching_router
 from app.api.fastpath import parse_query, read_body, replayed
-from app.api.languages import choose_language
 from app.catalogue import Catalogue
+from app.languages import choose_language
 
 _NEXT = "/workouts/next"
 

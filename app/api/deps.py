@@ -8,8 +8,8 @@ from fastapi import Depends, Header, Request
 from sqlalchemy.engine import Engine
 
 from app.answers import AnswerCache
-from app.api.languages import choose_language
 from app.catalogue import Catalogue
+from app.languages import choose_language
 from app.observability import Metrics
 from app.settings import Settings
 from app.storage import Storage

@@ -36,12 +36,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from app import idempotency, keys, logs
 from app.api.auth import presented_key
 from app.api.exercises import ExerciseQuery, render_page
-from app.api.languages import choose_language
 from app.api.logs import answer, check_exercises, create_log
 from app.api.logs import router as logs_router
 from app.api.representations import base_url, link_next, not_modified, rendered
 from app.api.workouts import WorkoutParams, answer_workout
 from app.catalogue import Catalogue
+from app.languages import choose_language
 from app.logs import LogCreate
 from app.problems import Problem
 

@@ -11,12 +11,12 @@ from starlette.responses import Response
 
 from app import problems
 from app.api.deps import LocalisedCatalogueDep, MetricsDep
-from app.api.languages import LOCALISED, language_headers
 from app.api.params import CommaList
 from app.api.representations import CACHE_CONTROL, body_etag, cached_json, not_modified
 from app.catalogue import Catalogue
 from app.catalogue.models import IN_CATALOGUE, PainFlag, Slug, Source
 from app.catalogue.search import MAX_LIST, EquipmentChoice
+from app.languages import LOCALISED, language_headers
 from app.observability import Metrics
 from app.problems import FieldError, Problem
 from app.workouts import UnknownExercises, Workout, WorkoutImpossible, WorkoutQuery, draw_seed, generate_json
