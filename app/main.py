@@ -19,11 +19,11 @@ from app.api import (
     checkins,
     coaching,
     docs,
-    document,
     exercises,
     health,
     logs,
     metrics,
+    openapi,
     pain_grades,
     progress,
     screening,
@@ -35,9 +35,9 @@ from app.api.answer_lane import AnswerLane
 from app.api.coachlane import CoachFastLane
 from app.api.delivery import Delivery
 from app.api.fastpath import CreateLogFastLane, FastPath
+from app.body_limit import BodyLimit
 from app.catalogue import Catalogue, load_catalogue
 from app.db import make_engine
-from app.limits import BodyLimit
 from app.observability import AccessLog, Metrics, Observability, configure_logging
 from app.settings import Settings
 from app.storage import Storage
@@ -175,9 +175,9 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
 
 
 def _openapi(app: FastAPI) -> dict[str, Any]:
-    """The document, built once per app (see app.api.document)."""
+    """The document, built once per app (see app.api.openapi)."""
     if app.openapi_schema is None:
-        schema = document.build(app)
+        schema = openapi.build(app)
         _phrases_from_our_table(schema)
         app.openapi_schema = schema
     return app.openapi_schema

@@ -196,7 +196,7 @@ def test_the_pain_grade_still_applies_through_both_doors(db_client: TestClient, 
 
 
 def test_the_documented_exchange_is_what_the_service_answers(client: TestClient) -> None:
-    from app.coaching.examples import ADAPT_REQUEST, ADAPTED_WORKOUT
+    from app.api.examples.coaching import ADAPT_REQUEST, ADAPTED_WORKOUT
 
     response = client.post("/workouts/adapt", json=ADAPT_REQUEST)
     assert response.status_code == 200, response.text

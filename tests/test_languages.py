@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app.coaching.examples import ADAPT_REQUEST
+from app.api.examples.coaching import ADAPT_REQUEST
 from app.api import vocabulary
 from app.languages import choose_language
 from app.catalogue import Catalogue, CatalogueError

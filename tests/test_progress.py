@@ -375,7 +375,7 @@ def test_two_tenants_with_the_same_user_id_each_see_only_their_own_progress(
 
 
 def test_the_documented_examples_are_valid_answers() -> None:
-    from app.progress import examples
+    from app.api.examples import progress as examples
     from app.progress.exercises import ExerciseProgress
     from app.progress.records import RecordList
     from app.progress.trends import ProgressPublic

@@ -16,6 +16,7 @@ from starlette.responses import Response
 from app import checkins, logs, problems
 from app.api.auth import TenantDep
 from app.api.deps import EngineDep, LocalisedCatalogueDep, MetricsDep
+from app.api.examples.coaching import ADAPT_REQUEST, ADAPTED_WORKOUT
 from app.api.logs import UserIdPath
 from app.api.workouts import WorkoutParams, workout_problem
 from app.catalogue import Catalogue
@@ -23,7 +24,6 @@ from app.catalogue.models import IN_CATALOGUE, Slug
 from app.catalogue.search import MAX_LIST
 from app.checkins import CalendarDate, CheckinCreate
 from app.coaching import AdaptedWorkout, CheckIn, Session, adapt, session_of, session_of_model
-from app.coaching.examples import ADAPT_REQUEST, ADAPTED_WORKOUT
 from app.coaching.history import MAX_CHECKINS, MAX_SESSIONS, recent, window
 from app.languages import LOCALISED, language_headers
 from app.logs import LogCreate

@@ -17,12 +17,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from app.answers import Key, user_answer
 from app.api.auth import TenantDep
 from app.api.deps import AnswersDep, CatalogueDep, EngineDep
+from app.api.examples.progress import EXERCISE_PROGRESS, PROGRESS, RECORDS
 from app.api.logs import UserIdPath, user_not_found
 from app.catalogue.models import IN_CATALOGUE, Goal
 from app.logs import Slug
 from app.problems import FieldError, Problem, responses
 from app.progress import reports
-from app.progress.examples import EXERCISE_PROGRESS, PROGRESS, RECORDS
 from app.progress.exercises import Bucket, ExerciseProgress
 from app.progress.records import Metric, RecordList
 from app.progress.trends import ProgressPublic
