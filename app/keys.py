@@ -8,7 +8,7 @@ compared in constant time. This module is the only writer of ``api_keys``.
 
 A key that authenticated is remembered for ``RECHECK_SECONDS``, so a busy
 client costs one lookup a second rather than one a request. The app keeps
-them in its ``RememberedKeys`` (on ``app.state.storage``); revoking through it
+them in its ``RememberedKeys`` (on the app's ``AppState``); revoking through it
 forgets the key at once, and other processes (another worker, or the CLI's)
 see the revocation within ``RECHECK_SECONDS``.
 """
@@ -102,7 +102,7 @@ def list_keys(engine: Engine, tenant: str | None = None) -> list[KeyInfo]:
 class RememberedKeys:
     """Keys that authenticated lately: sha256 of the key -> (key id, tenant, when checked).
 
-    One per app and database, built in the lifespan (see ``app.storage``).
+    One per app and database, built in the lifespan (see ``app.state``).
     """
 
     def __init__(self) -> None:

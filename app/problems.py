@@ -146,7 +146,8 @@ def _title(request: Request, status: int, title: str | None) -> tuple[str, str]:
     language = choose_language(request.headers.get("accept-language"))
     if language == DEFAULT_LANGUAGE:
         return english, language
-    catalogue = getattr(request.app.state, "catalogue", None)
+    running = getattr(request.app.state, "hipflex", None)  # None in an app that create_app did not build
+    catalogue = running.catalogue if running is not None else None
     table = catalogue.in_language(language).texts.get("problems", {}) if catalogue is not None else {}
     key = str(status) if title is None or title == status_title(status) else title
     translated = table.get(key)

@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from app.state import state_of
 from app import keys
 from app.catalogue import Catalogue
 from app.main import create_app
@@ -66,7 +67,7 @@ def apps(tmp_path_factory: pytest.TempPathFactory, catalogue: Catalogue) -> Iter
 
 
 def _served(client: TestClient, route: str) -> float:
-    value = client.app.state.metrics.registry.get_sample_value(  # type: ignore[attr-defined]
+    value = state_of(client.app).metrics.registry.get_sample_value(
         "hipflex_fast_path_total", {"route": route}
     )
     return value or 0.0

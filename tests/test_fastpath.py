@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
+from app.state import state_of
 from app import keys
 from app.api.exercises import ExerciseQuery
 from app.api.workouts import WorkoutParams
@@ -132,7 +133,7 @@ def test_the_fast_path_is_logged_with_the_route_template(clients: tuple[TestClie
 
 
 def _served(client: TestClient, route: str) -> float:
-    value = client.app.state.metrics.registry.get_sample_value(  # type: ignore[attr-defined]
+    value = state_of(client.app).metrics.registry.get_sample_value(
         "hipflex_fast_path_total", {"route": route}
     )
     return value or 0.0
@@ -200,7 +201,7 @@ def test_the_exercise_page_cache_is_bounded_in_bytes(client: TestClient) -> None
 
     long_query = "offset=" + "0" * 600 + "1"  # valid (offset 1), but too long a key to keep
     assert client.get(f"/exercises?{long_query}").json()["offset"] == 1
-    (cache,) = client.app.state.exercise_pages.values()  # type: ignore[attr-defined]  # English only, so one
+    (cache,) = state_of(client.app).exercise_pages.values()  # English only, so one
     base = "http://testserver"  # where this client's links start: part of each key
     assert (base, long_query.encode()) not in cache.pages
     for limit in range(1, 101):

@@ -13,6 +13,7 @@ from conftest import LogFactory, Tenant, count_rows, live_server, new_tenant
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from app.state import state_of
 from app import idempotency
 
 TTL = timedelta(hours=48)
@@ -117,7 +118,7 @@ def test_a_retry_while_the_first_is_in_flight_is_409(
     app: FastAPI = db_client.app  # type: ignore[assignment]
     body = make_log()
     # a first request that has claimed the key and not finished
-    claimed = idempotency.claim(app.state.engine, "acme", "k", "u-1", _fingerprint(body, app), TTL)
+    claimed = idempotency.claim(state_of(app).engine, "acme", "k", "u-1", _fingerprint(body, app), TTL)
     assert isinstance(claimed, idempotency.Claim)
     response = post(db_client, acme, body, "k")
     assert response.status_code == 409
@@ -125,7 +126,7 @@ def test_a_retry_while_the_first_is_in_flight_is_409(
     assert response.json()["type"].endswith("/idempotency-key-in-flight")
     assert count_rows(app, "logs") == 0
     # it failed and gave the key back: the retry goes ahead
-    idempotency.release(app.state.engine, claimed)
+    idempotency.release(state_of(app).engine, claimed)
     assert post(db_client, acme, body, "k").status_code == 201
     assert count_rows(app, "logs") == 1
 
@@ -134,7 +135,7 @@ def test_an_abandoned_claim_is_taken_over(db_client: TestClient, acme: Tenant, m
     app: FastAPI = db_client.app  # type: ignore[assignment]
     body = make_log()
     long_ago = datetime.now(UTC) - idempotency.IN_FLIGHT_TIMEOUT - timedelta(seconds=5)
-    crashed = idempotency.claim(app.state.engine, "acme", "k", "u-1", _fingerprint(body, app), TTL, now=long_ago)
+    crashed = idempotency.claim(state_of(app).engine, "acme", "k", "u-1", _fingerprint(body, app), TTL, now=long_ago)
     assert isinstance(crashed, idempotency.Claim)
     response = post(db_client, acme, body, "k")
     assert response.status_code == 201
@@ -144,7 +145,7 @@ def test_an_abandoned_claim_is_taken_over(db_client: TestClient, acme: Tenant, m
 
 def test_expired_records_are_ignored_and_purged(db_client: TestClient, acme: Tenant, make_log: LogFactory) -> None:
     app: FastAPI = db_client.app  # type: ignore[assignment]
-    engine = app.state.engine
+    engine = state_of(app).engine
     old = datetime.now(UTC) - TTL - timedelta(minutes=1)
     stale = idempotency.claim(engine, "acme", "old", "u-1", "0" * 64, TTL, now=old)
     assert isinstance(stale, idempotency.Claim)
@@ -214,7 +215,7 @@ def test_a_request_that_lost_its_claim_writes_nothing(
     from app.logs import LogCreate
 
     app: FastAPI = db_client.app  # type: ignore[assignment]
-    engine = app.state.engine
+    engine = state_of(app).engine
     body = make_log()
     fingerprint = _fingerprint(body, app)
     long_ago = datetime.now(UTC) - idempotency.IN_FLIGHT_TIMEOUT - timedelta(seconds=5)
@@ -222,9 +223,9 @@ def test_a_request_that_lost_its_claim_writes_nothing(
     fast = idempotency.claim(engine, "acme", "k", "u-1", fingerprint, TTL)  # took the abandoned claim over
     assert isinstance(slow, idempotency.Claim) and isinstance(fast, idempotency.Claim)
     with pytest.raises(logs.ClaimLost):
-        logs.create(app.state.storage.log_writer, "acme", "u-1", LogCreate.model_validate(body), claim=slow)
+        logs.create(state_of(app).log_writer, "acme", "u-1", LogCreate.model_validate(body), claim=slow)
     assert count_rows(app, "logs") == 0
-    created = logs.create(app.state.storage.log_writer, "acme", "u-1", LogCreate.model_validate(body), claim=fast)
+    created = logs.create(state_of(app).log_writer, "acme", "u-1", LogCreate.model_validate(body), claim=fast)
     assert isinstance(created, logs.Created)
     assert count_rows(app, "logs") == 1
     assert post(db_client, acme, body, "k").content == created.body

@@ -12,6 +12,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from app.state import state_of
 from app import keys
 from app.cli import main
 
@@ -19,7 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _engine(client: TestClient) -> object:
-    return client.app.state.engine  # type: ignore[attr-defined]
+    return state_of(client.app).engine
 
 
 def test_keys_are_random_prefixed_and_stored_only_as_a_hash(db_client: TestClient) -> None:
@@ -74,7 +75,7 @@ def test_the_keys_commands(
 
     # list, in-process: the prefix, never the secret
     monkeypatch.setenv("HIPFLEX_DATABASE_URL", database_url)
-    keys.create(app.state.engine, "globex", "other")
+    keys.create(state_of(app).engine, "globex", "other")
     assert main(["keys", "list"]) == 0
     listing = capsys.readouterr().out
     prefix = key[: len("hf_") + keys.ID_LENGTH]

@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from app.state import state_of
 from app.api.examples.coaching import ADAPT_REQUEST
 from app.api import vocabulary
 from app.languages import choose_language
@@ -321,7 +322,7 @@ def test_fast_and_slow_paths_choose_the_same_language(
 ) -> None:
     headers = {"Accept-Language": language} if language is not None else {}
     if revalidate:
-        chosen = both[1].app.state.catalogue.in_language(choose_language(language))  # type: ignore[attr-defined]
+        chosen = state_of(both[1].app).catalogue.in_language(choose_language(language))
         headers["If-None-Match"] = chosen.etag
     fast, slow = (client.get(url, headers=headers) for client in both)
     assert fast.status_code == slow.status_code, url

@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from app.state import state_of
 from app.progress import reports
 from app.progress.records import Metric
 
@@ -298,7 +299,7 @@ def test_records_and_progress_equal_a_brute_force_recomputation(
         day = (NOW.astimezone(tz).date() - timedelta(days=days_ago)).isoformat()
         posted = db_client.post(f"/users/{user}/checkins", json={"date": day, "pain": pain}, headers=acme.headers)
         assert posted.status_code == 201
-    engine = db_client.app.state.engine  # type: ignore[attr-defined]
+    engine = state_of(db_client.app).engine
 
     found = reports.records(engine, "acme", user)
     assert found is not None

@@ -8,6 +8,7 @@ import pytest
 from conftest import LogFactory, Tenant
 from fastapi.testclient import TestClient
 
+from app.state import state_of
 from app import keys
 
 CHALLENGE = 'Bearer realm="hipflex"'
@@ -131,8 +132,8 @@ def test_x_api_key_works_too(db_client: TestClient, acme: Tenant, alice_log: dic
 def test_a_revoked_key_is_401(
     db_client: TestClient, acme: Tenant, alice_log: dict[str, Any], make_log: LogFactory
 ) -> None:
-    second_key, _ = keys.create(db_client.app.state.engine, "acme", "rotated")  # type: ignore[attr-defined]
-    storage = db_client.app.state.storage  # type: ignore[attr-defined]
+    second_key, _ = keys.create(state_of(db_client.app).engine, "acme", "rotated")
+    storage = state_of(db_client.app)
     assert keys.revoke(storage.engine, acme.prefix, storage.remembered_keys) is not None
     for method, path, body in _every_route(alice_log["id"], make_log()):
         response = db_client.request(method, path, json=body, headers=acme.headers)

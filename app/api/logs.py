@@ -10,7 +10,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from app import idempotency, logs
 from app.api.auth import TenantDep
-from app.api.deps import CatalogueDep, EngineDep, MetricsDep, SettingsDep, StorageDep
+from app.api.deps import CatalogueDep, EngineDep, MetricsDep, SettingsDep, StateDep
 from app.api.idempotency_key import IdempotencyKey, created, key_problem, replay_headers
 from app.api.representations import link_next, page_url
 from app.catalogue import Catalogue
@@ -123,7 +123,7 @@ def create_log(
     tenant: TenantDep,
     user_id: UserIdPath,
     body: Annotated[LogCreate, Depends(valid_log_create)],
-    storage: StorageDep,
+    running: StateDep,
     settings: SettingsDep,
     metrics: MetricsDep,
     idempotency_key: IdempotencyKey = None,
@@ -132,7 +132,7 @@ def create_log(
     the same key with another body is a 422, and a retry while the first is still running a 409."""
     ttl = timedelta(hours=settings.idempotency_ttl_hours)
     try:
-        outcome = logs.create(storage.log_writer, tenant, user_id, body, idempotency_key, ttl)
+        outcome = logs.create(running.log_writer, tenant, user_id, body, idempotency_key, ttl)
     except (idempotency.KeyReused, idempotency.KeyInFlight, logs.ClaimLost) as exc:
         raise key_problem(exc) from None
     status, headers, content = answer(outcome, metrics)
