@@ -29,7 +29,7 @@ from app.languages import LOCALISED, language_headers
 from app.logs import LogCreate
 from app.logs.schemas import WHOLE
 from app.observability import Metrics
-from app.problems import FieldError, Problem
+from app.problems import FieldError, invalid
 from app.workouts import UnknownExercises, WorkoutImpossible, WorkoutQuery, draw_seed, generate
 from app.workouts.models import MAX_MINUTES, MIN_MINUTES, SEED_MAX
 
@@ -92,7 +92,7 @@ def check_history(history: Sequence[LogCreate], catalogue: Catalogue) -> None:
     ]
     if errors:
         detail = f"{errors[0].field}: {errors[0].message} (see /exercises)."
-        raise Problem(422, "validation", detail, title="Invalid request", errors=errors)
+        raise invalid(detail, errors)
 
 
 def valid_adapt_request(body: AdaptRequest, catalogue: LocalisedCatalogueDep) -> AdaptRequest:

@@ -16,7 +16,7 @@ from app.api.representations import link_next, page_url
 from app.catalogue import Catalogue
 from app.logs import Instant, LogCreate, LogPage, LogPublic, LogUpdate, Slug
 from app.observability import Metrics
-from app.problems import FieldError, Problem, responses
+from app.problems import FieldError, Problem, invalid, responses
 
 router = APIRouter(prefix="/users/{user_id}/logs", tags=["logs"])
 
@@ -50,7 +50,7 @@ def check_exercises(entries: list[logs.EntryLog] | None, catalogue: Catalogue) -
     ]
     if errors:
         detail = f"entries.{errors[0].field.split('.')[1]}: {errors[0].message} (see /exercises)."
-        raise Problem(422, "validation", detail, title="Invalid request", errors=errors)
+        raise invalid(detail, errors)
 
 
 _CREATE_EXAMPLES = {"log": {"summary": "A mobility session with two exercises", "value": logs.LOG_EXAMPLE}}
@@ -166,7 +166,7 @@ def list_logs(
         except logs.BadCursor as exc:
             error = FieldError(location="query", field="cursor", message=str(exc))
             detail = f"query parameter 'cursor': {exc}."
-            raise Problem(422, "validation", detail, title="Invalid request", errors=[error]) from None
+            raise invalid(detail, [error]) from None
     found = logs.page(
         engine,
         tenant,
