@@ -81,8 +81,6 @@ _ANSWER: dict[int | str, dict[str, Any]] = {
 _ADAPTED = "Each item carries its `adaptation` (action, rule, reason, from, to); `guards` lists the checks run."
 
 
-
-
 def check_history(history: Sequence[LogCreate], catalogue: Catalogue) -> None:
     errors = [
         FieldError(location="body", field=f"history.{i}.entries.{j}.exercise", message=f"unknown exercise {slug!r}")

@@ -1,4 +1,4 @@
-"""The SQL behind records, progress and history: GROUP BY over ``log_sets``, one row per logged set.
+"""The SQL behind records and progress: GROUP BY over ``log_sets``, one row per logged set.
 
 Why a table of sets rather than JSON functions over ``logs.entries``: measured
 on a user with 2,000 logs (20,000 sets), unnesting the JSON in SQLite
