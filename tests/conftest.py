@@ -185,12 +185,12 @@ def new_tenant(app: FastAPI, name: str) -> Tenant:
 
 @pytest.fixture
 def acme(db_client: TestClient) -> Tenant:
-    return new_tenant(db_client.app, "acme")  # type: ignore[arg-type]
+    return new_tenant(db_client.app, "acme")
 
 
 @pytest.fixture
 def globex(db_client: TestClient) -> Tenant:
-    return new_tenant(db_client.app, "globex")  # type: ignore[arg-type]
+    return new_tenant(db_client.app, "globex")
 
 
 LogFactory = Callable[..., dict[str, Any]]

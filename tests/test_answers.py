@@ -263,7 +263,7 @@ def small_cache_client(database_url: str, catalogue: Catalogue) -> Iterator[Test
 
 def test_the_apps_cache_stays_within_the_configured_bytes(small_cache_client: TestClient) -> None:
     client = small_cache_client
-    tenant = new_tenant(client.app, "acme")  # type: ignore[arg-type]
+    tenant = new_tenant(client.app, "acme")
     now = datetime.now(UTC)
     users = [f"u{n}" for n in range(6)]
     for user in users:
@@ -293,10 +293,10 @@ def test_0005_gives_the_users_already_stored_a_revision(empty_database_url: str)
     try:
         with engine.begin() as connection:
             for user in ("with-logs", "with-both"):
-                connection.execute(insert(Log.__table__), {**log, "id": str(uuid.uuid4()), "user_id": user})  # type: ignore[attr-defined]
+                connection.execute(insert(Log.__table__), {**log, "id": str(uuid.uuid4()), "user_id": user})
             for user in ("with-checkins", "with-both"):
                 row = {"tenant": "acme", "user_id": user, "date": now.date(), "pain": 1, "created_at": now}
-                connection.execute(insert(Checkin.__table__), row)  # type: ignore[attr-defined]
+                connection.execute(insert(Checkin.__table__), row)
         migrations.upgrade(url)
         with engine.connect() as connection:
             rows = connection.execute(select(USER_REVISIONS)).all()

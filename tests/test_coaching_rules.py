@@ -36,7 +36,7 @@ def _facts(sessions: tuple[Session, ...], **fields: object) -> Facts:
         "pain_trend": None,
         "load_ratio": None,
     }
-    return Facts(**{**base, **fields})  # type: ignore[arg-type]
+    return Facts(**{**base, **fields})
 
 
 def _pain(v: float, p: Mapping[str, float]) -> Facts:

@@ -167,8 +167,8 @@ def test_the_fast_path_writes_logs(
     route = "/users/{user_id}/logs"
     for client, expected in zip(clients, (1.0, 0.0), strict=True):
         # The lane takes keys seen within the window: widened for this app, so two requests are never a race.
-        state_of(client.app).remembered_keys.recheck_seconds = 600.0  # type: ignore[arg-type]
-        tenant = new_tenant(client.app, "acme")  # type: ignore[arg-type]
+        state_of(client.app).remembered_keys.recheck_seconds = 600.0
+        tenant = new_tenant(client.app, "acme")
         user = f"/users/u-{idempotent}/logs"
         assert client.get(user, headers=tenant.headers).status_code == 404  # the key is now known
         headers = tenant.headers | ({"Idempotency-Key": "k-1"} if idempotent else {})

@@ -36,11 +36,11 @@ def test_a_retry_gets_the_same_answer_and_creates_nothing(
         assert again.content == first.content  # byte for byte: same id, same timestamps
         assert again.headers["location"] == first.headers["location"]
         assert again.headers["idempotent-replayed"] == "true"
-    assert count_rows(db_client.app, "logs") == 1  # type: ignore[arg-type]
+    assert count_rows(db_client.app, "logs") == 1
     # the same body with another key, or with none, is another log
     assert post(db_client, acme, body, "order-2").json()["id"] != first.json()["id"]
     assert post(db_client, acme, body, None).json()["id"] != first.json()["id"]
-    assert count_rows(db_client.app, "logs") == 3  # type: ignore[arg-type]
+    assert count_rows(db_client.app, "logs") == 3
 
 
 def test_the_same_body_reformatted_is_the_same_request(
@@ -70,7 +70,7 @@ def test_the_same_key_with_another_request_is_422(
     assert response.status_code == 422
     assert response.headers["content-type"] == "application/problem+json"
     assert response.json()["type"].endswith("/idempotency-key-reused")
-    assert count_rows(db_client.app, "logs") == 1  # type: ignore[arg-type]
+    assert count_rows(db_client.app, "logs") == 1
 
 
 def test_keys_belong_to_a_tenant(db_client: TestClient, acme: Tenant, globex: Tenant, make_log: LogFactory) -> None:
@@ -92,12 +92,12 @@ def test_a_bad_key_is_422(db_client: TestClient, acme: Tenant, make_log: LogFact
         headers=[
             ("Authorization", f"Bearer {acme.key}"),
             ("Content-Type", "application/json"),
-            ("Idempotency-Key", key.encode("utf-8")),  # type: ignore[list-item]
+            ("Idempotency-Key", key.encode("utf-8")),
         ],
     )
     assert response.status_code == 422
     assert [e["field"] for e in response.json()["errors"]] == ["Idempotency-Key"]
-    assert count_rows(db_client.app, "logs") == 0  # type: ignore[arg-type]
+    assert count_rows(db_client.app, "logs") == 0
 
 
 def test_a_longest_key_works(db_client: TestClient, acme: Tenant, make_log: LogFactory) -> None:
@@ -115,7 +115,7 @@ def _fingerprint(body: dict[str, Any], app: FastAPI, user: str = "u-1") -> str:
 def test_a_retry_while_the_first_is_in_flight_is_409(
     db_client: TestClient, acme: Tenant, make_log: LogFactory
 ) -> None:
-    app: FastAPI = db_client.app  # type: ignore[assignment]
+    app: FastAPI = db_client.app
     body = make_log()
     # a first request that has claimed the key and not finished
     claimed = idempotency.claim(state_of(app).engine, "acme", "k", "u-1", _fingerprint(body, app), TTL)
@@ -132,7 +132,7 @@ def test_a_retry_while_the_first_is_in_flight_is_409(
 
 
 def test_an_abandoned_claim_is_taken_over(db_client: TestClient, acme: Tenant, make_log: LogFactory) -> None:
-    app: FastAPI = db_client.app  # type: ignore[assignment]
+    app: FastAPI = db_client.app
     body = make_log()
     long_ago = datetime.now(UTC) - idempotency.IN_FLIGHT_TIMEOUT - timedelta(seconds=5)
     crashed = idempotency.claim(state_of(app).engine, "acme", "k", "u-1", _fingerprint(body, app), TTL, now=long_ago)
@@ -144,7 +144,7 @@ def test_an_abandoned_claim_is_taken_over(db_client: TestClient, acme: Tenant, m
 
 
 def test_expired_records_are_ignored_and_purged(db_client: TestClient, acme: Tenant, make_log: LogFactory) -> None:
-    app: FastAPI = db_client.app  # type: ignore[assignment]
+    app: FastAPI = db_client.app
     engine = state_of(app).engine
     old = datetime.now(UTC) - TTL - timedelta(minutes=1)
     stale = idempotency.claim(engine, "acme", "old", "u-1", "0" * 64, TTL, now=old)
@@ -214,7 +214,7 @@ def test_a_request_that_lost_its_claim_writes_nothing(
     from app import logs
     from app.logs import LogCreate
 
-    app: FastAPI = db_client.app  # type: ignore[assignment]
+    app: FastAPI = db_client.app
     engine = state_of(app).engine
     body = make_log()
     fingerprint = _fingerprint(body, app)

@@ -157,7 +157,7 @@ def test_writes_queued_behind_an_unavailable_database_fail_with_it_not_one_timeo
                 connection = sqlite3.connect(database_url.removeprefix("sqlite:///"))
                 connection.execute("BEGIN IMMEDIATE")
             else:
-                connection = psycopg.connect(_libpq(database_url))  # type: ignore[assignment]
+                connection = psycopg.connect(_libpq(database_url))
                 connection.execute("LOCK TABLE logs IN ACCESS EXCLUSIVE MODE")
             locked.set()
             release.wait(20)

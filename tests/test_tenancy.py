@@ -35,7 +35,7 @@ def _routes(user: str, log_id: str, body: dict[str, Any]) -> list[tuple[str, str
 def alice_log(db_client: TestClient, acme: Tenant, make_log: LogFactory) -> dict[str, Any]:
     response = db_client.post("/users/alice/logs", json=make_log(notes="alice's knee"), headers=acme.headers)
     assert response.status_code == 201
-    return response.json()  # type: ignore[no-any-return]
+    return response.json()
 
 
 def _unchanged(client: TestClient, tenant: Tenant, log: dict[str, Any]) -> None:
