@@ -38,12 +38,14 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
 from app import keys
+from app.api.exercises import PageCache
 from app.api.fastpath import REGISTRY, Compiled, FastPath, Hot
 from app.catalogue import Catalogue
-from app.coaching.examples import ADAPT_REQUEST
+from app.api.examples.coaching import ADAPT_REQUEST
 from app.logs import LOG_EXAMPLE, LogCreate
 from app.main import create_app
 from app.settings import Settings
+from app.state import state_of
 
 # Examples per registry entry; HIPFLEX_PARITY_EXAMPLES=1000 for a longer hunt.
 EXAMPLES = int(os.environ.get("HIPFLEX_PARITY_EXAMPLES", "100"))
@@ -86,22 +88,19 @@ class Pair:
     tenants: dict[str, Tenant]  # acme (owns ann), globex, revoked
 
 
-@pytest.fixture(autouse=True)
-def keys_stay_remembered(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Keys are checked again after ``RECHECK_SECONDS``; on a loaded machine the two requests of an example
-    can be further apart, and then one of them reads the database: the same answer, but more work."""
-    monkeypatch.setattr(keys, "RECHECK_SECONDS", 600.0)
-
-
 @pytest.fixture(scope="module")
 def pair(tmp_path_factory: pytest.TempPathFactory, catalogue: Catalogue) -> Iterator[Pair]:
     folder: Path = tmp_path_factory.mktemp("fastpath")
     url = f"sqlite:///{folder / 'shared.db'}"
     fast = create_app(Settings(database_url=url, fast_path=True, access_log=False), catalogue=catalogue)
     slow = create_app(Settings(database_url=url, fast_path=False, access_log=False), catalogue=catalogue)
+    for app in (fast, slow):
+        # Keys are checked again after a second; on a loaded machine the two requests of an example can be
+        # further apart, and then one of them reads the database: the same answer, but more work.
+        state_of(app).remembered_keys.recheck_seconds = 600.0
     with TestClient(slow) as slow_client, TestClient(fast) as fast_client:
         tenants = {name: new_tenant(slow, name) for name in ("acme", "globex", "revoked")}
-        keys.revoke(slow.state.engine, tenants["revoked"].prefix)
+        keys.revoke(state_of(slow).engine, tenants["revoked"].prefix)
         for n in range(40):
             response = slow_client.post("/users/ann/logs", json=_log(n), headers=_auth(tenants["acme"]))
             assert response.status_code == 201, response.text
@@ -291,7 +290,7 @@ def _answer(response: Any, writes: bool) -> tuple[int, bytes, list[tuple[bytes, 
 
 
 def _served(client: TestClient, route: str) -> float:
-    value = client.app.state.metrics.registry.get_sample_value(  # type: ignore[attr-defined]
+    value = state_of(client.app).metrics.registry.get_sample_value(
         "hipflex_fast_path_total", {"route": route}
     )
     return value or 0.0
@@ -390,3 +389,21 @@ def test_the_fast_path_answers_as_the_route_does(pair: Pair, catalogue: Catalogu
     # The draws reach the entry's own success, and the fast path served a good share of them.
     assert seen["answered"] >= EXAMPLES // 10, seen
     print(f"\n{route}: {sum(seen[k] for k in ('answered', 'routed'))} examples, {dict(seen)}")
+
+
+def test_the_exercise_page_cache_is_bounded_in_bytes(client: TestClient) -> None:
+    long_query = "offset=" + "0" * 600 + "1"  # valid (offset 1), but too long a key to keep
+    assert client.get(f"/exercises?{long_query}").json()["offset"] == 1
+    (cache,) = state_of(client.app).exercise_pages.values()  # English only, so one
+    base = "http://testserver"  # where this client's links start: part of each key
+    assert (base, long_query.encode()) not in cache.pages
+    for limit in range(1, 101):
+        assert client.get(f"/exercises?limit={limit}").status_code == 200
+    assert cache.size == sum(len(b) + len(q) + len(page[0]) for (b, q), page in cache.pages.items())
+    assert all(len(b) + len(q) <= PageCache.MAX_KEY for b, q in cache.pages)
+    before = dict(cache.pages)
+    cache.MAX_BYTES = cache.size // 2  # a smaller bound: the oldest pages go first
+    assert client.get("/exercises?limit=1&offset=1").status_code == 200
+    assert cache.size <= cache.MAX_BYTES
+    assert (base, b"limit=100") in cache.pages and (base, b"limit=1") not in cache.pages
+    assert len(cache.pages) < len(before)

@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 from app.catalogue import Catalogue
 from app.logs import EXPORT_PAGE
 from app.main import create_app
+from app.state import state_of
 from app.workouts.models import SEED_MAX
 
 PROBLEM = "application/problem+json"
@@ -465,7 +466,7 @@ def _shape(response: Any) -> tuple[int, str, str, dict[str, Any]]:
 
 
 def _served(client: TestClient) -> float:
-    value = client.app.state.metrics.registry.get_sample_value(  # type: ignore[attr-defined]
+    value = state_of(client.app).metrics.registry.get_sample_value(
         "hipflex_fast_path_total", {"route": "/users/{user_id}/logs"}
     )
     return value or 0.0

@@ -11,6 +11,7 @@ from app.catalogue import Catalogue
 from app.main import create_app
 from app.observability import ACCESS_LOGGER
 from app.settings import Settings
+from app.state import state_of
 
 
 def test_a_request_id_is_generated_and_echoed(client: TestClient) -> None:
@@ -33,7 +34,7 @@ def test_problems_carry_the_request_id_header(client: TestClient) -> None:
 def test_access_log_is_structured_and_uses_the_route_template(client: TestClient, capsys: pytest.CaptureFixture[str]) -> None:
     capsys.readouterr()
     client.get("/exercises/king-runner?level=beginner", headers={"X-Request-ID": "r-1"})
-    client.app.state.access_log.flush()  # type: ignore[attr-defined]
+    state_of(client.app).access_log.flush()
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
     entry = next(line for line in lines if line.get("request_id") == "r-1")
     assert entry["logger"] == ACCESS_LOGGER
@@ -57,7 +58,7 @@ def test_access_log_never_holds_a_body_a_note_a_pain_score_or_a_user(
 ) -> None:
     from app import keys
 
-    key, _ = keys.create(client.app.state.engine, "acme")  # type: ignore[attr-defined]
+    key, _ = keys.create(state_of(client.app).engine, "acme")
     capsys.readouterr()
     body = {
         "performed_at": "2026-11-20T07:30:00+00:00",
@@ -68,7 +69,7 @@ def test_access_log_never_holds_a_body_a_note_a_pain_score_or_a_user(
     created = client.post("/users/patient-x91/logs", json=body, headers={"Authorization": f"Bearer {key}"})
     assert created.status_code == 201
     client.get(created.headers["location"], headers={"Authorization": f"Bearer {key}"})
-    client.app.state.access_log.flush()  # type: ignore[attr-defined]
+    state_of(client.app).access_log.flush()
     out = capsys.readouterr().out
     lines = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
     routes = {line.get("route") for line in lines}
@@ -80,7 +81,7 @@ def test_access_log_never_holds_a_body_a_note_a_pain_score_or_a_user(
 def test_metrics_count_logs_written_and_replays(client: TestClient) -> None:
     from app import keys
 
-    key, _ = keys.create(client.app.state.engine, "acme")  # type: ignore[attr-defined]
+    key, _ = keys.create(state_of(client.app).engine, "acme")
     headers = {"Authorization": f"Bearer {key}", "Idempotency-Key": "k-1"}
     body = {"performed_at": "2026-11-20T07:30:00+00:00", "entries": [{"exercise": "core-brace", "sets": [{"reps": 5}]}]}
     assert client.post("/users/u/logs", json=body, headers=headers).status_code == 201
@@ -125,16 +126,16 @@ def test_an_error_inside_the_fast_path_is_logged_with_the_request_id_and_counted
 
     app = create_app(Settings(database_url=sqlite_url, access_log=False), catalogue=catalogue)
     with TestClient(app) as client:
-        key, _ = keys.create(app.state.engine, "acme")
+        key, _ = keys.create(state_of(app).engine, "acme")
         headers = {"Authorization": f"Bearer {key}", "X-Request-ID": "broken-1"}
         body = {"performed_at": "2026-11-20T07:30:00+00:00", "entries": [{"exercise": "core-brace", "sets": [{"reps": 5}]}]}
         assert client.post("/users/u/logs", json=body, headers=headers).status_code == 201
-        with app.state.engine.begin() as connection:
+        with state_of(app).engine.begin() as connection:
             connection.execute(text("DROP TABLE user_revisions"))
         capsys.readouterr()
         response = client.get("/users/u/records", headers=headers)
         out = capsys.readouterr().out
-        metrics = app.state.metrics.registry
+        metrics = state_of(app).metrics.registry
     assert response.status_code == 503 and response.headers["x-request-id"] == "broken-1"
     errors = [json.loads(line) for line in out.splitlines() if line.startswith("{") and '"hipflex.errors"' in line]
     assert [e["request_id"] for e in errors] == ["broken-1"]

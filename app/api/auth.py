@@ -14,9 +14,9 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import HTTPConnection
 
 from app import keys
-from app.api.deps import StorageDep
+from app.api.deps import StateDep
 from app.problems import Problem
-from app.storage import Storage
+from app.state import AppState
 
 CHALLENGE = {"WWW-Authenticate": 'Bearer realm="hipflex"'}
 
@@ -54,7 +54,7 @@ _api_key = _ApiKeyScheme(
 )
 
 
-async def tenant_of(storage: Storage, headers: Mapping[str, str]) -> str:
+async def tenant_of(running: AppState, headers: Mapping[str, str]) -> str:
     """The tenant behind the request's key, or a 401: the one check of a key, for the ``authenticate``
     dependency and the fast path alike (``app.api.fastpath``), so a rule added here holds on every path.
 
@@ -65,22 +65,22 @@ async def tenant_of(storage: Storage, headers: Mapping[str, str]) -> str:
     if not presented:
         detail = "An API key is required: `Authorization: Bearer <key>` or `X-API-Key`."
         raise Problem(401, "unauthorized", detail, headers=CHALLENGE)
-    tenant = keys.recently_authenticated(storage.remembered_keys, presented)
+    tenant = keys.recently_authenticated(running.remembered_keys, presented)
     if tenant is not None:
         return tenant
     try:
-        return await run_in_threadpool(keys.authenticate, storage.engine, presented, storage.remembered_keys)
+        return await run_in_threadpool(keys.authenticate, running.engine, presented, running.remembered_keys)
     except keys.KeyRejected as exc:
         raise Problem(401, "unauthorized", str(exc), headers=CHALLENGE) from None
 
 
 async def authenticate(
     request: Request,
-    storage: StorageDep,
+    running: StateDep,
     _bearer_scheme: Annotated[None, Depends(_bearer)],
     _api_key_scheme: Annotated[None, Depends(_api_key)],
 ) -> str:
-    return await tenant_of(storage, request.headers)
+    return await tenant_of(running, request.headers)
 
 
 TenantDep = Annotated[str, Depends(authenticate)]

@@ -1,5 +1,5 @@
 """Two doors to one coach: POST /workouts/adapt (a posted history) and GET /users/{user_id}/workouts/next
-(the stored logs). Both build the same inputs and call ``app.coaching.adapt``, so the same history,
+(the stored logs). Both build the same inputs and call ``app.coaching.next_workout``, so the same history,
 ``today`` and seed give the same bytes through either."""
 
 from __future__ import annotations
@@ -17,22 +17,23 @@ from app import checkins, logs, problems
 from app.answers import user_answer
 from app.api.auth import TenantDep
 from app.api.deps import LocalisedCatalogueDep
+from app.api.examples.coaching import ADAPT_REQUEST, ADAPTED_WORKOUT
 from app.api.fastpath import Call, Reply, fast, respond
-from app.api.languages import LOCALISED, language_headers
 from app.api.logs import UserIdPath
 from app.api.workouts import WorkoutParams, workout_problem
 from app.catalogue import Catalogue
 from app.catalogue.models import IN_CATALOGUE, Slug
 from app.catalogue.search import MAX_LIST
 from app.checkins import CalendarDate, CheckinCreate
-from app.coaching import AdaptedWorkout, CheckIn, Session, adapt, session_of, session_of_model
-from app.coaching.examples import ADAPT_REQUEST, ADAPTED_WORKOUT
-from app.coaching.history import MAX_CHECKINS, MAX_SESSIONS, recent, window
+from app.coaching import AdaptedWorkout, CheckIn, Session, session_of, session_of_model
+from app.coaching.history import MAX_CHECKINS, MAX_SESSIONS, window
+from app.coaching.plan import next_workout
+from app.languages import LOCALISED, language_headers
 from app.logs import LogCreate
 from app.logs.schemas import WHOLE
 from app.observability import Metrics
-from app.problems import FieldError, Problem
-from app.workouts import UnknownExercises, WorkoutImpossible, WorkoutQuery, draw_seed, generate
+from app.problems import FieldError, invalid
+from app.workouts import UnknownExercises, WorkoutImpossible, WorkoutQuery, draw_seed
 from app.workouts.models import MAX_MINUTES, MIN_MINUTES, SEED_MAX
 
 router = APIRouter(tags=["coaching"])
@@ -94,7 +95,7 @@ def check_history(history: Sequence[LogCreate], catalogue: Catalogue) -> None:
     ]
     if errors:
         detail = f"{errors[0].field}: {errors[0].message} (see /exercises)."
-        raise Problem(422, "validation", detail, title="Invalid request", errors=errors)
+        raise invalid(detail, errors)
 
 
 def _render(
@@ -106,7 +107,7 @@ def _render(
     metrics: Metrics,
     location: str,
 ) -> Answer:
-    """Generate (as /workouts does), adapt, answer. ``history``: the logs as sessions (``session_of``);
+    """``app.coaching.next_workout`` as an answer. ``history``: the logs as sessions (``session_of``);
     ``location``: where the workout parameters came from (query or body), for a 422."""
     day = today if today is not None else dt.datetime.now(dt.UTC).date()
     seed = query.seed if query.seed is not None else draw_seed()
@@ -114,12 +115,9 @@ def _render(
     # through a dump and a second validation.
     plain = WorkoutQuery.model_construct(**{name: getattr(query, name) for name in WorkoutQuery.model_fields})
     try:
-        workout = generate(catalogue, plain, seed)
+        adapted = next_workout(catalogue, plain, seed, day, history, checkins)
     except (UnknownExercises, WorkoutImpossible) as exc:
         raise workout_problem(exc, location) from exc
-    sessions = recent(history, day)
-    first = window(day)[0].date()
-    adapted = adapt(workout, sessions, [c for c in checkins if first <= c.date <= day], catalogue, today=day)
     metrics.child(metrics.workouts, query.goal.value).inc()
     return adapted.model_dump_json().encode(), _headers(catalogue)
 
@@ -176,7 +174,7 @@ def stored_checkins(engine: Engine, tenant: str, user_id: str, today: dt.date) -
     return [CheckIn(c.date, c.pain, c.stiffness) for c in stored[-MAX_CHECKINS:]]
 
 
-def next_workout(call: Call[NextParams, None]) -> Reply:
+def next_reply(call: Call[NextParams, None]) -> Reply:
     """GET /users/{user_id}/workouts/next, for the route and the fast path alike.
 
     A seeded answer is a pure function of the user's logs and check-ins (their revision), the catalogue
@@ -213,7 +211,7 @@ def next_workout(call: Call[NextParams, None]) -> Reply:
     response_model=AdaptedWorkout,
     responses={**LOCALISED, **_ANSWER, **problems.responses(401, 422)},
 )
-@fast(next_workout, query=NextParams, needs_key=True, thread=True, workers=WORKERS)
+@fast(next_reply, query=NextParams, needs_key=True, thread=True, workers=WORKERS)
 def get_next_workout(
     request: Request,
     user_id: UserIdPath,
@@ -221,13 +219,13 @@ def get_next_workout(
     catalogue: LocalisedCatalogueDep,
     query: Annotated[NextParams, Query()],
 ) -> Response:
-    return respond(request, next_workout, query=query, tenant=tenant, user_id=user_id)
+    return respond(request, next_reply, query=query, tenant=tenant, user_id=user_id)
 
 
 def next_answer(
     engine: Engine, tenant: str, user_id: str, catalogue: Catalogue, query: NextParams, metrics: Metrics
 ) -> Answer:
-    """The body and headers of GET /users/{user_id}/workouts/next, for the route and the fast lane
+    """The body and headers of GET /users/{user_id}/workouts/next, for the route and the fast path
     alike; errors are raised as ``Problem``."""
     day = query.today if query.today is not None else dt.datetime.now(dt.UTC).date()
     history = [session_of(log) for log in stored_history(engine, tenant, user_id, day)]

@@ -10,12 +10,10 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Path, Query, Request
 from pydantic import BaseModel, Field
-from starlette.datastructures import State
 from starlette.responses import Response
 
 from app.api.deps import LocalisedCatalogueDep
 from app.api.fastpath import Call, FixedHeaders, Reply, fast, respond
-from app.api.languages import LOCALISED
 from app.api.params import CommaList
 from app.api.representations import (
     ExerciseDetail,
@@ -28,7 +26,9 @@ from app.api.representations import (
 from app.catalogue import Catalogue
 from app.catalogue.models import CATALOGUE_SLUG, SLUG_PATTERN, Kind, PainFlag, Position
 from app.catalogue.search import MAX_LIST, EquipmentChoice, ExerciseFilter, MuscleFilter, search
+from app.languages import LOCALISED
 from app.problems import Problem, responses
+from app.state import AppState
 
 router = APIRouter(tags=["exercises"])
 
@@ -143,11 +143,9 @@ def exercise(call: Call[None, None]) -> Reply:
 Page = tuple[bytes, Mapping[str, str]]  # the body and its headers (the Link to the next page among them)
 
 
-def _page_cache(state: State, catalogue: Catalogue) -> PageCache:
+def _page_cache(running: AppState, catalogue: Catalogue) -> PageCache:
     # One cache per catalogue (each language is its own catalogue, with its own ETag).
-    caches: dict[str, PageCache] | None = getattr(state, "exercise_pages", None)
-    if caches is None:
-        caches = state.exercise_pages = {}
+    caches: dict[str, PageCache] = running.exercise_pages
     cache = caches.get(catalogue.etag)
     if cache is None or cache.catalogue is not catalogue:
         cache = caches[catalogue.etag] = PageCache(catalogue)

@@ -36,23 +36,25 @@ import inspect
 import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Generic, NamedTuple, TypeVar, cast, get_origin, get_type_hints
+from typing import Any, Generic, NamedTuple, TypeVar, cast, get_type_hints
 from urllib.parse import parse_qsl
 
 from anyio import CapacityLimiter, to_thread
 from fastapi import FastAPI
 from fastapi.routing import APIRoute, iter_route_contexts
 from pydantic import BaseModel, TypeAdapter, ValidationError
-from starlette.datastructures import Headers, State
+from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.api.auth import tenant_of
-from app.api.languages import choose_language
+from app.api.params import QueryMemo
 from app.catalogue import Catalogue
+from app.languages import choose_language
 from app.problems import Problem, problem_answer
+from app.state import AppState, state, state_of
 
 JSON = "application/json"
 Q = TypeVar("Q")
@@ -107,7 +109,7 @@ response = Sent
 class Call(Generic[Q, B]):
     """One request as an answer sees it, however it came: validated parameters and the app's state."""
 
-    state: State
+    state: AppState
     scope: Scope
     params: dict[str, Any]
     query: Q
@@ -126,8 +128,7 @@ class Call(Generic[Q, B]):
     def catalogue(self) -> Catalogue:
         """The catalogue in the language ``Accept-Language`` asks for (as ``get_localised_catalogue``)."""
         if self._catalogue is None:
-            catalogue: Catalogue = self.state.catalogue
-            self._catalogue = catalogue.in_language(choose_language(self.header(b"accept-language")))
+            self._catalogue = self.state.catalogue.in_language(choose_language(self.header(b"accept-language")))
         return self._catalogue
 
     def query_items(self) -> list[tuple[str, str]]:
@@ -174,7 +175,7 @@ def fast(answer: Answer, **options: Any) -> Callable[[Endpoint], Endpoint]:
 def call_of(
     request: Request, *, query: Any = None, body: Any = None, tenant: str = "", **params: Any
 ) -> Call[Any, Any]:
-    return Call(request.app.state, request.scope, params, query, body, tenant)
+    return Call(state(request), request.scope, params, query, body, tenant)
 
 
 def respond(request: Request, answer: Callable[[Call[Any, Any]], Reply], **given: Any) -> Response:
@@ -186,53 +187,6 @@ async def respond_async(
     request: Request, answer: Callable[[Call[Any, Any]], Awaitable[Reply]], **given: Any
 ) -> Response:
     return response(await answer(call_of(request, **given)))
-
-
-_LIST_FIELDS: dict[type[BaseModel], frozenset[str]] = {}
-_REFUSED = object()
-
-
-class QueryMemo:
-    """Validated queries by model and raw query string: clients repeat the same few (bounded; the answers
-    must not change the models they are given). Validating ``/exercises``'s empty query alone cost about
-    as much as answering it from the page cache (its list defaults are deep-copied each time)."""
-
-    MAX_KEY = 512
-    MAX_ENTRIES = 4096
-
-    def __init__(self) -> None:
-        self.known: dict[tuple[type[BaseModel], bytes], object] = {}
-
-    def parse(self, model: type[BaseModel], raw: bytes) -> BaseModel | None:
-        key = (model, raw)
-        found = self.known.get(key)
-        if found is None:
-            found = parse_query(model, raw)
-            if found is None:
-                found = _REFUSED
-            if len(raw) <= self.MAX_KEY:
-                if len(self.known) >= self.MAX_ENTRIES:
-                    self.known.clear()
-                self.known[key] = found
-        return None if found is _REFUSED else cast(BaseModel, found)
-
-
-def parse_query(model: type[BaseModel], raw: bytes) -> BaseModel | None:
-    """Validate a query string as FastAPI would for ``Annotated[model, Query()]``; None when it would refuse."""
-    lists = _LIST_FIELDS.get(model)
-    if lists is None:
-        lists = frozenset(name for name, f in model.model_fields.items() if get_origin(f.annotation) is list)
-        _LIST_FIELDS[model] = lists
-    data: dict[str, Any] = {}
-    for key, value in parse_qsl(raw.decode("latin-1"), keep_blank_values=True):
-        if key in lists:
-            data.setdefault(key, []).append(value)
-        else:
-            data[key] = value  # a repeated one: the last, as FastAPI takes it
-    try:
-        return model.model_validate(data)
-    except ValidationError:
-        return None
 
 
 @dataclass
@@ -334,10 +288,11 @@ class FastPath:
             await self.app(scope, receive, send)  # the route says what is wrong, as FastAPI does
             return
         scope["route"] = compiled.route  # what the access log, the metrics and delivery read
-        metrics = self.api.state.metrics
+        running = state_of(self.api)
+        metrics = running.metrics
         try:
             if hot.needs_key:
-                call.tenant = await tenant_of(self.api.state.storage, Headers(scope=scope))
+                call.tenant = await tenant_of(running, Headers(scope=scope))
             if compiled.is_async:
                 reply = await cast(Callable[[Call[Any, Any]], Awaitable[Reply]], hot.answer)(call)
             elif hot.thread:
@@ -377,7 +332,7 @@ class FastPath:
             body = _parse_body(hot.body, scope, raw_body)
             if body is None:
                 return None
-        return Call(self.api.state, scope, params, query, body)
+        return Call(state_of(self.api), scope, params, query, body)
 
 
 def _parse_body(model: type[BaseModel], scope: Scope, raw: bytes) -> BaseModel | None:

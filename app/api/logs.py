@@ -12,12 +12,12 @@ from app import idempotency, logs
 from app.api.auth import TenantDep
 from app.api.deps import CatalogueDep, EngineDep, SettingsDep
 from app.api.fastpath import Call, Reply, fast, respond_async
-from app.api.idempotent import IdempotencyKey, created, key_problem, replay_headers
+from app.api.idempotency_key import IdempotencyKey, created, key_problem, replay_headers
 from app.api.representations import link_next, page_url
 from app.catalogue import Catalogue
 from app.logs import Instant, LogCreate, LogPage, LogPublic, LogUpdate, Slug
 from app.observability import Metrics
-from app.problems import FieldError, Problem, responses
+from app.problems import FieldError, Problem, invalid, responses
 
 router = APIRouter(prefix="/users/{user_id}/logs", tags=["logs"])
 
@@ -51,7 +51,7 @@ def check_exercises(entries: list[logs.EntryLog] | None, catalogue: Catalogue) -
     ]
     if errors:
         detail = f"entries.{errors[0].field.split('.')[1]}: {errors[0].message} (see /exercises)."
-        raise Problem(422, "validation", detail, title="Invalid request", errors=errors)
+        raise invalid(detail, errors)
 
 
 _CREATE_EXAMPLES = {"log": {"summary": "A mobility session with two exercises", "value": logs.LOG_EXAMPLE}}
@@ -108,7 +108,7 @@ async def new_log(call: Call[None, LogCreate]) -> Reply:
     state = call.state
     check_exercises(call.body.entries, state.catalogue)
     ttl = timedelta(hours=state.settings.idempotency_ttl_hours)
-    key, writer = call.header(b"idempotency-key"), state.storage.log_writer
+    key, writer = call.header(b"idempotency-key"), state.log_writer
     try:
         outcome = await logs.create_async(writer, call.tenant, call.params["user_id"], call.body, key, ttl)
     except (idempotency.KeyReused, idempotency.KeyInFlight, logs.ClaimLost) as exc:
@@ -167,7 +167,7 @@ def list_logs(
         except logs.BadCursor as exc:
             error = FieldError(location="query", field="cursor", message=str(exc))
             detail = f"query parameter 'cursor': {exc}."
-            raise Problem(422, "validation", detail, title="Invalid request", errors=[error]) from None
+            raise invalid(detail, [error]) from None
     found = logs.page(
         engine,
         tenant,
