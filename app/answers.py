@@ -162,7 +162,7 @@ def user_answer(
     or mid-erasure) is computed every time and never kept. ``then``: the key and computation of the
     answer asked for next (the next minute's), computed ahead under the same revision.
     """
-    revision = revisions.of(engine, tenant, user_id)
+    revision = revisions.peek(engine, tenant, user_id)
     body = cache.answer(None if revision is None else user_key(key, tenant, user_id, revision), compute)
     if then is not None and revision is not None and body is not None:
         cache.ahead(user_key(then[0], tenant, user_id, revision), then[1])
