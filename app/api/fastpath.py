@@ -233,6 +233,7 @@ class FastPath:
     def __init__(self, app: ASGIApp, api: FastAPI) -> None:
         self.app = app
         self.api = api
+        self.running: AppState | None = None
         self.queries = QueryMemo()
         self.exact: dict[tuple[str, str], Compiled] = {}
         self.templated: dict[str, list[Compiled]] = {}
@@ -288,17 +289,17 @@ class FastPath:
             await self.app(scope, receive, send)  # the route says what is wrong, as FastAPI does
             return
         scope["route"] = compiled.route  # what the access log, the metrics and delivery read
-        running = state_of(self.api)
+        running = call.state
         metrics = running.metrics
         try:
             if hot.needs_key:
                 call.tenant = await tenant_of(running, Headers(scope=scope))
             if compiled.is_async:
-                reply = await cast(Callable[[Call[Any, Any]], Awaitable[Reply]], hot.answer)(call)
+                reply = await cast("Awaitable[Reply]", hot.answer(call))  # (a string: no typing objects a request)
             elif hot.thread:
                 reply = await to_thread.run_sync(hot.answer, call, limiter=compiled.limiter)  # type: ignore[arg-type]
             else:
-                reply = cast(Callable[[Call[Any, Any]], Reply], hot.answer)(call)
+                reply = cast("Reply", hot.answer(call))
             answered: Response = response(reply)
         except Problem as problem:
             answered = problem_answer(Request(scope), problem)
@@ -306,7 +307,9 @@ class FastPath:
             metrics.child(metrics.fast_path_errors, compiled.path).inc()
             raise  # logged with the request id by app.observability; the route does not try again
         metrics.child(metrics.fast_path, compiled.path).inc()
-        await answered(scope, receive, send)
+        # (what Response.__call__ sends, without its checks for websockets and background tasks)
+        await send({"type": "http.response.start", "status": answered.status_code, "headers": answered.raw_headers})
+        await send({"type": "http.response.body", "body": answered.body})
 
     def _call(
         self, compiled: Compiled, scope: Scope, raw_params: dict[str, str], raw_body: bytes
@@ -332,7 +335,9 @@ class FastPath:
             body = _parse_body(hot.body, scope, raw_body)
             if body is None:
                 return None
-        return Call(state_of(self.api), scope, params, query, body)
+        if self.running is None:
+            self.running = state_of(self.api)  # (built by create_app before the first request)
+        return Call(self.running, scope, params, query, body)
 
 
 def _parse_body(model: type[BaseModel], scope: Scope, raw: bytes) -> BaseModel | None:
