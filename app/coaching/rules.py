@@ -17,6 +17,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
+from app.catalogue.models import Kind
 from app.coaching.history import Session, SetDone
 from app.workouts.pain import PAIN_GRADES
 from app.workouts.selection import OVER
@@ -27,12 +28,26 @@ class Action(StrEnum):
     progress = "progress"
     hold = "hold"
     regress = "regress"
-    swap = "swap"  # a regress that replaced the exercise with its easier variant
+    swap = "swap"  # a regress (or a pause) that replaced the exercise with its easier variant
     deload = "deload"
+    restart = "restart"  # back after a long break: the plan from its beginning, said so
+    pause = "pause"  # left out today (in ``omitted``, reason ``paused``): never an item's action
 
 
-# The most cautious action wins. A swap is only ever the outcome of a regress.
-CAUTION = {Action.new: 0, Action.progress: 1, Action.hold: 2, Action.deload: 3, Action.regress: 4, Action.swap: 4}
+# The most cautious action wins. A swap is only ever the outcome of a regress or a pause.
+CAUTION = {
+    Action.new: 0,
+    Action.progress: 1,
+    Action.hold: 2,
+    Action.deload: 3,
+    Action.regress: 4,
+    Action.swap: 4,
+    Action.restart: 5,
+    Action.pause: 6,
+}
+# Kinds that are never trained harder: a release presses on a sore spot, breathing is a drill, an
+# assessment a check. They keep the plan's dose (its pain cap included) or less.
+NOT_PROGRESSED = frozenset({Kind.release, Kind.breathing, Kind.assessment})
 
 
 @dataclass(frozen=True)
@@ -45,8 +60,10 @@ class Facts:
     next_morning: int | None  # check-in pain the day after the last of ``sessions``
     pain_trend: tuple[float, float] | None  # mean pain of the last 7 days, of the 7 before
     load_ratio: float | None  # acute:chronic, when there is enough history to say
-    pain_today: int = 0  # the query's pain level, 0-10
+    pain_today: int = 0  # today's pain level, 0-10 (``today.pain_today``)
     bottom_dose: bool = False  # today's pain grade (GET /pain-grades) keeps every dose at the bottom of its range
+    kind: Kind = Kind.stretch
+    gap_days: int | None = None  # days since the user's latest session (any exercise); None: never trained
 
     def sets(self, back: int = 1) -> tuple[SetDone, ...]:
         """This exercise's sets in the session ``back`` sessions ago (1 = the last)."""
@@ -81,8 +98,41 @@ def _hard(done: SetDone, p: Mapping[str, float]) -> bool:
 
 
 def _pain_above(f: Facts, p: Mapping[str, float]) -> bool:
-    peak = peak_pain(f.sessions[-1], f.slug) if f.sessions else None
+    """This exercise itself hurt: a set of it above the threshold."""
+    if not f.sessions:
+        return False
+    return any(s.pain is not None and s.pain > p["above"] for s in f.sets())
+
+
+def _session_pain_above(f: Facts, p: Mapping[str, float]) -> bool:
+    """The session hurt, and no set of any exercise in it says which one did: all of them ease off.
+    (When a set names the culprit, ``pain-above-5`` pauses it and the rest are held.)"""
+    if not f.sessions:
+        return False
+    last = f.sessions[-1]
+    if any(s.pain is not None and s.pain > p["above"] for sets in last.entries.values() for s in sets):
+        return False
+    peak = peak_pain(last, f.slug)
     return peak is not None and peak > p["above"]
+
+
+def _flare_nothing_new(f: Facts, p: Mapping[str, float]) -> bool:
+    if f.sessions or f.latest is None or f.gap_days is None or f.gap_days >= p["within_days"]:
+        return False
+    peak = peak_pain(f.latest)
+    return peak is not None and peak > p["above"]
+
+
+def _long_gap(f: Facts, p: Mapping[str, float]) -> bool:
+    return f.gap_days is not None and f.gap_days >= p["days"]
+
+
+def _gap(f: Facts, p: Mapping[str, float]) -> bool:
+    return bool(f.sessions) and f.gap_days is not None and p["days"] <= f.gap_days < p["restart_days"]
+
+
+def _not_progressed(f: Facts, p: Mapping[str, float]) -> bool:
+    return bool(f.sessions) and f.kind in NOT_PROGRESSED
 
 
 # "Nothing progresses" rules read only exercises with a history: a new one is not a step up, and stays new.
@@ -140,9 +190,24 @@ def _hard_or_unfinished(f: Facts, p: Mapping[str, float]) -> bool:
     return bool(f.sessions) and any(not s.completed or _hard(s, p) for s in f.sets())
 
 
+def _dose_done(sets: tuple[SetDone, ...]) -> tuple[int, int | None, int | None, float | None]:
+    """What a session's sets of one exercise came to: sets, smallest reps and hold, largest load."""
+    reps = [s.reps for s in sets if s.reps is not None]
+    holds = [s.hold_seconds for s in sets if s.hold_seconds is not None]
+    loads = [s.load_kg for s in sets if s.load_kg is not None]
+    return len(sets), min(reps, default=None), min(holds, default=None), max(loads, default=None)
+
+
 def _two_for_two(f: Facts, p: Mapping[str, float]) -> bool:
+    """Two easy sessions in a row at the same dose, close enough together to count as training (a step up
+    resets the count, so a dose never climbs every session; a break between them resets it too)."""
     run = int(p["sessions"])
     if len(f.sessions) < run:
+        return False
+    recent = f.sessions[-run:]
+    if any((b.day - a.day).days >= p["apart_days_below"] for a, b in zip(recent, recent[1:], strict=False)):
+        return False
+    if len({_dose_done(f.sets(back)) for back in range(1, run + 1)}) > 1:
         return False
     for back in range(1, run + 1):
         session = f.sessions[-back]
@@ -183,6 +248,10 @@ GABBETT = (
     "Gabbett TJ. The training-injury prevention paradox: should athletes be training smarter and harder? "
     "Br J Sports Med 2016;50(5):273-280"
 )
+MUJIKA = (
+    "Mujika I, Padilla S. Detraining: loss of training-induced physiological and performance adaptations. "
+    "Part I: short term insufficient training stimulus. Sports Med 2000;30(2):79-87"
+)
 OURS = "hipflex's own design"
 # How the README's table cites them.
 CITED_AS = {
@@ -192,6 +261,7 @@ CITED_AS = {
     ZOURDOS: "Zourdos et al. 2016, J Strength Cond Res",
     FOSTER: "Foster et al. 2001",
     GABBETT: "Gabbett 2016, Br J Sports Med",
+    MUJIKA: "Mujika & Padilla 2000, Sports Med",
 }
 
 Test = Callable[[Facts, Mapping[str, float]], bool]
@@ -213,9 +283,32 @@ class Rule:
 
 RULES: tuple[Rule, ...] = (
     Rule(
-        "pain-above-5", Action.regress, "pain during or after the last session with this exercise was above 5/10",
-        {"above": 5}, "Pain reached {peak}/10 ({done}); above 5 means easier work: {change}.",
+        "pain-above-5", Action.pause, "a set of this exercise hurt above 5/10 in its last session",
+        {"above": 5}, "Pain reached {set_peak}/10 during it ({done}); above 5 this exercise is not done as it was: "
+        "{change}.",
         SILBERNAGEL, False, _pain_above,
+        happens="pause: swap to the regression link if one fits, else left out today (`omitted`, reason `paused`)",
+    ),
+    Rule(
+        "gap-28-restart", Action.restart, "28 days or more since the user's last session",
+        {"days": 28}, "No session for {gap} days: the plan starts again from its beginning: {change}.",
+        OURS + ", after " + MUJIKA, True, _long_gap,
+        happens="restart: the bottom of the range (never above the plan), for every item, with a note",
+    ),
+    Rule(
+        "flare-nothing-new", Action.pause,
+        "the user's latest session hurt above 5/10, less than 14 days ago, and this exercise was not in their history",
+        {"above": 5, "within_days": 14},
+        "Your session of {latest_day} hurt {latest_peak}/10: nothing new until it has settled.",
+        OURS + ", after " + SILBERNAGEL, True, _flare_nothing_new,
+        happens="pause: left out today (`omitted`, reason `paused`): familiar work only",
+    ),
+    Rule(
+        "session-pain-above-5", Action.regress,
+        "pain after the last session with this exercise was above 5/10, and no set logged in it says which "
+        "exercise hurt",
+        {"above": 5}, "Pain reached {peak}/10 ({done}); above 5 means easier work: {change}.",
+        SILBERNAGEL, False, _session_pain_above,
     ),
     Rule(
         "morning-pain-worse", Action.regress,
@@ -235,6 +328,15 @@ RULES: tuple[Rule, ...] = (
         SILBERNAGEL, False, _unsettled,
     ),
     Rule(
+        "gap-14-step-down", Action.regress,
+        "14-27 days since the user's last session, for exercises done before",
+        {"days": 14, "two_steps_from": 21, "restart_days": 28},
+        "No session for {gap} days: nothing goes up, and the dose restarts lower: {change}.",
+        OURS + ", after " + MUJIKA, True, _gap,
+        happens="regress: one step down from the last dose (two from 21 days): a set, then 5 s, then a rep; "
+        "at the bottom, the same again (a hold)",
+    ),
+    Rule(
         "latest-pain-above-5", Action.hold,
         "the user's latest session, with any exercise, hurt above 5/10 (for exercises done before)",
         {"above": 5}, "Your last session hurt ({latest_peak}/10), so nothing goes up today: {change}.",
@@ -247,12 +349,12 @@ RULES: tuple[Rule, ...] = (
         OURS + ", after " + SILBERNAGEL, True, _acceptable,
     ),
     Rule(
-        "pain-today-graded", Action.deload,
+        "pain-today-graded", Action.regress,
         f"today's pain level is in a bottom-dose grade of GET /pain-grades ({BOTTOM_DOSE_FROM}/10 and up), "
         "for exercises done before", {},
         "Your pain today is {pain_today}/10: its grade keeps every dose at the bottom of its range: {change}.",
         OURS + ", so adaptation never lifts a dose the pain grades hold down", True, _graded,
-        happens="deload: the bottom dose, as the pain grade asks (an easier variant still wins)",
+        happens="regress: the bottom dose, as the pain grade asks, never above the plan (unchanged: a hold)",
     ),
     Rule(
         "pain-trend-up", Action.hold,
@@ -264,9 +366,13 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "load-ratio-above-1.5", Action.deload,
         "acute:chronic load (session RPE x minutes, 7 days / 28-day weekly mean) above 1.5",
-        {"above": 1.5, "acute_days": 7, "chronic_days": 28, "history_days_at_least": 21},
+        {"above": 1.5, "acute_days": 7, "chronic_days": 28, "history_days_at_least": 21, "weeks_trained": 4,
+         "sets_kept_at_most": 0.6},
         "Your training load this week is {ratio}x your 4-week average (above 1.5): a lighter session, {change}.",
-        GABBETT + "; load: " + FOSTER, False, _load_high,
+        GABBETT + "; load: " + FOSTER + "; the history needed and the 40-50% cut are our own design", True,
+        _load_high,
+        happens="deload: half the plan's sets (at least 1), then whole items leave until the session has at most "
+        "60% of the plan's sets",
     ),
     Rule(
         "unfinished-3-in-a-row", Action.regress, "a set was left unfinished in each of the last 3 sessions",
@@ -275,21 +381,31 @@ RULES: tuple[Rule, ...] = (
         _unfinished_run,
     ),
     Rule(
+        "not-trained-harder", Action.hold,
+        "a release, breathing drill or assessment done before: these are never progressed",
+        {}, "{kind_name} is not trained harder: {change}.",
+        OURS + "; a release's pain cap is the catalogue's `dose_under_pain`", True, _not_progressed,
+        happens="hold: the dose done last time, never above the plan's (its pain cap included)",
+    ),
+    Rule(
         "hard-or-unfinished", Action.hold, "the last session had a set at RPE 9-10 (RIR 0-1) or left unfinished",
         {"rpe_from": 9, "rir_to": 1}, "{done}: that was hard enough, so the same again: {change}.",
         ZOURDOS, False, _hard_or_unfinished,
     ),
     Rule(
         "two-for-two", Action.progress,
-        "every set done at RPE 7 or less (RIR 2 or more) in each of the last 2 sessions",
-        {"sessions": 2, "rpe_at_most": 7, "rir_at_least": 2, "hold_step_seconds": 5, "rep_step": 1},
-        "{done}; pain after {after}: step up: {change}.",
-        NSCA + "; RPE/RIR: " + ZOURDOS, False, _two_for_two,
+        "every set done at RPE 7 or less (RIR 2 or more) in each of the last 2 sessions, at the same dose, "
+        "under 14 days apart",
+        {"sessions": 2, "rpe_at_most": 7, "rir_at_least": 2, "hold_step_seconds": 5, "rep_step": 1,
+         "load_step_kg": 2.5, "apart_days_below": 14},
+        "{done}{after_text}: step up: {change}.",
+        NSCA + "; RPE/RIR: " + ZOURDOS + "; the same dose, under 14 days apart, is our own design", True,
+        _two_for_two,
     ),
     Rule(
         "not-yet-two-for-two", Action.hold, "logged before, but not yet two easy sessions in a row",
-        {"sessions": 2, "rpe_at_most": 7, "rir_at_least": 2},
-        "{done}: not yet two easy sessions in a row, so the same again: {change}.",
+        {"sessions": 2, "rpe_at_most": 7, "rir_at_least": 2, "apart_days_below": 14},
+        "{done}: not yet two easy sessions in a row at this dose, so the same again: {change}.",
         OURS, True, _not_yet,
     ),
     Rule(
@@ -327,7 +443,48 @@ OVER_TIME = FitRule(
     "while it stays easy, so that a progression is never done",
     True,
 )
-FIT_RULES: tuple[FitRule, ...] = (OVER_TIME,)
+KEEP_STEP = FitRule(
+    "step-up-kept-in-time",
+    "a stepped-up exercise would be left out for time",
+    {},
+    "it is held at its last dose instead, and the session fitted again: a step up that does not fit today "
+    "waits, so the exercise is done rather than dropped in every later session",
+    "{name} stays at its last dose today: stepped up, it would not fit in the time.",
+    OURS,
+    True,
+)
+DELOAD = FitRule(
+    "deload-volume",
+    "the load rule asked for a deload: the session's sets above 60% of the plan's",
+    {"sets_kept_at_most": 0.6},
+    "whole items leave, the generator's least important first, until the session has at most 60% of the "
+    "plan's sets (one item at least); they are listed in `omitted`, reason `deload`",
+    "A lighter session: {sets} sets instead of the plan's {planned}; {dropped} left out this time.",
+    OURS + ", after " + GABBETT + " (a 40-50% volume cut)",
+    True,
+)
+FLARE = FitRule(
+    "flare-48-hours",
+    "the user's latest session hurt above 5/10, less than 14 days ago",
+    {"above": 5, "settle_hours": 48, "within_days": 14},
+    "a note: nothing new, what hurt is paused or swapped, and see a clinician if the pain has not settled within "
+    "48 hours of that session",
+    "Your session of {day} hurt {peak}/10. Nothing new today, and what hurt is paused or swapped for an easier "
+    "variant. If the pain has not settled back to your usual level within 48 hours of that session (by {by}), "
+    "see a physiotherapist or doctor before you train again.",
+    SILBERNAGEL + "; the 48 hours and the advice to see a clinician are our own design",
+    True,
+)
+GAP = FitRule(
+    "gap-note",
+    "14 days or more since the user's last session",
+    {"days": 14, "restart_days": 28},
+    "a note saying how long the break was and what the session does about it",
+    "{gap} days since your last session ({day}): {what}",
+    OURS + ", after " + MUJIKA,
+    True,
+)
+FIT_RULES: tuple[FitRule, ...] = (FLARE, GAP, DELOAD, OVER_TIME, KEEP_STEP)
 
 BY_ID = {rule.id: rule for rule in RULES}
 LOAD_GUARD = BY_ID["load-ratio-above-1.5"]
@@ -344,13 +501,18 @@ def decide(facts: Facts) -> Rule:
     return max(fired, key=lambda rule: _PRECEDENCE[rule.id])
 
 
-WHAT_HAPPENS = {
+WHAT_HAPPENS: dict[Action, str] = {
     Action.new: "new: the plan's dose",
     Action.progress: "progress one step: +1 rep up to the range's top, else +5 s hold, else +1 set, else the "
-    "progression link (at its bottom dose)",
+    "progression link (at its bottom dose); at the top with no harder variant for the user, a hold that names "
+    "it in `ready_for`",
     Action.hold: "hold: the dose done last time",
-    Action.regress: "regress: the bottom of the range; already there, swap to the regression link",
+    Action.regress: "regress: the bottom of the range; already there, swap to the regression link; with no "
+    "regression, below the article's range (a set off, else 30% of the reps or hold), said so",
     Action.deload: "deload: the bottom dose (never above the plan), for every item",
+    Action.restart: "restart: the bottom of the range",
+    Action.pause: "pause: left out today",
+    Action.swap: "swap: the regression link",
 }
 
 
@@ -366,5 +528,9 @@ def markdown() -> str:
         if "cut" in rule.params:
             happens = f"regress: {rule.params['cut']:.0%} off the hold, else the reps, else a set; at the bottom, swap"
         lines.append(f"| `{rule.id}` | {rule.when} | {happens} | {source} |")
-    lines.extend(f"| `{rule.id}` | {rule.when} | {rule.happens} | {rule.source} |" for rule in FIT_RULES)
+    for fit_rule in FIT_RULES:
+        source = fit_rule.source
+        for full, short in CITED_AS.items():
+            source = source.replace(full, short)
+        lines.append(f"| `{fit_rule.id}` | {fit_rule.when} | {fit_rule.happens} | {source} |")
     return "\n".join(lines) + "\n"

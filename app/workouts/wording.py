@@ -22,6 +22,7 @@ from app.catalogue import Catalogue
 from app.catalogue.translations import TranslationError, check_texts, text_fields
 from app.workouts.goals import GOALS, GoalPlan, describe
 from app.workouts.models import Frequency
+from app.workouts.cautions import CAUTIONS
 from app.workouts.pain import PAIN_GRADES
 from app.workouts.screening import SCREEN, URGENCY_ADVICE
 
@@ -135,6 +136,7 @@ EN.update(
     }
 )
 EN.update({f"urgency.{urgency.value}": advice for urgency, advice in URGENCY_ADVICE.items()})
+EN.update({f"caution.{caution.id}": caution.reason for caution in CAUTIONS})
 
 
 def words(catalogue: Catalogue) -> Mapping[str, str]:
