@@ -25,6 +25,7 @@ from app.coaching.models import Adaptation, AdaptedItem, AdaptedWorkout, DoseSta
 from app.coaching.rules import (
     DELOAD,
     FLARE,
+    FLARE_UNSETTLED,
     GAP,
     KEEP_STEP,
     LOAD_GUARD,
@@ -420,18 +421,32 @@ def _held(planner: _Planner, item: AdaptedItem, original: WorkoutItem) -> Adapte
 def _fit_keeping_steps(
     workout: Workout, planner: _Planner, items: list[AdaptedItem], originals: dict[str, WorkoutItem]
 ) -> tuple[list[AdaptedItem], list[Omission], str | None]:
-    """``fit``, but a step up that would be left out for time is held instead and the session fitted
-    again: dropping the stepped-up exercise would drop it again next session, and it would never be done."""
+    """``fit``, but before a whole exercise is left out for time, step-ups wait instead (``KEEP_STEP``): the
+    least important first, each held at its last dose, until nothing is dropped or none is left. A step
+    up that does not fit today waits; dropping an exercise (the stepped-up one or another) would drop it
+    again next session, its history unchanged, and it would never be done."""
     kept, dropped, note = fit(workout, items, planner.gate)
-    gone = {o.slug for o in dropped}
-    stepped = [i for i in items if i.adaptation.action is Action.progress and i.exercise.slug in gone]
-    if not stepped:
+    if not dropped:
         return kept, dropped, note
-    again = [
-        _held(planner, i, originals[i.adaptation.from_.exercise]) if i in stepped and i.adaptation.from_ else i
-        for i in items
-    ]
-    return fit(workout, again, planner.gate)
+    rank = {slug: position for position, slug in enumerate(planner.gate.priority())}
+    stepped = sorted(
+        (p for p, i in enumerate(items) if i.adaptation.action is Action.progress and i.adaptation.from_),
+        key=lambda p: -rank.get(originals_slug(items[p]), len(rank)),
+    )
+    current = list(items)
+    for position in stepped:
+        item = current[position]
+        assert item.adaptation.from_ is not None
+        current[position] = _held(planner, item, originals[item.adaptation.from_.exercise])
+        kept, dropped, note = fit(workout, current, planner.gate)
+        if not dropped:
+            break
+    return kept, dropped, note
+
+
+def originals_slug(item: AdaptedItem) -> str:
+    before = item.adaptation.from_
+    return before.exercise if before is not None else item.exercise.slug
 
 
 def adapt(
@@ -494,7 +509,12 @@ def adapt(
         gap < FLARE.params["within_days"]
     ):
         by = latest.day + timedelta(hours=int(FLARE.params["settle_hours"]))
-        notes.append(FLARE.reason.format(day=_day(latest.day), peak=peak, by=_day(by)))
+        if today >= by and pain.level > FLARE_UNSETTLED.params["above"]:
+            hours = (today - latest.day).days * 24
+            text = FLARE_UNSETTLED.reason.format(day=_day(latest.day), peak=peak, hours=hours, level=pain.level)
+            notes.append(text)
+        else:
+            notes.append(FLARE.reason.format(day=_day(latest.day), peak=peak, by=_day(by)))
     if seen is not None and gap is not None and gap >= GAP.params["days"]:
         what = (
             "the plan starts again from its beginning, at the bottom of each range, and builds up again from your "

@@ -143,8 +143,17 @@ def _latest_pain_above(f: Facts, p: Mapping[str, float]) -> bool:
     return peak is not None and peak > p["above"]
 
 
+def _culprit_elsewhere(f: Facts) -> bool:
+    """A set of another exercise in this exercise's last session hurt above 5/10: that one is the
+    culprit (``pain-above-5`` pauses it), and the session's pain is not held against this one."""
+    last = f.sessions[-1]
+    return any(
+        s.pain is not None and s.pain > 5 for slug, sets in last.entries.items() if slug != f.slug for s in sets
+    ) and not any(s.pain is not None and s.pain > 5 for s in f.sets())
+
+
 def _morning_worse(f: Facts, p: Mapping[str, float]) -> bool:
-    if not f.sessions or f.next_morning is None or f.sessions[-1].pain_before is None:
+    if not f.sessions or f.next_morning is None or f.sessions[-1].pain_before is None or _culprit_elsewhere(f):
         return False
     return f.next_morning > f.sessions[-1].pain_before
 
@@ -153,7 +162,7 @@ def _pain_rise(f: Facts, p: Mapping[str, float]) -> bool:
     if not f.sessions:
         return False
     last = f.sessions[-1]
-    if last.pain_before is None or last.pain_after is None:
+    if last.pain_before is None or last.pain_after is None or _culprit_elsewhere(f):
         return False
     return last.pain_after - last.pain_before >= p["rise"]
 
@@ -164,7 +173,9 @@ def _acceptable(f: Facts, p: Mapping[str, float]) -> bool:
 
 
 def _unsettled(f: Facts, p: Mapping[str, float]) -> bool:
-    return _acceptable(f, p) and f.next_morning is not None and f.next_morning > p["settled_at_most"]
+    if not _acceptable(f, p) or _culprit_elsewhere(f):
+        return False
+    return f.next_morning is not None and f.next_morning > p["settled_at_most"]
 
 
 def _trend_up(f: Facts, p: Mapping[str, float]) -> bool:
@@ -312,7 +323,8 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "morning-pain-worse", Action.regress,
-        "next-morning check-in pain was higher than the pain before the last session", {},
+        "next-morning check-in pain was higher than the pain before the last session (unless a set of another "
+        "exercise in it hurt above 5/10: that one is the culprit)", {},
         "Pain the next morning ({morning}/10) was worse than before the session ({before}/10): {change}.",
         SILBERNAGEL, False, _morning_worse,
     ),
@@ -475,6 +487,17 @@ FLARE = FitRule(
     SILBERNAGEL + "; the 48 hours and the advice to see a clinician are our own design",
     True,
 )
+FLARE_UNSETTLED = FitRule(
+    "flare-not-settled",
+    "the user's latest session hurt above 5/10, 48 hours or more ago, and today's pain is still above 5/10",
+    {"above": 5, "settle_hours": 48},
+    "the note says the pain has not settled and to see a clinician before training on",
+    "Your session of {day} hurt {peak}/10, and today, {hours} hours on, your pain is still {level}/10: it has "
+    "not settled. See a physiotherapist or doctor before you train again; until then only what you know, "
+    "gently, and nothing new.",
+    SILBERNAGEL + "; the 48 hours and the advice to see a clinician are our own design",
+    True,
+)
 GAP = FitRule(
     "gap-note",
     "14 days or more since the user's last session",
@@ -484,7 +507,7 @@ GAP = FitRule(
     OURS + ", after " + MUJIKA,
     True,
 )
-FIT_RULES: tuple[FitRule, ...] = (FLARE, GAP, DELOAD, OVER_TIME, KEEP_STEP)
+FIT_RULES: tuple[FitRule, ...] = (FLARE, FLARE_UNSETTLED, GAP, DELOAD, OVER_TIME, KEEP_STEP)
 
 BY_ID = {rule.id: rule for rule in RULES}
 LOAD_GUARD = BY_ID["load-ratio-above-1.5"]

@@ -128,12 +128,12 @@ class Constraints:
             for flag in self.pain:
                 if flag in entry.flags:
                     return entry.pain[flag]
+        if not self.allows(entry.exercise.intensity):
+            return entry.intensity[self.max_intensity]
         if entry.cautions:
             for caution in self.cautions:
                 if caution in entry.cautions:
                     return entry.cautions[caution]
-        if not self.allows(entry.exercise.intensity):
-            return entry.intensity[self.max_intensity]
         if entry.exercise.level.rank > self.level.rank:
             return entry.level
         option = self.option(entry)

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from app.workouts.models import RedFlag, RedFlagInfo, Referral, ReferralCause, Urgency
-from app.workouts.pain import NICE_HIP, PainGrade
+from app.workouts.pain import NICE_HIP, PAIN_GRADES, PainGrade
 
 SQUAT_UNIVERSITY = "Squat University, 'Hip flexor pain' (seed article and its readers' questions)"
 FINUCANE = (
@@ -24,8 +24,7 @@ NICE_CES = "NICE Clinical Knowledge Summaries: Sciatica (lumbar radiculopathy), 
 NICE_HERNIA = "NICE Clinical Knowledge Summaries: Hernia (inguinal and femoral)"
 NICE_LIMP = "NICE Clinical Knowledge Summaries: Limp in children (acute)"
 BODEN = (
-    "Boden BP, Osbahr DC. High-risk stress fractures: evaluation and treatment. "
-    "J Am Acad Orthop Surg 2000;8(6):344-353"
+    "Boden BP, Osbahr DC. High-risk stress fractures: evaluation and treatment. J Am Acad Orthop Surg 2000;8(6):344-353"
 )
 ACOG = "ACOG Committee Opinion 804: Physical Activity and Exercise During Pregnancy and the Postpartum Period (2020)"
 
@@ -153,8 +152,7 @@ SCREEN: tuple[Sign, ...] = (
     ),
     Sign(
         RedFlag.immunosuppression,
-        "Do you take steroid tablets or other medicine that weakens the immune system, or have a condition "
-        "that does?",
+        "Do you take steroid tablets or other medicine that weakens the immune system, or have a condition that does?",
         "With a weakened immune system, or after long courses of steroids, hip pain can come from an infection or "
         "from bone losing its blood supply, both of which need a doctor to look first.",
         Urgency.soon,
@@ -177,6 +175,7 @@ PAIN_URGENCY: tuple[tuple[int, Urgency], ...] = ((9, Urgency.same_day), (0, Urge
 def pain_urgency(pain_level: int) -> Urgency:
     return next(urgency for low, urgency in PAIN_URGENCY if pain_level >= low)
 
+
 BY_ID = {sign.id: sign for sign in SCREEN}
 
 
@@ -184,9 +183,7 @@ def needs_referral(flags: tuple[RedFlag, ...], pain: PainGrade) -> bool:
     return bool(flags) or not pain.session
 
 
-def referral(
-    flags: tuple[RedFlag, ...], pain: PainGrade, pain_level: int, table: Mapping[str, str]
-) -> Referral | None:
+def referral(flags: tuple[RedFlag, ...], pain: PainGrade, pain_level: int, table: Mapping[str, str]) -> Referral | None:
     """A referral when any red flag is reported or the pain grade allows no session; None otherwise.
 
     ``table`` holds the sentences in the user's language (``wording.words``): the English texts above by key.
@@ -227,3 +224,17 @@ def describe(sign: Sign, table: Mapping[str, str]) -> RedFlagInfo:
         advice=table[f"urgency.{sign.urgency.value}"],
         source=sign.source,
     )
+
+
+def markdown() -> str:
+    """The README's red-flag table, from ``SCREEN``, then how pain alone is referred (``PAIN_URGENCY``)."""
+    lines = ["| Sign | Question | Urgency | Source |", "| --- | --- | --- | --- |"]
+    lines.extend(f"| `{s.id.value}` | {s.question} | {s.urgency.value} | {s.source} |" for s in SCREEN)
+    refer = next(g for g in PAIN_GRADES if not g.session)
+    high = refer.high
+    for low, urgency in PAIN_URGENCY:
+        low = max(low, refer.low)
+        band = f"{low}/10" if low == high else f"{low}-{high}/10"
+        lines.append(f"| `pain-{refer.id}` | pain today {band} | {urgency.value} | {NICE_HIP}; the urgency is our own design |")
+        high = low - 1
+    return "\n".join(lines) + "\n"
