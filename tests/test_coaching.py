@@ -641,3 +641,93 @@ def test_the_parameters_echo_the_wall_opt_out_so_they_replay_the_workout(
     assert replay == workout
     assert workout.self.endswith(f"&seed={workout.seed}")
     assert query_of(workout) == WorkoutQuery.model_validate(workout.parameters.model_dump())
+
+
+# ------------------------------------------------------- issue 19: the person's own data
+
+
+def plan_of(query: WorkoutQuery, seed: int, catalogue: Catalogue) -> Workout | None:
+    try:
+        workout = generate(catalogue, query, seed)
+    except WorkoutImpossible:
+        return None
+    return None if workout.referral is not None else workout
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(query=queries, seed=st.integers(0, 100), data=st.data())
+def test_nothing_progresses_after_a_break_or_a_painful_session_and_a_regress_changes_something(
+    query: WorkoutQuery, seed: int, data: st.DataObject, catalogue: Catalogue
+) -> None:
+    workout = plan_of(query, seed, catalogue)
+    assume(workout is not None)
+    assert workout is not None
+    history, checkins = data.draw(histories(linked(workout, catalogue)))
+    adapted = adapt(workout, history, checkins, catalogue, today=TODAY)
+    past = [s for s in history if s.day <= TODAY]
+    latest = max(past, key=lambda s: s.performed_at, default=None)
+    gap = None if latest is None else (TODAY - latest.day).days
+    hurt = latest is not None and (peak_pain(latest) or 0) > 5
+    for item in adapted.items:
+        action, before, to = item.adaptation.action.value, item.adaptation.from_, item.adaptation.to
+        if (gap is not None and gap >= 14) or hurt:
+            assert action != "progress", (gap, item.adaptation.reason)
+            if before is not None and before.exercise == to.exercise:
+                assert not above(to, before)
+        if action == "regress":  # never an unchanged dose labelled regress
+            assert before is not None and before != to and not above(to, before), item.adaptation
+        if hurt and gap is not None and gap < 14:  # the day after (and the days after) a session above 5/10
+            assert action != "new", item.adaptation.reason
+        assert "?" not in item.adaptation.reason
+    assert not any("?" in note for note in adapted.notes[len(workout.notes):])
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(query=queries, seed=st.integers(0, 100), spike=st.integers(2, 6), minutes=st.integers(30, 90))
+def test_a_deload_keeps_at_most_60_percent_of_the_plans_sets(
+    query: WorkoutQuery, seed: int, spike: int, minutes: int, catalogue: Catalogue
+) -> None:
+    """Four steady weeks, then ``spike`` long hard sessions in the last days: the load ratio fires, and the
+    session keeps at most 60% of the plan's sets (one item at least)."""
+    query = query.model_copy(update={"pain_level": 0})
+    workout = plan_of(query, seed, catalogue)
+    assume(workout is not None and workout.items)
+    assert workout is not None
+    steady = [log(d, CLAM, hold=2, reps=15, session_rpe=4, minutes=20) for d in (3, 7, 10, 14, 17, 21, 24)]
+    hard = [log(30 - d, CLAM, hold=2, reps=15, session_rpe=8, minutes=minutes) for d in range(spike)]
+    adapted = adapt(workout, sessions_of([*steady, *hard]), [], catalogue, today=TODAY)
+    load = adapted.guards[0]
+    assert load.fired, load.detail
+    planned_sets = sum(i.dose.sets for i in workout.items)
+    kept = sum(i.dose.sets for i in adapted.items)
+    assert all(i.adaptation.action.value == "deload" for i in adapted.items)
+    assert kept <= planned_sets * 0.6 or (len(adapted.items) == 1 and adapted.items[0].dose.sets == 1)
+    deloaded = [o for o in adapted.omitted if o.reason is OmitReason.deload]
+    assert len(adapted.items) + len(deloaded) + sum(o.reason is OmitReason.time for o in adapted.omitted[
+        len(workout.omitted):]) == len(workout.items)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    today_pain=st.one_of(st.none(), st.integers(0, 10)),
+    others=st.lists(st.tuples(st.integers(0, 5), st.integers(0, 10)), max_size=6),
+    sessions=st.lists(st.tuples(st.integers(0, 5), st.one_of(st.none(), st.integers(0, 10))), max_size=4),
+    asked=st.one_of(st.none(), st.integers(0, 10)),
+)
+def test_todays_grade_never_falls_below_todays_check_in(
+    today_pain: int | None, others: list[tuple[int, int]], sessions: list[tuple[int, int | None]], asked: int | None
+) -> None:
+    from app.coaching.today import pain_today
+
+    checkins = [CheckIn(TODAY - timedelta(days=back), pain) for back, pain in others]
+    if today_pain is not None:
+        checkins.append(CheckIn(TODAY, today_pain))
+    logged = sessions_of([log(30 - back, PRONE, after=after if after is not None else 0) | (
+        {"pain_after": after}) for back, after in sessions])
+    found = pain_today(logged, checkins, TODAY, asked)
+    todays = [c.pain for c in checkins if c.date == TODAY]
+    assert found.level >= max(todays, default=0)
+    if asked is not None:
+        assert found.level == max([asked, *todays])
+    assert found.rule in {"query-pain-level", "checkin-today-over-query", "checkin", "session-pain-after", "no-report"}
+    assert "?" not in found.detail
