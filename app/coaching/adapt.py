@@ -283,6 +283,8 @@ class _Planner:
                 steps = 2 if facts.gap_days is not None and facts.gap_days >= rule.params["two_steps_from"] else 1
                 for _ in range(steps):
                     to = doses.step_down(to, span, 5) or to
+                if to == now:
+                    extra = "; it is already at the bottom of its range"
             elif rule.id == "pain-today-graded":
                 to = doses.lowest(now, doses.lowest(floor, plan))
             else:
@@ -421,32 +423,21 @@ def _held(planner: _Planner, item: AdaptedItem, original: WorkoutItem) -> Adapte
 def _fit_keeping_steps(
     workout: Workout, planner: _Planner, items: list[AdaptedItem], originals: dict[str, WorkoutItem]
 ) -> tuple[list[AdaptedItem], list[Omission], str | None]:
-    """``fit``, but before a whole exercise is left out for time, step-ups wait instead (``KEEP_STEP``): the
-    least important first, each held at its last dose, until nothing is dropped or none is left. A step
-    up that does not fit today waits; dropping an exercise (the stepped-up one or another) would drop it
-    again next session, its history unchanged, and it would never be done."""
+    """``fit``, but a step up that would itself be left out for time waits instead (``KEEP_STEP``): held at
+    its last dose, and the session fitted again. Dropped, it would be dropped again next session (its
+    history unchanged, it steps up again), and it would never be done. Another exercise left out so that
+    a step up fits is the generator's order at work (``OVER_TIME``), as before."""
     kept, dropped, note = fit(workout, items, planner.gate)
-    if not dropped:
+    gone = {o.slug for o in dropped}
+    stepped = [i for i in items if i.adaptation.action is Action.progress and i.exercise.slug in gone]
+    if not stepped:
         return kept, dropped, note
-    rank = {slug: position for position, slug in enumerate(planner.gate.priority())}
-    stepped = sorted(
-        (p for p, i in enumerate(items) if i.adaptation.action is Action.progress and i.adaptation.from_),
-        key=lambda p: -rank.get(originals_slug(items[p]), len(rank)),
-    )
-    current = list(items)
-    for position in stepped:
-        item = current[position]
-        assert item.adaptation.from_ is not None
-        current[position] = _held(planner, item, originals[item.adaptation.from_.exercise])
-        kept, dropped, note = fit(workout, current, planner.gate)
-        if not dropped:
-            break
-    return kept, dropped, note
-
-
-def originals_slug(item: AdaptedItem) -> str:
-    before = item.adaptation.from_
-    return before.exercise if before is not None else item.exercise.slug
+    again = []
+    for item in items:
+        before = item.adaptation.from_
+        held = item in stepped and before is not None
+        again.append(_held(planner, item, originals[before.exercise]) if held and before is not None else item)
+    return fit(workout, again, planner.gate)
 
 
 def adapt(

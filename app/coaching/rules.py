@@ -343,7 +343,7 @@ RULES: tuple[Rule, ...] = (
         "gap-14-step-down", Action.regress,
         "14-27 days since the user's last session, for exercises done before",
         {"days": 14, "two_steps_from": 21, "restart_days": 28},
-        "No session for {gap} days: nothing goes up, and the dose restarts lower: {change}.",
+        "No session for {gap} days, so nothing goes up and the dose restarts lower: {change}.",
         OURS + ", after " + MUJIKA, True, _gap,
         happens="regress: one step down from the last dose (two from 21 days): a set, then 5 s, then a rep; "
         "at the bottom, the same again (a hold)",
@@ -457,7 +457,7 @@ OVER_TIME = FitRule(
 )
 KEEP_STEP = FitRule(
     "step-up-kept-in-time",
-    "a stepped-up exercise would be left out for time",
+    "a stepped-up exercise would itself be left out for time",
     {},
     "it is held at its last dose instead, and the session fitted again: a step up that does not fit today "
     "waits, so the exercise is done rather than dropped in every later session",
