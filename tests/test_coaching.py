@@ -731,3 +731,17 @@ def test_todays_grade_never_falls_below_todays_check_in(
         assert found.level == max([asked, *todays])
     assert found.rule in {"query-pain-level", "checkin-today-over-query", "checkin", "session-pain-after", "no-report"}
     assert "?" not in found.detail
+
+
+def test_a_step_up_that_would_itself_be_dropped_for_time_waits_instead(catalogue: Catalogue) -> None:
+    """Rehab in 15 minutes: the kneeling lunge stretch is the generator's last pick, with 1 s to spare.
+    Stepped up, it would be the one left out, again every session (issue 19): it stays at its dose."""
+    workout = generate(catalogue, WorkoutQuery(goal=Goal.rehab, minutes=15), 1)
+    lunge = "kneeling-lunge-stretch"
+    easy = [log(d, lunge, sets=2, reps=1, hold=30) for d in (20, 23)]
+    adapted = adapt(workout, sessions_of(easy), [], catalogue, today=TODAY)
+    (item,) = [i for i in adapted.items if i.exercise.slug == lunge]
+    assert (item.adaptation.action.value, item.adaptation.rule) == ("hold", "step-up-kept-in-time")
+    assert item.adaptation.to == item.adaptation.from_
+    assert not [o for o in adapted.omitted if o.reason is OmitReason.time]
+    assert adapted.estimated_seconds <= budget(WorkoutQuery(goal=Goal.rehab, minutes=15))

@@ -14,10 +14,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.engine import Engine
 
 from app import checkins
+from app.catalogue import load_catalogue
 from app.catalogue.models import Goal, Kind
 from app.progress import exercises, store, trends
 from app.progress.history import CheckinHistory, ExercisePerformance, History, SessionHistory, SetDone
-from app.catalogue import load_catalogue
 from app.progress.records import E1RM_FORMULA, Metric, RecordList, RecordPublic, counts
 
 

@@ -235,6 +235,7 @@ def markdown() -> str:
     for low, urgency in PAIN_URGENCY:
         low = max(low, refer.low)
         band = f"{low}/10" if low == high else f"{low}-{high}/10"
-        lines.append(f"| `pain-{refer.id}` | pain today {band} | {urgency.value} | {NICE_HIP}; the urgency is our own design |")
+        source = f"{NICE_HIP}; the urgency is our own design"
+        lines.append(f"| `pain-{refer.id}` | pain today {band} | {urgency.value} | {source} |")
         high = low - 1
     return "\n".join(lines) + "\n"

@@ -20,9 +20,9 @@ from typing import Any
 
 from app.catalogue import Catalogue
 from app.catalogue.translations import TranslationError, check_texts, text_fields
+from app.workouts.cautions import CAUTIONS
 from app.workouts.goals import GOALS, GoalPlan, describe
 from app.workouts.models import Frequency
-from app.workouts.cautions import CAUTIONS
 from app.workouts.pain import PAIN_GRADES
 from app.workouts.screening import SCREEN, URGENCY_ADVICE
 
