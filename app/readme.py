@@ -88,11 +88,12 @@ def flare_answer() -> dict[str, Any]:
     from app.catalogue import load_catalogue
     from app.main import create_app
     from app.settings import Settings
+    from app.state import state_of
 
     with tempfile.TemporaryDirectory() as folder:
         app = create_app(Settings(database_url=f"sqlite:///{folder}/readme.db"), catalogue=load_catalogue())
         with TestClient(app) as client:
-            key, _ = keys.create(app.state.engine, "readme")
+            key, _ = keys.create(state_of(app).engine, "readme")
             auth = {"Authorization": f"Bearer {key}"}
             for log in FLARE_LOGS:
                 assert client.post("/users/ann/logs", json=log, headers=auth).status_code == 201
@@ -101,7 +102,6 @@ def flare_answer() -> dict[str, Any]:
             params = {**FLARE_QUERY, "today": FLARE_TODAY}
             answer = client.get("/users/ann/workouts/next", params=params, headers=auth)
             assert answer.status_code == 200, answer.text
-            app.state.engine.dispose()
             result: dict[str, Any] = answer.json()
             return result
 

@@ -1,5 +1,5 @@
 """Two doors to one coach: POST /workouts/adapt (a posted history) and GET /users/{user_id}/workouts/next
-(the stored logs). Both build the same inputs and call ``app.coaching.adapt``, so the same history,
+(the stored logs). Both build the same inputs and call ``app.coaching.next_workout``, so the same history,
 ``today`` and seed give the same bytes through either."""
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from starlette.responses import Response
 from app import checkins, logs, problems
 from app.api.auth import TenantDep
 from app.api.deps import EngineDep, LocalisedCatalogueDep, MetricsDep
-from app.api.languages import LOCALISED, language_headers
+from app.api.examples.coaching import ADAPT_REQUEST, ADAPTED_WORKOUT
 from app.api.logs import UserIdPath
 from app.api.workouts import WorkoutParams, workout_problem
 from app.catalogue import Catalogue
@@ -24,13 +24,13 @@ from app.catalogue.models import IN_CATALOGUE, Slug
 from app.catalogue.search import MAX_LIST
 from app.checkins import CalendarDate, CheckinCreate
 from app.coaching import AdaptedWorkout, CheckIn, Session, session_of, session_of_model
-from app.coaching.examples import ADAPT_REQUEST, ADAPTED_WORKOUT
 from app.coaching.history import MAX_CHECKINS, MAX_SESSIONS, window
-from app.coaching.plan import plan
+from app.coaching.plan import next_workout
+from app.languages import LOCALISED, language_headers
 from app.logs import LogCreate
 from app.logs.schemas import WHOLE
 from app.observability import Metrics
-from app.problems import FieldError, Problem
+from app.problems import FieldError, invalid
 from app.workouts import UnknownExercises, WorkoutImpossible, WorkoutQuery, draw_seed
 from app.workouts.models import MAX_MINUTES, MIN_MINUTES, SEED_MAX
 
@@ -88,8 +88,6 @@ _ANSWER: dict[int | str, dict[str, Any]] = {
 _ADAPTED = "Each item carries its `adaptation` (action, rule, reason, from, to); `guards` lists the checks run."
 
 
-
-
 def check_history(history: Sequence[LogCreate], catalogue: Catalogue) -> None:
     errors = [
         FieldError(location="body", field=f"history.{i}.entries.{j}.exercise", message=f"unknown exercise {slug!r}")
@@ -99,7 +97,7 @@ def check_history(history: Sequence[LogCreate], catalogue: Catalogue) -> None:
     ]
     if errors:
         detail = f"{errors[0].field}: {errors[0].message} (see /exercises)."
-        raise Problem(422, "validation", detail, title="Invalid request", errors=errors)
+        raise invalid(detail, errors)
 
 
 def valid_adapt_request(body: AdaptRequest, catalogue: LocalisedCatalogueDep) -> AdaptRequest:
@@ -124,7 +122,9 @@ def _render(
     seed = query.seed if query.seed is not None else draw_seed()
     asked = query.pain_level if "pain_level" in query.model_fields_set else None
     try:
-        adapted = plan(catalogue, query, seed, day, history, checkins, asked_pain=asked, last_seen=last_seen)
+        adapted = next_workout(
+            catalogue, query, seed, day, history, checkins, asked_pain=asked, last_seen=last_seen
+        )
     except (UnknownExercises, WorkoutImpossible) as exc:
         raise workout_problem(exc, location) from exc
     metrics.child(metrics.workouts, query.goal.value).inc()

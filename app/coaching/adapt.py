@@ -18,24 +18,19 @@ from datetime import date, timedelta
 from app.catalogue import Catalogue
 from app.catalogue.models import Kind
 from app.coaching import doses
-from app.coaching.constraints import Gate
-from app.coaching.fit import fit
+from app.coaching.fit import deload, fit_keeping_steps
+from app.coaching.gate import Gate
+from app.coaching.guards import guards, load_ratio, pain_trend
 from app.coaching.history import CheckIn, Session, SetDone, in_order
-from app.coaching.models import Adaptation, AdaptedItem, AdaptedWorkout, DoseState, Guard
+from app.coaching.models import Adaptation, AdaptedItem, AdaptedWorkout, DoseState
 from app.coaching.rules import (
-    DELOAD,
-    FLARE,
-    FLARE_UNSETTLED,
-    GAP,
-    KEEP_STEP,
-    LOAD_GUARD,
-    PAIN_TREND,
     Action,
     Facts,
     Rule,
     decide,
     peak_pain,
 )
+from app.coaching.session_rules import FLARE, FLARE_UNSETTLED, GAP
 from app.coaching.today import ASKED, PainToday
 from app.workouts.models import Omission, OmitReason, Workout, WorkoutItem
 from app.workouts.pain import grade
@@ -95,64 +90,6 @@ def summary(sessions: Sequence[Session], slug: str) -> str:
     return "; ".join(
         f"{body} on {', '.join(days[:-1]) + ' and ' + days[-1] if len(days) > 1 else days[0]}" for body, days in groups
     )
-
-
-# --- whole-history guards ----------------------------------------------------------
-
-
-def pain_trend(sessions: Sequence[Session], checkins: Sequence[CheckIn], today: date) -> tuple[float, float] | None:
-    """Mean pain of the last 7 days and of the 7 before: check-ins and every session's pain before and after."""
-    days = int(PAIN_TREND.params["days"])
-    now: list[int] = []
-    before: list[int] = []
-
-    def add(day: date, pain: int | None) -> None:
-        age = (today - day).days
-        if pain is None or age < 0:
-            return
-        if age < days:
-            now.append(pain)
-        elif age < 2 * days:
-            before.append(pain)
-
-    for checkin in checkins:
-        add(checkin.date, checkin.pain)
-    for session in sessions:
-        add(session.day, session.pain_before)
-        add(session.day, session.pain_after)
-    if not now or not before:
-        return None
-    return round(sum(now) / len(now), 2), round(sum(before) / len(before), 2)
-
-
-def load_ratio(sessions: Sequence[Session], today: date) -> tuple[float, float, float] | None:
-    """(ratio, acute load, chronic weekly load), or None with under 3 weeks of history, or a week of the
-    last 4 without a session load.
-
-    Three weeks, because in a person's first weeks every week is "more than
-    the 4-week mean" and the guard would deload everyone new (our choice).
-    """
-    p = LOAD_GUARD.params
-    if not sessions or (today - sessions[0].day).days < p["history_days_at_least"]:
-        return None
-    acute = chronic = 0
-    weeks: set[int] = set()
-    for session in sessions:
-        age = (today - session.day).days
-        load = session.load
-        if load is None or age < 0:
-            continue
-        if age < p["acute_days"]:
-            acute += load
-        if age < p["chronic_days"]:
-            chronic += load
-            weeks.add(age // int(p["acute_days"]))
-    weekly = chronic * p["acute_days"] / p["chronic_days"]
-    # Sparse training (a session every 12-15 days) is not a base to compare with: one session in a
-    # quiet week would read as a spike. So a load in every one of the 4 weeks, or no ratio (our choice).
-    if weekly == 0 or len(weeks) < p["weeks_trained"]:
-        return None
-    return round(acute / weekly, 2), float(acute), round(weekly, 2)
 
 
 # --- one item ---------------------------------------------------------------------
@@ -358,88 +295,6 @@ class _Planner:
         )
 
 
-def _guards(ratio: tuple[float, float, float] | None, trend: tuple[float, float] | None) -> list[Guard]:
-    load = Guard(
-        rule=LOAD_GUARD.id,
-        fired=ratio is not None and ratio[0] > LOAD_GUARD.params["above"],
-        value=None if ratio is None else ratio[0],
-        values=[] if ratio is None else [ratio[1], ratio[2]],
-        detail=(
-            "Too little history to compare: it needs sessions with RPE and minutes in each of the last 4 weeks, "
-            "the first at least 3 weeks ago, and no break of 14 days."
-            if ratio is None
-            else f"Load of the last 7 days {ratio[1]:g}, 4-week weekly mean {ratio[2]:g}: ratio {ratio[0]:g} "
-            f"(deload above {LOAD_GUARD.params['above']:g})."
-        ),
-    )
-    pain = Guard(
-        rule=PAIN_TREND.id,
-        fired=trend is not None and trend[0] > trend[1],
-        value=None if trend is None else round(trend[0] - trend[1], 2),
-        values=[] if trend is None else list(trend),
-        detail=(
-            "Too little pain data to compare two weeks."
-            if trend is None
-            else f"Mean pain of the last 7 days {trend[0]:g}, of the 7 before {trend[1]:g}."
-        ),
-    )
-    return [load, pain]
-
-
-def _deload(
-    workout: Workout, items: list[AdaptedItem], gate: Gate
-) -> tuple[list[AdaptedItem], list[Omission], str | None]:
-    """Whole items leave, the generator's least important first, until the session has at most
-    ``DELOAD``'s share of the plan's sets (one item at least)."""
-    if not any(item.adaptation.action is Action.deload for item in items):
-        return items, [], None
-    planned = sum(item.dose.sets for item in workout.items)
-    limit = int(planned * DELOAD.params["sets_kept_at_most"])
-    rank = {slug: position for position, slug in enumerate(gate.priority())}
-    kept = list(items)
-    dropped: list[AdaptedItem] = []
-    while len(kept) > 1 and sum(item.dose.sets for item in kept) > limit:
-        last = max(kept, key=lambda item: rank.get(item.exercise.slug, len(rank)))
-        kept.remove(last)
-        dropped.append(last)
-    omitted = [
-        Omission(slug=i.exercise.slug, name=i.exercise.name, reason=OmitReason.deload, detail=i.adaptation.reason)
-        for i in dropped
-    ]
-    names = ", ".join(i.exercise.name for i in dropped) or "nothing"
-    note = DELOAD.reason.format(sets=sum(i.dose.sets for i in kept), planned=planned, dropped=names)
-    return kept, omitted, note
-
-
-def _held(planner: _Planner, item: AdaptedItem, original: WorkoutItem) -> AdaptedItem:
-    """A stepped-up item back at the dose done last time (``KEEP_STEP``)."""
-    before = item.adaptation.from_
-    assert before is not None  # a progression has a history
-    reason = KEEP_STEP.reason.format(name=original.exercise.name)
-    adaptation = Adaptation(action=Action.hold, rule=KEEP_STEP.id, reason=reason, from_=before, to=before)
-    return planner.dosed(original, before, adaptation)
-
-
-def _fit_keeping_steps(
-    workout: Workout, planner: _Planner, items: list[AdaptedItem], originals: dict[str, WorkoutItem]
-) -> tuple[list[AdaptedItem], list[Omission], str | None]:
-    """``fit``, but a step up that would itself be left out for time waits instead (``KEEP_STEP``): held at
-    its last dose, and the session fitted again. Dropped, it would be dropped again next session (its
-    history unchanged, it steps up again), and it would never be done. Another exercise left out so that
-    a step up fits is the generator's order at work (``OVER_TIME``), as before."""
-    kept, dropped, note = fit(workout, items, planner.gate)
-    gone = {o.slug for o in dropped}
-    stepped = [i for i in items if i.adaptation.action is Action.progress and i.exercise.slug in gone]
-    if not stepped:
-        return kept, dropped, note
-    again = []
-    for item in items:
-        before = item.adaptation.from_
-        held = item in stepped and before is not None
-        again.append(_held(planner, item, originals[before.exercise]) if held and before is not None else item)
-    return fit(workout, again, planner.gate)
-
-
 def adapt(
     workout: Workout,
     history: Iterable[Session],
@@ -514,10 +369,9 @@ def adapt(
             else "nothing goes up today, and what you did before restarts one or two steps lower."
         )
         notes.append(GAP.reason.format(gap=gap, day=_day(seen), what=what))
-    items, deloaded, deload_note = _deload(workout, items, planner.gate)
+    items, deloaded, deload_note = deload(workout, items, planner.gate)
     # Progressions and swaps change the time: fitted again into the generator's budget (``fit``).
-    originals = {item.exercise.slug: item for item in workout.items}
-    items, dropped, note = _fit_keeping_steps(workout, planner, items, originals)
+    items, dropped, note = fit_keeping_steps(workout, planner.gate, items, planner.dosed)
     if workout.items and not items:
         notes.append("Nothing you know fits today, so there is no session: move gently, and let it settle.")
     total = sum(i.estimated_seconds for i in items)
@@ -531,5 +385,5 @@ def adapt(
         estimated_minutes=(total + 30) // 60,
         adapted_for=today,
         pain_today=pain,
-        guards=_guards(ratio, trend),
+        guards=guards(ratio, trend),
     )

@@ -1,6 +1,10 @@
-"""The next session for one person: today's pain level from their own data, the workout generated at
-it, then adapted from their history. One function both doors call (the stored logs and a posted history),
-so neither can read the person differently."""
+"""The coach's whole job for one day, for every door (the routes, the fast lane, a CLI): ``next_workout``.
+
+Read today's pain level from the person's own data (``today.pain_today``), generate the workout the plain
+generator gives for the query at that level, keep the history and check-ins of the window before
+``today``, and adapt the workout to them. Raises the generator's ``UnknownExercises`` or
+``WorkoutImpossible``; each door turns them into its own message.
+"""
 
 from __future__ import annotations
 
@@ -12,11 +16,10 @@ from app.coaching.adapt import adapt
 from app.coaching.history import CheckIn, Session, recent, window
 from app.coaching.models import AdaptedWorkout
 from app.coaching.today import pain_today
-from app.workouts import generate
-from app.workouts.models import WorkoutQuery
+from app.workouts import WorkoutQuery, generate
 
 
-def plan(
+def next_workout(
     catalogue: Catalogue,
     query: WorkoutQuery,
     seed: int,
@@ -24,12 +27,13 @@ def plan(
     history: Iterable[Session],
     checkins: Iterable[CheckIn],
     *,
-    asked_pain: int | None,
+    asked_pain: int | None = None,
     last_seen: date | None = None,
 ) -> AdaptedWorkout:
-    """``query`` generated (as GET /workouts does) at today's pain level, then adapted. ``asked_pain``: the
-    request's ``pain_level`` when it sent one; ``last_seen``: the day of the user's latest session when it
-    is older than ``history`` reaches (a long break)."""
+    """The workout for ``query`` and ``seed`` at today's pain level, adapted to the sessions and check-ins
+    of the window before ``today``. ``asked_pain``: the request's ``pain_level`` when it sent one (None:
+    the person's own reports set it); ``last_seen``: the day of the user's latest session when it is
+    older than ``history`` reaches (a long break is then said, never a silent reset)."""
     everything = list(history)
     sessions = recent(everything, today)
     first = window(today)[0].date()

@@ -17,10 +17,42 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
-from app.catalogue.models import Kind
-from app.coaching.history import Session, SetDone
+from app.coaching.conditions import (
+    Facts,
+    _acceptable,
+    _flare_nothing_new,
+    _gap,
+    _graded,
+    _hard_or_unfinished,
+    _latest_pain_above,
+    _load_high,
+    _long_gap,
+    _morning_worse,
+    _no_history,
+    _not_progressed,
+    _not_yet,
+    _pain_above,
+    _pain_rise,
+    _session_pain_above,
+    _trend_up,
+    _two_for_two,
+    _unfinished_run,
+    _unsettled,
+    peak_pain,
+)
+from app.coaching.session_rules import FIT_RULES, OVER_TIME
+from app.coaching.sources import (
+    CITED_AS,
+    FARRAR,
+    FOSTER,
+    GABBETT,
+    MUJIKA,
+    NSCA,
+    OURS,
+    SILBERNAGEL,
+    ZOURDOS,
+)
 from app.workouts.pain import PAIN_GRADES
-from app.workouts.selection import OVER
 
 
 class Action(StrEnum):
@@ -45,236 +77,6 @@ CAUTION = {
     Action.restart: 5,
     Action.pause: 6,
 }
-# Kinds that are never trained harder: a release presses on a sore spot, breathing is a drill, an
-# assessment a check. They keep the plan's dose (its pain cap included) or less.
-NOT_PROGRESSED = frozenset({Kind.release, Kind.breathing, Kind.assessment})
-
-
-@dataclass(frozen=True)
-class Facts:
-    """What the rules read about one exercise, as of the day being planned."""
-
-    sessions: tuple[Session, ...]  # the sessions that hold this exercise, oldest first
-    slug: str
-    latest: Session | None  # the user's latest session, with or without this exercise
-    next_morning: int | None  # check-in pain the day after the last of ``sessions``
-    pain_trend: tuple[float, float] | None  # mean pain of the last 7 days, of the 7 before
-    load_ratio: float | None  # acute:chronic, when there is enough history to say
-    pain_today: int = 0  # today's pain level, 0-10 (``today.pain_today``)
-    bottom_dose: bool = False  # today's pain grade (GET /pain-grades) keeps every dose at the bottom of its range
-    kind: Kind = Kind.stretch
-    gap_days: int | None = None  # days since the user's latest session (any exercise); None: never trained
-
-    def sets(self, back: int = 1) -> tuple[SetDone, ...]:
-        """This exercise's sets in the session ``back`` sessions ago (1 = the last)."""
-        return self.sessions[-back].entries[self.slug]
-
-
-def peak_pain(session: Session, slug: str | None = None) -> int | None:
-    """The highest pain during or after a session (during: per set, of ``slug`` if given)."""
-    sets = session.entries.get(slug, ()) if slug is not None else [s for x in session.entries.values() for s in x]
-    readings = [s.pain for s in sets if s.pain is not None]
-    if session.pain_after is not None:
-        readings.append(session.pain_after)
-    return max(readings, default=None)
-
-
-def _easy(done: SetDone, session: Session, p: Mapping[str, float]) -> bool | None:
-    """Whether a set left room in the tank; None when nothing says how hard it was."""
-    if done.rpe is not None:
-        return done.rpe <= p["rpe_at_most"]
-    if done.rir is not None:
-        return done.rir >= p["rir_at_least"]
-    if session.session_rpe is not None:
-        return session.session_rpe <= p["rpe_at_most"]
-    return None
-
-
-def _hard(done: SetDone, p: Mapping[str, float]) -> bool:
-    return (done.rpe is not None and done.rpe >= p["rpe_from"]) or (done.rir is not None and done.rir <= p["rir_to"])
-
-
-# --- the conditions -----------------------------------------------------------------
-
-
-def _pain_above(f: Facts, p: Mapping[str, float]) -> bool:
-    """This exercise itself hurt: a set of it above the threshold."""
-    if not f.sessions:
-        return False
-    return any(s.pain is not None and s.pain > p["above"] for s in f.sets())
-
-
-def _session_pain_above(f: Facts, p: Mapping[str, float]) -> bool:
-    """The session hurt, and no set of any exercise in it says which one did: all of them ease off.
-    (When a set names the culprit, ``pain-above-5`` pauses it and the rest are held.)"""
-    if not f.sessions:
-        return False
-    last = f.sessions[-1]
-    if any(s.pain is not None and s.pain > p["above"] for sets in last.entries.values() for s in sets):
-        return False
-    peak = peak_pain(last, f.slug)
-    return peak is not None and peak > p["above"]
-
-
-def _flare_nothing_new(f: Facts, p: Mapping[str, float]) -> bool:
-    if f.sessions or f.latest is None or f.gap_days is None or f.gap_days >= p["within_days"]:
-        return False
-    peak = peak_pain(f.latest)
-    return peak is not None and peak > p["above"]
-
-
-def _long_gap(f: Facts, p: Mapping[str, float]) -> bool:
-    return f.gap_days is not None and f.gap_days >= p["days"]
-
-
-def _gap(f: Facts, p: Mapping[str, float]) -> bool:
-    return bool(f.sessions) and f.gap_days is not None and p["days"] <= f.gap_days < p["restart_days"]
-
-
-def _not_progressed(f: Facts, p: Mapping[str, float]) -> bool:
-    return bool(f.sessions) and f.kind in NOT_PROGRESSED
-
-
-# "Nothing progresses" rules read only exercises with a history: a new one is not a step up, and stays new.
-
-
-def _latest_pain_above(f: Facts, p: Mapping[str, float]) -> bool:
-    peak = peak_pain(f.latest) if f.latest is not None and f.sessions else None
-    return peak is not None and peak > p["above"]
-
-
-def _culprit_elsewhere(f: Facts) -> bool:
-    """A set of another exercise in this exercise's last session hurt above 5/10: that one is the
-    culprit (``pain-above-5`` pauses it), and the session's pain is not held against this one."""
-    last = f.sessions[-1]
-    return any(
-        s.pain is not None and s.pain > 5 for slug, sets in last.entries.items() if slug != f.slug for s in sets
-    ) and not any(s.pain is not None and s.pain > 5 for s in f.sets())
-
-
-def _morning_worse(f: Facts, p: Mapping[str, float]) -> bool:
-    if not f.sessions or f.next_morning is None or f.sessions[-1].pain_before is None or _culprit_elsewhere(f):
-        return False
-    return f.next_morning > f.sessions[-1].pain_before
-
-
-def _pain_rise(f: Facts, p: Mapping[str, float]) -> bool:
-    if not f.sessions:
-        return False
-    last = f.sessions[-1]
-    if last.pain_before is None or last.pain_after is None or _culprit_elsewhere(f):
-        return False
-    return last.pain_after - last.pain_before >= p["rise"]
-
-
-def _acceptable(f: Facts, p: Mapping[str, float]) -> bool:
-    peak = peak_pain(f.sessions[-1], f.slug) if f.sessions else None
-    return peak is not None and p["low"] <= peak <= p["high"]
-
-
-def _unsettled(f: Facts, p: Mapping[str, float]) -> bool:
-    if not _acceptable(f, p) or _culprit_elsewhere(f):
-        return False
-    return f.next_morning is not None and f.next_morning > p["settled_at_most"]
-
-
-def _trend_up(f: Facts, p: Mapping[str, float]) -> bool:
-    return bool(f.sessions) and f.pain_trend is not None and f.pain_trend[0] > f.pain_trend[1]
-
-
-def _graded(f: Facts, p: Mapping[str, float]) -> bool:
-    return bool(f.sessions) and f.bottom_dose
-
-
-def _load_high(f: Facts, p: Mapping[str, float]) -> bool:
-    return f.load_ratio is not None and f.load_ratio > p["above"]
-
-
-def _unfinished_run(f: Facts, p: Mapping[str, float]) -> bool:
-    run = int(p["sessions"])
-    if len(f.sessions) < run:
-        return False
-    return all(any(not s.completed for s in f.sets(back)) for back in range(1, run + 1))
-
-
-def _hard_or_unfinished(f: Facts, p: Mapping[str, float]) -> bool:
-    return bool(f.sessions) and any(not s.completed or _hard(s, p) for s in f.sets())
-
-
-def _dose_done(sets: tuple[SetDone, ...]) -> tuple[int, int | None, int | None, float | None]:
-    """What a session's sets of one exercise came to: sets, smallest reps and hold, largest load."""
-    reps = [s.reps for s in sets if s.reps is not None]
-    holds = [s.hold_seconds for s in sets if s.hold_seconds is not None]
-    loads = [s.load_kg for s in sets if s.load_kg is not None]
-    return len(sets), min(reps, default=None), min(holds, default=None), max(loads, default=None)
-
-
-def _two_for_two(f: Facts, p: Mapping[str, float]) -> bool:
-    """Two easy sessions in a row at the same dose, close enough together to count as training (a step up
-    resets the count, so a dose never climbs every session; a break between them resets it too)."""
-    run = int(p["sessions"])
-    if len(f.sessions) < run:
-        return False
-    recent = f.sessions[-run:]
-    if any((b.day - a.day).days >= p["apart_days_below"] for a, b in zip(recent, recent[1:], strict=False)):
-        return False
-    if len({_dose_done(f.sets(back)) for back in range(1, run + 1)}) > 1:
-        return False
-    for back in range(1, run + 1):
-        session = f.sessions[-back]
-        if not all(s.completed and _easy(s, session, p) is True for s in f.sets(back)):
-            return False
-    return True
-
-
-def _not_yet(f: Facts, p: Mapping[str, float]) -> bool:
-    return bool(f.sessions) and not _two_for_two(f, p)
-
-
-def _no_history(f: Facts, p: Mapping[str, float]) -> bool:
-    return not f.sessions
-
-
-# --- the table ------------------------------------------------------------------------
-
-SILBERNAGEL = (
-    "Silbernagel KG, Thomeé R, Eriksson BI, Karlsson J. Continued sports activity, using a pain-monitoring model, "
-    "during rehabilitation in patients with Achilles tendinopathy: a randomized controlled study. "
-    "Am J Sports Med 2007;35(6):897-906"
-)
-FARRAR = (
-    "Farrar JT, Young JP, LaMoreaux L, Werth JL, Poole RM. Clinical importance of changes in chronic pain intensity "
-    "measured on an 11-point numerical pain rating scale. Pain 2001;94(2):149-158 (about 2 points or 30%)"
-)
-NSCA = (
-    "Haff GG, Triplett NT (eds). Essentials of Strength Training and Conditioning, 4th ed. NSCA/Human Kinetics, 2016 "
-    "(the 2-for-2 rule)"
-)
-ZOURDOS = (
-    "Zourdos MC et al. Novel resistance training-specific rating of perceived exertion scale measuring repetitions "
-    "in reserve. J Strength Cond Res 2016;30(1):267-275"
-)
-FOSTER = "Foster C et al. A new approach to monitoring exercise training. J Strength Cond Res 2001;15(1):109-115"
-GABBETT = (
-    "Gabbett TJ. The training-injury prevention paradox: should athletes be training smarter and harder? "
-    "Br J Sports Med 2016;50(5):273-280"
-)
-MUJIKA = (
-    "Mujika I, Padilla S. Detraining: loss of training-induced physiological and performance adaptations. "
-    "Part I: short term insufficient training stimulus. Sports Med 2000;30(2):79-87"
-)
-OURS = "hipflex's own design"
-# How the README's table cites them.
-CITED_AS = {
-    SILBERNAGEL: "Silbernagel et al. 2007, Am J Sports Med",
-    FARRAR: "Farrar et al. 2001, Pain (MCID about 2 points / 30%)",
-    NSCA: "NSCA Essentials (Haff & Triplett 2016), 2-for-2",
-    ZOURDOS: "Zourdos et al. 2016, J Strength Cond Res",
-    FOSTER: "Foster et al. 2001",
-    GABBETT: "Gabbett 2016, Br J Sports Med",
-    MUJIKA: "Mujika & Padilla 2000, Sports Med",
-}
-
 Test = Callable[[Facts, Mapping[str, float]], bool]
 BOTTOM_DOSE_FROM = min(grade.low for grade in PAIN_GRADES if grade.bottom_dose)  # for the table's words only
 
@@ -409,7 +211,7 @@ RULES: tuple[Rule, ...] = (
         "every set done at RPE 7 or less (RIR 2 or more) in each of the last 2 sessions, at the same dose, "
         "under 14 days apart",
         {"sessions": 2, "rpe_at_most": 7, "rir_at_least": 2, "hold_step_seconds": 5, "rep_step": 1,
-         "load_step_kg": 2.5, "apart_days_below": 14},
+         "apart_days_below": 14},
         "{done}{after_text}: step up: {change}.",
         NSCA + "; RPE/RIR: " + ZOURDOS + "; the same dose, under 14 days apart, is our own design", True,
         _two_for_two,
@@ -427,87 +229,8 @@ RULES: tuple[Rule, ...] = (
 )
 
 
-
-@dataclass(frozen=True)
-class FitRule:
-    """A rule about the whole adapted session, read after every item is decided: what goes, not a dose."""
-
-    id: str
-    when: str
-    params: Mapping[str, float]
-    happens: str  # "what happens" in the README's table
-    reason: str  # a template: {minutes}, {asked}, {dropped}, {order}; told in the workout's notes
-    source: str
-    own_design: bool
-
-
-OVER_TIME = FitRule(
-    "over-time-refit",
-    "after adapting, the session is over the generator's budget: the minutes asked for, capped by the pain grade "
-    f"(GET /pain-grades), plus {OVER - 100}%",
-    {"over_percent": OVER},
-    "fit it again as the generator does: whole exercises go (listed in `omitted`, reason `time`), never a dose cut "
-    "below its minimum, in the generator's order (the goal's core last, else the last added first); a stepped-up "
-    "exercise is not dropped before the others",
-    "Adapted, the session came to {minutes} minutes, more than the {asked} it has (10% over at most): {dropped} "
-    "left out for time, whole, never cut short ({order}).",
-    OURS + ": the generator's order, not stepped-up exercises first, which would drop the same one every session "
-    "while it stays easy, so that a progression is never done",
-    True,
-)
-KEEP_STEP = FitRule(
-    "step-up-kept-in-time",
-    "a stepped-up exercise would itself be left out for time",
-    {},
-    "it is held at its last dose instead, and the session fitted again: a step up that does not fit today "
-    "waits, so the exercise is done rather than dropped in every later session",
-    "{name} stays at its last dose today: stepped up, it would not fit in the time.",
-    OURS,
-    True,
-)
-DELOAD = FitRule(
-    "deload-volume",
-    "the load rule asked for a deload: the session's sets above 60% of the plan's",
-    {"sets_kept_at_most": 0.6},
-    "whole items leave, the generator's least important first, until the session has at most 60% of the "
-    "plan's sets (one item at least); they are listed in `omitted`, reason `deload`",
-    "A lighter session: {sets} sets instead of the plan's {planned}; {dropped} left out this time.",
-    OURS + ", after " + GABBETT + " (a 40-50% volume cut)",
-    True,
-)
-FLARE = FitRule(
-    "flare-48-hours",
-    "the user's latest session hurt above 5/10, less than 14 days ago",
-    {"above": 5, "settle_hours": 48, "within_days": 14},
-    "a note: nothing new, what hurt is paused or swapped, and see a clinician if the pain has not settled within "
-    "48 hours of that session",
-    "Your session of {day} hurt {peak}/10. Nothing new today, and what hurt is paused or swapped for an easier "
-    "variant. If the pain has not settled back to your usual level within 48 hours of that session (by {by}), "
-    "see a physiotherapist or doctor before you train again.",
-    SILBERNAGEL + "; the 48 hours and the advice to see a clinician are our own design",
-    True,
-)
-FLARE_UNSETTLED = FitRule(
-    "flare-not-settled",
-    "the user's latest session hurt above 5/10, 48 hours or more ago, and today's pain is still above 5/10",
-    {"above": 5, "settle_hours": 48},
-    "the note says the pain has not settled and to see a clinician before training on",
-    "Your session of {day} hurt {peak}/10, and today, {hours} hours on, your pain is still {level}/10: it has "
-    "not settled. See a physiotherapist or doctor before you train again; until then only what you know, "
-    "gently, and nothing new.",
-    SILBERNAGEL + "; the 48 hours and the advice to see a clinician are our own design",
-    True,
-)
-GAP = FitRule(
-    "gap-note",
-    "14 days or more since the user's last session",
-    {"days": 14, "restart_days": 28},
-    "a note saying how long the break was and what the session does about it",
-    "{gap} days since your last session ({day}): {what}",
-    OURS + ", after " + MUJIKA,
-    True,
-)
-FIT_RULES: tuple[FitRule, ...] = (FLARE, FLARE_UNSETTLED, GAP, DELOAD, OVER_TIME, KEEP_STEP)
+# Re-exported: the session's rules (read once every item is decided) and what the conditions read.
+__all__ = ["FIT_RULES", "OVER_TIME", "Facts", "peak_pain"]
 
 BY_ID = {rule.id: rule for rule in RULES}
 LOAD_GUARD = BY_ID["load-ratio-above-1.5"]
