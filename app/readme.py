@@ -55,6 +55,58 @@ FLARE_LOGS = [_session(20, 2, None), _session(23, 2, None), _session(26, 7, 7)]
 FLARE_CHECKINS = [{"date": "2026-11-27", "pain": 5}, {"date": "2026-11-28", "pain": 7}]
 
 
+# The README's first coaching example (its curl lines): three sessions, the bridge hurt 6/10 in a set.
+EXCHANGE_LOGS: list[dict[str, Any]] = [
+    {
+        "performed_at": "2026-11-24T07:30:00Z",
+        "duration_minutes": 20,
+        "session_rpe": 5,
+        "pain_before": 1,
+        "pain_after": 1,
+        "entries": [
+            {"exercise": "prone-leg-lift-straight-leg", "sets": _sets(2, reps=8, hold_seconds=3, rpe=6)},
+            {
+                "exercise": "core-brace",
+                "sets": [{"reps": 20, "hold_seconds": 10, "rpe": 7}, {"reps": 20, "hold_seconds": 10, "rpe": 9}],
+            },
+        ],
+    },
+    {
+        "performed_at": "2026-11-26T07:30:00Z",
+        "duration_minutes": 20,
+        "session_rpe": 5,
+        "pain_before": 1,
+        "pain_after": 2,
+        "entries": [
+            {
+                "exercise": "prone-leg-lift-straight-leg",
+                "sets": [{"reps": 8, "hold_seconds": 3, "rpe": 6}, {"reps": 8, "hold_seconds": 3, "rpe": 7}],
+            },
+            {
+                "exercise": "bridge-with-hip-flexor-pulls",
+                "sets": [{"reps": 8, "rpe": 6, "pain": 6}, {"reps": 8, "rpe": 7}],
+            },
+        ],
+    },
+    {
+        "performed_at": "2026-11-28T07:30:00Z",
+        "duration_minutes": 20,
+        "session_rpe": 5,
+        "pain_before": 1,
+        "pain_after": 1,
+        "entries": [{"exercise": "core-brace", "sets": _sets(2, reps=20, hold_seconds=10, rpe=8)}],
+    },
+]
+EXCHANGE_BODY: dict[str, Any] = {
+    "goal": "rehab",
+    "equipment": ["mini_band", "bench"],
+    "seed": 1,
+    "today": "2026-11-30",
+    "history": EXCHANGE_LOGS,
+    "checkins": [{"date": "2026-11-27", "pain": 1}],
+}
+
+
 def abridged(answer: dict[str, Any]) -> dict[str, Any]:
     """What a reader needs of an adapted workout: where the grade came from, each item's decision, what
     the coach left out and why, and the notes."""
@@ -106,12 +158,38 @@ def flare_answer() -> dict[str, Any]:
             return result
 
 
+def exchange_answer() -> dict[str, Any]:
+    """POST /workouts/adapt for the README's first example, from the real app."""
+    from fastapi.testclient import TestClient
+
+    from app.catalogue import load_catalogue
+    from app.main import create_app
+    from app.settings import Settings
+
+    with tempfile.TemporaryDirectory() as folder:
+        app = create_app(Settings(database_url=f"sqlite:///{folder}/readme.db"), catalogue=load_catalogue())
+        with TestClient(app) as client:
+            answer = client.post("/workouts/adapt", json=EXCHANGE_BODY)
+            assert answer.status_code == 200, answer.text
+            result: dict[str, Any] = answer.json()
+            return result
+
+
 def flare_block(answer: dict[str, Any]) -> str:
     return "```json\n" + json.dumps(abridged(answer), indent=1, ensure_ascii=False) + "\n```\n"
 
 
-def parts(answer: dict[str, Any]) -> dict[str, str]:
-    return {**{name: make() for name, make in TABLES.items()}, "flare": flare_block(answer)}
+def exchange_block(answer: dict[str, Any]) -> str:
+    shown = {
+        **abridged(answer),
+        "guards": [{k: g[k] for k in ("rule", "fired", "value", "detail")} for g in answer["guards"]],
+    }
+    return "```json\n" + json.dumps(shown, indent=1, ensure_ascii=False) + "\n```\n"
+
+
+def parts(flare: dict[str, Any], exchange: dict[str, Any]) -> dict[str, str]:
+    made = {name: make() for name, make in TABLES.items()}
+    return {**made, "flare": flare_block(flare), "exchange": exchange_block(exchange)}
 
 
 def section(text: str, name: str) -> str:
@@ -128,4 +206,5 @@ def render(text: str, made: dict[str, str]) -> str:
 
 
 def write(readme: Path) -> None:
-    readme.write_text(render(readme.read_text(encoding="utf-8"), parts(flare_answer())), encoding="utf-8")
+    made = parts(flare_answer(), exchange_answer())
+    readme.write_text(render(readme.read_text(encoding="utf-8"), made), encoding="utf-8")

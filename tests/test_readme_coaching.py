@@ -28,3 +28,8 @@ def test_the_worked_flare_is_what_the_app_answers() -> None:
     assert "isometric-hip-flexion-mini-band" in paused
     assert "new" not in {i["adaptation"]["action"] for i in answer["items"]}
     assert any("physiotherapist or doctor" in note for note in answer["notes"])
+
+
+def test_the_first_coaching_example_is_what_the_app_answers() -> None:
+    answer = readme.exchange_answer()
+    assert readme.section(README, "exchange") == readme.exchange_block(answer), "run `hipflex readme` (exchange)"
