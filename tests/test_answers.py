@@ -464,6 +464,10 @@ def test_the_next_workout_is_kept_until_the_users_data_changes(db_client: TestCl
     fresh_app = create_app(state_of(db_client.app).settings.model_copy(update={"answer_cache_bytes": 0}))
     with TestClient(fresh_app) as fresh:
         assert fresh.get(url, headers=acme.headers).content == changed.content
+    # a pain_level sent counts as asked, one left out comes from the person's data: kept apart
+    size = len(answers)
+    assert db_client.get(url + "&pain_level=0", headers=acme.headers).status_code == 200
+    assert len(answers) == size + 1 and answers.stats.hits == hits + 1
     # unseeded: a fresh draw each time, never kept
     size = len(answers)
     db_client.get("/users/u1/workouts/next?goal=rehab", headers=acme.headers)
