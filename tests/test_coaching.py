@@ -386,15 +386,13 @@ def assert_fitted(workout: Workout, adapted: AdaptedWorkout, query: WorkoutQuery
 
 
 @st.composite
-def histories(draw: st.DrawFn, slugs: list[str]) -> tuple[list[Session], list[CheckIn]]:
+def raw_histories(draw: st.DrawFn) -> tuple[list[dict[str, Any]], list[CheckIn]]:
+    """Logs whose entries name exercises by index (see ``histories``): what is drawn never depends on a workout."""
     logs = []
     for _ in range(draw(st.integers(0, 8))):
         calm = draw(st.booleans())  # half the sessions easy and painless, so progressions get exercised too
-        # Indexes, not st.sampled_from(slugs): what is drawn must not depend on the workout drawn before.
-        picks = draw(st.lists(st.integers(0, 999), min_size=1, max_size=3))
         entries = []
-        # One draw per pick, duplicates dropped after drawing: how much is drawn never depends on the workout.
-        for slug in [slugs[i % len(slugs)] for i in picks]:
+        for pick in draw(st.lists(st.integers(0, 999), min_size=1, max_size=3)):
             easy = calm or draw(st.booleans())
             sets = draw(st.lists(st.fixed_dictionaries({
                 "reps": st.integers(1, 40), "hold_seconds": st.one_of(st.none(), st.integers(1, 120)),
@@ -404,11 +402,11 @@ def histories(draw: st.DrawFn, slugs: list[str]) -> tuple[list[Session], list[Ch
                 "completed": st.just(True) if easy else st.booleans(),
                 "side": st.sampled_from([None, "left", "right"]),
             }), min_size=1, max_size=5))
-            if all(entry["exercise"] != slug for entry in entries):
-                entries.append({"exercise": slug, "sets": sets})
+            entries.append({"exercise": pick, "sets": sets})
         day = TODAY - timedelta(days=draw(st.integers(0, 40)))
         logs.append({
-            "performed_at": datetime(day.year, day.month, day.day, 8, tzinfo=UTC),
+            # Distinct instants, so "the latest session" means one session (ties have a test of their own).
+            "performed_at": datetime(day.year, day.month, day.day, 8 + len(logs), tzinfo=UTC),
             "pain_before": draw(st.integers(0, 2) if calm else st.one_of(st.none(), st.integers(0, 10))),
             "pain_after": draw(st.integers(0, 2) if calm else st.one_of(st.none(), st.integers(0, 10))),
             "session_rpe": draw(st.one_of(st.none(), st.integers(1, 10))),
@@ -419,7 +417,25 @@ def histories(draw: st.DrawFn, slugs: list[str]) -> tuple[list[Session], list[Ch
         CheckIn(TODAY - timedelta(days=draw(st.integers(0, 20))), draw(st.integers(0, 10)))
         for _ in range(draw(st.integers(0, 4)))
     ]
-    return sessions_of(logs), checkins
+    return logs, checkins
+
+
+def materialise(raw: tuple[list[dict[str, Any]], list[CheckIn]], slugs: list[str]) -> tuple[list[Session], list[CheckIn]]:
+    """``raw_histories``' logs on these exercises: index i names slugs[i % len(slugs)], the first entry of a slug kept."""
+    logs, checkins = raw
+    named = []
+    for log_ in logs:
+        entries: dict[str, Any] = {}
+        for entry in log_["entries"]:
+            entries.setdefault(slugs[entry["exercise"] % len(slugs)], entry["sets"])
+        named.append(log_ | {"entries": [{"exercise": slug, "sets": sets} for slug, sets in entries.items()]})
+    return sessions_of(named), checkins
+
+
+def histories(slugs: list[str]) -> st.SearchStrategy[tuple[list[Session], list[CheckIn]]]:
+    """Histories of these exercises (indexes, not st.sampled_from(slugs): what is drawn must not depend on the
+    workout drawn before it)."""
+    return raw_histories().map(lambda raw: materialise(raw, slugs))
 
 
 def linked(workout: Workout, catalogue: Catalogue) -> list[str]:
@@ -656,17 +672,16 @@ def plan_of(query: WorkoutQuery, seed: int, catalogue: Catalogue) -> Workout | N
     return None if workout.referral is not None else workout
 
 
-# derandomize: one random seed in about ten (seed 8 of 12 tried) end in FlakyStrategyDefinition while shrinking, whose cause is
-# not found yet (the generator is deterministic over 3,000 queries); a fixed seed keeps CI honest until it is.
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True)
-@given(query=queries, seed=st.integers(0, 100), data=st.data())
+# The history is drawn whole before the workout is known (no st.data() after an assume).
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(query=queries, seed=st.integers(0, 100), raw=raw_histories())
 def test_nothing_progresses_after_a_break_or_a_painful_session_and_a_regress_changes_something(
-    query: WorkoutQuery, seed: int, data: st.DataObject, catalogue: Catalogue
+    query: WorkoutQuery, seed: int, raw: tuple[list[dict[str, Any]], list[CheckIn]], catalogue: Catalogue
 ) -> None:
     workout = plan_of(query, seed, catalogue)
     assume(workout is not None)
     assert workout is not None
-    history, checkins = data.draw(histories(linked(workout, catalogue)))
+    history, checkins = materialise(raw, linked(workout, catalogue))
     adapted = adapt(workout, history, checkins, catalogue, today=TODAY)
     past = [s for s in history if s.day <= TODAY]
     latest = max(past, key=lambda s: s.performed_at, default=None)
