@@ -95,8 +95,8 @@ GOALS: tuple[GoalPlan, ...] = (
         goal=Goal.mobility,
         title="Mobility",
         description=(
-            "Gentle breathing and multi-directional movement first, then stretches, then strength through the full "
-            "range, which improves mobility as much as passive stretching or more."
+            "Gentle breathing and multi-directional movement first, then stretches, then strength with the hip flexors "
+            "long or near the end of their range, which improves mobility as much as passive stretching or more."
         ),
         phases=(
             Phase(
@@ -117,9 +117,12 @@ GOALS: tuple[GoalPlan, ...] = (
             ),
             Phase(
                 key="strength-through-range",
-                title="Strength through range",
+                title="End-range strength",
                 roles=(Role.lengthen, Role.main_lift, Role.isolation),
-                purpose="builds strength through the full range, the part that keeps new mobility",
+                purpose=(
+                    "builds hip-flexor strength at long length or near the end of the range, the part that keeps "
+                    "new mobility; stop before the lower back arches"
+                ),
                 max_items=2,
                 sources=(STRENGTHLOG,),
             ),
@@ -130,7 +133,7 @@ GOALS: tuple[GoalPlan, ...] = (
         ),
         frequency=Frequency(
             advice=(
-                "The gentle breathing and mobility work can be daily; keep the strength-through-range work to about "
+                "The gentle breathing and mobility work can be daily; keep the end-range strength work to about "
                 "twice a week."
             ),
             sources=[KASSAM, STRENGTHLOG],
@@ -181,7 +184,7 @@ GOALS: tuple[GoalPlan, ...] = (
                 key="finisher",
                 title="Conditioning finisher",
                 roles=(Role.finisher,),
-                purpose="makes the hip flexors work continuously at speed, for endurance",
+                purpose="keeps the hip flexors working without a break, at the tempo given, for endurance",
                 picks=("mountain-climbers",),
                 sources=(STRENGTHLOG,),
             ),
@@ -348,7 +351,7 @@ GOALS: tuple[GoalPlan, ...] = (
                 key="dynamic",
                 title="Dynamic",
                 roles=(Role.finisher, Role.dynamic),
-                purpose="raises the heart rate with controlled knee drives, at a warm-up dose, not to exhaustion",
+                purpose="gets the hips and trunk working in movement, at a warm-up dose, not to exhaustion",
                 max_items=2,
                 picks=("mountain-climbers",),
                 sources=(STRENGTHLOG,),
