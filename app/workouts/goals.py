@@ -152,7 +152,7 @@ GOALS: tuple[GoalPlan, ...] = (
                 key="warm-up",
                 title="Warm-up",
                 roles=(Role.mobilise, Role.pelvis),
-                purpose="warms the hips and takes them through their range before the first loaded set",
+                purpose="warms the hips and takes them through their range before the work that follows",
                 picks=("hip-mobility-flow", "all-fours-pelvic-tucks", "front-line-opener"),
                 sources=(KASSAM, RUNNING_COACH),
             ),
@@ -192,7 +192,7 @@ GOALS: tuple[GoalPlan, ...] = (
                 key="stretch",
                 title="Stretch",
                 roles=(Role.stretch,),
-                purpose="adds some stretching alongside the strength work, useful for people who sit a lot",
+                purpose="adds some stretching, useful for people who sit a lot",
                 max_items=2,
                 optional=True,
                 sources=(STRENGTHLOG,),
@@ -289,7 +289,8 @@ GOALS: tuple[GoalPlan, ...] = (
             Phase(
                 key="position-breathing",
                 title="Position and breathing",
-                roles=(Role.pelvis, Role.breathing),
+                # pelvis drills only: its purpose (the hamstrings set the pelvis) is untrue of plain breathing
+                roles=(Role.pelvis,),
                 purpose="uses the upper hamstrings, not the glutes, to bring the pelvis towards neutral",
                 picks=("ninety-ninety-breathing",),
                 # The article's option for a pinchy left side, mirrored for the right.
