@@ -102,7 +102,8 @@ def test_in_process_text_and_json_agree(catalogue: Catalogue, capsys: pytest.Cap
         (["--exclude", "no-such-exercise"], 1, "unknown exercise 'no-such-exercise'"),
         (  # no wall (else the standing hip flow fits), no bodyweight opener, seated or side-lying work: nothing left
             ["--goal", "warmup", "--pain", "knee,wrist", "--pain-level", "6", "--equipment", "no_wall",
-             "--exclude", "front-line-opener,seated-isometric-hip-flexion,side-lying-clamshell,seated-marching"],
+             "--exclude", "front-line-opener,seated-isometric-hip-flexion,side-lying-clamshell,seated-marching,"
+             "standing-supported-knee-raise"],
             1,
             "leave no exercise for goal=warmup",
         ),

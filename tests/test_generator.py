@@ -490,7 +490,13 @@ def test_unknown_exclude_is_refused(catalogue: Catalogue) -> None:
 
 def test_impossible_constraints_say_what_emptied_the_pool(catalogue: Catalogue) -> None:
     # no wall (else the standing hip flow fits), not the bodyweight opener nor the seated and side-lying work
-    gentle_bodyweight = ["front-line-opener", "seated-isometric-hip-flexion", "side-lying-clamshell", "seated-marching"]
+    gentle_bodyweight = [
+        "front-line-opener",
+        "seated-isometric-hip-flexion",
+        "side-lying-clamshell",
+        "seated-marching",
+        "standing-supported-knee-raise",
+    ]
     query = WorkoutQuery(
         goal=Goal.warmup, pain=["knee", "wrist"], pain_level=6, equipment=["no_wall"], exclude=gentle_bodyweight
     )

@@ -150,7 +150,9 @@ def test_an_unknown_parameter_is_a_422(client: TestClient) -> None:
 def test_impossible_constraints_are_a_422_saying_what_to_relax(client: TestClient) -> None:
     # A wall is assumed, so the standing hip flow fits any warm-up; without a wall (and without the
     # bodyweight opener and the seated and side-lying work) nothing gentle is left.
-    gentle = "front-line-opener,seated-isometric-hip-flexion,side-lying-clamshell,seated-marching"
+    gentle = "front-line-opener,seated-isometric-hip-flexion,side-lying-clamshell,seated-marching," + (
+        "standing-supported-knee-raise"
+    )
     query = f"goal=warmup&pain=knee,wrist&pain_level=6&equipment=no_wall&exclude={gentle}"
     response = client.get(f"/workouts?{query}")
     assert response.status_code == 422
