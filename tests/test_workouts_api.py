@@ -38,7 +38,7 @@ def test_a_workout_has_the_documented_shape(client: TestClient, catalogue: Catal
     assert set(item["exercise"]) == {"slug", "name", "kind", "equipment", "cues", "href"}
     assert 2 <= len(item["exercise"]["cues"]) <= 3
     assert set(item["dose"]) == {
-        "sets", "reps", "hold_seconds", "duration_seconds", "per_side", "rest_seconds", "tempo", "note",
+        "sets", "reps", "hold_seconds", "duration_seconds", "per_side", "rest_seconds", "tempo", "note", "load_kg",
     }
     assert body["estimated_seconds"] == sum(i["estimated_seconds"] for i in body["items"])
     omitted = {o["slug"]: o for o in body["omitted"]}

@@ -239,7 +239,6 @@ GOALS: tuple[GoalPlan, ...] = (
                 title="Isometric",
                 roles=(Role.isometric,),
                 purpose="strengthens the hip flexors without moving the joint, the gentlest way to load them again",
-                picks=("isometric-hip-flexion-mini-band",),  # the article's; the seated one is for who cannot lie back
                 sources=(SQUAT_UNIVERSITY,),
             ),
             Phase(
@@ -254,7 +253,6 @@ GOALS: tuple[GoalPlan, ...] = (
                 title="Hip rotators",
                 roles=(Role.rotators,),
                 purpose="strengthens the lateral hip rotators, often weak and poorly timed with iliopsoas syndrome",
-                picks=("side-plank-clamshell",),  # the article's; the side-lying clam where the plank is ruled out
                 sources=(SQUAT_UNIVERSITY,),
             ),
         ),
