@@ -100,9 +100,10 @@ def test_in_process_text_and_json_agree(catalogue: Catalogue, capsys: pytest.Cap
         (["--tight-side", "middle"], 2, "--tight-side: Input should be 'left' or 'right'"),
         (["--pain-level", "eleven"], 2, "argument --pain-level: invalid int value: 'eleven'"),
         (["--exclude", "no-such-exercise"], 1, "unknown exercise 'no-such-exercise'"),
-        (  # no wall (else the standing hip flow fits) and not the bodyweight opener: nothing gentle is left
+        (  # no wall (else the standing hip flow fits), no bodyweight opener, seated or side-lying work: nothing left
             ["--goal", "warmup", "--pain", "knee,wrist", "--pain-level", "6", "--equipment", "no_wall",
-             "--exclude", "front-line-opener"],
+             "--exclude", "front-line-opener,seated-isometric-hip-flexion,side-lying-clamshell,seated-marching,"
+             "standing-supported-knee-raise"],
             1,
             "leave no exercise for goal=warmup",
         ),

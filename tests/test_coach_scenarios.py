@@ -43,6 +43,18 @@ def session(back: int, *, after: int = 1, rpe: int = 6, pain: dict[str, int] | N
             "pain_before": 1, "pain_after": after, "entries": entries}
 
 
+RAISE = "standing-hip-flexor-raise"
+STRENGTH = {"goal": "strength", "level": "intermediate", "equipment": ["dumbbell", "mini_band", "bench"]}
+
+
+def lifted(back: int, kg: float, hold: int = 1) -> dict[str, Any]:
+    """A strength session with the standing hip flexor raise at ``kg``, 3 x 10, every set at RPE 6."""
+    one = {"reps": 10, "hold_seconds": hold, "load_kg": kg, "rpe": 6}
+    when = datetime.combine(day(back), datetime.min.time(), UTC) + timedelta(hours=7, minutes=30)
+    return {"performed_at": when.isoformat(), "duration_minutes": 30, "session_rpe": 5, "pain_before": 1,
+            "pain_after": 1, "entries": [{"exercise": RAISE, "sets": [one, dict(one), dict(one)]}]}
+
+
 def checkin(back: int, pain: int) -> dict[str, Any]:
     return {"date": day(back).isoformat(), "pain": pain}
 
@@ -62,6 +74,7 @@ class Week:
     note: str | None = None  # a fragment one of the notes must hold
     load_ratio: str = "any"  # "none": no ratio reported; "fired": a deload
     sets_at_most: float | None = None  # share of the plan's sets kept
+    loads: dict[str, tuple[float, float]] = field(default_factory=dict)  # exercise: (load from, load today)
 
 
 EASY = [session(10), session(7), session(4)]
@@ -102,6 +115,15 @@ WEEKS = [
          load_ratio="none"),
     Week("two easy sessions, a step up; the next session after it holds", [session(7), session(4), session(1, reps=9)],
          items={STRAIGHT: ("hold", "not-yet-two-for-two")}),
+    Week("a loaded raise done easily twice at 2.5 kg: +0.5 kg, nothing else changes",
+         [lifted(7, 2.5), lifted(4, 2.5), lifted(1, 2.5)], query=STRENGTH,
+         items={RAISE: ("progress", "two-for-two-loaded")}, loads={RAISE: (2.5, 3.0)}),
+    Week("the session after a load step holds the new load: never two steps in a row",
+         [lifted(7, 2.5), lifted(4, 2.5), lifted(1, 3.0)], query=STRENGTH,
+         items={RAISE: ("hold", "not-yet-two-for-two")}, loads={RAISE: (3.0, 3.0)}),
+    Week("at the 10 kg ceiling the load stays; the hold steps up instead",
+         [lifted(4, 10), lifted(1, 10)], query=STRENGTH,
+         items={RAISE: ("progress", "two-for-two")}, loads={RAISE: (10, 10)}),
 ]
 
 
@@ -126,7 +148,7 @@ def answer_both_doors(client: TestClient, tenant: Tenant, user: str, week: Week)
 def test_a_week(db_client: TestClient, acme: Tenant, week: Week) -> None:
     answer = answer_both_doors(db_client, acme, "pat", week)
     plain = db_client.get("/workouts", params={**{k: ",".join(v) if isinstance(v, list) else v
-                                                   for k, v in REHAB.items()},
+                                                   for k, v in {**REHAB, **week.query}.items()},
                                                 "pain_level": answer["pain_today"]["level"]}).json()
     decided = {}
     for item in answer["items"]:
@@ -138,6 +160,14 @@ def test_a_week(db_client: TestClient, acme: Tenant, week: Week) -> None:
         assert answer["pain_grade"] == week.grade
     for slug, expected in week.items.items():
         assert (decided[slug]["action"], decided[slug]["rule"]) == expected, decided[slug]["reason"]
+    for slug, (before_kg, today_kg) in week.loads.items():
+        assert (decided[slug]["from"]["load_kg"], decided[slug]["to"]["load_kg"]) == (before_kg, today_kg)
+        item = next(i for i in answer["items"] if i["adaptation"] is decided[slug])
+        assert item["dose"]["load_kg"] == today_kg
+        if decided[slug]["action"] == "progress":  # one step: the load, or (at the ceiling) the rest, not both
+            moved = [k for k in ("sets", "reps", "hold_seconds", "load_kg")
+                     if decided[slug]["from"][k] != decided[slug]["to"][k]]
+            assert len(moved) == 1 and (moved == ["load_kg"]) == (before_kg != today_kg), moved
     for slug in week.paused:
         assert slug not in decided
         assert [o["reason"] for o in answer["omitted"] if o["slug"] == slug] == ["paused"]

@@ -100,6 +100,30 @@ def _apart(v: float, p: Mapping[str, float]) -> Facts:
     return _facts(two)
 
 
+KG = 2.5  # a load logged on every set: the loaded rule's facts
+
+
+def _loaded_run(v: float, p: Mapping[str, float]) -> Facts:
+    return _facts(_sessions([SetDone(reps=8, rpe=5, load_kg=KG)], n=int(v)))
+
+
+def _loaded_rpe(v: float, p: Mapping[str, float]) -> Facts:
+    return _facts(_sessions([SetDone(reps=8, rpe=int(v), load_kg=KG)], n=int(p["sessions"])))
+
+
+def _loaded_rir(v: float, p: Mapping[str, float]) -> Facts:
+    return _facts(_sessions([SetDone(reps=8, rir=int(v), load_kg=KG)], n=int(p["sessions"])))
+
+
+def _loaded_apart(v: float, p: Mapping[str, float]) -> Facts:
+    easy = (SetDone(reps=8, rpe=5, load_kg=KG),)
+    return _facts((Session(START, {SLUG: easy}), Session(START + timedelta(days=int(v)), {SLUG: easy})))
+
+
+def _load(v: float, p: Mapping[str, float]) -> Facts:
+    return _facts(_sessions([SetDone(reps=8, rpe=5, load_kg=v)], n=int(p["sessions"])))
+
+
 def _within(low: str, high: str) -> Callable[[float, Mapping[str, float]], bool]:
     return lambda v, p: p[low] <= v <= p[high]
 
@@ -133,6 +157,11 @@ EDGES: dict[tuple[str, str], tuple[Build, Callable[[float, Mapping[str, float]],
     ("gap-14-step-down", "restart_days"): (_gap, lambda v, p: p["days"] <= v < p["restart_days"], 1),
     ("two-for-two", "apart_days_below"): (_apart, lambda v, p: v < p["apart_days_below"], 1),
     ("not-yet-two-for-two", "apart_days_below"): (_apart, lambda v, p: v >= p["apart_days_below"], 1),
+    ("two-for-two-loaded", "sessions"): (_loaded_run, lambda v, p: v >= p["sessions"], 1),
+    ("two-for-two-loaded", "rpe_at_most"): (_loaded_rpe, lambda v, p: v <= p["rpe_at_most"], 1),
+    ("two-for-two-loaded", "rir_at_least"): (_loaded_rir, lambda v, p: v >= p["rir_at_least"], 1),
+    ("two-for-two-loaded", "apart_days_below"): (_loaded_apart, lambda v, p: v < p["apart_days_below"], 1),
+    ("two-for-two-loaded", "load_ceiling_kg"): (_load, lambda v, p: v < p["load_ceiling_kg"], 0.5),
 }
 # Parameters the rule's condition does not compare against (read by the adaptation or the load sum instead).
 NOT_A_THRESHOLD = {
@@ -144,6 +173,7 @@ NOT_A_THRESHOLD = {
     ("unfinished-3-in-a-row", "cut"): "the size of the regress, not a condition",
     ("two-for-two", "hold_step_seconds"): "the size of the step, not a condition",
     ("two-for-two", "rep_step"): "the size of the step, not a condition",
+    ("two-for-two-loaded", "load_step_kg"): "the size of the step, not a condition (its ceiling is a row)",
     ("gap-14-step-down", "two_steps_from"): "how many steps down, not whether the rule fires",
     ("load-ratio-above-1.5", "weeks_trained"): "when a ratio exists at all (sparse training), decided before the rule",
     ("load-ratio-above-1.5", "sets_kept_at_most"): "the size of the deload, not a condition",
@@ -174,3 +204,22 @@ def test_the_comparisons_above_are_not_all_the_same() -> None:
     # A guard on the table itself: at the threshold, some rules fire and some do not.
     at = {fires(BY_ID[r].params[n], BY_ID[r].params) for (r, n), (_, fires, _) in EDGES.items()}
     assert at == {True, False}
+
+
+def test_a_load_step_is_one_step_and_stops_at_the_ceiling() -> None:
+    """The loaded rule's step (``doses.load_up``): only the load moves, by its step, never past its ceiling."""
+    from app.coaching.doses import load_up
+    from app.coaching.models import DoseState
+
+    p = BY_ID["two-for-two-loaded"].params
+    step, ceiling = p["load_step_kg"], p["load_ceiling_kg"]
+    start = DoseState(exercise=SLUG, sets=3, reps=10, hold_seconds=1, duration_seconds=None, load_kg=2.5)
+    up = load_up(start, step, ceiling)
+    assert up == start.model_copy(update={"load_kg": 2.5 + step})
+    near = start.model_copy(update={"load_kg": ceiling - step / 2})
+    assert load_up(near, step, ceiling) == near.model_copy(update={"load_kg": ceiling})
+    assert load_up(start.model_copy(update={"load_kg": ceiling}), step, ceiling) is None
+    assert load_up(start.model_copy(update={"load_kg": None}), step, ceiling) is None
+    # a load not on every set is no load: the plain rule decides
+    mixed = _facts(_sessions([SetDone(reps=8, rpe=5, load_kg=KG), SetDone(reps=8, rpe=5)], n=2))
+    assert not BY_ID["two-for-two-loaded"].test(mixed, p) and BY_ID["two-for-two"].test(mixed, BY_ID["two-for-two"].params)

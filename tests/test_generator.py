@@ -489,19 +489,26 @@ def test_unknown_exclude_is_refused(catalogue: Catalogue) -> None:
 
 
 def test_impossible_constraints_say_what_emptied_the_pool(catalogue: Catalogue) -> None:
-    # no wall (else the standing hip flow fits) and not the bodyweight opener
+    # no wall (else the standing hip flow fits), not the bodyweight opener nor the seated and side-lying work
+    gentle_bodyweight = [
+        "front-line-opener",
+        "seated-isometric-hip-flexion",
+        "side-lying-clamshell",
+        "seated-marching",
+        "standing-supported-knee-raise",
+    ]
     query = WorkoutQuery(
-        goal=Goal.warmup, pain=["knee", "wrist"], pain_level=6, equipment=["no_wall"], exclude=["front-line-opener"]
+        goal=Goal.warmup, pain=["knee", "wrist"], pain_level=6, equipment=["no_wall"], exclude=gentle_bodyweight
     )
     with pytest.raises(WorkoutImpossible) as caught:
         generate(catalogue, query, 1)
     detail = caught.value.detail
     assert detail.startswith("pain=knee,wrist, pain_level=6 (gentle exercises only, at the bottom dose,")
     assert "no equipment" in detail and "goal=warmup" in detail
-    assert "try adding" in detail
+    assert "try removing exclude or adding wall" in detail  # removing exclude frees the four it names
     assert set(caught.value.fields) == {"pain", "pain_level", "level", "equipment", "exclude"}
     # the suggestion works
-    suggested = detail.split("try adding ")[1].split(" ")[0]
+    suggested = detail.split(" adding ")[1].split(" ")[0].rstrip(".")
     fixed = WorkoutQuery.model_validate({**query.model_dump(), "equipment": ["no_wall", suggested]})
     assert generate(catalogue, fixed, 1).items
 

@@ -282,7 +282,10 @@ def test_problem_titles_follow_the_language(app_client: TestClient) -> None:
     invalid = app_client.get("/workouts?minutes=1", headers=GERMAN)
     assert invalid.status_code == 422
     assert invalid.json()["title"] == "Ungültige Anfrage"
-    query = "goal=warmup&pain=knee,wrist&pain_level=6&equipment=no_wall&exclude=front-line-opener"
+    gentle = "front-line-opener,seated-isometric-hip-flexion,side-lying-clamshell,seated-marching," + (
+        "standing-supported-knee-raise"
+    )
+    query = f"goal=warmup&pain=knee,wrist&pain_level=6&equipment=no_wall&exclude={gentle}"
     impossible = app_client.get(f"/workouts?{query}", headers=GERMAN)
     assert impossible.status_code == 422
     assert impossible.json()["title"] == "Zu diesen Vorgaben passt kein Workout"

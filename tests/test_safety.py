@@ -129,9 +129,16 @@ CASES: list[dict[str, Any]] = [
         "id": "pregnancy-never-lies-on-the-back-or-belly",
         "query": {"goal": "posture", "level": "advanced", "equipment": ALL_KIT, "pain": ["pregnancy"], "minutes": 30},
         "never": [
-            "diaphragmatic-breathing", "ninety-ninety-breathing", "ninety-ninety-breathing-asymmetric-arm",
-            "bridge-with-hip-flexor-pulls", "marching-resisted-bridge", "core-brace", "lying-leg-raise",
-            "prone-leg-lift-bent-knee", "prone-leg-lift-straight-leg", "hip-flexor-ball-release",
+            "diaphragmatic-breathing",
+            "ninety-ninety-breathing",
+            "ninety-ninety-breathing-asymmetric-arm",
+            "bridge-with-hip-flexor-pulls",
+            "marching-resisted-bridge",
+            "core-brace",
+            "lying-leg-raise",
+            "prone-leg-lift-bent-knee",
+            "prone-leg-lift-straight-leg",
+            "hip-flexor-ball-release",
         ],
     },
     {
@@ -208,7 +215,14 @@ def test_the_pain_grades_cover_0_to_10_once_each_in_order() -> None:
     covered = [level for row in PAIN_GRADES for level in range(row.low, row.high + 1)]
     assert covered == list(range(11))
     assert [grade(n).id for n in (0, 3, 4, 5, 6, 7, 8, 10)] == [
-        "as-prescribed", "as-prescribed", "ease-off", "ease-off", "gentle-short", "gentle-short", "refer", "refer",
+        "as-prescribed",
+        "as-prescribed",
+        "ease-off",
+        "ease-off",
+        "gentle-short",
+        "gentle-short",
+        "refer",
+        "refer",
     ]
     for row in PAIN_GRADES:
         assert row.reason and row.source and row.effect
@@ -230,7 +244,10 @@ def test_pain_grades_are_published(client: TestClient) -> None:
     assert response.status_code == 200
     grades = response.json()["grades"]
     assert [(g["id"], g["low"], g["high"]) for g in grades] == [
-        ("as-prescribed", 0, 3), ("ease-off", 4, 5), ("gentle-short", 6, 7), ("refer", 8, 10),
+        ("as-prescribed", 0, 3),
+        ("ease-off", 4, 5),
+        ("gentle-short", 6, 7),
+        ("refer", 8, 10),
     ]
     assert grades[2]["max_minutes"] == 15 and grades[2]["max_intensity"] == "gentle"
     assert grades[3]["session"] is False and grades[3]["own_design"] is True
@@ -277,7 +294,8 @@ FORBIDDEN_BY_NAME: dict[str, tuple[str, ...]] = {
     "shoulder": ("l-sit", "mountain-climber", "hanging"),
     "hip": ("banded", "band-", "leg-raise", "l-sit", "mountain-climber", "nordic", "king-runner", "pigeon", "lizard"),
     "hip_pinch": ("pigeon", "lizard", "l-sit", "mountain-climber", "hanging", "gravity-assisted", "standing-hip"),
-    "pregnancy": ("lying", "prone", "hanging", "l-sit", "mountain-climber", "nordic", "ball-release", "brace"),
+    # "lying-leg", not "lying": side-lying is the position ACOG 804 prefers (supine and prone are by position)
+    "pregnancy": ("lying-leg", "prone", "hanging", "l-sit", "mountain-climber", "nordic", "ball-release", "brace"),
 }
 FORBIDDEN_POSITIONS: dict[str, set[Position]] = {
     "wrist": {Position.all_fours, Position.plank},
@@ -285,7 +303,17 @@ FORBIDDEN_POSITIONS: dict[str, set[Position]] = {
     "shoulder": {Position.hanging},
     "pregnancy": {Position.supine, Position.prone, Position.hanging},  # ACOG 804: no prolonged lying on the back
 }
-NEVER_WITH_PAIN_6 = ("l-sit", "mountain-climber", "hanging", "nordic", "king-runner", "leg-raise", "march")
+# The loaded marches (banded, resisted bridge); the unloaded seated march is gentle by design (pregnancy, ACOG 804).
+NEVER_WITH_PAIN_6 = (
+    "l-sit",
+    "mountain-climber",
+    "hanging",
+    "nordic",
+    "king-runner",
+    "leg-raise",
+    "hip-march",
+    "marching-resisted",
+)
 FAMILY_STEMS = ("l-sit", "mountain-climber", "leg-raise", "half-kneeling", "prone-leg-lift", "ninety-ninety")
 
 

@@ -38,7 +38,7 @@ def test_a_workout_has_the_documented_shape(client: TestClient, catalogue: Catal
     assert set(item["exercise"]) == {"slug", "name", "kind", "equipment", "cues", "href"}
     assert 2 <= len(item["exercise"]["cues"]) <= 3
     assert set(item["dose"]) == {
-        "sets", "reps", "hold_seconds", "duration_seconds", "per_side", "rest_seconds", "tempo", "note",
+        "sets", "reps", "hold_seconds", "duration_seconds", "per_side", "rest_seconds", "tempo", "note", "load_kg",
     }
     assert body["estimated_seconds"] == sum(i["estimated_seconds"] for i in body["items"])
     omitted = {o["slug"]: o for o in body["omitted"]}
@@ -149,14 +149,17 @@ def test_an_unknown_parameter_is_a_422(client: TestClient) -> None:
 
 def test_impossible_constraints_are_a_422_saying_what_to_relax(client: TestClient) -> None:
     # A wall is assumed, so the standing hip flow fits any warm-up; without a wall (and without the
-    # bodyweight opener) nothing gentle is left.
-    query = "goal=warmup&pain=knee,wrist&pain_level=6&equipment=no_wall&exclude=front-line-opener"
+    # bodyweight opener and the seated and side-lying work) nothing gentle is left.
+    gentle = "front-line-opener,seated-isometric-hip-flexion,side-lying-clamshell,seated-marching," + (
+        "standing-supported-knee-raise"
+    )
+    query = f"goal=warmup&pain=knee,wrist&pain_level=6&equipment=no_wall&exclude={gentle}"
     response = client.get(f"/workouts?{query}")
     assert response.status_code == 422
     assert response.headers["content-type"] == PROBLEM
     body = response.json()
     assert body["type"].endswith("/workout-impossible")
-    assert "pain=knee,wrist" in body["detail"] and "try adding" in body["detail"]
+    assert "pain=knee,wrist" in body["detail"] and "adding wall" in body["detail"]
     assert {e["field"] for e in body["errors"]} == {"pain", "pain_level", "level", "equipment", "exclude"}
 
 

@@ -198,7 +198,11 @@ class _Planner:
             to = base.model_copy(update={"sets": max(1, plan.sets // 2)})
         elif rule.action is Action.progress and now is not None:
             p = rule.params
-            up = doses.step_up(now, span, int(p["rep_step"]), int(p["hold_step_seconds"]))
+            up = (
+                doses.load_up(now, p["load_step_kg"], p["load_ceiling_kg"])
+                if "load_step_kg" in p
+                else doses.step_up(now, span, int(p["rep_step"]), int(p["hold_step_seconds"]))
+            )
             harder = None if up is not None else self._replacement(exercise.progressions, slug)
             if up is not None:
                 to = up

@@ -194,6 +194,14 @@ def _two_for_two(f: Facts, p: Mapping[str, float]) -> bool:
     return True
 
 
+def _two_for_two_loaded(f: Facts, p: Mapping[str, float]) -> bool:
+    """2-for-2 with a load logged on every set of the last session, still below the load ceiling."""
+    loads = [s.load_kg for s in f.sets()] if f.sessions else []
+    if not loads or any(load is None or load <= 0 for load in loads):
+        return False
+    return min(load for load in loads if load is not None) < p["load_ceiling_kg"] and _two_for_two(f, p)
+
+
 def _not_yet(f: Facts, p: Mapping[str, float]) -> bool:
     return bool(f.sessions) and not _two_for_two(f, p)
 

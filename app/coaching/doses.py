@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from app.catalogue.models import Dose
 from app.coaching.history import SetDone
 from app.coaching.models import DoseState
 from app.workouts.models import Prescription
+
+N = TypeVar("N", int, float)
 
 
 class Span(Protocol):
@@ -40,6 +42,7 @@ def clamp(state: DoseState, span: Dose) -> DoseState:
         reps=_clamp(state.reps, span.reps),
         hold_seconds=_clamp(state.hold_seconds, span.hold_seconds),
         duration_seconds=_clamp(state.duration_seconds, span.duration_seconds),
+        load_kg=state.load_kg,
     )
 
 
@@ -57,7 +60,7 @@ def bottom(slug: str, span: Dose) -> DoseState:
 def lowest(a: DoseState, b: DoseState) -> DoseState:
     """Each part at the lower of the two (a part one of them lacks is taken from ``a``)."""
 
-    def low(x: int | None, y: int | None) -> int | None:
+    def low(x: N | None, y: N | None) -> N | None:
         return x if y is None or x is None else min(x, y)
 
     return DoseState(
@@ -66,6 +69,7 @@ def lowest(a: DoseState, b: DoseState) -> DoseState:
         reps=low(a.reps, b.reps),
         hold_seconds=low(a.hold_seconds, b.hold_seconds),
         duration_seconds=low(a.duration_seconds, b.duration_seconds),
+        load_kg=low(a.load_kg, b.load_kg),
     )
 
 
@@ -93,14 +97,24 @@ def performed(slug: str, sets: Sequence[SetDone], span: Dose, plan: DoseState) -
     finished = [s for s in sets if s.completed] or list(sets)
     reps = min((s.reps for s in finished if s.reps is not None), default=None)
     holds = min((s.hold_seconds for s in finished if s.hold_seconds is not None), default=None)
+    loads = [s.load_kg for s in finished if s.load_kg is not None and s.load_kg > 0]
     state = DoseState(
         exercise=slug,
         sets=number,
         reps=reps if reps is not None else plan.reps,
         hold_seconds=(holds if holds is not None else plan.hold_seconds) if span.duration_seconds is None else None,
         duration_seconds=(holds if holds is not None else plan.duration_seconds) if span.duration_seconds else None,
+        load_kg=min(loads) if loads and len(loads) == len(finished) else None,  # a load only if every set had one
     )
     return clamp(state, span)
+
+
+def load_up(state: DoseState, step_kg: float, ceiling_kg: float) -> DoseState | None:
+    """A loaded exercise's step: ``step_kg`` more, never above ``ceiling_kg``; nothing else changes.
+    None when there is no load, or it is at the ceiling already."""
+    if state.load_kg is None or state.load_kg >= ceiling_kg:
+        return None
+    return state.model_copy(update={"load_kg": min(ceiling_kg, round(state.load_kg + step_kg, 2))})
 
 
 def step_up(state: DoseState, span: Dose, rep_step: int, hold_step: int) -> DoseState | None:
@@ -146,6 +160,7 @@ def above(state: DoseState, floor: DoseState) -> bool:
         (state.reps, floor.reps),
         (state.hold_seconds, floor.hold_seconds),
         (state.duration_seconds, floor.duration_seconds),
+        (state.load_kg, floor.load_kg),
     ]
     return any(a is not None and b is not None and a > b for a, b in pairs)
 
@@ -159,7 +174,8 @@ def describe(state: DoseState) -> str:
         parts.append(f"{state.hold_seconds} s")
     if state.duration_seconds is not None:
         parts.append(f"{state.duration_seconds} s")
-    return " x ".join(parts)
+    load = "" if state.load_kg is None else f" with {state.load_kg:g} kg"
+    return " x ".join(parts) + load
 
 
 def step_down(state: DoseState, span: Dose, hold_step: int) -> DoseState | None:

@@ -109,5 +109,6 @@ class Gate:
             rest_seconds=base.rest_seconds,
             tempo=base.tempo,
             note=base.note,
+            load_kg=state.load_kg,
         )
         return prescription, timed.cost(state.sets, tight and base.per_side)

@@ -26,6 +26,7 @@ class DoseState(BaseModel):
     reps: int | None
     hold_seconds: int | None
     duration_seconds: int | None
+    load_kg: float | None = Field(default=None, description="The load of each set; null when none was logged.")
 
 
 class Adaptation(BaseModel):

@@ -36,6 +36,7 @@ from app.coaching.conditions import (
     _session_pain_above,
     _trend_up,
     _two_for_two,
+    _two_for_two_loaded,
     _unfinished_run,
     _unsettled,
     peak_pain,
@@ -205,6 +206,16 @@ RULES: tuple[Rule, ...] = (
         "hard-or-unfinished", Action.hold, "the last session had a set at RPE 9-10 (RIR 0-1) or left unfinished",
         {"rpe_from": 9, "rir_to": 1}, "{done}: that was hard enough, so the same again: {change}.",
         ZOURDOS, False, _hard_or_unfinished,
+    ),
+    Rule(
+        "two-for-two-loaded", Action.progress,
+        "as `two-for-two`, with a load logged on every set of the last session, below 10 kg",
+        {"sessions": 2, "rpe_at_most": 7, "rir_at_least": 2, "apart_days_below": 14, "load_step_kg": 0.5,
+         "load_ceiling_kg": 10},
+        "{done}{after_text}: step up the load (+0.5 kg, or the smallest step your weights allow): {change}.",
+        NSCA + "; the +0.5 kg step and the 10 kg ceiling are our own design", True, _two_for_two_loaded,
+        happens="progress by load only: +0.5 kg (sets, reps and hold unchanged), never above 10 kg; at 10 kg "
+        "`two-for-two` steps the reps or hold instead",
     ),
     Rule(
         "two-for-two", Action.progress,

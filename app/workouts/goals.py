@@ -95,8 +95,8 @@ GOALS: tuple[GoalPlan, ...] = (
         goal=Goal.mobility,
         title="Mobility",
         description=(
-            "Gentle breathing and multi-directional movement first, then stretches, then strength through the full "
-            "range, which improves mobility as much as passive stretching or more."
+            "Gentle breathing and multi-directional movement first, then stretches, then strength with the hip flexors "
+            "long or near the end of their range, which improves mobility as much as passive stretching or more."
         ),
         phases=(
             Phase(
@@ -117,9 +117,12 @@ GOALS: tuple[GoalPlan, ...] = (
             ),
             Phase(
                 key="strength-through-range",
-                title="Strength through range",
+                title="End-range strength",
                 roles=(Role.lengthen, Role.main_lift, Role.isolation),
-                purpose="builds strength through the full range, the part that keeps new mobility",
+                purpose=(
+                    "builds hip-flexor strength at long length or near the end of the range, the part that keeps "
+                    "new mobility; stop before the lower back arches"
+                ),
                 max_items=2,
                 sources=(STRENGTHLOG,),
             ),
@@ -130,7 +133,7 @@ GOALS: tuple[GoalPlan, ...] = (
         ),
         frequency=Frequency(
             advice=(
-                "The gentle breathing and mobility work can be daily; keep the strength-through-range work to about "
+                "The gentle breathing and mobility work can be daily; keep the end-range strength work to about "
                 "twice a week."
             ),
             sources=[KASSAM, STRENGTHLOG],
@@ -149,7 +152,7 @@ GOALS: tuple[GoalPlan, ...] = (
                 key="warm-up",
                 title="Warm-up",
                 roles=(Role.mobilise, Role.pelvis),
-                purpose="warms the hips and takes them through their range before the first loaded set",
+                purpose="warms the hips and takes them through their range before the work that follows",
                 picks=("hip-mobility-flow", "all-fours-pelvic-tucks", "front-line-opener"),
                 sources=(KASSAM, RUNNING_COACH),
             ),
@@ -181,7 +184,7 @@ GOALS: tuple[GoalPlan, ...] = (
                 key="finisher",
                 title="Conditioning finisher",
                 roles=(Role.finisher,),
-                purpose="makes the hip flexors work continuously at speed, for endurance",
+                purpose="keeps the hip flexors working without a break, at the tempo given, for endurance",
                 picks=("mountain-climbers",),
                 sources=(STRENGTHLOG,),
             ),
@@ -189,7 +192,7 @@ GOALS: tuple[GoalPlan, ...] = (
                 key="stretch",
                 title="Stretch",
                 roles=(Role.stretch,),
-                purpose="adds some stretching alongside the strength work, useful for people who sit a lot",
+                purpose="adds some stretching, useful for people who sit a lot",
                 max_items=2,
                 optional=True,
                 sources=(STRENGTHLOG,),
@@ -284,7 +287,8 @@ GOALS: tuple[GoalPlan, ...] = (
             Phase(
                 key="position-breathing",
                 title="Position and breathing",
-                roles=(Role.pelvis, Role.breathing),
+                # pelvis drills only: its purpose (the hamstrings set the pelvis) is untrue of plain breathing
+                roles=(Role.pelvis,),
                 purpose="uses the upper hamstrings, not the glutes, to bring the pelvis towards neutral",
                 picks=("ninety-ninety-breathing",),
                 # The article's option for a pinchy left side, mirrored for the right.
@@ -348,7 +352,7 @@ GOALS: tuple[GoalPlan, ...] = (
                 key="dynamic",
                 title="Dynamic",
                 roles=(Role.finisher, Role.dynamic),
-                purpose="raises the heart rate with controlled knee drives, at a warm-up dose, not to exhaustion",
+                purpose="gets the hips and trunk working in movement, at a warm-up dose, not to exhaustion",
                 max_items=2,
                 picks=("mountain-climbers",),
                 sources=(STRENGTHLOG,),

@@ -132,6 +132,9 @@ class Prescription(BaseModel):
     rest_seconds: int = Field(description="Rest between sets.")
     tempo: str | None
     note: str | None
+    load_kg: float | None = Field(
+        default=None, description="The load per set, set by the coach from a logged load; null: your choice."
+    )
 
 
 class WorkoutItem(BaseModel):

@@ -97,9 +97,9 @@ EN: dict[str, str] = {
     "short.repeat": "Repeat the session, or add a session for another goal.",
     "short.pregnancy": (
         "In pregnancy, work lying on the back or the belly, deep stretches and heavy abdominal work are left out "
-        "(ACOG Committee Opinion 804), and this catalogue does not yet have side-lying, seated or standing "
-        "alternatives for them; fill the rest of the time with walking, swimming or a stationary bike, which "
-        "ACOG names as safe, as your maternity team allows."
+        "(ACOG Committee Opinion 804); the side-lying, seated and standing exercises that replace them do not fill "
+        "this goal's phases for this long. Fill the rest of the time with walking, swimming or a stationary bike, "
+        "which ACOG names as safe, as your maternity team allows."
     ),
     "short": "This session is short: {cause}. {advice}",
     "phase_empty": "Nothing for phase {number} ({phase}) fits your constraints (see omitted).",

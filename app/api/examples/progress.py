@@ -26,7 +26,7 @@ PROGRESS: dict[str, Any] = {'window': '28d',
                'sessions_per_week': 0.75,
                'recommended_per_week': 2,
                'advice': 'The gentle breathing and mobility work can be daily; keep the '
-                         'strength-through-range work to about twice a week.',
+                         'end-range strength work to about twice a week.',
                'sources': ['kassam-fascial-stretching', 'strengthlog-hip-flexors']},
  'streak_weeks': 0,
  'pain': {'mean_before': 2.0,
