@@ -1,0 +1,238 @@
+"""Trends that tell real change from noise: pure domain, no HTTP, no SQL; every input an argument.
+
+A session's value for a side is the mean of its trials. Changes are compared with the test's
+minimal detectable change (MDC95) for the method, and for the rater design: the same kind of rater
+both times reads the intra-rater MDC, different kinds the (wider) inter-rater one. Two methods are
+never compared with each other: each method has its own series. A side-to-side difference is
+compared with the intra-rater MDC (one session, one rater); it is *confirmed* when it reaches the MDC,
+tighter on the same side, in the user's last two two-sided sessions of that method, at most 14 days apart.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from app.assessments.catalogue import AssessmentTest, Design, Method, Side
+
+CONFIRM_WITHIN = timedelta(days=14)
+
+
+class Verdict(StrEnum):
+    improved = "improved"
+    worse = "worse"
+    within_error = "within_error"
+
+
+class AsymmetryStatus(StrEnum):
+    none = "none"
+    provisional = "provisional"
+    confirmed = "confirmed"
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One stored session, as the trends read it."""
+
+    id: str
+    test: str
+    performed_at: datetime
+    method: str
+    rater: str
+    pain: int | None
+    trials: tuple[dict[str, Any], ...]
+
+
+class Point(BaseModel):
+    at: datetime = Field(description="When the session was performed (UTC).")
+    value: float = Field(description="The mean of the session's trials on this side.")
+    trials: int
+    rater: str
+    assessment_id: str
+
+
+class SideChange(BaseModel):
+    sessions: int
+    baseline: float
+    latest: float
+    from_baseline: float | None = Field(description="Latest minus first; null with one session.")
+    from_previous: float | None = Field(description="Latest minus the one before; null with one session.")
+    mdc: float | None = Field(description="The MDC95 the change from baseline was judged by.")
+    design: Design | None = Field(description="`intra` when both sessions had the same kind of rater, else `inter`.")
+    verdict: Verdict | None = Field(description="Change from baseline against the MDC; null with one session.")
+    verdict_from_previous: Verdict | None
+
+
+class Asymmetry(BaseModel):
+    status: AsymmetryStatus
+    tighter_side: Side | None
+    difference: float | None = Field(description="|left - right| in the latest two-sided session.")
+    mdc: float | None = Field(description="The intra-rater MDC95 it is compared with.")
+    sessions: list[datetime] = Field(description="The sessions that showed it (two when confirmed).")
+
+
+class MethodTrend(BaseModel):
+    method: Method
+    series: dict[Side, list[Point]]
+    change: dict[Side, SideChange]
+    asymmetry: Asymmetry
+
+
+class TrendsPublic(BaseModel):
+    """Per side and per method. The top-level `series`, `change` and `asymmetry` are those of `method`
+    (the query's, else the latest session's); `methods` holds every method's, never mixed."""
+
+    test: str
+    measure: str
+    unit: str
+    tighter_is: str
+    method: Method | None
+    series: dict[Side, list[Point]]
+    change: dict[Side, SideChange]
+    asymmetry: Asymmetry
+    methods: list[MethodTrend]
+
+
+NO_ASYMMETRY = Asymmetry(status=AsymmetryStatus.none, tighter_side=None, difference=None, mdc=None, sessions=[])
+
+
+def side_value(reading: Reading, side: Side, measure: str) -> tuple[float, int] | None:
+    """The mean of a session's trials of ``measure`` on ``side``, and how many; None when there are none."""
+    values = [t[measure] for t in reading.trials if t.get("side") == side.value and measure in t]
+    numbers = [float(v) for v in values if not isinstance(v, bool)]
+    return (sum(numbers) / len(numbers), len(numbers)) if numbers else None
+
+
+def _looser(delta: float, tighter_is: str) -> float:
+    """A change expressed as how much looser it made the hip (positive = looser)."""
+    return -delta if tighter_is == "higher" else delta
+
+
+def verdict(delta: float, mdc: float, tighter_is: str) -> Verdict:
+    looser = _looser(delta, tighter_is)
+    if looser >= mdc:
+        return Verdict.improved
+    if looser <= -mdc:
+        return Verdict.worse
+    return Verdict.within_error
+
+
+def design_of(first: str, second: str) -> Design:
+    return Design.intra if first == second else Design.inter
+
+
+def _change(test: AssessmentTest, method: Method, points: Sequence[Point], tighter_is: str) -> SideChange:
+    first, last = points[0], points[-1]
+    if len(points) < 2:
+        return SideChange(
+            sessions=1, baseline=first.value, latest=last.value, from_baseline=None, from_previous=None,
+            mdc=None, design=None, verdict=None, verdict_from_previous=None,
+        )
+    previous = points[-2]
+    design = design_of(first.rater, last.rater)
+    mdc = test.mdc(method, design)
+    previous_mdc = test.mdc(method, design_of(previous.rater, last.rater))
+    assert mdc is not None and previous_mdc is not None  # the catalogue has both designs for every method
+    from_baseline, from_previous = last.value - first.value, last.value - previous.value
+    return SideChange(
+        sessions=len(points),
+        baseline=round(first.value, 2),
+        latest=round(last.value, 2),
+        from_baseline=round(from_baseline, 2),
+        from_previous=round(from_previous, 2),
+        mdc=mdc,
+        design=design,
+        verdict=verdict(from_baseline, mdc, tighter_is),
+        verdict_from_previous=verdict(from_previous, previous_mdc, tighter_is),
+    )
+
+
+def tighter(left: float, right: float, tighter_is: str) -> Side:
+    """The tighter of two sides' values (called only when they differ)."""
+    return Side.left if (left > right) == (tighter_is == "higher") else Side.right
+
+
+def asymmetry(test: AssessmentTest, method: Method, sessions: Sequence[Reading], measure: str) -> Asymmetry:
+    """The current side-to-side difference of ``measure`` for this method's sessions (oldest first)."""
+    mdc = test.mdc(method, Design.intra)
+    assert mdc is not None
+    tighter_is = test.measure(measure).tighter_is or "higher"
+    both: list[tuple[Reading, float, Side]] = []
+    for reading in sessions:
+        left, right = side_value(reading, Side.left, measure), side_value(reading, Side.right, measure)
+        if left is not None and right is not None:
+            difference = abs(left[0] - right[0])
+            side = tighter(left[0], right[0], tighter_is)
+            both.append((reading, difference, side))
+    if not both:
+        return NO_ASYMMETRY
+    latest, difference, side = both[-1]
+    if difference < mdc:
+        return Asymmetry(
+            status=AsymmetryStatus.none, tighter_side=None, difference=round(difference, 2), mdc=mdc, sessions=[]
+        )
+    if len(both) >= 2:
+        before, before_difference, before_side = both[-2]
+        if (
+            before_difference >= mdc
+            and before_side == side
+            and latest.performed_at - before.performed_at <= CONFIRM_WITHIN
+        ):
+            return Asymmetry(
+                status=AsymmetryStatus.confirmed, tighter_side=side, difference=round(difference, 2), mdc=mdc,
+                sessions=[before.performed_at, latest.performed_at],
+            )
+    return Asymmetry(
+        status=AsymmetryStatus.provisional, tighter_side=side, difference=round(difference, 2), mdc=mdc,
+        sessions=[latest.performed_at],
+    )
+
+
+def method_trend(test: AssessmentTest, method: Method, sessions: Sequence[Reading], measure: str) -> MethodTrend:
+    tighter_is = test.measure(measure).tighter_is or "higher"
+    # Changes from the exact means; the series shows them rounded: a verdict never hangs on rounding.
+    exact: dict[Side, list[Point]] = {side: [] for side in test.sides}
+    for reading in sessions:
+        for side in test.sides:
+            found = side_value(reading, side, measure)
+            if found is not None:
+                point = Point(
+                    at=reading.performed_at, value=found[0], trials=found[1], rater=reading.rater,
+                    assessment_id=reading.id,
+                )
+                exact[side].append(point)
+    series = {
+        side: [p.model_copy(update={"value": round(p.value, 2)}) for p in points] for side, points in exact.items()
+    }
+    change = {side: _change(test, method, points, tighter_is) for side, points in exact.items() if points}
+    return MethodTrend(method=method, series=series, change=change, asymmetry=asymmetry(test, method, sessions, measure))
+
+
+def trends(
+    test: AssessmentTest, measure: str, readings: Iterable[Reading], method: Method | None = None
+) -> TrendsPublic:
+    """The trends of one numeric measure of ``test`` from its sessions (any order; other tests' are ignored)."""
+    mine = sorted((r for r in readings if r.test == test.code), key=lambda r: (r.performed_at, r.id))
+    by_method = [
+        method_trend(test, m, [r for r in mine if r.method == m.value], measure)
+        for m in test.methods
+        if any(r.method == m.value for r in mine)
+    ]
+    chosen = method if method is not None else (Method(mine[-1].method) if mine else None)
+    shown = next((t for t in by_method if t.method == chosen), None)
+    return TrendsPublic(
+        test=test.code,
+        measure=measure,
+        unit=test.measure(measure).unit,
+        tighter_is=test.measure(measure).tighter_is or "higher",
+        method=chosen,
+        series=shown.series if shown is not None else {side: [] for side in test.sides},
+        change=shown.change if shown is not None else {},
+        asymmetry=shown.asymmetry if shown is not None else NO_ASYMMETRY,
+        methods=by_method,
+    )
