@@ -162,3 +162,91 @@ def test_other_tenants_see_404(db_client: TestClient, acme: Tenant, globex: Tena
     trends = db_client.get("/users/u1/assessments/trends?test=modified-thomas-hip", headers=globex.headers)
     assert trends.status_code == 404
     assert db_client.get(url, headers=acme.headers).status_code == 200
+
+
+# --- trends: the scenario rows -------------------------------------------------------------------------
+
+
+def test_one_session_apart_by_more_than_the_mdc_is_provisional(db_client: TestClient, acme: Tenant) -> None:
+    post(db_client, acme, thomas("2026-11-02", -8, 4))
+    found = trend(db_client, acme)
+    assert found["method"] == "inclinometer"
+    assert found["asymmetry"]["status"] == "provisional"
+    assert found["asymmetry"]["tighter_side"] == "right"
+    assert found["asymmetry"]["difference"] == 12
+    assert found["change"]["right"]["verdict"] is None  # one session: nothing to compare yet
+
+
+def test_a_second_session_within_14_days_confirms_it(db_client: TestClient, acme: Tenant) -> None:
+    post(db_client, acme, thomas("2026-11-02", -8, 4))
+    post(db_client, acme, thomas("2026-11-12", -7, 3))
+    asymmetry = trend(db_client, acme)["asymmetry"]
+    assert (asymmetry["status"], asymmetry["tighter_side"]) == ("confirmed", "right")
+    assert asymmetry["sessions"] == ["2026-11-02T07:00:00Z", "2026-11-12T07:00:00Z"]
+
+
+def test_a_second_session_more_than_14_days_later_stays_provisional(db_client: TestClient, acme: Tenant) -> None:
+    post(db_client, acme, thomas("2026-11-02", -8, 4))
+    post(db_client, acme, thomas("2026-11-17", -7, 3))
+    assert trend(db_client, acme)["asymmetry"]["status"] == "provisional"
+
+
+def test_a_difference_within_the_mdc_is_none(db_client: TestClient, acme: Tenant) -> None:
+    post(db_client, acme, thomas("2026-11-02", -8, 4))
+    post(db_client, acme, thomas("2026-11-05", -2, 1))
+    asymmetry = trend(db_client, acme)["asymmetry"]
+    assert (asymmetry["status"], asymmetry["tighter_side"], asymmetry["difference"]) == ("none", None, 3)
+
+
+def test_a_change_beyond_the_mdc_is_improved_and_a_3_degree_move_within_error(
+    db_client: TestClient, acme: Tenant
+) -> None:
+    post(db_client, acme, thomas("2026-11-02", -8, 4))
+    post(db_client, acme, thomas("2026-11-09", -5, -3))
+    change = trend(db_client, acme)["change"]
+    assert change["right"]["from_baseline"] == -7
+    assert change["right"]["verdict"] == "improved"  # the thigh dropped 7 deg: looser, beyond the 5 deg MDC
+    assert (change["left"]["from_baseline"], change["left"]["verdict"]) == (3, "within_error")
+    assert (change["right"]["mdc"], change["right"]["design"]) == (5, "intra")
+
+
+def test_a_change_measured_by_another_kind_of_rater_is_judged_by_the_inter_rater_mdc(
+    db_client: TestClient, acme: Tenant
+) -> None:
+    post(db_client, acme, thomas("2026-11-02", -8, 4))
+    post(db_client, acme, thomas("2026-11-09", -8, -3, rater="clinician"))
+    right = trend(db_client, acme)["change"]["right"]
+    assert (right["design"], right["mdc"], right["verdict"]) == ("inter", 10, "within_error")
+
+
+def test_goniometer_and_inclinometer_results_stay_separate_series(db_client: TestClient, acme: Tenant) -> None:
+    post(db_client, acme, thomas("2026-11-02", -8, 4))
+    post(db_client, acme, thomas("2026-11-05", -20, -20, method="goniometer"))
+    post(db_client, acme, thomas("2026-11-09", -8, 3))
+    found = trend(db_client, acme)
+    by_method = {m["method"]: m for m in found["methods"]}
+    assert [p["value"] for p in by_method["inclinometer"]["series"]["right"]] == [4, 3]
+    assert [p["value"] for p in by_method["goniometer"]["series"]["right"]] == [-20]
+    assert by_method["inclinometer"]["change"]["right"]["verdict"] == "within_error"  # 4 -> 3, not 4 -> -20
+    assert by_method["goniometer"]["change"]["right"]["verdict"] is None
+    shown = trend(db_client, acme, "test=modified-thomas-hip&method=goniometer")
+    assert shown["method"] == "goniometer" and shown["series"] == by_method["goniometer"]["series"]
+
+
+def test_a_session_value_is_the_mean_of_its_trials(db_client: TestClient, acme: Tenant) -> None:
+    body = thomas("2026-11-02", None, None)
+    body["trials"] = [{"side": "right", "thigh_angle": v} for v in (4, 5, 7)]
+    post(db_client, acme, body)
+    point = trend(db_client, acme)["series"]["right"][0]
+    assert (point["value"], point["trials"]) == (5.33, 3)
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [("test=nope", "test"), ("test=ely&measure=hip_rise", "measure"), ("test=faber-height&method=goniometer", "method")],
+)
+def test_bad_trend_queries_are_422(db_client: TestClient, acme: Tenant, query: str, field: str) -> None:
+    post(db_client, acme, thomas("2026-11-02", -8, 4))
+    answer = db_client.get(f"/users/u1/assessments/trends?{query}", headers=acme.headers)
+    assert answer.status_code == 422
+    assert [e["field"] for e in answer.json()["errors"]] == [field]

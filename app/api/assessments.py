@@ -133,7 +133,9 @@ class AssessmentQuery(BaseModel):
     performed_to: Instant | None = Field(default=None, alias="to", description="Performed before this time.")
     limit: int = Field(default=20, ge=1, le=100, description="Assessments per page.")
     cursor: str | None = Field(
-        default=None, description="Where to continue: from a `next` link.", json_schema_extra={"pattern": CURSOR_PATTERN}
+        default=None,
+        description="Where to continue: from a `next` link.",
+        json_schema_extra={"pattern": CURSOR_PATTERN},
     )
 
 
@@ -225,7 +227,10 @@ def get_assessment_trends(
 
 
 @router.get(
-    "/{assessment_id}", response_model=AssessmentPublic, summary="Get one assessment", responses=responses(401, 404, 422)
+    "/{assessment_id}",
+    response_model=AssessmentPublic,
+    summary="Get one assessment",
+    responses=responses(401, 404, 422),
 )
 def get_assessment(
     tenant: TenantDep, user_id: UserIdPath, assessment_id: AssessmentIdPath, engine: EngineDep
@@ -271,7 +276,9 @@ def update_assessment(
     return changed
 
 
-@router.delete("/{assessment_id}", status_code=204, summary="Delete an assessment", responses=responses(401, 404, 422))
+@router.delete(
+    "/{assessment_id}", status_code=204, summary="Delete an assessment", responses=responses(401, 404, 422)
+)
 def delete_assessment(
     tenant: TenantDep, user_id: UserIdPath, assessment_id: AssessmentIdPath, engine: EngineDep
 ) -> Response:

@@ -19,6 +19,9 @@ from app.api.deps import EngineDep, LocalisedCatalogueDep, MetricsDep
 from app.api.languages import LOCALISED, language_headers
 from app.api.logs import UserIdPath
 from app.api.workouts import WorkoutParams, workout_problem
+from app.assessments import steer
+from app.assessments import store as assessment_store
+from app.assessments.catalogue import tests as assessment_tests
 from app.catalogue import Catalogue
 from app.catalogue.models import IN_CATALOGUE, Slug
 from app.catalogue.search import MAX_LIST
@@ -108,6 +111,7 @@ def _render(
     checkins: Iterable[CheckIn],
     metrics: Metrics,
     location: str,
+    finding: steer.Finding | None = None,
 ) -> Answer:
     """Generate (as /workouts does), adapt, answer. ``history``: the logs as sessions (``session_of``);
     ``location``: where the workout parameters came from (query or body), for a 422."""
@@ -121,6 +125,7 @@ def _render(
     sessions = recent(history, day)
     first = window(day)[0].date()
     adapted = adapt(workout, sessions, [c for c in checkins if first <= c.date <= day], catalogue, today=day)
+    adapted = steer.apply(adapted, finding, catalogue, sessions, day)
     metrics.child(metrics.workouts, query.goal.value).inc()
     headers = {"X-Catalogue-Version": catalogue.version, **language_headers(catalogue.language)}
     return adapted.model_dump_json().encode(), headers
@@ -197,4 +202,14 @@ def next_answer(
     alike; errors are raised as ``Problem``."""
     day = query.today if query.today is not None else dt.datetime.now(dt.UTC).date()
     history = [session_of(log) for log in stored_history(engine, tenant, user_id, day)]
-    return _render(catalogue, query, day, history, stored_checkins(engine, tenant, user_id, day), metrics, "query")
+    checkins = stored_checkins(engine, tenant, user_id, day)
+    finding = assessed(engine, tenant, user_id, query, day)
+    return _render(catalogue, query, day, history, checkins, metrics, "query", finding)
+
+
+def assessed(engine: Engine, tenant: str, user_id: str, query: NextParams, day: dt.date) -> steer.Finding | None:
+    """What the user's assessments ask of today's workout, unless the query names the tight side itself."""
+    if query.tight_side is not None:
+        return None
+    readings, _ = assessment_store.readings(engine, tenant, user_id)
+    return steer.tighter_side(assessment_tests(), readings, day)

@@ -7,11 +7,11 @@ from fastapi.responses import StreamingResponse
 from pydantic import Field, TypeAdapter
 
 from app import checkins, logs
-from app.assessments import store as assessments
-from app.assessments.schemas import AssessmentPublic
 from app.api.auth import TenantDep
 from app.api.deps import EngineDep
 from app.api.logs import UserIdPath, user_not_found
+from app.assessments import store as assessments
+from app.assessments.schemas import AssessmentPublic
 from app.checkins import CheckinPublic
 from app.logs import UserExport
 from app.problems import responses
@@ -50,7 +50,8 @@ def export_user(tenant: TenantDep, user_id: UserIdPath, engine: EngineDep) -> St
 
 @router.delete("", status_code=204, summary="Erase a user", responses=responses(401, 422))
 def erase_user(tenant: TenantDep, user_id: UserIdPath, engine: EngineDep) -> Response:
-    """Delete every log, check-in and assessment of the user (and every stored response about them). Idempotent: always 204."""
+    """Delete every log, check-in and assessment of the user (and every stored response about them).
+    Idempotent: always 204."""
     checkins.erase_user(engine, tenant, user_id)
     assessments.erase_user(engine, tenant, user_id)
     logs.erase_user(engine, tenant, user_id)

@@ -47,7 +47,7 @@ class Trial(BaseModel):
             "examples": [{"side": "left", "thigh_angle": -8}, {"side": "right", "knee_flexion": 62, "hip_rise": True}],
         },
     )
-    __pydantic_extra__: dict[str, StrictFloat | StrictInt | StrictBool] = Field(init=False)  # type: ignore[assignment]
+    __pydantic_extra__: dict[str, StrictFloat | StrictInt | StrictBool] = Field(init=False)
 
     side: Side | None = Field(default=None, description="`left` or `right`: required by every test that has sides.")
 
@@ -193,9 +193,8 @@ def check_trials(test: AssessmentTest, trials: list[Trial]) -> list[tuple[str, s
                 errors.append((f"{where}.{name}", f"must be a finite number of {measure.unit}"))
             elif measure.plausible is not None and not measure.plausible.min <= value <= measure.plausible.max:
                 low, high = measure.plausible.min, measure.plausible.max
-                errors.append(
-                    (f"{where}.{name}", f"must be {low:g} to {high:g} {measure.unit} (outside is not a plausible reading)")
-                )
+                message = f"must be {low:g} to {high:g} {measure.unit} (outside is not a plausible reading)"
+                errors.append((f"{where}.{name}", message))
         for measure in test.measures:
             if measure.required and measure.name not in values:
                 errors.append((f"{where}.{measure.name}", f"required by {test.code}"))

@@ -210,7 +210,8 @@ def method_trend(test: AssessmentTest, method: Method, sessions: Sequence[Readin
         side: [p.model_copy(update={"value": round(p.value, 2)}) for p in points] for side, points in exact.items()
     }
     change = {side: _change(test, method, points, tighter_is) for side, points in exact.items() if points}
-    return MethodTrend(method=method, series=series, change=change, asymmetry=asymmetry(test, method, sessions, measure))
+    shown = asymmetry(test, method, sessions, measure)
+    return MethodTrend(method=method, series=series, change=change, asymmetry=shown)
 
 
 def trends(

@@ -327,7 +327,34 @@ OVER_TIME = FitRule(
     "while it stays easy, so that a progression is never done",
     True,
 )
-FIT_RULES: tuple[FitRule, ...] = (OVER_TIME,)
+# Read by app/assessments/steer.py when /users/{id}/workouts/next names no tight_side.
+TEST_PAIN = FitRule(
+    "assessment-pain-refer",
+    "the latest session of an assessment test (GET /assessment-tests) in the last 42 days hurt 4/10 or more",
+    {"pain_from": 4, "days": 42},
+    "no volume changes for the tighter side; a note to see a clinician, naming the test and its pain",
+    "Your {test} on {day} hurt {pain}/10: a test should not hurt that much. Please have a physiotherapist or "
+    "doctor look at it; until then no side gets extra work.",
+    OURS + ", more cautious than the 5/10 the pain-monitoring model accepts during exercise (" + SILBERNAGEL + "), "
+    "because a test that provokes pain is a clinical finding (FABER is a provocation test)",
+    True,
+)
+ASYMMETRY = FitRule(
+    "asymmetry-tighter-side",
+    "no `tight_side` in the query, and an assessment shows a confirmed asymmetry: |left - right| at or above the "
+    "test's MDC95 in its last two two-sided sessions of one method, the same side tighter, at most 14 days apart, "
+    "the latest in the last 42 days (tests that disagree on the side: nothing)",
+    {"extra_sets": 1, "hold_seconds_at_most": 30, "weekly_increase_percent": 20, "confirm_days": 14, "days": 42},
+    "one extra set (its hold 30 s at most) of the first one-sided hip-flexor stretch, on the tighter side only, "
+    "however many tests agree; bilateral work kept; not when it would put that side's stretch sets of the last "
+    "7 days (today's included) more than 20% above the other side's; gone once a later test is within the MDC",
+    "Your {test} found your {side} side tighter by {difference} {unit} in two sessions ({sessions}), beyond the "
+    "{mdc} {unit} a re-test can differ by chance: one extra set of {exercise} on that side.",
+    OURS + " (the evidence for dosing one side more is weak); it leans on the tests' MDC95 (GET /assessment-tests: "
+    "Kim & Ha 2015, the 2024 smartphone study) and on limiting weekly load increases (" + GABBETT + ")",
+    True,
+)
+FIT_RULES: tuple[FitRule, ...] = (OVER_TIME, TEST_PAIN, ASYMMETRY)
 
 BY_ID = {rule.id: rule for rule in RULES}
 LOAD_GUARD = BY_ID["load-ratio-above-1.5"]
