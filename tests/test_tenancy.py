@@ -22,7 +22,47 @@ def _routes(user: str, log_id: str, body: dict[str, Any]) -> list[tuple[str, str
         ("PATCH", f"/users/{user}/logs/{log_id}", {"notes": "mine now"}),
         ("DELETE", f"/users/{user}/logs/{log_id}", None),
         ("GET", f"/users/{user}/export", None),
+        ("GET", f"/users/{user}/assessments", None),
+        ("GET", f"/users/{user}/assessments/trends?test=modified-thomas-hip", None),
     ]
+
+
+def _assessment_routes(user: str, assessment_id: str) -> list[tuple[str, str, Any]]:
+    """Every route and verb that names one of a user's assessments."""
+    return [
+        ("GET", f"/users/{user}/assessments/{assessment_id}", None),
+        ("PATCH", f"/users/{user}/assessments/{assessment_id}", {"notes": "mine now"}),
+        ("DELETE", f"/users/{user}/assessments/{assessment_id}", None),
+        ("GET", f"/users/{user}/assessments?test=modified-thomas-hip", None),
+        ("GET", f"/users/{user}/assessments/trends?test=modified-thomas-hip", None),
+    ]
+
+
+ALICE_THOMAS = {
+    "test": "modified-thomas-hip", "performed_at": "2026-11-02T08:00:00Z", "method": "inclinometer", "rater": "self",
+    "notes": "alice's knee", "trials": [{"side": "left", "thigh_angle": -8}, {"side": "right", "thigh_angle": 4}],
+}
+
+
+def test_another_tenant_gets_404_for_every_assessment_route(
+    db_client: TestClient, acme: Tenant, globex: Tenant
+) -> None:
+    created = db_client.post("/users/alice/assessments", json=ALICE_THOMAS, headers=acme.headers)
+    assert created.status_code == 201
+    mine = created.json()
+    missing_id = "00000000-0000-4000-8000-000000000000"
+    for (method, path, body), (_, missing_path, _) in zip(
+        _assessment_routes("alice", mine["id"]), _assessment_routes("alice", missing_id), strict=True
+    ):
+        foreign = db_client.request(method, path, json=body, headers=globex.headers)
+        assert foreign.status_code == 404, (method, path, foreign.text)
+        assert foreign.headers["content-type"] == PROBLEM
+        nothing = db_client.request(method, missing_path, json=body, headers=globex.headers)
+        assert nothing.status_code == 404
+        assert foreign.json()["detail"].replace(mine["id"], "ID") == nothing.json()["detail"].replace(missing_id, "ID")
+        assert "knee" not in foreign.text
+    assert db_client.delete("/users/alice", headers=globex.headers).status_code == 204
+    assert db_client.get(f"/users/alice/assessments/{mine['id']}", headers=acme.headers).json() == mine
 
 
 @pytest.fixture

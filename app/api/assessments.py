@@ -15,7 +15,7 @@ from app.api.deps import AnswersDep, EngineDep, SettingsDep
 from app.api.idempotent import IdempotencyKey, created, key_problem, replay_headers
 from app.api.logs import UserIdPath, user_not_found
 from app.api.representations import CACHE_CONTROL, cached_json, link_next, page_url
-from app.assessments import catalogue, store
+from app.assessments import catalogue, examples, store
 from app.assessments.catalogue import AssessmentTest, Method, TestCatalogue
 from app.assessments.schemas import (
     EXAMPLE,
@@ -64,7 +64,10 @@ TestsDep = Annotated[TestCatalogue, Depends(get_tests)]
     "/assessment-tests",
     response_model=TestCatalogue,
     summary="The range-of-motion tests we log",
-    responses={304: {"description": "Not modified (If-None-Match)"}},
+    responses={
+        200: {"content": {JSON: {"example": examples.CATALOGUE}}},
+        304: {"description": "Not modified (If-None-Match)"},
+    },
 )
 async def list_assessment_tests(request: Request) -> Response:
     """Every test: its measures (unit, plausible range, sign convention), sides, methods, who can do it, how
@@ -196,7 +199,10 @@ def trend_test(tests: TestCatalogue, query: TrendQuery) -> tuple[AssessmentTest,
 
 
 @router.get(
-    "/trends", response_model=TrendsPublic, summary="A test's trend, side by side", responses=responses(401, 404, 422)
+    "/trends",
+    response_model=TrendsPublic,
+    summary="A test's trend, side by side",
+    responses={200: {"content": {JSON: {"example": examples.TRENDS}}}, **responses(401, 404, 422)},
 )
 def get_assessment_trends(
     tenant: TenantDep,
@@ -242,6 +248,9 @@ def get_assessment(
     return found
 
 
+_UPDATE_EXAMPLES = {"pain": {"summary": "Correct the pain and the notes", "value": {"pain": 2, "notes": "Re-read."}}}
+
+
 @router.patch(
     "/{assessment_id}",
     response_model=AssessmentPublic,
@@ -252,7 +261,7 @@ def update_assessment(
     tenant: TenantDep,
     user_id: UserIdPath,
     assessment_id: AssessmentIdPath,
-    body: AssessmentUpdate,
+    body: Annotated[AssessmentUpdate, Body(openapi_examples=_UPDATE_EXAMPLES)],
     engine: EngineDep,
     tests: TestsDep,
 ) -> AssessmentPublic:

@@ -128,7 +128,9 @@ def _render(
     adapted = steer.apply(adapted, finding, catalogue, sessions, day)
     metrics.child(metrics.workouts, query.goal.value).inc()
     headers = {"X-Catalogue-Version": catalogue.version, **language_headers(catalogue.language)}
-    return adapted.model_dump_json().encode(), headers
+    # `assessment` only when the user's assessments did something: otherwise exactly the workout it was before.
+    hidden = {"assessment"} if adapted.assessment is None else None
+    return adapted.model_dump_json(exclude=hidden).encode(), headers
 
 
 def _response(answer: Answer) -> Response:

@@ -44,7 +44,7 @@ class Design(StrEnum):
     inter = "inter"
 
 
-class Source(BaseModel):
+class AssessmentSource(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     citation: str
@@ -135,7 +135,7 @@ class TestCatalogue(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     version: str
-    sources: dict[str, Source]
+    sources: dict[str, AssessmentSource]
     tests: tuple[AssessmentTest, ...]
 
     @model_validator(mode="after")

@@ -151,6 +151,17 @@ class AssessmentPublic(BaseModel):
 class AssessmentPage(BaseModel):
     """One page of assessments, newest first."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "items": AssessmentPublic.model_config["json_schema_extra"]["examples"],  # type: ignore[index]
+                    "next": "/users/user-1842/assessments?limit=1&cursor=1795156200000000.0f5e2b7c3d4a4f7e9a517f4c1b2d9e10",
+                }
+            ]
+        }
+    )
+
     items: list[AssessmentPublic]
     next: str | None = Field(
         description="Absolute URL of the next page (also in the `Link` header), or null on the last one."

@@ -48,7 +48,7 @@ class Reading:
     trials: tuple[dict[str, Any], ...]
 
 
-class Point(BaseModel):
+class TrendPoint(BaseModel):
     at: datetime = Field(description="When the session was performed (UTC).")
     value: float = Field(description="The mean of the session's trials on this side.")
     trials: int
@@ -78,7 +78,7 @@ class Asymmetry(BaseModel):
 
 class MethodTrend(BaseModel):
     method: Method
-    series: dict[Side, list[Point]]
+    series: dict[Side, list[TrendPoint]]
     change: dict[Side, SideChange]
     asymmetry: Asymmetry
 
@@ -92,7 +92,7 @@ class TrendsPublic(BaseModel):
     unit: str
     tighter_is: str
     method: Method | None
-    series: dict[Side, list[Point]]
+    series: dict[Side, list[TrendPoint]]
     change: dict[Side, SideChange]
     asymmetry: Asymmetry
     methods: list[MethodTrend]
@@ -126,7 +126,7 @@ def design_of(first: str, second: str) -> Design:
     return Design.intra if first == second else Design.inter
 
 
-def _change(test: AssessmentTest, method: Method, points: Sequence[Point], tighter_is: str) -> SideChange:
+def _change(test: AssessmentTest, method: Method, points: Sequence[TrendPoint], tighter_is: str) -> SideChange:
     first, last = points[0], points[-1]
     if len(points) < 2:
         return SideChange(
@@ -196,12 +196,12 @@ def asymmetry(test: AssessmentTest, method: Method, sessions: Sequence[Reading],
 def method_trend(test: AssessmentTest, method: Method, sessions: Sequence[Reading], measure: str) -> MethodTrend:
     tighter_is = test.measure(measure).tighter_is or "higher"
     # Changes from the exact means; the series shows them rounded: a verdict never hangs on rounding.
-    exact: dict[Side, list[Point]] = {side: [] for side in test.sides}
+    exact: dict[Side, list[TrendPoint]] = {side: [] for side in test.sides}
     for reading in sessions:
         for side in test.sides:
             found = side_value(reading, side, measure)
             if found is not None:
-                point = Point(
+                point = TrendPoint(
                     at=reading.performed_at, value=found[0], trials=found[1], rater=reading.rater,
                     assessment_id=reading.id,
                 )

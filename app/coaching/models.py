@@ -69,5 +69,7 @@ class AdaptedWorkout(Workout):
     adapted_for: date = Field(description="The day the history was read as of.")
     guards: list[Guard]
     assessment: SideExtra | None = Field(
-        default=None, description="Set when the user's assessments changed the workout or asked for a clinician."
+        default=None,
+        description="Only present when the user's assessments changed the workout or asked for a clinician "
+        "(GET /users/{user_id}/workouts/next).",
     )

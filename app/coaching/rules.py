@@ -329,30 +329,23 @@ OVER_TIME = FitRule(
 )
 # Read by app/assessments/steer.py when /users/{id}/workouts/next names no tight_side.
 TEST_PAIN = FitRule(
-    "assessment-pain-refer",
-    "the latest session of an assessment test (GET /assessment-tests) in the last 42 days hurt 4/10 or more",
-    {"pain_from": 4, "days": 42},
-    "no volume changes for the tighter side; a note to see a clinician, naming the test and its pain",
+    "assessment-pain-refer", "the latest session of an assessment test in the last 42 days hurt 4/10 or more",
+    {"pain_from": 4, "days": 42}, "no volume change for either side; a note to see a clinician",
     "Your {test} on {day} hurt {pain}/10: a test should not hurt that much. Please have a physiotherapist or "
     "doctor look at it; until then no side gets extra work.",
-    OURS + ", more cautious than the 5/10 the pain-monitoring model accepts during exercise (" + SILBERNAGEL + "), "
-    "because a test that provokes pain is a clinical finding (FABER is a provocation test)",
-    True,
+    OURS + ", stricter than the 5/10 accepted during exercise (" + SILBERNAGEL + "): test pain is a finding", True,
 )
 ASYMMETRY = FitRule(
-    "asymmetry-tighter-side",
-    "no `tight_side` in the query, and an assessment shows a confirmed asymmetry: |left - right| at or above the "
-    "test's MDC95 in its last two two-sided sessions of one method, the same side tighter, at most 14 days apart, "
-    "the latest in the last 42 days (tests that disagree on the side: nothing)",
-    {"extra_sets": 1, "hold_seconds_at_most": 30, "weekly_increase_percent": 20, "confirm_days": 14, "days": 42},
-    "one extra set (its hold 30 s at most) of the first one-sided hip-flexor stretch, on the tighter side only, "
-    "however many tests agree; bilateral work kept; not when it would put that side's stretch sets of the last "
-    "7 days (today's included) more than 20% above the other side's; gone once a later test is within the MDC",
+    "asymmetry-tighter-side", "no `tight_side` asked for, and a confirmed asymmetry in the assessments (trends: "
+    "the MDC95 reached twice within 14 days, same side), the latest in the last 42 days; tests that disagree: none",
+    {"extra_sets": 1, "hold_seconds_at_most": 30, "weekly_increase_percent": 20, "days": 42},
+    "one extra set (hold 30 s at most) of the first one-sided hip-flexor stretch on the tighter side, however many "
+    "tests agree; bilateral work kept; none if that side's stretch sets of the last 7 days (today's included) would "
+    "be over 20% above the other side's; gone once a later test is within the MDC",
     "Your {test} found your {side} side tighter by {difference} {unit} in two sessions ({sessions}), beyond the "
     "{mdc} {unit} a re-test can differ by chance: one extra set of {exercise} on that side.",
-    OURS + " (the evidence for dosing one side more is weak); it leans on the tests' MDC95 (GET /assessment-tests: "
-    "Kim & Ha 2015, the 2024 smartphone study) and on limiting weekly load increases (" + GABBETT + ")",
-    True,
+    OURS + " (evidence for dosing one side more is weak), on the tests' MDC95 (GET /assessment-tests) and "
+    "limited weekly increases (" + GABBETT + ")", True,
 )
 FIT_RULES: tuple[FitRule, ...] = (OVER_TIME, TEST_PAIN, ASYMMETRY)
 
@@ -381,17 +374,21 @@ WHAT_HAPPENS = {
 }
 
 
+def _cited(source: str) -> str:
+    for full, short in CITED_AS.items():
+        source = source.replace(full, short)
+    return source
+
+
 def markdown() -> str:
     """The rules as the README's table (rule, when, what happens, source), in precedence order; then the
     rules read once every item is decided (``FIT_RULES``)."""
     lines = ["| Rule | When | What happens | Source |", "| --- | --- | --- | --- |"]
     for rule in RULES:
-        source = rule.source
-        for full, short in CITED_AS.items():
-            source = source.replace(full, short)
+        source = _cited(rule.source)
         happens = rule.happens or WHAT_HAPPENS[rule.action]
         if "cut" in rule.params:
             happens = f"regress: {rule.params['cut']:.0%} off the hold, else the reps, else a set; at the bottom, swap"
         lines.append(f"| `{rule.id}` | {rule.when} | {happens} | {source} |")
-    lines.extend(f"| `{rule.id}` | {rule.when} | {rule.happens} | {rule.source} |" for rule in FIT_RULES)
+    lines.extend(f"| `{rule.id}` | {rule.when} | {rule.happens} | {_cited(rule.source)} |" for rule in FIT_RULES)
     return "\n".join(lines) + "\n"
