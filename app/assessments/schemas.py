@@ -156,7 +156,8 @@ class AssessmentPage(BaseModel):
             "examples": [
                 {
                     "items": AssessmentPublic.model_config["json_schema_extra"]["examples"],  # type: ignore[index]
-                    "next": "/users/user-1842/assessments?limit=1&cursor=1795156200000000.0f5e2b7c3d4a4f7e9a517f4c1b2d9e10",
+                    "next": "/users/user-1842/assessments?limit=1"
+                    "&cursor=1795156200000000.0f5e2b7c3d4a4f7e9a517f4c1b2d9e10",
                 }
             ]
         }
