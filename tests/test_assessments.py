@@ -250,3 +250,21 @@ def test_bad_trend_queries_are_422(db_client: TestClient, acme: Tenant, query: s
     answer = db_client.get(f"/users/u1/assessments/trends?{query}", headers=acme.headers)
     assert answer.status_code == 422
     assert [e["field"] for e in answer.json()["errors"]] == [field]
+
+
+def test_progress_shows_the_latest_verdict_per_test_and_side(db_client: TestClient, acme: Tenant) -> None:
+    post(db_client, acme, thomas("2026-11-02", -8, 4))
+    post(db_client, acme, thomas("2026-11-09", -5, -3))
+    knee = {
+        "test": "modified-thomas-knee", "performed_at": "2026-11-03T09:00:00Z", "method": "goniometer",
+        "rater": "helper", "trials": [{"side": "left", "knee_flexion": 70}],
+    }
+    post(db_client, acme, knee)
+    progress = db_client.get("/users/u1/progress?window=all", headers=acme.headers)
+    assert progress.status_code == 200, progress.text
+    shown = [(v["test"], v["side"], v["method"], v["latest"], v["verdict"]) for v in progress.json()["assessments"]]
+    assert shown == [
+        ("modified-thomas-hip", "left", "inclinometer", -5, "within_error"),
+        ("modified-thomas-hip", "right", "inclinometer", -3, "improved"),
+        ("modified-thomas-knee", "left", "goniometer", 70, None),
+    ]

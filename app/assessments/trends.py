@@ -237,3 +237,37 @@ def trends(
         asymmetry=shown.asymmetry if shown is not None else NO_ASYMMETRY,
         methods=by_method,
     )
+
+
+class LatestVerdict(BaseModel):
+    """The latest verdict of one test on one side, for /progress: by the method of the test's latest session."""
+
+    test: str
+    side: Side
+    method: Method
+    measure: str
+    unit: str
+    latest: float
+    at: datetime = Field(description="The latest session on this side with this method.")
+    sessions: int
+    from_baseline: float | None
+    verdict: Verdict | None = Field(description="Change from baseline against the MDC; null with one session.")
+
+
+def latest_verdicts(tests: Iterable[AssessmentTest], readings: Iterable[Reading]) -> list[LatestVerdict]:
+    """Each test's primary measure, per side, by the method of its latest session: catalogue order, left first."""
+    mine = list(readings)
+    found = []
+    for test in tests:
+        shown = trends(test, test.primary_measure, mine)
+        if shown.method is None:
+            continue
+        for side, change in shown.change.items():
+            found.append(
+                LatestVerdict(
+                    test=test.code, side=side, method=shown.method, measure=shown.measure, unit=shown.unit,
+                    latest=change.latest, at=shown.series[side][-1].at, sessions=change.sessions,
+                    from_baseline=change.from_baseline, verdict=change.verdict,
+                )
+            )
+    return found
