@@ -16,7 +16,7 @@ from app.api.idempotent import IdempotencyKey, created, key_problem, replay_head
 from app.api.logs import UserIdPath, user_not_found
 from app.api.representations import CACHE_CONTROL, cached_json, link_next, page_url
 from app.assessments import catalogue, examples, store
-from app.assessments.catalogue import AssessmentTest, Method, TestCatalogue
+from app.assessments.catalogue import AssessmentCatalogue, AssessmentTest, Method
 from app.assessments.schemas import (
     EXAMPLE,
     TEST_CODE_PATTERN,
@@ -53,16 +53,16 @@ def invalid(errors: list[tuple[str, str]], location: str = "body") -> Problem:
     return Problem(422, "validation", detail, title="Invalid request", errors=fields)
 
 
-async def get_tests() -> TestCatalogue:
-    return catalogue.tests()
+async def get_tests() -> AssessmentCatalogue:
+    return catalogue.load()
 
 
-TestsDep = Annotated[TestCatalogue, Depends(get_tests)]
+TestsDep = Annotated[AssessmentCatalogue, Depends(get_tests)]
 
 
 @catalogue_router.get(
     "/assessment-tests",
-    response_model=TestCatalogue,
+    response_model=AssessmentCatalogue,
     summary="The range-of-motion tests we log",
     responses={
         200: {"content": {JSON: {"example": examples.CATALOGUE}}},
@@ -184,7 +184,7 @@ class TrendQuery(BaseModel):
     method: Method | None = Field(default=None, description="The method shown at the top level (default: the latest).")
 
 
-def trend_test(tests: TestCatalogue, query: TrendQuery) -> tuple[AssessmentTest, str]:
+def trend_test(tests: AssessmentCatalogue, query: TrendQuery) -> tuple[AssessmentTest, str]:
     test = tests.get(query.test)
     if test is None:
         raise invalid([("test", f"unknown test {query.test!r} (GET /assessment-tests lists them)")], "query")

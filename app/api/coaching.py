@@ -21,7 +21,7 @@ from app.api.logs import UserIdPath
 from app.api.workouts import WorkoutParams, workout_problem
 from app.assessments import steer
 from app.assessments import store as assessment_store
-from app.assessments.catalogue import tests as assessment_tests
+from app.assessments.catalogue import load as assessment_tests
 from app.catalogue import Catalogue
 from app.catalogue.models import IN_CATALOGUE, Slug
 from app.catalogue.search import MAX_LIST

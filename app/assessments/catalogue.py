@@ -129,7 +129,7 @@ class AssessmentTest(BaseModel):
         return next((r.mdc95 for r in self.reliability if r.method == method and r.design == design), None)
 
 
-class TestCatalogue(BaseModel):
+class AssessmentCatalogue(BaseModel):
     """The whole data file."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -139,7 +139,7 @@ class TestCatalogue(BaseModel):
     tests: tuple[AssessmentTest, ...]
 
     @model_validator(mode="after")
-    def _sources_known(self) -> TestCatalogue:
+    def _sources_known(self) -> AssessmentCatalogue:
         codes = [t.code for t in self.tests]
         if len(set(codes)) != len(codes):
             raise ValueError("test codes repeat")
@@ -153,19 +153,19 @@ class TestCatalogue(BaseModel):
         return next((t for t in self.tests if t.code == code), None)
 
 
-class TestCatalogueError(Exception):
+class AssessmentCatalogueError(Exception):
     """The data file is not a valid test catalogue."""
 
 
-def parse(text: str | bytes) -> TestCatalogue:
+def parse(text: str | bytes) -> AssessmentCatalogue:
     try:
-        return TestCatalogue.model_validate(json.loads(text))
+        return AssessmentCatalogue.model_validate(json.loads(text))
     except (ValueError, ValidationError) as exc:
-        raise TestCatalogueError(f"{BUILTIN}: {exc}") from exc
+        raise AssessmentCatalogueError(f"{BUILTIN}: {exc}") from exc
 
 
 @cache
-def tests() -> TestCatalogue:
+def load() -> AssessmentCatalogue:
     """The built-in catalogue, read and validated once."""
     return parse(resources.files("app.assessments").joinpath("data", BUILTIN).read_bytes())
 
@@ -173,5 +173,5 @@ def tests() -> TestCatalogue:
 @cache
 def rendered() -> tuple[bytes, str]:
     """The catalogue's JSON as served, and its strong ETag."""
-    body = tests().__pydantic_serializer__.to_json(tests())
+    body = load().__pydantic_serializer__.to_json(load())
     return body, '"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"'

@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr, model_validator
 
-from app.assessments.catalogue import AssessmentTest, Method, Rater, Side, TestCatalogue
+from app.assessments.catalogue import AssessmentCatalogue, AssessmentTest, Method, Rater, Side
 from app.logs.schemas import MAX_NOTES, NO_NUL, CleanStr, Instant, Pain
 
 MAX_TRIALS_A_SIDE = 3
@@ -227,7 +227,7 @@ def check_units(test: AssessmentTest, units: dict[str, str] | None) -> list[tupl
     return errors
 
 
-def check(catalogue: TestCatalogue, body: AssessmentCreate) -> AssessmentTest:
+def check(catalogue: AssessmentCatalogue, body: AssessmentCreate) -> AssessmentTest:
     """The body's test, if every trial fits it; else ``Invalid`` naming each field."""
     test = catalogue.get(body.test)
     if test is None:

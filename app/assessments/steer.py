@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from app.assessments.catalogue import Side, TestCatalogue
+from app.assessments.catalogue import AssessmentCatalogue, Side
 from app.assessments.trends import AsymmetryStatus, Reading, asymmetry
 from app.catalogue import Catalogue
 from app.catalogue.models import Kind
@@ -46,7 +46,7 @@ def _test_pain(reading: Reading) -> int | None:
     return max(readings, default=None)
 
 
-def tighter_side(tests: TestCatalogue, readings: Iterable[Reading], today: date) -> Finding | None:
+def tighter_side(tests: AssessmentCatalogue, readings: Iterable[Reading], today: date) -> Finding | None:
     """The side a confirmed asymmetry asks to favour, as of the end of ``today``; or a referral; or None."""
     until = datetime.combine(today + timedelta(days=1), time(), UTC)
     since = until - timedelta(days=TEST_PAIN.params["days"])

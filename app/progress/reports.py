@@ -14,7 +14,7 @@ from sqlalchemy.engine import Engine
 
 from app import checkins
 from app.assessments import store as assessments
-from app.assessments.catalogue import tests as assessment_tests
+from app.assessments.catalogue import load as assessment_tests
 from app.assessments.trends import latest_verdicts
 from app.catalogue.models import Goal
 from app.progress import exercises, store, trends
