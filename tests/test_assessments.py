@@ -268,3 +268,13 @@ def test_progress_shows_the_latest_verdict_per_test_and_side(db_client: TestClie
         ("modified-thomas-hip", "right", "inclinometer", -3, "improved"),
         ("modified-thomas-knee", "left", "goniometer", 70, None),
     ]
+
+
+def test_the_readme_table_of_tests_is_the_catalogue() -> None:
+    from pathlib import Path
+
+    from app.assessments.catalogue import markdown
+
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    start, end = readme.index("<!-- assessment-tests:start -->\n"), readme.index("<!-- assessment-tests:end -->")
+    assert readme[start + len("<!-- assessment-tests:start -->\n") : end] == markdown()

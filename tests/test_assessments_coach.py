@@ -89,6 +89,7 @@ def test_faber_with_pain_5_changes_no_volume_and_asks_for_a_clinician(db_client:
     assert adapted["estimated_seconds"] == plain["estimated_seconds"]
     referral = [note for note in adapted["notes"] if "physiotherapist or doctor" in note]
     assert referral and "5/10" in referral[0] and "FABER" in referral[0]
+    assert adapted["assessment"]["test"] == "faber-height"
 
 
 def test_a_confirmed_asymmetry_on_three_tests_still_adds_at_most_one_set(db_client: TestClient, acme: Tenant) -> None:

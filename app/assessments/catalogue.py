@@ -175,3 +175,24 @@ def rendered() -> tuple[bytes, str]:
     """The catalogue's JSON as served, and its strong ETag."""
     body = load().__pydantic_serializer__.to_json(load())
     return body, '"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"'
+
+
+def markdown() -> str:
+    """The README's table of tests: each method's MDC95 for the same rater and another, and whether each
+    was read in its source (a test keeps the README equal to this)."""
+    lines = [
+        "| Test | Measure (unit; tighter is) | Method | MDC95, same rater / another | Read in the source? | Sources |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for test in load().tests:
+        measure = test.measure(test.primary_measure)
+        for method in test.methods:
+            by = {r.design: r for r in test.reliability if r.method == method}
+            intra, inter = by[Design.intra], by[Design.inter]
+            read = " / ".join("yes" if r.verified else "no: our convention" for r in (intra, inter))
+            sources = ", ".join(sorted({intra.source, inter.source}))
+            lines.append(
+                f"| `{test.code}` | {measure.name} ({measure.unit}; {measure.tighter_is}) | {method.value} | "
+                f"{intra.mdc95:g} / {inter.mdc95:g} | {read} | {sources} |"
+            )
+    return "\n".join(lines) + "\n"

@@ -30,6 +30,7 @@ class Finding:
     """What the assessments say for today's workout."""
 
     rule: str
+    code: str  # the test's code
     test: str  # the test's name
     side: Side | None  # the tighter side to favour; None: no extra
     reason: str  # the rule's reason, filled in (the exercise left to ``apply``)
@@ -58,7 +59,7 @@ def tighter_side(tests: AssessmentCatalogue, readings: Iterable[Reading], today:
         hurt = pain is not None and pain >= TEST_PAIN.params["pain_from"]
         if test is not None and hurt and reading.performed_at >= since:
             reason = TEST_PAIN.reason.format(test=test.name, day=_day(reading.performed_at).isoformat(), pain=pain)
-            return Finding(TEST_PAIN.id, test.name, None, reason)
+            return Finding(TEST_PAIN.id, test.code, test.name, None, reason)
     fresh = until - timedelta(days=ASYMMETRY.params["days"])
     found: list[tuple[datetime, Finding]] = []
     for test in tests.tests:
@@ -76,7 +77,7 @@ def tighter_side(tests: AssessmentCatalogue, readings: Iterable[Reading], today:
                     "sessions": " and ".join(_day(at).isoformat() for at in shown.sessions),
                     "mdc": f"{shown.mdc:g}",
                 }
-                finding = Finding(ASYMMETRY.id, test.name, shown.tighter_side, "", tuple(fields.items()))
+                finding = Finding(ASYMMETRY.id, test.code, test.name, shown.tighter_side, "", tuple(fields.items()))
                 found.append((shown.sessions[-1], finding))
     if not found or len({f.side for _, f in found}) > 1:
         return None  # nothing confirmed, or tests that disagree on the side: no extra for either
@@ -113,7 +114,7 @@ def apply(
         return workout
     if finding.side is None:  # test pain: no volume change, a note to see a clinician
         extra = SideExtra(
-            rule=finding.rule, test=finding.test, tighter_side=None, exercise=None, extra_sets=0, reason=finding.reason
+            rule=finding.rule, test=finding.code, tighter_side=None, exercise=None, extra_sets=0, reason=finding.reason
         )
         return workout.model_copy(update={"assessment": extra, "notes": [*workout.notes, finding.reason]})
     side = finding.side
@@ -125,7 +126,7 @@ def apply(
     if chosen is None:
         reason = f"{finding.test}: your {side.value} side is tighter, but this workout has no one-sided hip-flexor " \
             "stretch to give it an extra set."
-        extra = SideExtra(rule=finding.rule, test=finding.test, tighter_side=side.value, exercise=None, extra_sets=0,
+        extra = SideExtra(rule=finding.rule, test=finding.code, tighter_side=side.value, exercise=None, extra_sets=0,
                           reason=reason)
         return workout.model_copy(update={"assessment": extra})
     item = workout.items[chosen]
@@ -143,7 +144,7 @@ def apply(
             f"{other.value} side's ({base}): the same on both sides today."
         )
         extra = SideExtra(
-            rule=finding.rule, test=finding.test, tighter_side=side.value, exercise=None, extra_sets=0, reason=reason
+            rule=finding.rule, test=finding.code, tighter_side=side.value, exercise=None, extra_sets=0, reason=reason
         )
         return workout.model_copy(update={"assessment": extra})
     reason = ASYMMETRY.reason.format(**fields, exercise=name)
@@ -160,7 +161,7 @@ def apply(
     )
     total = workout.estimated_seconds + seconds
     extra = SideExtra(
-        rule=finding.rule, test=finding.test, tighter_side=side.value, exercise=item.exercise.slug, extra_sets=1,
+        rule=finding.rule, test=finding.code, tighter_side=side.value, exercise=item.exercise.slug, extra_sets=1,
         reason=reason,
     )
     return workout.model_copy(

@@ -101,11 +101,19 @@ class TrendsPublic(BaseModel):
 NO_ASYMMETRY = Asymmetry(status=AsymmetryStatus.none, tighter_side=None, difference=None, mdc=None, sessions=[])
 
 
+def side_means(reading: Reading, measure: str) -> dict[str, tuple[float, int]]:
+    """Each side's mean of a session's trials of ``measure``, and how many trials: one pass over the trials."""
+    sums: dict[str, list[float]] = {}
+    for trial in reading.trials:
+        value = trial.get(measure)
+        if value is not None and not isinstance(value, bool):
+            sums.setdefault(trial.get("side", ""), []).append(float(value))
+    return {side: (sum(values) / len(values), len(values)) for side, values in sums.items()}
+
+
 def side_value(reading: Reading, side: Side, measure: str) -> tuple[float, int] | None:
     """The mean of a session's trials of ``measure`` on ``side``, and how many; None when there are none."""
-    values = [t[measure] for t in reading.trials if t.get("side") == side.value and measure in t]
-    numbers = [float(v) for v in values if not isinstance(v, bool)]
-    return (sum(numbers) / len(numbers), len(numbers)) if numbers else None
+    return side_means(reading, measure).get(side.value)
 
 
 def _looser(delta: float, tighter_is: str) -> float:
@@ -126,23 +134,24 @@ def design_of(first: str, second: str) -> Design:
     return Design.intra if first == second else Design.inter
 
 
-def _change(test: AssessmentTest, method: Method, points: Sequence[TrendPoint], tighter_is: str) -> SideChange:
-    first, last = points[0], points[-1]
+def _change(test: AssessmentTest, method: Method, points: Sequence[tuple[float, str]], tighter_is: str) -> SideChange:
+    """``points``: each session's exact mean on one side and its rater, oldest first."""
+    (first, first_rater), (last, last_rater) = points[0], points[-1]
     if len(points) < 2:
         return SideChange(
-            sessions=1, baseline=first.value, latest=last.value, from_baseline=None, from_previous=None,
+            sessions=1, baseline=round(first, 2), latest=round(last, 2), from_baseline=None, from_previous=None,
             mdc=None, design=None, verdict=None, verdict_from_previous=None,
         )
-    previous = points[-2]
-    design = design_of(first.rater, last.rater)
+    previous, previous_rater = points[-2]
+    design = design_of(first_rater, last_rater)
     mdc = test.mdc(method, design)
-    previous_mdc = test.mdc(method, design_of(previous.rater, last.rater))
+    previous_mdc = test.mdc(method, design_of(previous_rater, last_rater))
     assert mdc is not None and previous_mdc is not None  # the catalogue has both designs for every method
-    from_baseline, from_previous = last.value - first.value, last.value - previous.value
+    from_baseline, from_previous = last - first, last - previous
     return SideChange(
         sessions=len(points),
-        baseline=round(first.value, 2),
-        latest=round(last.value, 2),
+        baseline=round(first, 2),
+        latest=round(last, 2),
         from_baseline=round(from_baseline, 2),
         from_previous=round(from_previous, 2),
         mdc=mdc,
@@ -159,16 +168,21 @@ def tighter(left: float, right: float, tighter_is: str) -> Side:
 
 def asymmetry(test: AssessmentTest, method: Method, sessions: Sequence[Reading], measure: str) -> Asymmetry:
     """The current side-to-side difference of ``measure`` for this method's sessions (oldest first)."""
+    tighter_is = test.measure(measure).tighter_is or "higher"
+    return _asymmetry(test, method, [(r, side_means(r, measure)) for r in sessions], tighter_is)
+
+
+Measured = tuple[Reading, dict[str, tuple[float, int]]]  # a session and its sides' means
+
+
+def _asymmetry(test: AssessmentTest, method: Method, sessions: Sequence[Measured], tighter_is: str) -> Asymmetry:
     mdc = test.mdc(method, Design.intra)
     assert mdc is not None
-    tighter_is = test.measure(measure).tighter_is or "higher"
     both: list[tuple[Reading, float, Side]] = []
-    for reading in sessions:
-        left, right = side_value(reading, Side.left, measure), side_value(reading, Side.right, measure)
+    for reading, means in sessions:
+        left, right = means.get("left"), means.get("right")
         if left is not None and right is not None:
-            difference = abs(left[0] - right[0])
-            side = tighter(left[0], right[0], tighter_is)
-            both.append((reading, difference, side))
+            both.append((reading, abs(left[0] - right[0]), tighter(left[0], right[0], tighter_is)))
     if not both:
         return NO_ASYMMETRY
     latest, difference, side = both[-1]
@@ -195,22 +209,19 @@ def asymmetry(test: AssessmentTest, method: Method, sessions: Sequence[Reading],
 
 def method_trend(test: AssessmentTest, method: Method, sessions: Sequence[Reading], measure: str) -> MethodTrend:
     tighter_is = test.measure(measure).tighter_is or "higher"
+    measured = [(r, side_means(r, measure)) for r in sessions]
     # Changes from the exact means; the series shows them rounded: a verdict never hangs on rounding.
-    exact: dict[Side, list[TrendPoint]] = {side: [] for side in test.sides}
-    for reading in sessions:
-        for side in test.sides:
-            found = side_value(reading, side, measure)
-            if found is not None:
-                point = TrendPoint(
-                    at=reading.performed_at, value=found[0], trials=found[1], rater=reading.rater,
-                    assessment_id=reading.id,
-                )
-                exact[side].append(point)
-    series = {
-        side: [p.model_copy(update={"value": round(p.value, 2)}) for p in points] for side, points in exact.items()
-    }
-    change = {side: _change(test, method, points, tighter_is) for side, points in exact.items() if points}
-    shown = asymmetry(test, method, sessions, measure)
+    series: dict[Side, list[TrendPoint]] = {}
+    change: dict[Side, SideChange] = {}
+    for side in test.sides:
+        exact = [(r, found) for r, means in measured if (found := means.get(side.value)) is not None]
+        series[side] = [
+            TrendPoint(at=r.performed_at, value=round(v, 2), trials=n, rater=r.rater, assessment_id=r.id)
+            for r, (v, n) in exact
+        ]
+        if exact:
+            change[side] = _change(test, method, [(v, r.rater) for r, (v, _) in exact], tighter_is)
+    shown = _asymmetry(test, method, measured, tighter_is)
     return MethodTrend(method=method, series=series, change=change, asymmetry=shown)
 
 
