@@ -16,6 +16,8 @@ DOMAIN = (
     "app.progress.trends",
     "app.progress.exercises",
     "app.progress.history",
+    "app.assessments.catalogue",
+    "app.assessments.trends",
 )
 FORBIDDEN = ("fastapi", "starlette", "sqlalchemy", "sqlmodel", "alembic", "uvicorn", "psycopg")
 MAX_LINES = 400

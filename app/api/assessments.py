@@ -39,6 +39,7 @@ router = APIRouter(prefix="/users/{user_id}/assessments", tags=["assessments"])
 AssessmentIdPath = Annotated[str, Path(description="The assessment's id (a UUID).")]
 TestCode = Annotated[str, Field(pattern=TEST_CODE_PATTERN, max_length=64)]
 JSON = "application/json"
+MAX_ERRORS = 20
 
 
 def assessment_not_found(user_id: str, assessment_id: str) -> Problem:
@@ -48,7 +49,8 @@ def assessment_not_found(user_id: str, assessment_id: str) -> Problem:
 
 def invalid(errors: list[tuple[str, str]], location: str = "body") -> Problem:
     """A 422 naming every field that does not fit the test."""
-    fields = [FieldError(location=location, field=field, message=message) for field, message in errors]
+    # at most MAX_ERRORS: a body of many unknown measures must not make an answer many times its size
+    fields = [FieldError(location=location, field=field, message=message) for field, message in errors[:MAX_ERRORS]]
     detail = f"{errors[0][0]}: {errors[0][1]}."
     return Problem(422, "validation", detail, title="Invalid request", errors=fields)
 
