@@ -70,7 +70,7 @@ def test_verdicts_and_asymmetry_match_a_brute_force_recomputation(code: str, ses
     test = CATALOGUE.get(code)
     assert test is not None
     measure = test.measure(test.primary_measure)
-    low, high = measure.plausible.min, measure.plausible.max  # type: ignore[union-attr]
+    low, high = measure.plausible.min, measure.plausible.max
     readings = []
     for n, (day, method, rater, left, right) in enumerate(sessions):
         trials = [{"side": s, measure.name: min(max(v, low), high)} for s, vs in (("left", left), ("right", right)) for v in vs]
@@ -101,13 +101,13 @@ def test_verdicts_and_asymmetry_match_a_brute_force_recomputation(code: str, ses
                 for r in mine
                 if (vs := [t[measure.name] for t in r.trials if t["side"] == side.value])
             ]
-            expected = _brute_verdict([p[0] for p in points], [p[1] for p in points], mdc, tighter_is)  # type: ignore[arg-type]
+            expected = _brute_verdict([p[0] for p in points], [p[1] for p in points], mdc, tighter_is)
             assert [round(v, 2) for v, _ in points] == [p.value for p in shown.series[side]]
             if points:
                 assert shown.change[side].verdict == expected
             else:
                 assert side not in shown.change
-        status, side_name = _brute_asymmetry(pairs, mdc["intra"], tighter_is)  # type: ignore[arg-type]
+        status, side_name = _brute_asymmetry(pairs, mdc["intra"], tighter_is)
         assert (shown.asymmetry.status.value, shown.asymmetry.tighter_side) == (status, side_name)
 
 

@@ -89,7 +89,7 @@ def test_a_body_that_does_not_fit_its_test_is_422_naming_the_field(
     assert answer.status_code == 422, answer.text
     assert answer.headers["content-type"] == PROBLEM
     assert field in [e["field"] for e in answer.json()["errors"]]
-    assert count_rows(db_client.app, "assessments") == 0  # type: ignore[arg-type]
+    assert count_rows(db_client.app, "assessments") == 0
 
 
 @pytest.mark.parametrize("value", ["NaN", "Infinity", "-Infinity"])
@@ -103,7 +103,7 @@ def test_nan_and_infinite_readings_are_422(db_client: TestClient, acme: Tenant, 
     assert answer.status_code == 422, answer.text
     assert answer.headers["content-type"] == PROBLEM
     assert not math.isnan(len(answer.content))
-    assert count_rows(db_client.app, "assessments") == 0  # type: ignore[arg-type]
+    assert count_rows(db_client.app, "assessments") == 0
 
 
 def test_an_idempotent_retry_replays_and_stores_once(db_client: TestClient, acme: Tenant) -> None:
@@ -113,7 +113,7 @@ def test_an_idempotent_retry_replays_and_stores_once(db_client: TestClient, acme
     assert first.status_code == replay.status_code == 201
     assert replay.headers["idempotent-replayed"] == "true"
     assert replay.content == first.content
-    assert count_rows(db_client.app, "assessments") == 1  # type: ignore[arg-type]
+    assert count_rows(db_client.app, "assessments") == 1
     other = post(db_client, acme, thomas("2026-11-03", -8, 4), **{"Idempotency-Key": "a-1"})
     assert other.status_code == 422
     assert other.json()["type"].endswith("/idempotency-key-reused")
@@ -148,7 +148,7 @@ def test_export_includes_them_and_erasure_removes_them(db_client: TestClient, ac
     assert exported.status_code == 200
     assert exported.json()["assessments"] == [created]
     assert db_client.delete("/users/u1", headers=acme.headers).status_code == 204
-    assert count_rows(db_client.app, "assessments") == 0  # type: ignore[arg-type]
+    assert count_rows(db_client.app, "assessments") == 0
     assert db_client.get("/users/u1/export", headers=acme.headers).status_code == 404
 
 

@@ -8,11 +8,11 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Depends, Path, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from app import idempotency
+from app import idempotency, problems
 from app.answers import user_answer
 from app.api.auth import TenantDep
 from app.api.deps import AnswersDep, EngineDep, SettingsDep
-from app.api.idempotent import IdempotencyKey, created, key_problem, replay_headers
+from app.api.idempotency_key import IdempotencyKey, created, key_problem, replay_headers
 from app.api.logs import UserIdPath, user_not_found
 from app.api.representations import CACHE_CONTROL, cached_json, link_next, page_url
 from app.assessments import catalogue, examples, store
@@ -31,7 +31,7 @@ from app.assessments.schemas import (
 )
 from app.assessments.trends import TrendsPublic, trends
 from app.logs import CURSOR_PATTERN, BadCursor, Cursor, Instant
-from app.problems import FieldError, Problem, responses
+from app.problems import FieldError, Problem, describe, responses
 
 catalogue_router = APIRouter(tags=["assessments"])
 router = APIRouter(prefix="/users/{user_id}/assessments", tags=["assessments"])
@@ -48,11 +48,10 @@ def assessment_not_found(user_id: str, assessment_id: str) -> Problem:
 
 
 def invalid(errors: list[tuple[str, str]], location: str = "body") -> Problem:
-    """A 422 naming every field that does not fit the test."""
+    """A 422 naming every field that does not fit the test (``problems.invalid``)."""
     # at most MAX_ERRORS: a body of many unknown measures must not make an answer many times its size
     fields = [FieldError(location=location, field=field, message=message) for field, message in errors[:MAX_ERRORS]]
-    detail = f"{errors[0][0]}: {errors[0][1]}."
-    return Problem(422, "validation", detail, title="Invalid request", errors=fields)
+    return problems.invalid(describe(fields), fields)
 
 
 async def get_tests() -> AssessmentCatalogue:
