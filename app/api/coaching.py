@@ -211,5 +211,6 @@ def assessed(engine: Engine, tenant: str, user_id: str, query: NextParams, day: 
     """What the user's assessments ask of today's workout, unless the query names the tight side itself."""
     if query.tight_side is not None:
         return None
-    readings, _ = assessment_store.readings(engine, tenant, user_id)
+    until = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), dt.UTC)
+    readings, _ = assessment_store.readings(engine, tenant, user_id, until=until, ask_known=False)
     return steer.tighter_side(assessment_tests(), readings, day)

@@ -218,10 +218,17 @@ _READING_COLUMNS = (
 
 
 def readings(
-    engine: Engine, tenant: str, user_id: str, test: str | None = None, until: datetime | None = None
+    engine: Engine,
+    tenant: str,
+    user_id: str,
+    test: str | None = None,
+    until: datetime | None = None,
+    *,
+    ask_known: bool = True,
 ) -> tuple[list[Reading], bool]:
-    """The user's sessions (of one test, or all), oldest first, as the trends read them; and whether the
-    user is known at all (logs, check-ins or assessments)."""
+    """The user's sessions (of one test, or all) before ``until``, oldest first, as the trends read them; and
+    whether the user is known at all (logs, check-ins or assessments; not asked with ``ask_known=False``:
+    the coach reads them on every /workouts/next, and needs only the readings)."""
     statement = select(*_READING_COLUMNS).where(_owned(tenant, user_id))
     if test is not None:
         statement = statement.where(ASSESSMENTS.c.test == test)
@@ -230,5 +237,5 @@ def readings(
     statement = statement.order_by(ASSESSMENTS.c.performed_at, ASSESSMENTS.c.id)
     with engine.connect() as connection:
         rows = connection.execute(statement).all()
-        known = bool(rows) or known_user(connection, tenant, user_id)
+        known = bool(rows) or (ask_known and known_user(connection, tenant, user_id))
     return [Reading(r.id, r.test, r.performed_at, r.method, r.rater, r.pain, tuple(r.trials)) for r in rows], known
