@@ -179,6 +179,8 @@ def stored_checkins(engine: Engine, tenant: str, user_id: str, today: dt.date) -
     description=(
         "The workout GET /workouts gives for these parameters, with each exercise adapted from this user's "
         "logs and check-ins of the last 42 days. A user with no logs gets exactly the plain workout, every item `new`. "
+        "Without `tight_side` in the query, a confirmed asymmetry in the user's assessments gives the tighter side "
+        "one extra stretch set, and a test that hurt 4/10 or more a note to see a clinician (`assessment`). "
         + _ADAPTED
     ),
     response_model=AdaptedWorkout,
