@@ -210,6 +210,15 @@ def test_the_cache_stays_within_its_bound_and_drops_the_least_recently_used(
         assert cache.get(key) == body
 
 
+def _until_all_asked(cache: AnswerCache, askers: int) -> None:
+    """Wait until ``askers`` requests have missed. Each counts its miss before it waits on the leader, so the
+    overlap is a fact the test waits for, not a sleep it hopes is long enough."""
+    deadline = time.monotonic() + 10
+    while cache.stats.misses < askers:
+        assert time.monotonic() < deadline, "the other threads never asked"
+        time.sleep(0.001)
+
+
 def test_concurrent_misses_on_one_key_compute_once() -> None:
     cache = AnswerCache(1 << 20)
     calls: list[int] = []
@@ -217,7 +226,7 @@ def test_concurrent_misses_on_one_key_compute_once() -> None:
 
     def compute() -> bytes:
         calls.append(1)
-        time.sleep(0.2)
+        _until_all_asked(cache, 8)  # every other thread has found this one computing and waits
         return b'{"n":1}'
 
     got: list[bytes | None] = []
@@ -243,7 +252,8 @@ def test_a_miss_that_keeps_nothing_lets_each_waiter_compute() -> None:
 
     def compute() -> None:
         calls.append(1)
-        time.sleep(0.1)
+        if len(calls) == 1:
+            _until_all_asked(cache, 4)  # the other three wait on this one, then compute for themselves
 
     threads = [threading.Thread(target=lambda: (start.wait(), cache.answer(("k",), compute))) for _ in range(4)]
     for thread in threads:
