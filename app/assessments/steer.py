@@ -1,8 +1,8 @@
 """The coach reads the assessments: a confirmed asymmetry gives the tighter side one extra stretch set.
 
 Pure domain: the user's readings, logged sessions, the workout and ``today`` come in as arguments.
-Two rows of the coach's rules table say what happens and why (``app.coaching.rules.ASYMMETRY`` and
-``TEST_PAIN``); this module reads their numbers from there, never from literals.
+Two rows of the coach's rules table say what happens and why (``app.coaching.session_rules.ASYMMETRY``
+and ``TEST_PAIN``); this module reads their numbers from there, never from literals.
 
 - ``tighter_side`` turns the readings into the side to favour (or a reason not to).
 - ``apply`` gives that side at most one extra set of one one-sided hip-flexor stretch, within the
@@ -21,7 +21,7 @@ from app.catalogue import Catalogue
 from app.catalogue.models import Kind
 from app.coaching.history import Session
 from app.coaching.models import AdaptedWorkout, SideExtra
-from app.coaching.rules import ASYMMETRY, TEST_PAIN
+from app.coaching.session_rules import ASYMMETRY, TEST_PAIN
 from app.workouts.wording import say, words
 
 
