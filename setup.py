@@ -13,6 +13,7 @@ setup(
     packages=[
         *find_packages(include=["app", "app.*"]),
         "app.catalogue.data",
+        "app.assessments.data",
         "app.alembic_scripts",
         "app.alembic_scripts.versions",
     ],

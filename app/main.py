@@ -15,6 +15,7 @@ from fastapi.routing import APIRoute
 from app import __version__, problems, statuses
 from app.answers import AnswerCache
 from app.api import (
+    assessments,
     checkins,
     coaching,
     docs,
@@ -53,6 +54,12 @@ TAGS = [
     {"name": "workouts", "description": "Generated workouts and the goals behind them."},
     {"name": "logs", "description": "Your users' workout logs (API key required)."},
     {"name": "checkins", "description": "Your users' rest and next-morning pain, one a date (API key required)."},
+    {
+        "name": "assessments",
+        "description": "Range-of-motion tests (modified Thomas test and others): the catalogue, your users' results "
+        "and their trends judged against each test's minimal detectable change (API key required, but for the "
+        "catalogue).",
+    },
     {"name": "progress", "description": "Personal records and trends computed from the logs (API key required)."},
     {"name": "users", "description": "Export and erasure of one user's data (API key required)."},
     {"name": "operations", "description": "Health, readiness and metrics."},
@@ -158,6 +165,8 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
     app.add_middleware(Delivery, gzip_min_bytes=settings.gzip_min_bytes)
     app.add_middleware(Observability, metrics=hipflex.metrics, access_log=access_log)
     routers = (exercises, vocabulary, workouts, coaching, pain_grades, screening, logs, checkins, progress, users)
+    app.include_router(assessments.catalogue_router, responses=problems.responses(500))
+    app.include_router(assessments.router, responses=problems.responses(500))
     for module in (*routers, health, metrics, docs):
         app.include_router(module.router, responses=problems.responses(500))
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]

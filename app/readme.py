@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from app.assessments import catalogue as assessment_catalogue
 from app.coaching import rules, today
 from app.workouts import cautions, pain, screening
 
@@ -22,6 +23,7 @@ TABLES: dict[str, Callable[[], str]] = {
     "pain-grades": pain.markdown,
     "cautions": cautions.markdown,
     "screening": screening.markdown,
+    "assessment-tests": assessment_catalogue.markdown,
 }
 
 # A flare, as a person lives it: three ordinary rehab sessions, then the isometric hurts 7/10 during its

@@ -202,3 +202,31 @@ class UserRevision(SQLModel, table=True):
     tenant: str = Field(sa_column=Column(String(64), primary_key=True))
     user_id: str = Field(sa_column=Column(String(128), primary_key=True))
     revision: int = Field(sa_column=Column(BigInteger, nullable=False))
+
+
+class Assessment(SQLModel, table=True):
+    """One session of one range-of-motion test (app/assessments): its trials, side by side, as JSON.
+
+    Written only by app/assessments/store.py; every change bumps the user's revision.
+    """
+
+    __tablename__ = "assessments"
+    # Lists page by (performed_at, id) and trends read one test's sessions in time order.
+    __table_args__ = (
+        Index("ix_assessments_tenant_user_id_performed_at_id", "tenant", "user_id", "performed_at", "id"),
+        Index("ix_assessments_tenant_user_id_test_performed_at", "tenant", "user_id", "test", "performed_at"),
+    )
+
+    id: str = Field(sa_column=Column(String(36), primary_key=True))
+    tenant: str = Field(sa_column=Column(String(64), nullable=False))
+    user_id: str = Field(sa_column=Column(String(128), nullable=False))
+    test: str = Field(sa_column=Column(String(64), nullable=False))
+    performed_at: datetime = _utc(nullable=False)
+    method: str = Field(sa_column=Column(String(32), nullable=False))
+    rater: str = Field(sa_column=Column(String(16), nullable=False))
+    controls: Any = Field(sa_column=Column(JSON, nullable=False))
+    pain: int | None = Field(default=None, sa_column=Column(Integer, nullable=True))
+    notes: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    trials: Any = Field(sa_column=Column(JSON, nullable=False))
+    created_at: datetime = _utc(nullable=False)
+    updated_at: datetime = _utc(nullable=False)

@@ -30,12 +30,17 @@ IDENTITY = {"Accept-Encoding": "identity"}
 # A value for each path parameter of a GET route; a route with a parameter not here fails the HEAD test.
 PATH_VALUES = {"slug": "king-runner", "user_id": "u-1", "name": "favicon.png", "day": "2026-11-20"}
 # A query for GET routes whose answer is drawn afresh without one.
-QUERIES = {"/workouts": "?goal=mobility&seed=3", "/users/{user_id}/workouts/next": "?goal=rehab&seed=3&today=2026-11-21"}
+QUERIES = {
+    "/workouts": "?goal=mobility&seed=3",
+    "/users/{user_id}/workouts/next": "?goal=rehab&seed=3&today=2026-11-21",
+    "/users/{user_id}/assessments/trends": "?test=modified-thomas-hip",
+}
 # A first page with a next one, for each paged route (a response model with a `next` field).
 PAGED = {
     "/exercises": "/exercises?limit=2",
     "/users/{user_id}/logs": "/users/u-1/logs?limit=2",
     "/users/{user_id}/checkins": "/users/u-1/checkins?limit=2",
+    "/users/{user_id}/assessments": "/users/u-1/assessments?limit=2",
 }
 # Headers that differ between two identical requests.
 VOLATILE = {"date", "x-request-id", "server-timing"}
@@ -58,15 +63,21 @@ def _routes(app: FastAPI) -> Iterator[RouteContext]:
 
 @pytest.fixture
 def with_logs(db_client: TestClient, acme: Tenant, make_log: LogFactory) -> dict[str, str]:
-    """Three logs and three check-ins for user u-1; the path values with one log's id."""
-    ids = []
+    """Three logs, check-ins and assessments for user u-1; the path values with one log's and assessment's id."""
+    ids, assessed = [], []
     for day in ("2026-11-18", "2026-11-19", "2026-11-20"):
         response = db_client.post("/users/u-1/logs", json=make_log(), headers=acme.headers)
         assert response.status_code == 201, response.text
         ids.append(response.json()["id"])
         checkin = db_client.post("/users/u-1/checkins", json={"date": day, "pain": 2}, headers=acme.headers)
         assert checkin.status_code == 201, checkin.text
-    return {**PATH_VALUES, "log_id": ids[0]}
+        trials = [{"side": "left", "thigh_angle": -8}, {"side": "right", "thigh_angle": 4}]
+        thomas = {"test": "modified-thomas-hip", "performed_at": f"{day}T08:00:00Z", "method": "inclinometer",
+                  "rater": "self", "trials": trials}
+        assessment = db_client.post("/users/u-1/assessments", json=thomas, headers=acme.headers)
+        assert assessment.status_code == 201, assessment.text
+        assessed.append(assessment.json()["id"])
+    return {**PATH_VALUES, "log_id": ids[0], "assessment_id": assessed[0]}
 
 
 def _url(path: str, values: dict[str, str]) -> str:
@@ -112,9 +123,19 @@ def test_everything_under_users_is_no_store_errors_included(
     calls = []
     for route in _routes(app):
         if route.path.startswith("/users/"):
-            calls += [(method, _url(route.path, with_logs)) for method in route.methods or ()]
+            calls += [
+                (method, _url(route.path, with_logs) + (QUERIES.get(route.path, "") if method == "GET" else ""))
+                for method in route.methods or ()
+            ]
     calls.sort(key=lambda call: call[0] == "DELETE")  # deletions last: they erase what the others read
-    bodies = {"/users/u-1/checkins": {"date": "2026-11-21", "pain": 1}}  # a date not taken yet
+    bodies: dict[str, Any] = {
+        "/users/u-1/checkins": {"date": "2026-11-21", "pain": 1},  # a date not taken yet
+        "/users/u-1/assessments": {
+            "test": "ely", "performed_at": "2026-11-21T08:00:00Z", "method": "goniometer", "rater": "helper",
+            "trials": [{"side": "left", "knee_flexion": 120, "hip_rise": False}],
+        },
+        f"/users/u-1/assessments/{with_logs['assessment_id']}": {"notes": "re-read"},
+    }
     for method, url in calls:
         body = bodies.get(url, make_log()) if method in ("POST", "PATCH") else None
         for headers in (acme.headers, {}):  # with the key (a success) and without (a 401 problem)

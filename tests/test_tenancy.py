@@ -28,7 +28,47 @@ def _routes(user: str, log_id: str, body: dict[str, Any]) -> list[tuple[str, str
         ("PATCH", f"/users/{user}/logs/{log_id}", {"notes": "mine now"}),
         ("DELETE", f"/users/{user}/logs/{log_id}", None),
         ("GET", f"/users/{user}/export", None),
+        ("GET", f"/users/{user}/assessments", None),
+        ("GET", f"/users/{user}/assessments/trends?test=modified-thomas-hip", None),
     ]
+
+
+def _assessment_routes(user: str, assessment_id: str) -> list[tuple[str, str, Any]]:
+    """Every route and verb that names one of a user's assessments."""
+    return [
+        ("GET", f"/users/{user}/assessments/{assessment_id}", None),
+        ("PATCH", f"/users/{user}/assessments/{assessment_id}", {"notes": "mine now"}),
+        ("DELETE", f"/users/{user}/assessments/{assessment_id}", None),
+        ("GET", f"/users/{user}/assessments?test=modified-thomas-hip", None),
+        ("GET", f"/users/{user}/assessments/trends?test=modified-thomas-hip", None),
+    ]
+
+
+ALICE_THOMAS = {
+    "test": "modified-thomas-hip", "performed_at": "2026-11-02T08:00:00Z", "method": "inclinometer", "rater": "self",
+    "notes": "alice's knee", "trials": [{"side": "left", "thigh_angle": -8}, {"side": "right", "thigh_angle": 4}],
+}
+
+
+def test_another_tenant_gets_404_for_every_assessment_route(
+    db_client: TestClient, acme: Tenant, globex: Tenant
+) -> None:
+    created = db_client.post("/users/alice/assessments", json=ALICE_THOMAS, headers=acme.headers)
+    assert created.status_code == 201
+    mine = created.json()
+    missing_id = "00000000-0000-4000-8000-000000000000"
+    for (method, path, body), (_, missing_path, _) in zip(
+        _assessment_routes("alice", mine["id"]), _assessment_routes("alice", missing_id), strict=True
+    ):
+        foreign = db_client.request(method, path, json=body, headers=globex.headers)
+        assert foreign.status_code == 404, (method, path, foreign.text)
+        assert foreign.headers["content-type"] == PROBLEM
+        nothing = db_client.request(method, missing_path, json=body, headers=globex.headers)
+        assert nothing.status_code == 404
+        assert foreign.json()["detail"].replace(mine["id"], "ID") == nothing.json()["detail"].replace(missing_id, "ID")
+        assert "knee" not in foreign.text
+    assert db_client.delete("/users/alice", headers=globex.headers).status_code == 204
+    assert db_client.get(f"/users/alice/assessments/{mine['id']}", headers=acme.headers).json() == mine
 
 
 @pytest.fixture
@@ -177,6 +217,13 @@ CROSS_TENANT: dict[tuple[str, str], tuple[Any, int]] = {
     ("GET", "/users/{user_id}/export"): (None, 404),
     ("GET", "/users/{user_id}/workouts/next"): (None, 200),  # a user with no logs: the plain workout
     ("DELETE", "/users/{user_id}"): (None, 204),  # erasure is idempotent, and erases nothing of acme's
+    # their own alice's assessment
+    ("POST", "/users/{user_id}/assessments"): ({k: v for k, v in ALICE_THOMAS.items() if k != "notes"}, 201),
+    ("GET", "/users/{user_id}/assessments"): (None, 404),
+    ("GET", "/users/{user_id}/assessments/trends"): (None, 404),
+    ("GET", "/users/{user_id}/assessments/{assessment_id}"): (None, 404),
+    ("PATCH", "/users/{user_id}/assessments/{assessment_id}"): ({"notes": "mine now"}, 404),
+    ("DELETE", "/users/{user_id}/assessments/{assessment_id}"): (None, 404),
 }
 
 
@@ -210,10 +257,15 @@ def test_another_tenant_with_the_same_user_id_sees_nothing_of_acmes(
     checkin = {"date": DAY, "pain": 2, "stiffness": 1}
     assert db_client.post("/users/alice/checkins", json=checkin, headers=acme.headers).status_code == 201
     acme_checkins = db_client.get("/users/alice/checkins", headers=acme.headers).json()
+    measured = db_client.post("/users/alice/assessments", json=ALICE_THOMAS, headers=acme.headers).json()
     body, expected = CROSS_TENANT[(method, template)]
-    path = template.format(user_id="alice", log_id=alice_log["id"], day=DAY, slug="thomas-test")
+    path = template.format(
+        user_id="alice", log_id=alice_log["id"], day=DAY, slug="thomas-test", assessment_id=measured["id"]
+    )
     if template.endswith("/workouts/next"):
         path += "?goal=rehab"
+    if template.endswith("/trends"):
+        path += "?test=modified-thomas-hip"
     foreign = db_client.request(method, path, json=make_log() if body == "log" else body, headers=globex.headers)
     assert foreign.status_code == expected, (method, path, foreign.text)
     assert "alice's knee" not in foreign.text and "acme" not in foreign.text
@@ -221,3 +273,4 @@ def test_another_tenant_with_the_same_user_id_sees_nothing_of_acmes(
         assert foreign.headers["content-type"] == PROBLEM
     _unchanged(db_client, acme, alice_log)
     assert db_client.get("/users/alice/checkins", headers=acme.headers).json() == acme_checkins
+    assert db_client.get(f"/users/alice/assessments/{measured['id']}", headers=acme.headers).json() == measured

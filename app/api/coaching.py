@@ -21,12 +21,15 @@ from app.api.examples.coaching import ADAPT_REQUEST, ADAPTED_WORKOUT
 from app.api.fastpath import Call, Reply, fast, respond
 from app.api.logs import UserIdPath
 from app.api.workouts import WorkoutParams, workout_problem
+from app.assessments import steer
+from app.assessments import store as assessment_store
+from app.assessments.catalogue import load as assessment_tests
 from app.catalogue import Catalogue
 from app.catalogue.models import IN_CATALOGUE, Slug
 from app.catalogue.search import MAX_LIST
 from app.checkins import CalendarDate, CheckinCreate
 from app.coaching import AdaptedWorkout, CheckIn, Session, session_of, session_of_model
-from app.coaching.history import MAX_CHECKINS, MAX_SESSIONS, window
+from app.coaching.history import MAX_CHECKINS, MAX_SESSIONS, recent, window
 from app.coaching.plan import next_workout
 from app.languages import LOCALISED, language_headers
 from app.logs import LogCreate
@@ -113,6 +116,7 @@ def _render(
     metrics: Metrics,
     location: str,
     last_seen: dt.date | None = None,
+    finding: steer.Finding | None = None,
 ) -> Answer:
     """Plan (today's pain from the person's data, generate as /workouts does, adapt), answer. ``history``:
     the logs as sessions (``session_of``); ``location``: where the workout parameters came from (query or
@@ -120,14 +124,19 @@ def _render(
     day = today if today is not None else dt.datetime.now(dt.UTC).date()
     seed = query.seed if query.seed is not None else draw_seed()
     asked = query.pain_level if "pain_level" in query.model_fields_set else None
+    history = list(history)
     try:
         adapted = next_workout(
             catalogue, query, seed, day, history, checkins, asked_pain=asked, last_seen=last_seen
         )
     except (UnknownExercises, WorkoutImpossible) as exc:
         raise workout_problem(exc, location) from exc
+    if finding is not None:  # what the user's assessments ask of it (app/assessments/steer.py)
+        adapted = steer.apply(adapted, finding, catalogue, recent(history, day), day)
     metrics.child(metrics.workouts, query.goal.value).inc()
-    return adapted.model_dump_json().encode(), _headers(catalogue)
+    # `assessment` only when the user's assessments did something: otherwise exactly the workout it was before.
+    hidden = {"assessment"} if adapted.assessment is None else None
+    return adapted.model_dump_json(exclude=hidden).encode(), _headers(catalogue)
 
 
 def _headers(catalogue: Catalogue) -> dict[str, str]:
@@ -185,7 +194,7 @@ def stored_checkins(engine: Engine, tenant: str, user_id: str, today: dt.date) -
 def next_reply(call: Call[NextParams, None]) -> Reply:
     """GET /users/{user_id}/workouts/next, for the route and the fast path alike.
 
-    A seeded answer is a pure function of the user's logs and check-ins (their revision), the catalogue
+    A seeded answer is a pure function of the user's logs, check-ins and assessments (their revision), the catalogue
     (its language too), the query and the day: kept under the user's revision like /records (app.answers),
     so a client asking again before anything changes costs a revision read. An unseeded one is a fresh
     draw each time and is not kept.
@@ -215,6 +224,8 @@ def next_reply(call: Call[NextParams, None]) -> Reply:
     description=(
         "The workout GET /workouts gives for these parameters, with each exercise adapted from this user's "
         "logs and check-ins of the last 42 days. A user with no logs gets exactly the plain workout, every item `new`. "
+        "Without `tight_side` in the query, a confirmed asymmetry in the user's assessments gives the tighter side "
+        "one extra stretch set, and a test that hurt 4/10 or more a note to see a clinician (`assessment`). "
         + _ADAPTED
     ),
     response_model=AdaptedWorkout,
@@ -243,4 +254,14 @@ def next_answer(
         before = logs.last_performed(engine, tenant, user_id, before=window(day)[0])
         last_seen = None if before is None else before.astimezone(dt.UTC).date()
     reports = stored_checkins(engine, tenant, user_id, day)
-    return _render(catalogue, query, day, history, reports, metrics, "query", last_seen)
+    finding = assessed(engine, tenant, user_id, query, day)
+    return _render(catalogue, query, day, history, reports, metrics, "query", last_seen, finding)
+
+
+def assessed(engine: Engine, tenant: str, user_id: str, query: NextParams, day: dt.date) -> steer.Finding | None:
+    """What the user's assessments ask of today's workout, unless the query names the tight side itself."""
+    if query.tight_side is not None:
+        return None
+    until = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), dt.UTC)
+    readings, _ = assessment_store.readings(engine, tenant, user_id, until=until, ask_known=False)
+    return steer.tighter_side(assessment_tests(), readings, day)

@@ -10,6 +10,8 @@ from app import checkins, logs
 from app.api.auth import TenantDep
 from app.api.deps import EngineDep
 from app.api.logs import UserIdPath, user_not_found
+from app.assessments import store as assessments
+from app.assessments.schemas import AssessmentPublic
 from app.checkins import CheckinPublic
 from app.logs import UserExport
 from app.problems import responses
@@ -18,26 +20,29 @@ router = APIRouter(prefix="/users/{user_id}", tags=["users"])
 
 
 class UserExportPublic(UserExport):
-    """Everything stored about one user: logs and check-ins, oldest first."""
+    """Everything stored about one user: logs, check-ins and assessments, oldest first."""
 
     checkins: list[CheckinPublic] = Field(description="Every check-in, oldest date first.")
+    assessments: list[AssessmentPublic] = Field(description="Every assessment, oldest first.")
 
 
 _CHECKINS = TypeAdapter(list[CheckinPublic])
+_ASSESSMENTS = TypeAdapter(list[AssessmentPublic])
 
 
 @router.get(
     "/export", response_model=UserExportPublic, summary="Export a user's data", responses=responses(401, 404, 422)
 )
 def export_user(tenant: TenantDep, user_id: UserIdPath, engine: EngineDep) -> StreamingResponse:
-    """Every log (oldest first) and every check-in of the user, as one JSON document, streamed as
+    """Every log (oldest first), every check-in and every assessment of the user, as one JSON document, streamed as
     the logs are read (`count`, the number of logs in it, comes after them)."""
     first = logs.export_page(engine, tenant, user_id)
     # Check-ins are one a day and small: read whole, before the logs stream.
     found = checkins.export(engine, tenant, user_id)
-    if not first and not found:
+    measured = assessments.export(engine, tenant, user_id)
+    if not first and not found and not measured:
         raise user_not_found(user_id)
-    trailer = b',"checkins":' + _CHECKINS.dump_json(found)
+    trailer = b',"checkins":' + _CHECKINS.dump_json(found) + b',"assessments":' + _ASSESSMENTS.dump_json(measured)
     return StreamingResponse(
         logs.export_stream(engine, tenant, user_id, first, trailer=trailer), media_type="application/json"
     )
@@ -45,7 +50,9 @@ def export_user(tenant: TenantDep, user_id: UserIdPath, engine: EngineDep) -> St
 
 @router.delete("", status_code=204, summary="Erase a user", responses=responses(401, 422))
 def erase_user(tenant: TenantDep, user_id: UserIdPath, engine: EngineDep) -> Response:
-    """Delete every log and check-in of the user (and every stored response about them). Idempotent: always 204."""
+    """Delete every log, check-in and assessment of the user (and every stored response about them).
+    Idempotent: always 204."""
     checkins.erase_user(engine, tenant, user_id)
+    assessments.erase_user(engine, tenant, user_id)
     logs.erase_user(engine, tenant, user_id)
     return Response(status_code=204)

@@ -60,6 +60,17 @@ class Guard(BaseModel):
     detail: str
 
 
+class SideExtra(BaseModel):
+    """What a confirmed asymmetry in the user's assessments did to the workout (app/assessments/steer.py)."""
+
+    rule: str = Field(description="`asymmetry-tighter-side` or `assessment-pain-refer` (see the rules table).")
+    test: str = Field(description="The assessment test that decided it.")
+    tighter_side: str | None
+    exercise: str | None = Field(description="The stretch that got the extra set; null when none did.")
+    extra_sets: int = Field(description="0 or 1: never more, however many tests agree.")
+    reason: str
+
+
 class AdaptedWorkout(Workout):
     items: list[AdaptedItem]  # type: ignore[assignment]  # a subtype: every item also carries its adaptation
     adapted_for: date = Field(description="The day the history was read as of.")
@@ -68,3 +79,8 @@ class AdaptedWorkout(Workout):
         "`pain_level` (never below today's check-in), else the newest check-in or session pain of the last days."
     )
     guards: list[Guard]
+    assessment: SideExtra | None = Field(
+        default=None,
+        description="Only present when the user's assessments changed the workout or asked for a clinician "
+        "(GET /users/{user_id}/workouts/next).",
+    )

@@ -92,4 +92,24 @@ GAP = FitRule(
     OURS + ", after " + MUJIKA,
     True,
 )
-FIT_RULES: tuple[FitRule, ...] = (FLARE, FLARE_UNSETTLED, GAP, DELOAD, OVER_TIME, KEEP_STEP)
+# Read by app/assessments/steer.py when /users/{id}/workouts/next names no tight_side.
+TEST_PAIN = FitRule(
+    "assessment-pain-refer", "the latest session of an assessment test in the last 42 days hurt 4/10 or more",
+    {"pain_from": 4, "days": 42}, "no volume change for either side; a note to see a clinician",
+    "Your {test} on {day} hurt {pain}/10: a test should not hurt that much. Please have a physiotherapist or "
+    "doctor look at it; until then no side gets extra work.",
+    OURS + ", stricter than the 5/10 accepted during exercise (" + SILBERNAGEL + "): test pain is a finding", True,
+)
+ASYMMETRY = FitRule(
+    "asymmetry-tighter-side", "no `tight_side` asked for, and a confirmed asymmetry in the assessments (trends: "
+    "the MDC95 reached twice within 14 days, same side), the latest in the last 42 days; tests that disagree: none",
+    {"extra_sets": 1, "hold_seconds_at_most": 30, "weekly_increase_percent": 20, "days": 42},
+    "one extra set (hold 30 s at most) of the first one-sided hip-flexor stretch on the tighter side, however many "
+    "tests agree; bilateral work kept; none if that side's stretch sets of the last 7 days (today's included) would "
+    "be over 20% above the other side's; gone once a later test is within the MDC",
+    "Your {test} found your {side} side tighter by {difference} {unit} in two sessions ({sessions}), beyond the "
+    "{mdc} {unit} a re-test can differ by chance: one extra set of {exercise} on that side.",
+    OURS + " (evidence for dosing one side more is weak), on the tests' MDC95 (GET /assessment-tests) and "
+    "limited weekly increases (" + GABBETT + ")", True,
+)
+FIT_RULES: tuple[FitRule, ...] = (FLARE, FLARE_UNSETTLED, GAP, DELOAD, OVER_TIME, KEEP_STEP, TEST_PAIN, ASYMMETRY)

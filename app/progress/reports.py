@@ -14,6 +14,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.engine import Engine
 
 from app import checkins
+from app.assessments import store as assessments
+from app.assessments.catalogue import load as assessment_tests
+from app.assessments.trends import latest_verdicts
 from app.catalogue import load_catalogue
 from app.catalogue.models import Goal, Kind
 from app.progress import exercises, store, trends
@@ -50,16 +53,19 @@ def progress(
     if days is not None:
         since = now - timedelta(days=max(2 * days, trends.CHRONIC_DAYS))
     with engine.connect() as connection:
-        if not checkins.known_user(connection, tenant, user_id):
+        if not assessments.known_user(connection, tenant, user_id):
             return None
         sessions = store.sessions(connection, tenant, user_id, since, now)
         times = store.session_times(connection, tenant, user_id, now)
     first = (since or datetime(1900, 1, 2, tzinfo=tz)).astimezone(tz).date() - timedelta(days=1)
     found = checkins.between(engine, tenant, user_id, first, now.astimezone(tz).date())
     pains = [trends.CheckinPain(c.date, c.pain) for c in found]
-    return trends.summarize(
+    summary = trends.summarize(
         window=window, tz=tz, now=now, sessions=sessions, times=times, checkins=pains, goal=goal
     )
+    readings, _ = assessments.readings(engine, tenant, user_id, until=now)
+    summary.assessments = latest_verdicts(assessment_tests().tests, readings)
+    return summary
 
 
 def exercise_progress(

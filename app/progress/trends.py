@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, Field
 
+from app.assessments.trends import LatestVerdict
 from app.catalogue.models import Goal
 from app.coaching.rules import LOAD_GUARD
 from app.workouts.goals import BY_GOAL
@@ -128,6 +129,11 @@ class ProgressPublic(BaseModel):
     rpe_trend: RpeTrend
     load: Load
     weeks: list[Week]
+    assessments: list[LatestVerdict] = Field(
+        default=[],
+        description="The latest verdict of each assessment test on each side (by its latest session's method), "
+        "whatever the window: see /users/{user_id}/assessments/trends for the series.",
+    )
 
 
 def goal_of(workout: Any) -> Goal | None:

@@ -79,7 +79,13 @@ PROGRESS: dict[str, Any] = {'window': '28d',
             'sets': 0,
             'mean_session_rpe': None,
             'load': 0,
-            'checkin_pain_mean': None}]}
+            'checkin_pain_mean': None}],
+ 'assessments': [{'test': 'modified-thomas-hip', 'side': 'left', 'method': 'inclinometer', 'measure': 'thigh_angle',
+                  'unit': 'deg', 'latest': -5.0, 'at': '2026-11-09T07:00:00Z', 'sessions': 2, 'from_baseline': 3.0,
+                  'verdict': 'within_error'},
+                 {'test': 'modified-thomas-hip', 'side': 'right', 'method': 'inclinometer', 'measure': 'thigh_angle',
+                  'unit': 'deg', 'latest': -3.0, 'at': '2026-11-09T07:00:00Z', 'sessions': 2, 'from_baseline': -7.0,
+                  'verdict': 'improved'}]}
 
 EXERCISE_PROGRESS: dict[str, Any] = {'exercise': 'standing-hip-flexor-raise',
  'window': '28d',
