@@ -22,6 +22,9 @@ from sqlmodel import Session, create_engine
 from app import stalls
 from app.settings import Settings
 
+# The WAL is cut back to this after a checkpoint (not left at its largest, with old frames in it).
+SQLITE_JOURNAL_LIMIT_BYTES = 4 * 1024 * 1024
+
 # One writer at a time per SQLite engine, queued in-process: threads waiting
 # on a lock are woken at once, while SQLite's busy handler polls with sleeps
 # of up to 100 ms (slow, and it gives up after the busy timeout).
@@ -102,6 +105,10 @@ def _tune_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         cursor.execute("PRAGMA foreign_keys=ON")
+        # Erased data must not linger in the files (app.erasure): deleted content and freed pages are
+        # overwritten with zeros, and the WAL is cut back to this size after each checkpoint.
+        cursor.execute("PRAGMA secure_delete=ON")
+        cursor.execute(f"PRAGMA journal_size_limit={SQLITE_JOURNAL_LIMIT_BYTES}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -116,6 +123,11 @@ def _tune_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
 def read_session(engine: Engine) -> Iterator[Session]:
     with Session(engine, expire_on_commit=False) as session:
         yield session
+
+
+def write_lock(engine: Engine) -> Any:
+    """The in-process lock SQLite writers take in turn (a no-op context on Postgres)."""
+    return _WRITE_LOCKS.get(engine) or nullcontext()
 
 
 @contextmanager

@@ -37,6 +37,7 @@ from app.api.delivery import Delivery
 from app.api.fastpath import CreateLogFastLane, FastPath
 from app.catalogue import Catalogue, load_catalogue
 from app.db import make_engine
+from app.erasure import Scrubber
 from app.limits import BodyLimit
 from app.observability import AccessLog, Metrics, Observability, configure_logging
 from app.settings import Settings
@@ -111,7 +112,8 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
 
             migrations.upgrade(settings.database_url)
         app.state.engine = engine
-        app.state.storage = Storage(engine)
+        scrubber = Scrubber(engine, settings.erasure_vacuum_interval_s, settings.erasure_vacuum)
+        app.state.storage = Storage(engine, scrubber)
         # A thread busy in Python (an export, a route in the thread pool) hands the GIL to the event
         # loop after this long: at the default 5 ms, every other client's request waited through it.
         # Measured beside an export of 300 logs at the body cap: other clients' p99 17 ms -> 9 ms.
@@ -120,6 +122,7 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
         try:
             yield
         finally:
+            scrubber.close()
             engine.dispose()
             if access_log is not None:
                 access_log.flush()

@@ -116,6 +116,18 @@ class Settings(BaseSettings):
         description="Memory for `/users/{id}/records` and `/progress` answers kept until the user's data "
         "changes (per worker process; least recently used go first; 0 keeps none).",
     )
+    erasure_vacuum: Literal["plain", "full"] = Field(
+        default="plain",
+        description="Postgres: after a user is erased, `plain` VACUUMs the touched tables (the rows leave the "
+        "tables and indexes; their bytes can stay in a page's free space until a new row lands there); `full` "
+        "rewrites them with VACUUM FULL (no bytes left in the table files; each table is locked while it is "
+        "rewritten). SQLite always overwrites erased data and truncates its WAL.",
+    )
+    erasure_vacuum_interval_s: float = Field(
+        default=60.0, ge=0, le=86_400,
+        description="Postgres: at most one VACUUM after erasures per this many seconds (erasures in between "
+        "share it); it runs in a background thread, never on the request.",
+    )
     max_body_bytes: int = Field(
         default=256 * 1024, ge=1024, le=16 * 1024 * 1024, description="Largest request body accepted."
     )

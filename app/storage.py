@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.engine import Engine
 
+from app.erasure import Scrubber
 from app.keys import RememberedKeys
 from app.logs import LogWriter
 
@@ -17,6 +18,7 @@ from app.logs import LogWriter
 @dataclass(eq=False)
 class Storage:
     engine: Engine
+    scrubber: Scrubber
     log_writer: LogWriter = field(init=False)
     remembered_keys: RememberedKeys = field(init=False, default_factory=RememberedKeys)
 
