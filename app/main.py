@@ -32,6 +32,7 @@ from app.api import (
     workouts,
 )
 from app.api.answer_lane import AnswerLane
+from app.api.bodies import BodyGate
 from app.api.coachlane import CoachFastLane
 from app.api.delivery import Delivery
 from app.api.fastpath import CreateLogFastLane, FastPath
@@ -148,8 +149,9 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
     app.state.answers = AnswerCache(settings.answer_cache_bytes)
     configure_logging(settings.log_level)
     problems.install(app)
-    # Middleware, innermost first: the fast path, CORS around it, the body cap, delivery (HEAD, gzip,
-    # no-store) around all of them so both paths give the same bytes, and observability outermost.
+    # Middleware, innermost first: the fast path, CORS around it, the body gate (UTF-8 JSON, one value
+    # a key, large bodies validated off the event loop: app.api.bodies), the body cap, delivery (HEAD,
+    # gzip, no-store) around all of them so both paths give the same bytes, and observability outermost.
     if settings.fast_path:
         app.add_middleware(CreateLogFastLane, api=app)
         app.add_middleware(CoachFastLane, api=app)
@@ -165,6 +167,7 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
             ],
             expose_headers=EXPOSED_HEADERS,
         )
+    app.add_middleware(BodyGate, api=app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(Delivery, gzip_min_bytes=settings.gzip_min_bytes)
     access_log = AccessLog() if settings.access_log else None

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import Field, StrictInt
+from pydantic import Field, StrictInt, field_validator
 from sqlalchemy.engine import Engine
 from starlette.responses import Response
 
@@ -68,6 +68,17 @@ class AdaptRequest(WorkoutQuery):
     seed: Annotated[StrictInt, Field(ge=0, le=SEED_MAX), WHOLE] | None = Field(
         default=None, description=_FIELDS["seed"].description
     )
+
+    @field_validator("checkins")
+    @classmethod
+    def _one_checkin_a_date(cls, value: list[CheckinCreate]) -> list[CheckinCreate]:
+        # As stored check-ins are (a second on one date is a 409 there): which of two would count?
+        seen: set[dt.date] = set()
+        for checkin in value:
+            if checkin.date in seen:
+                raise ValueError(f"two check-ins on {checkin.date.isoformat()}: one a date")
+            seen.add(checkin.date)
+        return value
 
 
 class NextParams(WorkoutParams):
@@ -139,7 +150,7 @@ def _response(answer: Answer) -> Response:
         "stored and no API key is needed. " + _ADAPTED
     ),
     response_model=AdaptedWorkout,
-    responses={**LOCALISED, **_ANSWER, **problems.responses(400, 413, 422)},
+    responses={**LOCALISED, **_ANSWER, **problems.responses(400, 413, 415, 422)},
     openapi_extra={"requestBody": {"content": {"application/json": {"example": ADAPT_REQUEST}}}},
 )
 def adapt_workout(
