@@ -174,8 +174,8 @@ def _check(body: bytes, route: APIRoute | None) -> tuple[bytes, Any, Any] | _Ref
     except json.JSONDecodeError as invalid:
         # Answered here as FastAPI would, rather than passed on: from the bytes, json.loads would
         # have guessed UTF-16 where this UTF-8 text was not JSON.
-        raw = {"type": "json_invalid", "loc": ("body", invalid.pos), "msg": "JSON decode error"}
-        return _Refusal(422, "validation", "", raw_errors=[{**raw, "ctx": {"error": invalid.msg}}])
+        decode_error = {"type": "json_invalid", "loc": ("body", invalid.pos), "msg": "JSON decode error"}
+        return _Refusal(422, "validation", "", raw_errors=[{**decode_error, "ctx": {"error": invalid.msg}}])
     if route is None or route.body_field is None:
         return body, value, None
     # FastAPI's own field, so the model (and the errors) are the route's; its errors are built lean and
@@ -185,8 +185,8 @@ def _check(body: bytes, route: APIRoute | None) -> tuple[bytes, Any, Any] | _Ref
         model = adapter.validate_python(value, from_attributes=True)
     except ValidationError as invalid:
         found = invalid.errors(include_url=False, include_input=False)
-        raw = [{**error, "loc": ("body", *error["loc"])} for error in found[:MAX_ERRORS]]
-        return _Refusal(422, "validation", "", raw_errors=raw, total=len(found))
+        errors: list[dict[str, Any]] = [{**error, "loc": ("body", *error["loc"])} for error in found[:MAX_ERRORS]]
+        return _Refusal(422, "validation", "", raw_errors=errors, total=len(found))
     return body, value, model
 
 
