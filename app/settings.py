@@ -116,6 +116,30 @@ class Settings(BaseSettings):
         description="Memory for `/users/{id}/records` and `/progress` answers kept until the user's data "
         "changes (per worker process; least recently used go first; 0 keeps none).",
     )
+    rate_limits: bool = Field(default=True, description="Rate limits per tenant and per client address (see below).")
+    rate_limit_storage_url: str = Field(
+        default="memory://",
+        max_length=1024,
+        description="Where rate limits are counted: `memory://` (each process alone) or a Redis URL "
+        "(`redis://127.0.0.1:6379/0`), shared by every worker and instance. An unreachable store lets "
+        "requests through (logged).",
+    )
+    rate_limit_tenant: str = Field(
+        default="500/second;15000/minute",
+        max_length=200,
+        description="A tenant's quota on routes that need a key, and on public computing routes called with "
+        "its key (`limits` notation: amounts per second, minute, hour or day, `;` between them).",
+    )
+    rate_limit_client: str = Field(
+        default="20/second;600/minute",
+        max_length=200,
+        description="A client address's quota on the public computing routes (`POST /workouts/adapt`, "
+        "`/workouts` without a seed) when it sends no valid key, and for keyed routes with an invalid key.",
+    )
+    rate_limit_body_unit_bytes: int = Field(
+        default=16 * 1024, ge=1024, le=16 * 1024 * 1024,
+        description="A request costs 1 plus 1 per this many bytes of body: a 256 KiB body costs 17.",
+    )
     erasure_vacuum: Literal["plain", "full"] = Field(
         default="plain",
         description="Postgres: after a user is erased, `plain` VACUUMs the touched tables (the rows leave the "
@@ -131,6 +155,14 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(
         default=256 * 1024, ge=1024, le=16 * 1024 * 1024, description="Largest request body accepted."
     )
+
+    @field_validator("rate_limit_tenant", "rate_limit_client")
+    @classmethod
+    def _limits(cls, value: str) -> str:
+        from limits import parse_many
+
+        parse_many(value)  # (a ValueError names what is wrong)
+        return value
 
     @field_validator("cors_origins", mode="before")
     @classmethod
