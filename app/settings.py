@@ -84,6 +84,13 @@ class Settings(BaseSettings):
         description="A client that has not sent its whole request head, or the next part of its body, "
         "within this long is disconnected (slow-loris).",
     )
+    send_timeout_s: float = Field(
+        default=30.0,
+        ge=0.5,
+        le=3600,
+        description="A client that reads none of its answer for this long (our send buffer full) is "
+        "disconnected: an export nobody reads holds its memory no longer than this.",
+    )
     sqlite_busy_timeout_ms: int = Field(
         default=5000, ge=0, le=600_000, description="How long a SQLite writer waits for the lock."
     )

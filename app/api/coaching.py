@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 from pydantic import Field, StrictInt, field_validator
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from starlette.responses import Response
 
 from app import checkins, logs, problems
@@ -26,6 +26,7 @@ from app.checkins import CalendarDate, CheckinCreate
 from app.coaching import AdaptedWorkout, CheckIn, Session, adapt, session_of, session_of_model
 from app.coaching.examples import ADAPT_REQUEST, ADAPTED_WORKOUT
 from app.coaching.history import MAX_CHECKINS, MAX_SESSIONS, recent, window
+from app.db import snapshot
 from app.logs import LogCreate
 from app.logs.schemas import WHOLE
 from app.observability import Metrics
@@ -169,12 +170,12 @@ def adapted_answer(catalogue: Catalogue, body: AdaptRequest, metrics: Metrics) -
     return _render(catalogue, body, body.today, history, reports, metrics, "body")
 
 
-def stored_history(engine: Engine, tenant: str, user_id: str, today: dt.date) -> list[dict[str, Any]]:
+def stored_history(engine: Engine | Connection, tenant: str, user_id: str, today: dt.date) -> list[dict[str, Any]]:
     since, until = window(today)
     return logs.recent(engine, tenant, user_id, since=since, until=until, limit=MAX_SESSIONS)
 
 
-def stored_checkins(engine: Engine, tenant: str, user_id: str, today: dt.date) -> list[CheckIn]:
+def stored_checkins(engine: Engine | Connection, tenant: str, user_id: str, today: dt.date) -> list[CheckIn]:
     stored = checkins.between(engine, tenant, user_id, window(today)[0].date(), today)
     return [CheckIn(c.date, c.pain, c.stiffness) for c in stored[-MAX_CHECKINS:]]
 
@@ -207,5 +208,8 @@ def next_answer(
     """The body and headers of GET /users/{user_id}/workouts/next, for the route and the fast lane
     alike; errors are raised as ``Problem``."""
     day = query.today if query.today is not None else dt.datetime.now(dt.UTC).date()
-    history = [session_of(log) for log in stored_history(engine, tenant, user_id, day)]
-    return _render(catalogue, query, day, history, stored_checkins(engine, tenant, user_id, day), metrics, "query")
+    with snapshot(engine) as connection:  # logs and check-ins of one state (app.db.snapshot)
+        stored = stored_history(connection, tenant, user_id, day)
+        reports = stored_checkins(connection, tenant, user_id, day)
+    history = [session_of(log) for log in stored]
+    return _render(catalogue, query, day, history, reports, metrics, "query")
