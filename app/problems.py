@@ -19,8 +19,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 from starlette.routing import Match
 
-from app.api.languages import VARY, choose_language
 from app.catalogue.translations import DEFAULT_LANGUAGE, TranslationError
+from app.languages import VARY, choose_language
 from app.statuses import phrase
 
 MEDIA_TYPE = "application/problem+json"
@@ -47,6 +47,9 @@ class FieldError(BaseModel):
     allowed: list[str] | None = Field(default=None, description="The values that would have been accepted.")
 
 
+INVALID = "Invalid request"  # the title of every 422 that names the fields at fault
+
+
 class ProblemDetail(BaseModel):
     """An error, as RFC 9457 describes it."""
 
@@ -55,7 +58,7 @@ class ProblemDetail(BaseModel):
             "examples": [
                 {
                     "type": TYPE_BASE + "validation",
-                    "title": "Invalid request",
+                    "title": INVALID,
                     "status": 422,
                     "detail": "query parameter 'minutes': Input should be less than or equal to 60.",
                     "instance": "/workouts",
@@ -172,7 +175,7 @@ def problem_response(
 
 
 # Custom titles a language file may translate (status phrases are keyed by their code).
-CUSTOM_TITLES = frozenset({"Invalid request", "No workout fits these constraints"})
+CUSTOM_TITLES = frozenset({INVALID, "No workout fits these constraints"})
 
 
 def _title(request: Request, status: int, title: str | None) -> tuple[str, str]:
@@ -181,7 +184,8 @@ def _title(request: Request, status: int, title: str | None) -> tuple[str, str]:
     language = choose_language(request.headers.get("accept-language"))
     if language == DEFAULT_LANGUAGE:
         return english, language
-    catalogue = getattr(request.app.state, "catalogue", None)
+    running = getattr(request.app.state, "hipflex", None)  # None in an app that create_app did not build
+    catalogue = running.catalogue if running is not None else None
     table = catalogue.in_language(language).texts.get("problems", {}) if catalogue is not None else {}
     key = str(status) if title is None or title == status_title(status) else title
     translated = table.get(key)
@@ -224,6 +228,11 @@ def field_errors(errors: Any) -> list[FieldError]:
     return out
 
 
+def invalid(detail: str, errors: list[FieldError], slug: str = "validation") -> Problem:
+    """The 422 "Invalid request": what was wrong (``detail``, for people) and where (``errors``, per field)."""
+    return Problem(422, slug, detail, title=INVALID, errors=errors)
+
+
 def describe(errors: list[FieldError], total: int | None = None) -> str:
     first = errors[0]
     total = max(total or 0, len(errors))
@@ -255,7 +264,7 @@ def validation_response(request: Request, raw_errors: Any, total: int | None = N
     total = max(total or 0, len(raw_errors))
     errors = field_errors(raw_errors[:MAX_ERRORS])
     return problem_response(
-        request, 422, "validation", describe(errors, total), title="Invalid request", errors=errors, errors_total=total
+        request, 422, "validation", describe(errors, total), title=INVALID, errors=errors, errors_total=total
     )
 
 

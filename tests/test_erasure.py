@@ -23,6 +23,7 @@ from app import migrations
 from app.catalogue import Catalogue
 from app.erasure import ERASED_TABLES
 from app.main import create_app
+from app.state import state_of
 
 
 def _store_and_erase(client: TestClient, make_log: LogFactory, marker: str) -> None:
@@ -123,7 +124,7 @@ def test_a_plain_vacuum_after_erasure_leaves_no_tuple_holding_the_notes(
             for table in ERASED_TABLES:
                 connection.execute(f"ALTER TABLE {table} SET (autovacuum_enabled = false)")
         _store_and_erase(client, make_log, marker)
-        assert _wait_for(lambda: app.state.storage.scrubber.vacuums >= 1)
+        assert _wait_for(lambda: state_of(app).scrubber.vacuums >= 1)
         assert _tuples_holding(own_database, marker) == {}
 
 
@@ -137,7 +138,7 @@ def test_vacuum_full_after_erasure_leaves_no_byte_of_the_notes_in_the_data_files
     app = create_app(settings, catalogue=catalogue)
     with TestClient(app) as client:
         _store_and_erase(client, make_log, marker)
-        assert _wait_for(lambda: app.state.storage.scrubber.vacuums >= 1)
+        assert _wait_for(lambda: state_of(app).scrubber.vacuums >= 1)
         assert _tuples_holding(own_database, marker) == {}
         if data_directory_readable:
             assert _files_holding(own_database, marker) == []
@@ -154,6 +155,6 @@ def test_vacuums_after_erasures_are_rate_bounded(
         for n in range(5):
             assert client.delete(f"/users/u{n}", headers=acme.headers).status_code == 204
         assert time.monotonic() - started < 2  # nobody waited for a VACUUM
-        assert _wait_for(lambda: app.state.storage.scrubber.vacuums >= 1, 10)
+        assert _wait_for(lambda: state_of(app).scrubber.vacuums >= 1, 10)
         time.sleep(1)
-        assert app.state.storage.scrubber.vacuums == 1  # five erasures, one VACUUM
+        assert state_of(app).scrubber.vacuums == 1  # five erasures, one VACUUM

@@ -17,6 +17,7 @@ from sqlalchemy import event
 
 from app.catalogue import Catalogue
 from app.main import create_app
+from app.state import state_of
 
 ADAPT = {"goal": "mobility", "level": "beginner", "equipment": ["band"], "today": "2026-11-30", "seed": 1}
 REDIS_URL = os.environ.get("HIPFLEX_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -112,7 +113,7 @@ def test_a_bogus_key_costs_one_lookup(sqlite_url: str, catalogue: Catalogue) -> 
         acme = new_tenant(app, "acme")
         lookups = []
 
-        @event.listens_for(app.state.engine, "before_cursor_execute")
+        @event.listens_for(state_of(app).engine, "before_cursor_execute")
         def count(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
             if "api_keys" in statement:
                 lookups.append(statement)

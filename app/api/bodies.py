@@ -37,6 +37,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from app import keys
 from app.api.auth import presented_key
 from app.problems import MAX_ERRORS, FieldError, problem_response, validation_response
+from app.state import state_of
 
 LARGE_BODY_BYTES = 16 * 1024
 SCOPE_KEY = "hipflex.body"
@@ -126,7 +127,7 @@ class BodyGate:
 
     def _authenticated(self, headers: Headers) -> bool:
         key = presented_key(headers)
-        return key is not None and keys.recently_authenticated(self.api.state.storage.remembered_keys, key) is not None
+        return key is not None and keys.recently_authenticated(state_of(self.api).remembered_keys, key) is not None
 
     async def _answer(self, scope: Scope, send: Send, refusal: _Refusal) -> None:
         request = Request(scope)

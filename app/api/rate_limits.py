@@ -30,6 +30,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+import redis.asyncio
 from fastapi import FastAPI
 from limits import RateLimitItem, parse_many
 from limits.aio.storage import Storage
@@ -42,6 +43,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from app import keys
 from app.api.auth import presented_key
 from app.problems import problem_response
+from app.state import state_of
 
 logger = logging.getLogger("hipflex.rate_limits")
 
@@ -86,6 +88,7 @@ class RateLimits:
         self.body_unit = body_unit_bytes
         self.max_body = max_body_bytes
         self._storage: Storage | None = None
+        self._pool: redis.asyncio.ConnectionPool | None = None
         self._down_until = 0.0
         self._last_warning = float("-inf")
 
@@ -93,18 +96,25 @@ class RateLimits:
         if self._storage is None:  # made on the serving loop, at the first limited request
             url = self.storage_url
             options: dict[str, Any] = {}
-            if url.startswith(("redis", "rediss", "valkey")):
-                options = {
-                    "implementation": "redispy",
-                    "socket_timeout": _STORE_TIMEOUT_S,
-                    "socket_connect_timeout": _STORE_TIMEOUT_S,
-                }
+            if url.startswith(("redis://", "rediss://")):
+                # Our own pool, with short timeouts, so that the lifespan's end can close it.
+                self._pool = redis.asyncio.ConnectionPool.from_url(
+                    url, socket_timeout=_STORE_TIMEOUT_S, socket_connect_timeout=_STORE_TIMEOUT_S
+                )
+                options = {"implementation": "redispy", "connection_pool": self._pool}
             storage = storage_from_string("async+" + url, **options)
             assert isinstance(storage, Storage)
             self._storage = storage
         return self._storage
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            try:
+                await self.app(scope, receive, send)
+            finally:  # the app has shut down: let go of the store's connections
+                if self._pool is not None:
+                    await self._pool.disconnect()
+            return
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
@@ -151,7 +161,7 @@ class RateLimits:
         key = presented_key(headers)
         if key is None:
             return None
-        storage = self.api.state.storage
+        storage = state_of(self.api)
         tenant = keys.recently_authenticated(storage.remembered_keys, key)
         if tenant is not None:
             return tenant
