@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import psycopg
 import pytest
 from conftest import LogFactory, PostgresServer, _libpq, make_settings, new_tenant
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from app import migrations
@@ -26,10 +28,10 @@ from app.main import create_app
 from app.state import state_of
 
 
-def _store_and_erase(client: TestClient, make_log: LogFactory, marker: str) -> None:
+def _store_and_erase(client: TestClient, app: FastAPI, make_log: LogFactory, marker: str) -> None:
     """Logs, a check-in and an idempotent response with ``marker`` in them; another user's beside;
     then the first user erased."""
-    acme = new_tenant(client.app, "acme")  # type: ignore[arg-type]
+    acme = new_tenant(app, "acme")
     user = f"erased-{marker}"
     for n in range(3):
         headers = {**acme.headers, "Idempotency-Key": f"key-{n}"}
@@ -50,7 +52,7 @@ def test_erased_notes_are_in_no_sqlite_file(tmp_path: Path, catalogue: Catalogue
     marker = uuid.uuid4().hex
     app = create_app(make_settings(f"sqlite:///{database}"), catalogue=catalogue)
     with TestClient(app) as client:
-        _store_and_erase(client, make_log, marker)
+        _store_and_erase(client, app, make_log, marker)
         files = [path for path in tmp_path.iterdir() if path.name.startswith("erase.db")]
         assert database in files
         found = [path.name for path in files if marker.encode() in path.read_bytes()]
@@ -60,10 +62,10 @@ def test_erased_notes_are_in_no_sqlite_file(tmp_path: Path, catalogue: Catalogue
 
 
 @pytest.fixture
-def own_database(postgres_server: PostgresServer) -> str:
+def own_database(postgres_server: PostgresServer) -> Iterator[str]:
     url = postgres_server.create("hipflex_erasure")
     migrations.upgrade(url)
-    yield url  # type: ignore[misc]
+    yield url
     postgres_server.drop(url)
 
 
@@ -102,10 +104,10 @@ def _files_holding(url: str, marker: str) -> list[str]:
     return [path.name for path in folder.iterdir() if path.is_file() and marker.encode() in path.read_bytes()]
 
 
-def _wait_for(condition: object, seconds: float = 30) -> bool:
+def _wait_for(condition: Callable[[], bool], seconds: float = 30) -> bool:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        if condition():  # type: ignore[operator]
+        if condition():
             return True
         time.sleep(0.2)
     return False
@@ -123,7 +125,7 @@ def test_a_plain_vacuum_after_erasure_leaves_no_tuple_holding_the_notes(
         with psycopg.connect(_libpq(own_database), autocommit=True) as connection:
             for table in ERASED_TABLES:
                 connection.execute(f"ALTER TABLE {table} SET (autovacuum_enabled = false)")
-        _store_and_erase(client, make_log, marker)
+        _store_and_erase(client, app, make_log, marker)
         assert _wait_for(lambda: state_of(app).scrubber.vacuums >= 1)
         assert _tuples_holding(own_database, marker) == {}
 
@@ -137,7 +139,7 @@ def test_vacuum_full_after_erasure_leaves_no_byte_of_the_notes_in_the_data_files
     settings = make_settings(own_database, erasure_vacuum="full", erasure_vacuum_interval_s=0.5)
     app = create_app(settings, catalogue=catalogue)
     with TestClient(app) as client:
-        _store_and_erase(client, make_log, marker)
+        _store_and_erase(client, app, make_log, marker)
         assert _wait_for(lambda: state_of(app).scrubber.vacuums >= 1)
         assert _tuples_holding(own_database, marker) == {}
         if data_directory_readable:

@@ -253,7 +253,8 @@ def test_a_claim_of_a_crashed_process_is_taken_over_within_seconds(
 ) -> None:
     """Issue 21, item 7: the process died between claiming the key and writing the log (the slow
     fault suite does it with kill -9); a retry a few seconds later goes ahead, not a minute later."""
-    app: FastAPI = db_client.app  # type: ignore[assignment]
+    app = db_client.app
+    assert isinstance(app, FastAPI)
     body = make_log()
     assert timedelta(seconds=5) >= idempotency.IN_FLIGHT_TIMEOUT
     moments_ago = datetime.now(UTC) - timedelta(seconds=5.5)
