@@ -149,15 +149,15 @@ class Settings(BaseSettings):
     )
     erasure_vacuum: Literal["plain", "full"] = Field(
         default="plain",
-        description="Postgres: after a user is erased, `plain` VACUUMs the touched tables (the rows leave the "
-        "tables and indexes; their bytes can stay in a page's free space until a new row lands there); `full` "
-        "rewrites them with VACUUM FULL (no bytes left in the table files; each table is locked while it is "
-        "rewritten). SQLite always overwrites erased data and truncates its WAL.",
+        description="After a user is erased: `plain` overwrites the rows (SQLite: secure_delete, the WAL truncated) "
+        "or VACUUMs the touched tables (Postgres); a stale copy of a row can stay in a page's unused space until "
+        "the page is rewritten. `full` also rewrites the file (SQLite VACUUM) or the tables (Postgres VACUUM FULL) "
+        "in the background: no byte left, at the price of writers waiting meanwhile.",
     )
     erasure_vacuum_interval_s: float = Field(
         default=60.0, ge=0, le=86_400,
-        description="Postgres: at most one VACUUM after erasures per this many seconds (erasures in between "
-        "share it); it runs in a background thread, never on the request.",
+        description="At most one background VACUUM after erasures per this many seconds (erasures in between "
+        "share it); never on the request.",
     )
     max_body_bytes: int = Field(
         default=256 * 1024, ge=1024, le=16 * 1024 * 1024, description="Largest request body accepted."

@@ -1,7 +1,8 @@
 """Erasure that erases (issue 21, item 4): after DELETE /users/{id}, the erased notes are not in the
 database's files, not only gone from its tables.
 
-SQLite: the database file, its -wal and -shm are read byte by byte while the service runs.
+SQLite: the -wal is empty before the 204; with ``full``, the database file, its -wal and -shm hold
+no byte of the notes once the VACUUM ran (read byte by byte while the service runs).
 Postgres: on a database of the test's own, the tables' pages are read with pageinspect (plain VACUUM:
 no tuple, live or dead, holds the note), and with VACUUM FULL the database's data files are read
 after a CHECKPOINT (no byte of the note left in them). WAL is not read: it keeps the note until it is
@@ -47,18 +48,35 @@ def _store_and_erase(client: TestClient, app: FastAPI, make_log: LogFactory, mar
     assert client.get("/users/kept/logs", headers=acme.headers).json()["items"]  # the other user is untouched
 
 
-def test_erased_notes_are_in_no_sqlite_file(tmp_path: Path, catalogue: Catalogue, make_log: LogFactory) -> None:
+def test_erased_notes_leave_the_sqlite_wal_before_the_answer(
+    tmp_path: Path, catalogue: Catalogue, make_log: LogFactory
+) -> None:
     database = tmp_path / "erase.db"
     marker = uuid.uuid4().hex
     app = create_app(make_settings(f"sqlite:///{database}"), catalogue=catalogue)
     with TestClient(app) as client:
         _store_and_erase(client, app, make_log, marker)
+        wal = database.with_name("erase.db-wal")
+        assert not wal.exists() or wal.stat().st_size == 0  # checkpointed and truncated before the 204
+        shm = database.with_name("erase.db-shm")
+        assert not shm.exists() or marker.encode() not in shm.read_bytes()
+
+
+def test_erased_notes_are_in_no_sqlite_file_with_full(
+    tmp_path: Path, catalogue: Catalogue, make_log: LogFactory
+) -> None:
+    """``plain`` overwrites the rows (secure_delete), but a copy SQLite left behind when it moved a row
+    between pages can stay in a page's unused space; ``full`` VACUUMs the file after the erasure."""
+    database = tmp_path / "erase.db"
+    marker = uuid.uuid4().hex
+    settings = make_settings(f"sqlite:///{database}", erasure_vacuum="full", erasure_vacuum_interval_s=0.5)
+    app = create_app(settings, catalogue=catalogue)
+    with TestClient(app) as client:
+        _store_and_erase(client, app, make_log, marker)
+        assert _wait_for(lambda: state_of(app).scrubber.vacuums >= 1)
         files = [path for path in tmp_path.iterdir() if path.name.startswith("erase.db")]
         assert database in files
-        found = [path.name for path in files if marker.encode() in path.read_bytes()]
-        assert found == []
-        wal = database.with_name("erase.db-wal")
-        assert not wal.exists() or wal.stat().st_size == 0  # checkpointed and truncated
+        assert [path.name for path in files if marker.encode() in path.read_bytes()] == []
 
 
 @pytest.fixture
