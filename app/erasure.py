@@ -111,11 +111,11 @@ class Scrubber:
             # The whole file rewritten, then the WAL that holds the rewrite checkpointed away. Writers
             # wait meanwhile (on the app's write lock): seconds for a large file.
             with write_lock(self.engine):
-                connection = self.engine.raw_connection()
+                raw = self.engine.raw_connection()
                 try:
-                    connection.cursor().execute("VACUUM")
+                    raw.cursor().execute("VACUUM")
                 finally:
-                    connection.close()
+                    raw.close()
             self._checkpoint()
             return
         # Not through the engine's pool: the stall watchdog (app.stalls) would cut a VACUUM that runs
