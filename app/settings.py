@@ -123,6 +123,13 @@ class Settings(BaseSettings):
         description="Memory for `/users/{id}/records` and `/progress` answers kept until the user's data "
         "changes (per worker process; least recently used go first; 0 keeps none).",
     )
+    metrics_token: str | None = Field(
+        default=None,
+        min_length=16,
+        max_length=256,
+        description="If set, GET /metrics answers only `Authorization: Bearer <this token>` (404 otherwise): "
+        "metrics name routes and their traffic. Unset, /metrics is public, as before.",
+    )
     rate_limits: bool = Field(default=True, description="Rate limits per tenant and per client address (see below).")
     rate_limit_storage_url: str = Field(
         default="memory://",

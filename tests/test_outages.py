@@ -7,6 +7,7 @@ import json
 import sqlite3
 import threading
 import time
+import uuid
 from typing import Any
 
 import psycopg
@@ -275,3 +276,44 @@ def test_a_backend_lost_mid_request_is_a_503(
         assert client.post(f"/users/{USER}/logs", json=make_log(), headers=acme.headers).status_code == 201
         monkeypatch.setattr(checkins, "export", export_after_losing_the_connection)
         _assert_unavailable(client.get(f"/users/{USER}/export", headers=acme.headers))
+
+
+@pytest.mark.postgres
+def test_an_export_cut_by_an_outage_mid_stream_is_an_error_not_a_short_200(
+    postgres_server: PostgresServer, catalogue: Catalogue, make_log: LogFactory
+) -> None:
+    """The database goes away while an export streams: the client must see the answer fail (the
+    connection closed before the last chunk), never a complete-looking 200 with logs missing."""
+    import httpx
+    from conftest import live_server
+
+    from app.logs import EXPORT_PAGE
+    from app.logs.writer import LOGS
+    from app.state import state_of
+
+    url = postgres_server.create("hipflex_cut")
+    dropped = False
+    try:
+        migrations.upgrade(url)
+        app = create_app(make_settings(url, rate_limits=False), catalogue=catalogue)
+        with live_server(app) as base_url:
+            acme = new_tenant(app, "acme")
+            with httpx.Client(base_url=base_url, headers=acme.headers, timeout=30) as client:
+                assert client.post("/users/u1/logs", json=make_log(entries=100, notes="n" * 2000)).status_code == 201
+                # more copies of it, straight into the table: far more than the sockets' buffers hold
+                with state_of(app).engine.begin() as connection:
+                    row = dict(connection.execute(LOGS.select()).mappings().one())
+                    copies = [{**row, "id": str(uuid.uuid4())} for _ in range(EXPORT_PAGE * 50)]
+                    connection.execute(LOGS.insert(), copies)
+                state_of(app).engine.dispose()
+                with pytest.raises(httpx.HTTPError), client.stream("GET", "/users/u1/export") as answer:
+                    assert answer.status_code == 200
+                    chunks = answer.iter_raw(1024)
+                    next(chunks)  # the export has started ...
+                    postgres_server.drop(url)  # ... and the database goes away under it
+                    dropped = True
+                    for _ in chunks:
+                        pass
+    finally:
+        if not dropped:
+            postgres_server.drop(url)
