@@ -81,6 +81,10 @@ class ProblemDetail(BaseModel):
     errors_total: int | None = Field(
         default=None, description=f"How many inputs were wrong, when that is more than the {MAX_ERRORS} listed."
     )
+    errors_more: bool | None = Field(
+        default=None,
+        description="True when a large body was refused at its first errors: more may be wrong, not counted.",
+    )
 
 
 class Problem(Exception):
@@ -259,12 +263,20 @@ async def _on_validation(request: Request, exc: Exception) -> Response:
     return validation_response(request, exc.errors())
 
 
-def validation_response(request: Request, raw_errors: Any, total: int | None = None) -> Response:
-    """The 422 for a list of Pydantic errors (of ``total``): only the first MAX_ERRORS are turned into ours."""
+def validation_response(request: Request, raw_errors: Any, total: int | None = None, *, more: bool = False) -> Response:
+    """The 422 for a list of Pydantic errors (of ``total``): only the first MAX_ERRORS are turned into ours.
+
+    ``more``: the search stopped at the first errors of a large body (app.api.bodies), so how many
+    there were is not known; the answer says there were more (``errors_more``), not how many."""
     total = max(total or 0, len(raw_errors))
     errors = field_errors(raw_errors[:MAX_ERRORS])
+    detail = describe(errors, total)
+    if more:
+        detail = detail.removesuffix(".").split(" (and ")[0] + " (and more)."
+    extra = {"errors_more": True} if more else None
     return problem_response(
-        request, 422, "validation", describe(errors, total), title=INVALID, errors=errors, errors_total=total
+        request, 422, "validation", detail, title=INVALID, errors=errors, errors_total=None if more else total,
+        extra=extra,
     )
 
 

@@ -584,8 +584,10 @@ def test_erasure_leaves_nothing_in_the_files_sqlite(tmp_path: Path, make_log: Lo
             if not found or time.monotonic() > deadline:
                 break
             time.sleep(0.2)
+    # (the WAL at the 204 is not asserted here: the background VACUUM may already be writing it; the
+    # WAL emptied before the 204 is tests/test_erasure.py's, in plain mode)
     report("erasure-sqlite", wal_bytes_at_204=wal_bytes_at_204, holding_marker=found)
-    assert wal_bytes_at_204 == 0 and found == []
+    assert found == []
 
 
 def test_erasure_leaves_nothing_in_the_files_postgres(cluster: Cluster, tmp_path: Path, make_log: LogFactory) -> None:
@@ -632,26 +634,7 @@ for _ in range(count):
     s.sendall(f"GET /users/big/export HTTP/1.1\\r\\nHost: x\\r\\nAuthorization: {key}\\r\\n\\r\\n".encode())
     socks.append(s)
 print("ready", flush=True)
-# never read a byte of the answers; each second, report how many connections the server has cut
-open_socks = list(socks)
-while open_socks:
-    time.sleep(1)
-    still = []
-    for s in open_socks:
-        # peeking at the end of what was sent tells a cut connection (error or end) from a waiting one
-        s.setblocking(False)
-        try:
-            while True:
-                chunk = s.recv(1 << 20)
-                if not chunk:
-                    break
-        except BlockingIOError:
-            still.append(s)  # alive: the server still has the rest of the answer for it
-            continue
-        except OSError:
-            pass
-    open_socks = still
-    print(len(socks) - len(open_socks), flush=True)
+time.sleep(600)  # and never read a byte: the server is the one to give up
 """
 
 
@@ -682,41 +665,29 @@ def test_a_hundred_exports_nobody_reads(tmp_path: Path, slugs: list[str]) -> Non
         )
         assert readers.stdout is not None and readers.stdin is not None
         assert readers.stdout.readline().strip() == "ready"
-        peak, start, closed = baseline, time.monotonic(), 0
-        lines: list[str] = []
-
-        def follow() -> None:
-            assert readers.stdout is not None
-            for line in readers.stdout:
-                lines.append(line)
-
-        progress = threading.Thread(target=follow, daemon=True)
-        progress.start()
+        peak, start, cut = baseline, time.monotonic(), 0
         with Prober(base_url) as prober:
             while time.monotonic() - start < 90:
                 peak = max(peak, _rss_bytes(process.pid))
-                closed = int(lines[-1]) if lines else 0
-                if closed == 100:
+                cut = (tmp_path / "server.log").read_text().count("read none of its answer")
+                if cut >= 100:
                     break
                 time.sleep(0.1)
         all_cut_after = time.monotonic() - start
         after = _rss_bytes(process.pid)
         readers.kill()
         readers.wait(10)
-    cut = (tmp_path / "server.log").read_text().count("read none of its answer")
     report(
         "100-slow-readers",
         rss_baseline_mib=round(baseline / 2**20, 1),
         rss_peak_growth_mib=round((peak - baseline) / 2**20, 1),
         rss_after_cut_growth_mib=round((after - baseline) / 2**20, 1),
         per_reader_kib=round((peak - baseline) / 100 / 1024),
-        closed_by_server=closed,
+        cut_by_server=cut,
         all_cut_after_s=round(all_cut_after, 1),
-        logged_cuts=cut,
         healthz=prober.figures(),
     )
-    assert closed == 100  # every one was disconnected (before: held forever)
-    assert cut >= 90  # by the send timeout (a few may end otherwise, e.g. reset while still queued)
+    assert cut == 100  # every one was disconnected by the send timeout (before: held forever)
     # One page of the export per reader (8 logs at the body cap: ~2.3 MiB) while it is held: bounded per
     # reader and in time, not in total. Before: +301 MiB for 100, held until the server stopped.
     assert (peak - baseline) / 2**20 < 400
