@@ -676,7 +676,7 @@ def test_a_hundred_exports_nobody_reads(tmp_path: Path, slugs: list[str]) -> Non
         all_cut_after = time.monotonic() - start
         after = _rss_bytes(process.pid)
         readers.kill()
-        readers.wait(10)
+        readers.communicate(timeout=10)
     report(
         "100-slow-readers",
         rss_baseline_mib=round(baseline / 2**20, 1),
