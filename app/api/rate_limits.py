@@ -184,7 +184,8 @@ class RateLimits:
             for quota in chosen:
                 key = quota.item.key_for("hipflex", identity)
                 used = await store.incr(key, quota.item.get_expiry(), amount=cost)
-                reset = max(1, math.ceil(await store.get_expiry(key) - now))
+                window = quota.item.get_expiry()  # (a store's expiry can round up past the window)
+                reset = min(window, max(1, math.ceil(await store.get_expiry(key) - now)))
                 remaining = max(0, quota.item.amount - used)
                 if used > quota.item.amount and refused is None:
                     refused = (quota, reset)
