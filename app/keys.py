@@ -113,7 +113,7 @@ class RememberedKeys:
         self._lock = threading.Lock()
         self._known: dict[str, tuple[str, str, float]] = {}
         # Keys refused lately: digest -> (why, when). A request with a bogus key was looked up twice
-        # (the rate limit or a fast lane, then the route); now once, whoever asks first.
+        # (the rate limit or the fast path, then the route); now once, whoever asks first.
         self._refused: dict[str, tuple[str, float]] = {}
 
     def refused(self, digest: str) -> str | None:

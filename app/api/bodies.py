@@ -1,6 +1,6 @@
 """Request bodies are UTF-8 JSON with one value per key, and a large one is validated off the event loop.
 
-One pure-ASGI middleware in front of the fast lanes and the router, so both see only bodies it let
+One pure-ASGI middleware in front of the fast path and the router, so both see only bodies it let
 through:
 
 - a body sent as anything but JSON (``Content-Type`` not ``application/json`` or ``…+json``) or with a
@@ -16,7 +16,7 @@ through:
 
 A body that passed is handed on unchanged (the bytes replayed), with what was parsed in the scope
 (``scope["hipflex.body"]``: the bytes, the JSON value and, if validated here, the model) for a
-lane to take instead of parsing again.
+fast path (app.api.fastpath) to take instead of parsing again.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ from app.api.auth import presented_key
 from app.problems import MAX_ERRORS, FieldError, problem_response, validation_response
 from app.state import state_of
 
-LARGE_BODY_BYTES = 16 * 1024
+LARGE_BODY_BYTES = 4 * 1024
 SCOPE_KEY = "hipflex.body"
 _WITH_BODY = frozenset({"POST", "PUT", "PATCH"})
 

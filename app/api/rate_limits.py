@@ -1,6 +1,6 @@
 """Rate limits: no client can starve the others.
 
-One pure-ASGI middleware outside the fast lanes and the router (so both are covered), with the
+One pure-ASGI middleware outside the fast path and the router (so both are covered), with the
 ``limits`` library counting (in process by default; in Redis, ``HIPFLEX_RATE_LIMIT_STORAGE_URL``,
 when several instances serve one database). Which quota a request draws on:
 
