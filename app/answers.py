@@ -45,45 +45,67 @@ class Stats:
 
 
 class AnswerCache:
-    """Rendered bodies by key, at most ``max_bytes`` in all (0 keeps nothing)."""
+    """Rendered bodies by key, at most ``max_bytes`` in all (0 keeps nothing), shared fairly by tenants.
+
+    Least recently used first out, but from the tenant that holds the most bytes: a tenant filling
+    the cache (45 ``tz`` spellings of one progress answer emptied it for everyone) pushes out its own
+    answers, never the answers of a tenant that holds less than it.
+    """
 
     def __init__(self, max_bytes: int) -> None:
         self.max_bytes = max_bytes
         self.size = 0
         self.stats = Stats()
-        self._bodies: OrderedDict[Key, bytes] = OrderedDict()
+        self._bodies: dict[Key, bytes] = {}
+        self._order: dict[Hashable, OrderedDict[Key, None]] = {}  # by tenant, least recently used first
+        self._held: dict[Hashable, int] = {}  # bytes by tenant
         self._lock = threading.Lock()
         self._computing: dict[Key, threading.Event] = {}
 
     def __len__(self) -> int:
         return len(self._bodies)
 
+    def held(self, tenant: Hashable) -> int:
+        """The bytes ``tenant``'s answers take."""
+        return self._held.get(tenant, 0)
+
+    def _found(self, key: Key) -> bytes | None:
+        body = self._bodies.get(key)
+        if body is not None:
+            self._order[_owner(key)].move_to_end(key)
+        return body
+
     def get(self, key: Key) -> bytes | None:
         with self._lock:
-            body = self._bodies.get(key)
-            if body is not None:
-                self._bodies.move_to_end(key)
-            return body
+            return self._found(key)
 
     def hit(self, key: Key) -> bytes | None:
         """``get``, counted as a hit when found (a request answered from here)."""
         with self._lock:
-            body = self._bodies.get(key)
+            body = self._found(key)
             if body is not None:
-                self._bodies.move_to_end(key)
                 self.stats.hits += 1
             return body
 
     def put(self, key: Key, body: bytes) -> None:
         size = _size(key, body)
+        owner = _owner(key)
         with self._lock:
             if size > self.max_bytes or key in self._bodies:
                 return
             self._bodies[key] = body
+            self._order.setdefault(owner, OrderedDict())[key] = None
+            self._held[owner] = self._held.get(owner, 0) + size
             self.size += size
             while self.size > self.max_bytes:
-                old, evicted = self._bodies.popitem(last=False)
-                self.size -= _size(old, evicted)
+                richest = max(self._held, key=self._held.__getitem__)
+                order = self._order[richest]
+                old, _ = order.popitem(last=False)
+                freed = _size(old, self._bodies.pop(old))
+                self.size -= freed
+                self._held[richest] -= freed
+                if not order:
+                    del self._order[richest], self._held[richest]
 
     def ahead(self, key: Key, compute: Callable[[], bytes | None]) -> None:
         """Compute ``key``'s body in a thread of its own, unless it is kept or being computed already.
@@ -123,9 +145,8 @@ class AnswerCache:
                 self.stats.misses += 1
             return compute()
         with self._lock:
-            body = self._bodies.get(key)
+            body = self._found(key)
             if body is not None:
-                self._bodies.move_to_end(key)
                 self.stats.hits += 1
                 return body
             self.stats.misses += 1
@@ -172,3 +193,8 @@ def user_answer(
 def user_key(key: Key, tenant: str, user_id: str, revision: int) -> Key:
     """The whole key of a user's answer: ``key`` (route and normalised query), whose, and at which revision."""
     return (*key, tenant, user_id, revision)
+
+
+def _owner(key: Key) -> Hashable:
+    """The tenant of a key ``user_key`` made (third from the end); None for other keys (one shared share)."""
+    return key[-3] if len(key) >= 3 else None

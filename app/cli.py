@@ -18,6 +18,12 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
     from app.server import LimitedHttpToolsProtocol
 
+    if settings.auto_migrate and settings.is_sqlite:
+        # Once, before the workers start (each would otherwise migrate a new file at once: see
+        # app.migrations._sqlite_lock, which still serialises them if another process migrates).
+        from app import migrations
+
+        migrations.upgrade(settings.database_url)
     uvicorn.run(
         "app.main:create_app",
         factory=True,

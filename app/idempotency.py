@@ -5,7 +5,7 @@ committed on its own. The store then writes the log and, in the same
 transaction, ``complete`` saves the response on that row, so a log and the
 answer that acknowledged it exist together or not at all. If the write fails
 the claim is ``release``d and a retry can go ahead. A claim left in flight
-for longer than ``IN_FLIGHT_TIMEOUT`` (a crashed worker) may be taken over.
+for longer than ``IN_FLIGHT_TIMEOUT`` (5 s: a crashed worker) may be taken over.
 
 The rows live in the database, so they hold across workers and restarts.
 This module is the only writer of ``idempotency_keys``.
@@ -31,7 +31,12 @@ from sqlmodel import Session
 from app.db import write_session
 from app.tables import IdempotencyRecord
 
-IN_FLIGHT_TIMEOUT = timedelta(seconds=60)
+# A claim is a lease: one whose request has not answered within this long is taken over by a retry.
+# A request holds its claim at most for the log writer's wait (HIPFLEX_DB_WRITE_TIMEOUT_MS, 2.5 s)
+# and one database stall (2 s); a process killed between claim and write blocked its key for 60 s.
+# A request that does outlive its lease loses nothing: its write and its stored answer are one
+# transaction that checks it still owns the key (``complete``), so the retry writes, not both.
+IN_FLIGHT_TIMEOUT = timedelta(seconds=5)
 PURGE_CHANCE = 0.01  # purge expired rows on about one claim in a hundred
 MAX_KEY_LENGTH = 255
 _TABLE = IdempotencyRecord.__table__  # type: ignore[attr-defined]

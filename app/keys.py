@@ -112,6 +112,21 @@ class RememberedKeys:
         self._clock = clock
         self._lock = threading.Lock()
         self._known: dict[str, tuple[str, str, float]] = {}
+        # Keys refused lately: digest -> (why, when). A request with a bogus key was looked up twice
+        # (the rate limit or the fast path, then the route); now once, whoever asks first.
+        self._refused: dict[str, tuple[str, float]] = {}
+
+    def refused(self, digest: str) -> str | None:
+        entry = self._refused.get(digest)
+        if entry is None or self._clock() - entry[1] > self.recheck_seconds:
+            return None
+        return entry[0]
+
+    def refuse(self, digest: str, reason: str) -> None:
+        with self._lock:
+            if len(self._refused) >= _MAX_REMEMBERED:
+                self._refused.clear()
+            self._refused[digest] = (reason, self._clock())
 
     def get(self, digest: str) -> str | None:
         entry = self._known.get(digest)
@@ -161,13 +176,21 @@ def authenticate(engine: Engine, key: str, remembered: RememberedKeys | None = N
     if match is None:
         raise KeyRejected("The API key is not valid.")
     key_id = match.group(1)
+    digest = _hash(key)
+    reason = remembered.refused(digest) if remembered is not None else None
+    if reason is not None:
+        raise KeyRejected(reason)
     with engine.connect() as connection:
         row = connection.execute(_LOOKUP, {"key_id": key_id}).first()
-    digest = _hash(key)
     if row is None or not hmac.compare_digest(row.key_hash, digest):
-        raise KeyRejected("The API key is not valid.")
-    if row.revoked_at is not None:
-        raise KeyRejected("The API key has been revoked.")
+        reason = "The API key is not valid."
+    elif row.revoked_at is not None:
+        reason = "The API key has been revoked."
+    if reason is not None or row is None:
+        reason = reason or "The API key is not valid."
+        if remembered is not None:
+            remembered.refuse(digest, reason)
+        raise KeyRejected(reason)
     if remembered is not None:
         remembered.put(digest, key_id, row.tenant)
     return str(row.tenant)

@@ -31,8 +31,10 @@ from app.api import (
     vocabulary,
     workouts,
 )
+from app.api.bodies import BodyGate
 from app.api.delivery import Delivery
 from app.api.fastpath import FastPath
+from app.api.rate_limits import RateLimits
 from app.body_limit import BodyLimit
 from app.catalogue import Catalogue, load_catalogue
 from app.db import make_engine
@@ -69,7 +71,7 @@ TAGS = [
 # What a browser client may read from a cross-origin answer (the CORS-safelisted ones need no listing).
 EXPOSED_HEADERS = [
     "ETag", "Location", "Link", "Retry-After", "Idempotent-Replayed", "X-Request-ID", "X-Catalogue-Version",
-    "Content-Language", "Deprecation", "Sunset",
+    "Content-Language", "Deprecation", "Sunset", "RateLimit", "RateLimit-Policy",
 ]
 
 
@@ -123,6 +125,7 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
         try:
             yield
         finally:
+            hipflex.close()
             engine.dispose()
             if access_log is not None:
                 access_log.flush()
@@ -147,8 +150,10 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
     app.state.hipflex = hipflex
     configure_logging(settings.log_level)
     problems.install(app)
-    # Middleware, innermost first: the fast path, CORS around it, the body cap, delivery (HEAD, gzip,
-    # no-store) around all of them so both paths give the same bytes, and observability outermost.
+    # Middleware, innermost first: the fast path, CORS around it, the body gate (UTF-8 JSON, one value
+    # a key, large bodies validated off the event loop: app.api.bodies), rate limits (before a body is
+    # read: app.api.rate_limits), the body cap, delivery (HEAD,
+    # gzip, no-store) around all of them so both paths give the same bytes, and observability outermost.
     if settings.fast_path:
         app.add_middleware(FastPath, api=app)  # the routes marked @fast (app.api.fastpath)
     if settings.cors_origins:
@@ -160,6 +165,17 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
                 "Authorization", "X-API-Key", "Content-Type", "Idempotency-Key", "If-None-Match", "X-Request-ID"
             ],
             expose_headers=EXPOSED_HEADERS,
+        )
+    app.add_middleware(BodyGate, api=app)
+    if settings.rate_limits:
+        app.add_middleware(
+            RateLimits,
+            api=app,
+            storage_url=settings.rate_limit_storage_url,
+            tenant=settings.rate_limit_tenant,
+            client=settings.rate_limit_client,
+            body_unit_bytes=settings.rate_limit_body_unit_bytes,
+            max_body_bytes=settings.max_body_bytes,
         )
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(Delivery, gzip_min_bytes=settings.gzip_min_bytes)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
 
@@ -9,7 +12,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 
 # The wheel carries the scripts as app/alembic_scripts/ (setup.py maps the
 # top-level migrations/ there); a checkout or editable install has migrations/
@@ -38,7 +41,36 @@ def _script_location() -> Path:
 
 
 def upgrade(database_url: str, revision: str = "head") -> None:
-    command.upgrade(alembic_config(database_url), revision)
+    with _sqlite_lock(database_url):
+        command.upgrade(alembic_config(database_url), revision)
+
+
+@contextmanager
+def _sqlite_lock(database_url: str) -> Iterator[None]:
+    """One migration at a time on a SQLite file, across processes.
+
+    Several workers (or several ``hipflex serve``) starting on a new file each ran the
+    migrations: one failed ("table alembic_version already exists") and took the server down.
+    Alembic's DDL on SQLite is not one transaction, so the lock is a file of its own beside the
+    database (``<file>.migrate-lock``, left in place: removing a lock file races its next user).
+    """
+    url = make_url(database_url)
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        yield
+        return
+    try:
+        import fcntl
+    except ImportError:  # (Windows: no fcntl; hipflex serve migrates before its workers start)
+        yield
+        return
+    path = Path(url.database)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(f"{path}.migrate-lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(descriptor)  # (closing releases the lock)
 
 
 def head_revision(database_url: str) -> str | None:

@@ -23,6 +23,7 @@ from app import outages
 from app.problems import MEDIA_TYPE, problem_body
 
 ACCESS_LOGGER = "hipflex.access"
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
 
@@ -149,7 +150,8 @@ class Observability:
             unavailable = outages.unavailable(error)
             level = logging.WARNING if unavailable else logging.ERROR
             fields = {"request_id": request_id}
-            self.errors.log(level, "request failed: %s", outages.describe(error), extra={"fields": fields})
+            text = outages.summary(error) if unavailable else outages.describe(error)
+            self.errors.log(level, "request failed: %s", text, extra={"fields": fields})
             if started:  # half an answer is out: only closing the connection tells the client
                 raise ResponseAborted() from None
             status = 503 if unavailable else 500
@@ -159,7 +161,7 @@ class Observability:
         finally:
             elapsed = time.perf_counter() - start
             route = getattr(scope.get("route"), "path", None) or "<unmatched>"
-            method = scope["method"]
+            method = scope["method"] if scope["method"] in _METHODS else "OTHER"  # a client cannot add series
             labels = (method, route, str(status))
             self.metrics.child(self.metrics.requests, *labels).inc()
             self.metrics.child(self.metrics.latency, *labels).observe(elapsed)

@@ -7,7 +7,10 @@ every other client stalled). A head over ``max_header_bytes`` or with more
 than ``max_header_count`` headers gets a 431 and the connection is closed.
 A client that has not sent its whole request (head and body) within
 ``client_timeout_s`` of starting it is disconnected (slow-loris), as is a
-connection that sends nothing at all.
+connection that sends nothing at all. And a client that stops reading its answer (an export it
+never reads) is disconnected once the answer has waited ``send_timeout_s`` for it to read any more:
+before, the connection and the page of the export behind it were held forever (100 such clients
+took a server from 240 to 541 MB).
 """
 
 from __future__ import annotations
@@ -47,6 +50,8 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         self.header_count = 0
         self.refused = False
         self.deadline: asyncio.TimerHandle | None = None
+        self.send_timeout = settings.send_timeout_s
+        self.send_deadline: asyncio.TimerHandle | None = None
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
@@ -54,7 +59,29 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._disarm()
+        self._reading_again()
         super().connection_lost(exc)
+
+    def pause_writing(self) -> None:
+        # The client's socket and our buffer are full: it has this long to read some of it.
+        super().pause_writing()
+        if self.send_deadline is None:
+            self.send_deadline = self.loop.call_later(self.send_timeout, self._not_reading)
+
+    def resume_writing(self) -> None:
+        self._reading_again()
+        super().resume_writing()
+
+    def _reading_again(self) -> None:
+        if self.send_deadline is not None:
+            self.send_deadline.cancel()
+            self.send_deadline = None
+
+    def _not_reading(self) -> None:
+        self.send_deadline = None
+        if not self.transport.is_closing():
+            logger.info("closed a connection that read none of its answer for %.1f s", self.send_timeout)
+            self.transport.abort()  # (close() would wait to flush what the client does not read)
 
     def data_received(self, data: bytes) -> None:
         if self.refused:

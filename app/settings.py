@@ -84,6 +84,13 @@ class Settings(BaseSettings):
         description="A client that has not sent its whole request head, or the next part of its body, "
         "within this long is disconnected (slow-loris).",
     )
+    send_timeout_s: float = Field(
+        default=30.0,
+        ge=0.5,
+        le=3600,
+        description="A client that reads none of its answer for this long (our send buffer full) is "
+        "disconnected: an export nobody reads holds its memory no longer than this.",
+    )
     sqlite_busy_timeout_ms: int = Field(
         default=5000, ge=0, le=600_000, description="How long a SQLite writer waits for the lock."
     )
@@ -116,9 +123,60 @@ class Settings(BaseSettings):
         description="Memory for `/users/{id}/records` and `/progress` answers kept until the user's data "
         "changes (per worker process; least recently used go first; 0 keeps none).",
     )
+    metrics_token: str | None = Field(
+        default=None,
+        min_length=16,
+        max_length=256,
+        description="If set, GET /metrics answers only `Authorization: Bearer <this token>` (404 otherwise): "
+        "metrics name routes and their traffic. Unset, /metrics is public, as before.",
+    )
+    rate_limits: bool = Field(default=True, description="Rate limits per tenant and per client address (see below).")
+    rate_limit_storage_url: str = Field(
+        default="memory://",
+        max_length=1024,
+        description="Where rate limits are counted: `memory://` (each process alone) or a Redis URL "
+        "(`redis://127.0.0.1:6379/0`), shared by every worker and instance. An unreachable store lets "
+        "requests through (logged).",
+    )
+    rate_limit_tenant: str = Field(
+        default="500/second;15000/minute",
+        max_length=200,
+        description="A tenant's quota on routes that need a key, and on public computing routes called with "
+        "its key (`limits` notation: amounts per second, minute, hour or day, `;` between them).",
+    )
+    rate_limit_client: str = Field(
+        default="20/second;600/minute",
+        max_length=200,
+        description="A client address's quota on the public computing routes (`POST /workouts/adapt`, "
+        "`/workouts` without a seed) when it sends no valid key, and for keyed routes with an invalid key.",
+    )
+    rate_limit_body_unit_bytes: int = Field(
+        default=16 * 1024, ge=1024, le=16 * 1024 * 1024,
+        description="A request costs 1 plus 1 per this many bytes of body: a 256 KiB body costs 17.",
+    )
+    erasure_vacuum: Literal["plain", "full"] = Field(
+        default="plain",
+        description="After a user is erased: `plain` overwrites the rows (SQLite: secure_delete, the WAL truncated) "
+        "or VACUUMs the touched tables (Postgres); a stale copy of a row can stay in a page's unused space until "
+        "the page is rewritten. `full` also rewrites the file (SQLite VACUUM) or the tables (Postgres VACUUM FULL) "
+        "in the background: no byte left, at the price of writers waiting meanwhile.",
+    )
+    erasure_vacuum_interval_s: float = Field(
+        default=60.0, ge=0, le=86_400,
+        description="At most one background VACUUM after erasures per this many seconds (erasures in between "
+        "share it); never on the request.",
+    )
     max_body_bytes: int = Field(
         default=256 * 1024, ge=1024, le=16 * 1024 * 1024, description="Largest request body accepted."
     )
+
+    @field_validator("rate_limit_tenant", "rate_limit_client")
+    @classmethod
+    def _limits(cls, value: str) -> str:
+        from limits import parse_many
+
+        parse_many(value)  # (a ValueError names what is wrong)
+        return value
 
     @field_validator("cors_origins", mode="before")
     @classmethod

@@ -113,15 +113,28 @@ def watch(engine: Engine, timeout: float) -> None:
 
     @event.listens_for(engine, "before_cursor_execute")
     def _on_execute(connection: Any, *_args: Any) -> None:
-        _bump(connection.connection.dbapi_connection)
+        _bump(_dbapi_connection(connection))
 
     @event.listens_for(engine, "commit")
     def _on_commit(connection: Any) -> None:
-        _bump(connection.connection.dbapi_connection)
+        _bump(_dbapi_connection(connection))
 
     @event.listens_for(engine, "rollback")
     def _on_rollback(connection: Any) -> None:
-        _bump(connection.connection.dbapi_connection)
+        _bump(_dbapi_connection(connection))
+
+
+def _dbapi_connection(connection: Any) -> Any:
+    """The driver connection under ``connection``, or None once SQLAlchemy has invalidated it.
+
+    Not ``connection.connection``: on an invalidated connection that property tries to
+    reconnect, and inside the rollback of the dead transaction it raises PendingRollbackError,
+    which replaced the disconnect error on its way out (a 500 for an outage).
+    """
+    if connection.invalidated or connection.closed:
+        return None
+    proxied = getattr(connection, "_dbapi_connection", None)
+    return None if proxied is None else proxied.dbapi_connection
 
 
 def _start() -> None:

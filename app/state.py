@@ -17,6 +17,7 @@ from starlette.requests import Request
 
 from app.answers import AnswerCache
 from app.catalogue import Catalogue
+from app.erasure import Scrubber
 from app.keys import RememberedKeys
 from app.logs import LogWriter
 from app.observability import AccessLog, Metrics
@@ -33,6 +34,7 @@ class AppState:
     # Set by ``open`` in the lifespan: there is no database before the app starts.
     _engine: Engine | None = field(default=None, repr=False)
     _log_writer: LogWriter | None = field(default=None, repr=False)
+    _scrubber: Scrubber | None = field(default=None, repr=False)
     remembered_keys: RememberedKeys = field(default_factory=RememberedKeys)
     # /exercises pages, one cache per catalogue ETag (app.api.exercises PageCache).
     exercise_pages: dict[str, Any] = field(default_factory=dict)
@@ -42,12 +44,24 @@ class AppState:
     def open(self, engine: Engine) -> None:
         self._engine = engine
         self._log_writer = LogWriter(engine)
+        self._scrubber = Scrubber(engine, self.settings.erasure_vacuum_interval_s, self.settings.erasure_vacuum)
+
+    def close(self) -> None:
+        if self._scrubber is not None:
+            self._scrubber.close()
 
     @property
     def engine(self) -> Engine:
         if self._engine is None:
             raise RuntimeError("the app has not started: its database opens in the lifespan")
         return self._engine
+
+    @property
+    def scrubber(self) -> Scrubber:
+        """What clears an erasure's bytes from the database files (app.erasure)."""
+        if self._scrubber is None:
+            raise RuntimeError("the app has not started: its database opens in the lifespan")
+        return self._scrubber
 
     @property
     def log_writer(self) -> LogWriter:

@@ -24,7 +24,7 @@ from sqlalchemy import create_engine, text
 from app.progress import reports, store
 from app.progress.records import Metric
 from bench import history
-from bench.__main__ import Server, drop_postgres, fresh_postgres, hipflex, make_key, migrate, wrk
+from bench.__main__ import UNREACHED_LIMITS, Server, drop_postgres, fresh_postgres, hipflex, make_key, migrate, wrk
 
 PATHS = ("/records", "/progress?window=90d&tz=Europe/Berlin")
 
@@ -82,7 +82,7 @@ def main() -> None:
             server.stop()
         uncached = Server("app.main:create_app", {
             "HIPFLEX_DATABASE_URL": url, "HIPFLEX_LOG_LEVEL": "info", "HIPFLEX_ACCESS_LOG": "true",
-            "HIPFLEX_ANSWER_CACHE_BYTES": "0",
+            "HIPFLEX_ANSWER_CACHE_BYTES": "0", **UNREACHED_LIMITS,
         }, factory=True)
         try:
             base = f"http://127.0.0.1:{uncached.port}"

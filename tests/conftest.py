@@ -35,6 +35,11 @@ from app.main import create_app
 from app.settings import Settings
 from app.tables import metadata
 
+# Rate limits count in every test app (their headers, their cost) but a test client, one address making
+# thousands of requests a minute, never meets them; tests/test_rate_limits.py sets its own.
+os.environ.setdefault("HIPFLEX_RATE_LIMIT_TENANT", "1000000/second")
+os.environ.setdefault("HIPFLEX_RATE_LIMIT_CLIENT", "1000000/second")
+
 POSTGRES_SERVER = os.environ.get("HIPFLEX_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 
 

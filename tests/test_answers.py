@@ -25,7 +25,7 @@ from sqlalchemy import create_engine, insert, select
 
 from app.state import state_of
 from app import migrations, revisions
-from app.answers import ENTRY_OVERHEAD, AnswerCache
+from app.answers import ENTRY_OVERHEAD, AnswerCache, user_key
 from app.api.progress import PROGRESS_STEP, progress_end
 from app.catalogue import Catalogue
 from app.main import create_app
@@ -509,3 +509,31 @@ def test_a_failure_computing_ahead_is_logged(
     # (on stdout as JSON once an app has configured our loggers, else through pytest's capture)
     assert "computing an answer ahead failed" in caplog.text + capsys.readouterr().out
     assert cache.answer(("k",), lambda: b"the request computes") == b"the request computes"
+
+
+# --- fairness (issue 21, item 6) ---------------------------------------------------------------------
+
+
+def test_one_tenant_cannot_evict_another_tenants_answers() -> None:
+    cache = AnswerCache(20_000)
+    for user in range(5):
+        cache.put(user_key(("records",), "quiet", f"u{user}", 1), b"q" * 1000)
+    quiet = {user_key(("records",), "quiet", f"u{user}", 1) for user in range(5)}
+    # 45 time-zone spellings of one answer, and more: far more than the whole cache
+    for n in range(200):
+        cache.put(user_key(("progress", "all", f"Etc/GMT+{n}"), "noisy", "u1", 1), b"n" * 2000)
+        assert cache.size <= 20_000
+    assert all(cache.get(key) == b"q" * 1000 for key in quiet)  # every quiet answer is still there
+    assert cache.held("noisy") <= 20_000 - cache.held("quiet")
+    assert cache.get(user_key(("progress", "all", "Etc/GMT+199"), "noisy", "u1", 1)) is not None  # its newest
+
+
+def test_the_tenant_holding_most_gives_way_first() -> None:
+    cache = AnswerCache(10_000)
+    for n in range(4):
+        cache.put(user_key(("records",), "big", f"u{n}", 1), b"b" * 2000)
+    cache.put(user_key(("records",), "small", "u1", 1), b"s" * 1500)
+    cache.put(user_key(("records",), "small", "u2", 1), b"s" * 1500)  # over: one of big's goes
+    assert cache.get(user_key(("records",), "big", "u0", 1)) is None
+    assert cache.get(user_key(("records",), "small", "u1", 1)) is not None
+    assert cache.size <= 10_000

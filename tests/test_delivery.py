@@ -43,7 +43,7 @@ PAGED = {
     "/users/{user_id}/assessments": "/users/u-1/assessments?limit=2",
 }
 # Headers that differ between two identical requests.
-VOLATILE = {"date", "x-request-id", "server-timing"}
+VOLATILE = {"date", "x-request-id", "server-timing", "ratelimit"}  # (ratelimit: what is left changes)
 # Bodies that change by themselves (a timestamp, counters): their length may differ from GET to HEAD.
 CHANGING = {
     "/users/{user_id}/export",

@@ -50,7 +50,7 @@ from app.state import state_of
 # Examples per registry entry; HIPFLEX_PARITY_EXAMPLES=1000 for a longer hunt.
 EXAMPLES = int(os.environ.get("HIPFLEX_PARITY_EXAMPLES", "100"))
 # Headers that differ between two identical requests.
-VOLATILE = {"date", "x-request-id"}
+VOLATILE = {"date", "x-request-id", "ratelimit"}  # (ratelimit: what is left, per app)
 # Values no field takes, drawn beside each field's own: every parameter is also tried wrong.
 STRANGERS = ["", "x" * 101, "-1", "1.5", "pígeon", "none,", "colour"]
 JSON_STRANGERS: list[Any] = [None, "5", 2.5, True, [], {}, "x" * 300, -1]

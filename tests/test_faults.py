@@ -480,3 +480,301 @@ def test_export_of_maximum_size_logs_beside_a_normal_client(tmp_path: Path, slug
     # export, which stalled other clients for a second.
     assert figures["p99_ms"] < 250
     assert prober.failures == 0
+
+
+# --- issue 21: abuse -------------------------------------------------------------------------------
+
+ADAPT = {"goal": "mobility", "level": "beginner", "equipment": ["band"], "today": "2026-11-30", "seed": 1}
+
+
+def _invalid_adapt_body(sets: int = 14_000) -> bytes:
+    """The issue's body: a posted history whose every set is invalid (253 KB there; here as many sets)."""
+    logs, left = [], sets
+    while left:
+        entries = []
+        while left and len(entries) < 100:
+            count = min(50, left)
+            entries.append({"exercise": "hip-flexor-stretch", "sets": [{"reps": 0}] * count})
+            left -= count
+        logs.append({"performed_at": "2026-11-28T09:00:00Z", "entries": entries})
+    return json.dumps({**ADAPT, "history": logs}).encode()
+
+
+def test_an_invalid_adapt_body_repeated_beside_a_normal_client(tmp_path: Path) -> None:
+    """One anonymous client repeating the 14,000-error body (rate limits off, to measure the work
+    itself): its answers are bounded, and a normal client's /healthz is not held up behind it."""
+    body = _invalid_adapt_body()
+    with serve(f"sqlite:///{tmp_path / 'a.db'}", tmp_path / "server.log", rate_limits="false") as (_, base_url):
+        sizes, times = [], []
+        stop = threading.Event()
+
+        def repeat() -> None:
+            with httpx.Client(base_url=base_url, timeout=30) as client:
+                while not stop.is_set():
+                    answer, took = _timed(
+                        lambda: client.post("/workouts/adapt", content=body, headers={"Content-Type": "application/json"})
+                    )
+                    assert answer.status_code == 422
+                    sizes.append(len(answer.content))
+                    times.append(took)
+
+        repeater = threading.Thread(target=repeat, daemon=True)
+        with Prober(base_url) as prober:
+            repeater.start()
+            time.sleep(8)
+            stop.set()
+            repeater.join(30)
+    figures = prober.figures()
+    report(
+        "invalid-adapt-repeater",
+        body_bytes=len(body),
+        answers=len(sizes),
+        answer_bytes=max(sizes),
+        answer_ms_p50=round(statistics.median(times) * 1000, 1),
+        healthz=figures,
+    )
+    assert sizes and max(sizes) <= 64 * 1024
+    # The issue's target is p99 <= 50 ms (measured and reported above); asserted loosely, as the export
+    # test does, so a loaded machine does not flake it. Before: p50 178 ms, p99 304 ms.
+    assert figures["p50_ms"] < 50 and figures["p99_ms"] < 250
+    assert prober.failures == 0
+
+
+def test_a_burst_meets_429s_and_others_are_served(tmp_path: Path) -> None:
+    with serve(f"sqlite:///{tmp_path / 'b.db'}", tmp_path / "server.log", rate_limit_client="20/second;100/minute") as (
+        _,
+        base_url,
+    ):
+        statuses: list[int] = []
+        with Prober(base_url) as prober, httpx.Client(base_url=base_url, timeout=30) as client:
+            start = time.monotonic()
+            for _ in range(300):
+                statuses.append(client.post("/workouts/adapt", json=ADAPT).status_code)
+            elapsed = time.monotonic() - start
+            refused = client.post("/workouts/adapt", json=ADAPT)
+    counts = {status: statuses.count(status) for status in sorted(set(statuses))}
+    report("burst-429", requests=len(statuses), statuses=counts, seconds=round(elapsed, 2), healthz=prober.figures())
+    assert set(counts) == {200, 429} and counts[200] <= 100
+    assert refused.status_code == 429 and int(refused.headers["retry-after"]) >= 1
+    assert refused.headers["ratelimit-policy"] and refused.headers["ratelimit"]
+    assert prober.failures == 0
+
+
+def test_erasure_leaves_nothing_in_the_files_sqlite(tmp_path: Path, make_log: LogFactory) -> None:
+    database = tmp_path / "erase.db"
+    marker = uuid.uuid4().hex
+    migrations.upgrade(f"sqlite:///{database}")
+    headers = _key(f"sqlite:///{database}")
+    settings = {"erasure_vacuum": "full", "erasure_vacuum_interval_s": 0.5}
+    with (
+        serve(f"sqlite:///{database}", tmp_path / "server.log", **settings) as (_, base_url),
+        httpx.Client(base_url=base_url, headers=headers, timeout=30) as client,
+    ):
+        for n in range(20):
+            body = make_log(notes=f"knee {marker} {n}")
+            assert client.post("/users/gone/logs", json=body, headers={"Idempotency-Key": f"k{n}"}).status_code == 201
+            assert client.post("/users/kept/logs", json=make_log()).status_code == 201
+        assert client.delete("/users/gone").status_code == 204
+        wal = database.with_name("erase.db-wal")
+        wal_bytes_at_204 = wal.stat().st_size if wal.exists() else 0
+        deadline = time.monotonic() + 30
+        while True:  # the VACUUM runs in the background
+            files = [p for p in tmp_path.iterdir() if p.name.startswith("erase.db")]
+            found = [p.name for p in files if marker.encode() in p.read_bytes()]
+            if not found or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
+    # (the WAL at the 204 is not asserted here: the background VACUUM may already be writing it; the
+    # WAL emptied before the 204 is tests/test_erasure.py's, in plain mode)
+    report("erasure-sqlite", wal_bytes_at_204=wal_bytes_at_204, holding_marker=found)
+    assert found == []
+
+
+def test_erasure_leaves_nothing_in_the_files_postgres(cluster: Cluster, tmp_path: Path, make_log: LogFactory) -> None:
+    """On the private cluster (its data directory is ours to read): VACUUM FULL after the erasure,
+    CHECKPOINT, and no data file of the database holds the erased notes (WAL is not read: see README)."""
+    import psycopg
+
+    marker = uuid.uuid4().hex
+    headers = _key(cluster.url)
+    settings = {"erasure_vacuum": "full", "erasure_vacuum_interval_s": 0.5}
+    with serve(cluster.url, tmp_path / "server.log", **settings) as (_, base_url):
+        with httpx.Client(base_url=base_url, headers=headers, timeout=30) as client:
+            for n in range(20):
+                body = make_log(notes=f"knee {marker} {n}")
+                assert client.post("/users/gone/logs", json=body, headers={"Idempotency-Key": f"p{n}-{marker}"}).status_code == 201
+                assert client.post("/users/kept/logs", json=make_log()).status_code == 201
+            assert client.delete("/users/gone").status_code == 204
+        libpq = cluster.url.replace("postgresql+psycopg", "postgresql")
+        deadline, found = time.monotonic() + 30, ["not looked yet"]
+        while time.monotonic() < deadline:
+            with psycopg.connect(libpq, autocommit=True) as connection:
+                connection.execute("CHECKPOINT")
+                row = connection.execute(
+                    "SELECT current_setting('data_directory'), oid FROM pg_database WHERE datname = current_database()"
+                ).fetchone()
+            assert row is not None
+            folder = Path(row[0]) / "base" / str(row[1])
+            found = [p.name for p in folder.iterdir() if p.is_file() and marker.encode() in p.read_bytes()]
+            if not found:
+                break
+            time.sleep(0.5)
+    report("erasure-postgres", holding_marker=found, seconds=round(30 - (deadline - time.monotonic()), 1))
+    assert found == []
+
+
+_SLOW_READER = """
+import socket, sys, time
+port, key, count = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+socks = []
+for _ in range(count):
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    s.connect(("127.0.0.1", port))
+    s.sendall(f"GET /users/big/export HTTP/1.1\\r\\nHost: x\\r\\nAuthorization: {key}\\r\\n\\r\\n".encode())
+    socks.append(s)
+print("ready", flush=True)
+time.sleep(600)  # and never read a byte: the server is the one to give up
+"""
+
+
+def test_a_hundred_exports_nobody_reads(tmp_path: Path, slugs: list[str]) -> None:
+    database_url = f"sqlite:///{tmp_path / 'slow.db'}"
+    migrations.upgrade(database_url)
+    headers = _key(database_url)
+    body = _largest_log(slugs, Settings().max_body_bytes)
+    send_timeout = 3
+    with serve(database_url, tmp_path / "server.log", send_timeout_s=send_timeout, rate_limits="false", log_level="info") as (
+        process,
+        base_url,
+    ):
+        with httpx.Client(base_url=base_url, headers=headers, timeout=60) as client:
+            assert client.post("/users/big/logs", json=body).status_code == 201
+        engine = make_engine(Settings(database_url=database_url))
+        try:
+            with engine.begin() as connection:
+                row = dict(connection.execute(LOGS.select()).mappings().one())
+                connection.execute(LOGS.insert(), [{**row, "id": str(uuid.uuid4())} for _ in range(40)])
+        finally:
+            engine.dispose()
+        port = int(base_url.rsplit(":", 1)[1])
+        baseline = _rss_bytes(process.pid)
+        readers = subprocess.Popen(
+            [sys.executable, "-c", _SLOW_READER, str(port), headers["Authorization"], "100"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        )
+        assert readers.stdout is not None and readers.stdin is not None
+        assert readers.stdout.readline().strip() == "ready"
+        peak, start, cut = baseline, time.monotonic(), 0
+        with Prober(base_url) as prober:
+            while time.monotonic() - start < 90:
+                peak = max(peak, _rss_bytes(process.pid))
+                cut = (tmp_path / "server.log").read_text().count("read none of its answer")
+                if cut >= 100:
+                    break
+                time.sleep(0.1)
+        all_cut_after = time.monotonic() - start
+        after = _rss_bytes(process.pid)
+        readers.kill()
+        readers.communicate(timeout=10)
+    report(
+        "100-slow-readers",
+        rss_baseline_mib=round(baseline / 2**20, 1),
+        rss_peak_growth_mib=round((peak - baseline) / 2**20, 1),
+        rss_after_cut_growth_mib=round((after - baseline) / 2**20, 1),
+        per_reader_kib=round((peak - baseline) / 100 / 1024),
+        cut_by_server=cut,
+        all_cut_after_s=round(all_cut_after, 1),
+        healthz=prober.figures(),
+    )
+    assert cut == 100  # every one was disconnected by the send timeout (before: held forever)
+    # One page of the export per reader (8 logs at the body cap: ~2.3 MiB) while it is held: bounded per
+    # reader and in time, not in total. Before: +301 MiB for 100, held until the server stopped.
+    assert (peak - baseline) / 2**20 < 400
+
+
+def test_a_crash_between_claim_and_write_is_retried_within_seconds(tmp_path: Path, make_log: LogFactory) -> None:
+    """kill -9 while idempotent writes are in flight; on restart, every key whose answer was lost is
+    retried until it succeeds: none waits the old 60 s, none is written twice."""
+    database_url = f"sqlite:///{tmp_path / 'crash.db'}"
+    migrations.upgrade(database_url)
+    headers = _key(database_url)
+    answered: dict[str, int] = {}
+    sent: list[str] = []
+    stop = threading.Event()
+    with serve(database_url, tmp_path / "server.log") as (process, base_url):
+
+        def write(worker: int) -> None:
+            with httpx.Client(base_url=base_url, headers=headers, timeout=10) as client:
+                n = 0
+                while not stop.is_set():
+                    key = f"w{worker}-{n}"
+                    sent.append(key)
+                    try:
+                        answer = client.post(f"/users/u{worker}/logs", json=make_log(), headers={"Idempotency-Key": key})
+                        answered[key] = answer.status_code
+                    except httpx.TransportError:
+                        return
+                    n += 1
+
+        writers = [threading.Thread(target=write, args=(w,), daemon=True) for w in range(8)]
+        for thread in writers:
+            thread.start()
+        time.sleep(1.5)
+        process.send_signal(signal.SIGKILL)
+        process.wait(10)
+        stop.set()
+        for thread in writers:
+            thread.join(15)
+    lost = [key for key in sent if key not in answered]
+    with serve(database_url, tmp_path / "server.log") as (_, base_url):
+        restarted = time.monotonic()
+        waited: list[float] = []
+        with httpx.Client(base_url=base_url, headers=headers, timeout=10) as client:
+            for key in lost:
+                worker = key.split("-")[0][1:]
+                while True:
+                    answer = client.post(f"/users/u{worker}/logs", json=make_log(), headers={"Idempotency-Key": key})
+                    if answer.status_code != 409:
+                        break
+                    assert time.monotonic() - restarted < 20, "a claim was still in flight 20 s after the restart"
+                    time.sleep(0.2)
+                assert answer.status_code in (200, 201), answer.text
+                waited.append(time.monotonic() - restarted)
+    engine = make_engine(Settings(database_url=database_url))
+    try:
+        with engine.connect() as connection:
+            total = connection.exec_driver_sql("SELECT count(*) FROM logs").scalar_one()
+    finally:
+        engine.dispose()
+    report(
+        "crash-between-claim-and-write",
+        acknowledged=sum(1 for s in answered.values() if s == 201),
+        lost_in_the_crash=len(lost),
+        all_retried_after_s=round(max(waited), 2) if waited else 0,
+    )
+    assert lost  # the kill did catch writes in flight
+    assert max(waited) < 10
+    # every acknowledged key and every retried one has its log, once
+    assert total == sum(1 for status in answered.values() if status == 201) + len(lost)
+
+
+def test_a_frozen_backend_in_a_transaction_is_a_503_not_a_500(cluster: Cluster) -> None:
+    """Item 3 as the issue found it: one statement, SIGSTOP that backend, a second statement in the
+    same block: the stall watchdog cuts it, and what leaves the block is an outage."""
+    from app import outages
+
+    engine = make_engine(Settings(database_url=cluster.url, db_stall_timeout_ms=500))
+    try:
+        with pytest.raises(Exception) as caught, engine.connect() as connection:
+            pid = connection.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+            assert isinstance(pid, int)
+            os.kill(pid, signal.SIGSTOP)
+            try:
+                connection.exec_driver_sql("SELECT 1")
+            finally:
+                os.kill(pid, signal.SIGCONT)
+        report("frozen-backend-rollback", error=type(caught.value).__name__)
+        assert outages.unavailable(caught.value), repr(caught.value)
+    finally:
+        engine.dispose()

@@ -246,3 +246,21 @@ def test_the_longest_multi_byte_user_ids_replay(
     assert again.content == first.content and again.headers["location"] == first.headers["location"]
     assert again.headers["idempotent-replayed"] == "true"
     assert db_client.get(first.headers["location"], headers=acme.headers).json() == first.json()
+
+
+def test_a_claim_of_a_crashed_process_is_taken_over_within_seconds(
+    db_client: TestClient, acme: Tenant, make_log: LogFactory
+) -> None:
+    """Issue 21, item 7: the process died between claiming the key and writing the log (the slow
+    fault suite does it with kill -9); a retry a few seconds later goes ahead, not a minute later."""
+    app = db_client.app
+    assert isinstance(app, FastAPI)
+    body = make_log()
+    assert timedelta(seconds=5) >= idempotency.IN_FLIGHT_TIMEOUT
+    moments_ago = datetime.now(UTC) - timedelta(seconds=5.5)
+    crashed = idempotency.claim(state_of(app).engine, "acme", "k", "u-1", _fingerprint(body, app), TTL, now=moments_ago)
+    assert isinstance(crashed, idempotency.Claim)
+    response = post(db_client, acme, body, "k")
+    assert response.status_code == 201, response.text
+    assert post(db_client, acme, body, "k").headers["idempotent-replayed"] == "true"
+    assert count_rows(app, "logs") == 1

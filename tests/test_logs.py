@@ -491,7 +491,7 @@ def test_the_fast_path_writes_exactly_like_the_route(
 
 @pytest.mark.parametrize(
     "headers, status",
-    [({"Content-Type": "text/plain"}, 422), ({"Content-Type": "application/json; charset=utf-8"}, 201)],
+    [({"Content-Type": "text/plain"}, 415), ({"Content-Type": "application/json; charset=utf-8"}, 201)],
 )
 def test_the_fast_path_leaves_other_content_types_to_the_route(
     db_client: TestClient, acme: Tenant, make_log: LogFactory, headers: dict[str, str], status: int

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -142,3 +143,25 @@ def test_an_error_inside_the_fast_path_is_logged_with_the_request_id_and_counted
     assert metrics.get_sample_value("hipflex_fast_path_errors_total", {"route": "/users/{user_id}/records"}) == 1.0
     requests = {"method": "GET", "route": "/users/{user_id}/records", "status": "503"}
     assert metrics.get_sample_value("hipflex_http_requests_total", requests) == 1.0
+
+
+def test_metrics_behind_a_token(sqlite_url: str, catalogue: Any) -> None:
+    from app.main import create_app
+    from app.settings import Settings
+
+    token = "t" * 32
+    app = create_app(Settings(database_url=sqlite_url, metrics_token=token), catalogue=catalogue)
+    with TestClient(app) as client:
+        for headers in ({}, {"Authorization": "Bearer " + "x" * 32}, {"Authorization": token}):
+            answer = client.get("/metrics", headers=headers)
+            assert answer.status_code == 404 and answer.headers["content-type"] == "application/problem+json"
+        answer = client.get("/metrics", headers={"Authorization": f"Bearer {token}"})
+        assert answer.status_code == 200 and "hipflex_http_requests_total" in answer.text
+
+
+def test_unknown_methods_are_one_metrics_label(client: TestClient) -> None:
+    for method in ("BREW", "PROPFIND", "X-ANYTHING"):
+        client.request(method, "/exercises")
+    text = client.get("/metrics").text
+    assert 'method="OTHER"' in text
+    assert "BREW" not in text and "PROPFIND" not in text

@@ -7,6 +7,7 @@ import json
 import sqlite3
 import threading
 import time
+import uuid
 from typing import Any
 
 import psycopg
@@ -99,6 +100,9 @@ def test_a_locked_table_hits_the_statement_timeout_as_a_503_without_parameters_i
         logged = capsys.readouterr().out
         errors = [json.loads(line) for line in logged.splitlines() if '"hipflex.errors"' in line]
         assert errors and "QueryCanceled" in errors[0]["message"]
+        # one line, its class and SQLSTATE: not an 8 KB traceback per outage
+        assert "SQLSTATE 57014" in errors[0]["message"] and "Traceback" not in errors[0]["message"]
+        assert "\n" not in errors[0]["message"]
         assert USER not in logged and "acme" not in logged
         assert client.get(f"/users/{USER}/logs", headers=acme.headers).status_code == 200  # and it is over
 
@@ -198,3 +202,118 @@ def test_writes_queued_behind_an_unavailable_database_fail_with_it_not_one_timeo
         # with the first, not a whole wait later
         assert max(end for end, _ in ended.values()) - first_end < wait_ms / 2000
         assert logs.create(writer, "acme", "u-after", data)  # and the lock gone, writes land again
+
+
+# --- a connection lost under an open transaction (issue 21, item 3) ---------------------------------
+
+
+def _lose_connection(connection: Any, database_url: str) -> None:
+    """Take the connection's server side away under it: its backend terminated (Postgres) or its
+    SQLite handle closed, as a crash or a cut socket would."""
+    if database_url.startswith("sqlite"):
+        connection.connection.dbapi_connection.close()
+        return
+    pid = connection.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+    with psycopg.connect(_libpq(database_url), autocommit=True) as admin:
+        admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+
+
+def test_a_connection_lost_in_a_transaction_is_an_outage_on_its_way_out(database_url: str) -> None:
+    """The failure that leaves the block is the outage, not a PendingRollbackError from the stall
+    watchdog's rollback listener reading the invalidated connection (a 500, before)."""
+    migrations.upgrade(database_url)
+    engine = make_engine(make_settings(database_url))
+    try:
+        with pytest.raises(Exception) as caught, engine.connect() as connection:
+            connection.exec_driver_sql("SELECT 1")
+            _lose_connection(connection, database_url)
+            connection.exec_driver_sql("SELECT 1")
+        assert outages.unavailable(caught.value), repr(caught.value)
+        with engine.connect() as connection:  # and the pool hands out a working one again
+            assert connection.exec_driver_sql("SELECT 1").scalar() == 1
+    finally:
+        engine.dispose()
+
+
+def test_a_second_statement_on_an_invalidated_connection_is_an_outage(database_url: str) -> None:
+    """SQLAlchemy refuses to reconnect under the dead transaction (PendingRollbackError, 8s2b):
+    the database was lost, so it is a 503, not a 500."""
+    migrations.upgrade(database_url)
+    engine = make_engine(make_settings(database_url))
+    try:
+        with engine.connect() as connection:
+            connection.exec_driver_sql("SELECT 1")
+            _lose_connection(connection, database_url)
+            with pytest.raises(Exception) as first:
+                connection.exec_driver_sql("SELECT 1")
+            assert outages.unavailable(first.value), repr(first.value)
+            with pytest.raises(Exception) as second:
+                connection.exec_driver_sql("SELECT 1")
+            assert outages.unavailable(second.value), repr(second.value)
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.postgres
+def test_a_backend_lost_mid_request_is_a_503(
+    postgres_database: str, catalogue: Catalogue, make_log: LogFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Through the app: a read whose connection dies between its two statements answers 503."""
+    from app import checkins
+
+    app = create_app(make_settings(postgres_database, fast_path=False), catalogue=catalogue)
+    real_export = checkins.export
+
+    def export_after_losing_the_connection(engine: Any, tenant: str, user_id: str) -> Any:
+        with engine.connect() as connection:
+            connection.exec_driver_sql("SELECT 1")
+            _lose_connection(connection, postgres_database)
+            connection.exec_driver_sql("SELECT 1")
+        return real_export(engine, tenant, user_id)
+
+    with TestClient(app, raise_server_exceptions=False) as client:
+        acme = new_tenant(app, "acme")
+        assert client.post(f"/users/{USER}/logs", json=make_log(), headers=acme.headers).status_code == 201
+        monkeypatch.setattr(checkins, "export", export_after_losing_the_connection)
+        _assert_unavailable(client.get(f"/users/{USER}/export", headers=acme.headers))
+
+
+@pytest.mark.postgres
+def test_an_export_cut_by_an_outage_mid_stream_is_an_error_not_a_short_200(
+    postgres_server: PostgresServer, catalogue: Catalogue, make_log: LogFactory
+) -> None:
+    """The database goes away while an export streams: the client must see the answer fail (the
+    connection closed before the last chunk), never a complete-looking 200 with logs missing."""
+    import httpx
+    from conftest import live_server
+
+    from app.logs import EXPORT_PAGE
+    from app.logs.writer import LOGS
+    from app.state import state_of
+
+    url = postgres_server.create("hipflex_cut")
+    dropped = False
+    try:
+        migrations.upgrade(url)
+        app = create_app(make_settings(url, rate_limits=False), catalogue=catalogue)
+        with live_server(app) as base_url:
+            acme = new_tenant(app, "acme")
+            with httpx.Client(base_url=base_url, headers=acme.headers, timeout=30) as client:
+                assert client.post("/users/u1/logs", json=make_log(entries=100, notes="n" * 2000)).status_code == 201
+                # more copies of it, straight into the table: far more than the sockets' buffers hold
+                with state_of(app).engine.begin() as connection:
+                    row = dict(connection.execute(LOGS.select()).mappings().one())
+                    copies = [{**row, "id": str(uuid.uuid4())} for _ in range(EXPORT_PAGE * 50)]
+                    connection.execute(LOGS.insert(), copies)
+                state_of(app).engine.dispose()
+                with pytest.raises(httpx.HTTPError), client.stream("GET", "/users/u1/export") as answer:
+                    assert answer.status_code == 200
+                    chunks = answer.iter_raw(1024)
+                    next(chunks)  # the export has started ...
+                    postgres_server.drop(url)  # ... and the database goes away under it
+                    dropped = True
+                    for _ in chunks:
+                        pass
+    finally:
+        if not dropped:
+            postgres_server.drop(url)

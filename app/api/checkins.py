@@ -57,7 +57,7 @@ class CheckinQuery(BaseModel):
     summary="Record a check-in",
     responses={
         201: created("The new check-in.", _NEW_CHECKIN_LINKS),
-        **responses(400, 401, 409, 413, 422),
+        **responses(400, 401, 409, 413, 415, 422),
     },
 )
 def create_checkin(

@@ -9,8 +9,8 @@ from collections.abc import Iterable, Sequence
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
-from pydantic import Field, StrictInt
-from sqlalchemy.engine import Engine
+from pydantic import Field, StrictInt, field_validator
+from sqlalchemy.engine import Connection, Engine
 from starlette.responses import Response
 
 from app import checkins, logs, problems
@@ -31,6 +31,7 @@ from app.checkins import CalendarDate, CheckinCreate
 from app.coaching import AdaptedWorkout, CheckIn, Session, session_of, session_of_model
 from app.coaching.history import MAX_CHECKINS, MAX_SESSIONS, recent, window
 from app.coaching.plan import next_workout
+from app.db import snapshot
 from app.languages import LOCALISED, language_headers
 from app.logs import LogCreate
 from app.logs.schemas import WHOLE
@@ -79,6 +80,17 @@ class AdaptRequest(WorkoutQuery):
     seed: Annotated[StrictInt, Field(ge=0, le=SEED_MAX), WHOLE] | None = Field(
         default=None, description=_FIELDS["seed"].description
     )
+
+    @field_validator("checkins")
+    @classmethod
+    def _one_checkin_a_date(cls, value: list[CheckinCreate]) -> list[CheckinCreate]:
+        # As stored check-ins are (a second on one date is a 409 there): which of two would count?
+        seen: set[dt.date] = set()
+        for checkin in value:
+            if checkin.date in seen:
+                raise ValueError(f"two check-ins on {checkin.date.isoformat()}: one a date")
+            seen.add(checkin.date)
+        return value
 
 
 class NextParams(WorkoutParams):
@@ -165,7 +177,7 @@ def adapted(call: Call[None, AdaptRequest]) -> Reply:
         "stored and no API key is needed. " + _ADAPTED
     ),
     response_model=AdaptedWorkout,
-    responses={**LOCALISED, **_ANSWER, **problems.responses(400, 413, 422)},
+    responses={**LOCALISED, **_ANSWER, **problems.responses(400, 413, 415, 422)},
     openapi_extra={"requestBody": {"content": {"application/json": {"example": ADAPT_REQUEST}}}},
 )
 @fast(adapted, body=AdaptRequest, thread=True, workers=WORKERS)
@@ -181,12 +193,12 @@ def adapted_answer(catalogue: Catalogue, body: AdaptRequest, metrics: Metrics) -
     return _render(catalogue, body, body.today, history, reports, metrics, "body")
 
 
-def stored_history(engine: Engine, tenant: str, user_id: str, today: dt.date) -> list[dict[str, Any]]:
+def stored_history(engine: Engine | Connection, tenant: str, user_id: str, today: dt.date) -> list[dict[str, Any]]:
     since, until = window(today)
     return logs.recent(engine, tenant, user_id, since=since, until=until, limit=MAX_SESSIONS)
 
 
-def stored_checkins(engine: Engine, tenant: str, user_id: str, today: dt.date) -> list[CheckIn]:
+def stored_checkins(engine: Engine | Connection, tenant: str, user_id: str, today: dt.date) -> list[CheckIn]:
     stored = checkins.between(engine, tenant, user_id, window(today)[0].date(), today)
     return [CheckIn(c.date, c.pain, c.stiffness) for c in stored[-MAX_CHECKINS:]]
 
@@ -248,12 +260,13 @@ def next_answer(
     """The body and headers of GET /users/{user_id}/workouts/next, for the route and the fast path
     alike; errors are raised as ``Problem``."""
     day = query.today if query.today is not None else dt.datetime.now(dt.UTC).date()
-    history = [session_of(log) for log in stored_history(engine, tenant, user_id, day)]
-    last_seen = None
-    if not history:  # a long break: when was the last session at all (one cheap query, only then)
-        before = logs.last_performed(engine, tenant, user_id, before=window(day)[0])
-        last_seen = None if before is None else before.astimezone(dt.UTC).date()
-    reports = stored_checkins(engine, tenant, user_id, day)
+    with snapshot(engine) as connection:  # logs and check-ins of one state (app.db.snapshot)
+        history = [session_of(log) for log in stored_history(connection, tenant, user_id, day)]
+        last_seen = None
+        if not history:  # a long break: when was the last session at all (one cheap query, only then)
+            before = logs.last_performed(connection, tenant, user_id, before=window(day)[0])
+            last_seen = None if before is None else before.astimezone(dt.UTC).date()
+        reports = stored_checkins(connection, tenant, user_id, day)
     finding = assessed(engine, tenant, user_id, query, day)
     return _render(catalogue, query, day, history, reports, metrics, "query", last_seen, finding)
 

@@ -124,7 +124,7 @@ async def new_log(call: Call[None, LogCreate]) -> Reply:
     summary="Record a workout log",
     responses={
         201: created("The new log.", _NEW_LOG_LINKS),
-        **responses(400, 401, 409, 413, 422),
+        **responses(400, 401, 409, 413, 415, 422),
     },
 )
 @fast(new_log, body=LogCreate, needs_key=True, headers={b"idempotency-key": idempotency.valid_key})
@@ -199,7 +199,7 @@ def get_log(tenant: TenantDep, user_id: UserIdPath, log_id: LogIdPath, engine: E
 
 
 @router.patch(
-    "/{log_id}", response_model=LogPublic, summary="Change a log", responses=responses(400, 401, 404, 413, 422)
+    "/{log_id}", response_model=LogPublic, summary="Change a log", responses=responses(400, 401, 404, 413, 415, 422)
 )
 def update_log(
     tenant: TenantDep,

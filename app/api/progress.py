@@ -39,7 +39,11 @@ def _zones() -> frozenset[str]:
     # (read from the system's tz database once, on first use)
     from zoneinfo import available_timezones
 
-    return frozenset(available_timezones()) | {"UTC"}
+    # Not the machine's own zone under the name `localtime` (its meaning is the host's), nor tzdata's
+    # `Factory` placeholder or the posix/ and right/ copies: names of the IANA database only.
+    local = {"localtime", "posixrules", "Factory"}
+    names = (name for name in available_timezones() if name not in local)
+    return frozenset(name for name in names if not name.startswith(("posix/", "right/"))) | {"UTC"}
 
 
 def zone(name: str) -> ZoneInfo:

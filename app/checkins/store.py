@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app import idempotency, revisions
 from app.checkins.schemas import CheckinCreate, CheckinPublic
-from app.db import write_session
+from app.db import connected, write_session
 from app.tables import Checkin, Log
 
 CHECKINS = Checkin.__table__  # type: ignore[attr-defined]
@@ -131,14 +131,16 @@ def page(
     return items, items[-1].date if len(rows) > limit else None
 
 
-def between(engine: Engine, tenant: str, user_id: str, first: date, last: date) -> list[CheckinPublic]:
-    """Check-ins dated ``first`` to ``last`` inclusive, oldest first."""
+def between(
+    engine: Engine | Connection, tenant: str, user_id: str, first: date, last: date
+) -> list[CheckinPublic]:
+    """Check-ins dated ``first`` to ``last`` inclusive, oldest first (on ``engine``'s connection if it is one)."""
     statement = (
         select(*_COLUMNS)
         .where(_owned(tenant, user_id), CHECKINS.c.date >= first, CHECKINS.c.date <= last)
         .order_by(CHECKINS.c.date)
     )
-    with engine.connect() as connection:
+    with connected(engine) as connection:
         return [_public(row) for row in connection.execute(statement)]
 
 

@@ -53,9 +53,11 @@ def _clean_text(value: str) -> str:
     return value
 
 
-# A user id may be any text but control characters (C0, DEL, C1): the API document declares this
-# pattern and ``user_id_ok`` enforces it, so the two cannot disagree.
-USER_ID_PATTERN = r"^[^\x00-\x1f\x7f-\x9f]+$"
+# A user id may be any text but control characters (C0, DEL, C1), `/` (it could not be routed:
+# /users/a/b/logs is not a user's path) and U+FFFD (what percent-encoded bytes that are not UTF-8
+# decode to: `%FF` and `%FE` would be one user). The API document declares this pattern and
+# ``user_id_ok`` enforces it, so the two cannot disagree.
+USER_ID_PATTERN = r"^[^\x00-\x1f\x7f-\x9f/\ufffd]+$"
 _USER_ID = re.compile(USER_ID_PATTERN)
 
 
@@ -67,6 +69,10 @@ def user_id_ok(value: str) -> str:
     if not 1 <= len(value) <= MAX_USER_ID:
         raise ValueError(f"must be 1-{MAX_USER_ID} characters")
     if not _USER_ID.match(value):
+        if "/" in value:
+            raise ValueError("must not contain '/'")
+        if "\ufffd" in value:
+            raise ValueError("must be valid UTF-8 when percent-decoded (U+FFFD is refused)")
         raise ValueError("must not contain control characters (NUL, tab, newline, ...)")
     return _clean_text(value)
 
@@ -88,10 +94,14 @@ def _instant_input(value: Any) -> Any:
 
 
 def _to_utc(value: datetime) -> datetime:
-    # The year is checked as written; in those years the shift to UTC cannot overflow.
+    # The year is checked as written (in those years the shift to UTC cannot overflow) and again in
+    # UTC: 1900-01-01T00:00:00+23:59 is 1899 there, outside the range the answers are built for.
     if not EARLIEST_YEAR <= value.year <= LATEST_YEAR:
         raise ValueError(f"must be in the years {EARLIEST_YEAR}-{LATEST_YEAR}")
-    return value.astimezone(UTC)
+    utc = value.astimezone(UTC)
+    if not EARLIEST_YEAR <= utc.year <= LATEST_YEAR:
+        raise ValueError(f"must be in the years {EARLIEST_YEAR}-{LATEST_YEAR} in UTC too")
+    return utc
 
 
 def _whole_number(value: Any) -> Any:

@@ -24,7 +24,7 @@ from sqlalchemy import Text, and_, bindparam, cast, delete, exists, func, or_, s
 from sqlalchemy.engine import Connection, Engine
 
 from app import idempotency, revisions
-from app.db import write_session
+from app.db import connected, write_session
 from app.logs.cursor import Cursor
 from app.logs.schemas import (
     CONTENT_FIELDS,
@@ -333,7 +333,7 @@ _SELECT_RECENT = (
 
 
 def recent(
-    engine: Engine, tenant: str, user_id: str, *, since: datetime, until: datetime, limit: int
+    engine: Engine | Connection, tenant: str, user_id: str, *, since: datetime, until: datetime, limit: int
 ) -> list[dict[str, Any]]:
     """A user's newest ``limit`` logs performed in [since, until), oldest first: adaptation's history.
 
@@ -344,7 +344,7 @@ def recent(
     that means.
     """
     params = {"tenant": tenant, "user_id": user_id, "since": since, "until": until, "limit": limit}
-    with engine.connect() as connection:
+    with connected(engine) as connection:
         result = connection.execute(_SELECT_RECENT, params)
         names, rows = tuple(result.keys()), result.all()
     return [dict(zip(names, row, strict=True)) for row in reversed(rows)]
@@ -357,10 +357,10 @@ _SELECT_LAST = select(func.max(LOGS.c.performed_at)).where(
 )
 
 
-def last_performed(engine: Engine, tenant: str, user_id: str, *, before: datetime) -> datetime | None:
+def last_performed(engine: Engine | Connection, tenant: str, user_id: str, *, before: datetime) -> datetime | None:
     """When the user's latest log before ``before`` was performed: the coach reads it only when its
     history window is empty, so a long break is said rather than every exercise silently ``new``."""
-    with engine.connect() as connection:
+    with connected(engine) as connection:
         value = connection.execute(_SELECT_LAST, {"tenant": tenant, "user_id": user_id, "before": before}).scalar()
     if value is None:
         return None

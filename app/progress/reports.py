@@ -19,6 +19,7 @@ from app.assessments.catalogue import load as assessment_tests
 from app.assessments.trends import latest_verdicts
 from app.catalogue import load_catalogue
 from app.catalogue.models import Goal, Kind
+from app.db import snapshot
 from app.progress import exercises, store, trends
 from app.progress.records import E1RM_FORMULA, Metric, RecordList, RecordPublic, counts
 
@@ -26,7 +27,7 @@ from app.progress.records import E1RM_FORMULA, Metric, RecordList, RecordPublic,
 def records(
     engine: Engine, tenant: str, user_id: str, *, exercise: str | None = None, metric: Metric | None = None
 ) -> RecordList | None:
-    with engine.connect() as connection:
+    with snapshot(engine) as connection:
         found = store.records(connection, tenant, user_id, exercise=exercise, metric=metric)
         if not found and not checkins.known_user(connection, tenant, user_id):
             return None
@@ -52,13 +53,13 @@ def progress(
     since = None
     if days is not None:
         since = now - timedelta(days=max(2 * days, trends.CHRONIC_DAYS))
-    with engine.connect() as connection:
+    first = (since or datetime(1900, 1, 2, tzinfo=tz)).astimezone(tz).date() - timedelta(days=1)
+    with snapshot(engine) as connection:  # sessions and check-ins of one state (app.db.snapshot)
         if not assessments.known_user(connection, tenant, user_id):
             return None
         sessions = store.sessions(connection, tenant, user_id, since, now)
         times = store.session_times(connection, tenant, user_id, now)
-    first = (since or datetime(1900, 1, 2, tzinfo=tz)).astimezone(tz).date() - timedelta(days=1)
-    found = checkins.between(engine, tenant, user_id, first, now.astimezone(tz).date())
+        found = checkins.between(connection, tenant, user_id, first, now.astimezone(tz).date())
     pains = [trends.CheckinPain(c.date, c.pain) for c in found]
     summary = trends.summarize(
         window=window, tz=tz, now=now, sessions=sessions, times=times, checkins=pains, goal=goal
@@ -81,7 +82,7 @@ def exercise_progress(
 ) -> exercises.ExerciseProgress | None:
     days = trends.WINDOWS[window]
     since = now - timedelta(days=days) if days is not None else None
-    with engine.connect() as connection:
+    with snapshot(engine) as connection:
         if not checkins.known_user(connection, tenant, user_id):
             return None
         held = store.exercise_sessions(connection, tenant, user_id, slug, since, now)
