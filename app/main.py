@@ -24,6 +24,7 @@ from app.api import (
     health,
     logs,
     metrics,
+    outcomes,
     pain_grades,
     progress,
     screening,
@@ -57,6 +58,10 @@ TAGS = [
     {"name": "logs", "description": "Your users' workout logs (API key required)."},
     {"name": "checkins", "description": "Your users' rest and next-morning pain, one a date (API key required)."},
     {"name": "progress", "description": "Personal records and trends computed from the logs (API key required)."},
+    {
+        "name": "outcomes",
+        "description": "Whether your users get better: per user, and as an anonymised cohort (API key required).",
+    },
     {"name": "users", "description": "Export and erasure of one user's data (API key required)."},
     {"name": "operations", "description": "Health, readiness and metrics."},
 ]
@@ -167,7 +172,9 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
     access_log = AccessLog() if settings.access_log else None
     app.state.access_log = access_log
     app.add_middleware(Observability, metrics=app.state.metrics, access_log=access_log)
-    routers = (exercises, vocabulary, workouts, coaching, pain_grades, screening, logs, checkins, progress, users)
+    routers = (
+        exercises, vocabulary, workouts, coaching, pain_grades, screening, logs, checkins, progress, outcomes, users
+    )
     for module in (*routers, health, metrics, docs):
         app.include_router(module.router, responses=problems.responses(500))
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]

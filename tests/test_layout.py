@@ -16,6 +16,10 @@ DOMAIN = (
     "app.progress.trends",
     "app.progress.exercises",
     "app.progress.history",
+    "app.outcomes.measures",
+    "app.outcomes.models",
+    "app.outcomes.people",
+    "app.outcomes.cohort",
 )
 FORBIDDEN = ("fastapi", "starlette", "sqlalchemy", "sqlmodel", "alembic", "uvicorn", "psycopg")
 MAX_LINES = 400
