@@ -145,7 +145,7 @@ def test_five_days_of_data_is_too_little_and_says_what_is_missing(db_client: Tes
     assert pain["status"] == "too_little_data"
     assert "span 5 day(s)" in pain["missing"] and "28" in pain["missing"]
     assert pain["change_points"] is None and pain["meaningful"] is None and pain["current"] is None
-    assert pain["baseline"]["scores"] == 5 and pain["baseline"]["mean"] == 6.0  # the baseline itself is known
+    assert pain["baseline"]["days_scored"] == 5 and pain["baseline"]["mean"] == 6.0  # the baseline itself is known
     assert [f["status"] for f in answer["follow_ups"]] == ["not_yet_due", "not_yet_due"]
     assert answer["adherence"]["habit_point_reached"] is None and answer["adherence"]["sessions_a_week"] is None
     assert answer["programme"]["status"] == "not_available"

@@ -22,6 +22,7 @@ def _routes(user: str, log_id: str, body: dict[str, Any]) -> list[tuple[str, str
         ("PATCH", f"/users/{user}/logs/{log_id}", {"notes": "mine now"}),
         ("DELETE", f"/users/{user}/logs/{log_id}", None),
         ("GET", f"/users/{user}/export", None),
+        ("GET", f"/users/{user}/outcomes", None),
     ]
 
 

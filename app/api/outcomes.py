@@ -15,11 +15,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Query, Response
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from app import checkins
 from app.answers import user_answer
 from app.api.auth import TenantDep
 from app.api.deps import AnswersDep, EngineDep, SettingsDep
 from app.api.logs import UserIdPath, user_not_found
 from app.outcomes import cohort, people, store
+from app.outcomes.examples import COHORT_REPORT, USER_OUTCOMES
 from app.outcomes.models import CohortReport, UserOutcomes
 from app.problems import responses
 
@@ -72,8 +74,12 @@ def wants_csv(accept: str | None) -> bool:
     return csv > 0 and csv > json
 
 
+_USER_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"content": {JSON: {"example": USER_OUTCOMES}}},
+    **responses(401, 404, 422),
+}
 _COHORT_RESPONSES: dict[int | str, dict[str, Any]] = {
-    200: {"content": {JSON: {}, "text/csv": {"schema": {"type": "string"}}}},
+    200: {"content": {JSON: {"example": COHORT_REPORT}, "text/csv": {"schema": {"type": "string"}}}},
     **responses(401, 422),
 }
 
@@ -82,7 +88,7 @@ _COHORT_RESPONSES: dict[int | str, dict[str, Any]] = {
     "/users/{user_id}/outcomes",
     response_model=UserOutcomes,
     summary="A user's outcomes",
-    responses=responses(401, 404, 422),
+    responses=_USER_RESPONSES,
 )
 def get_user_outcomes(tenant: TenantDep, user_id: UserIdPath, engine: EngineDep, answers: AnswersDep) -> Response:
     """Pain now against the first 14 days (a minimal clinically important difference is at least 2 points AND
@@ -95,9 +101,9 @@ def get_user_outcomes(tenant: TenantDep, user_id: UserIdPath, engine: EngineDep,
     def compute() -> bytes | None:
         with engine.connect() as connection:
             found = store.tallies(connection, tenant, day, user_id=user_id)
-        if not found:
-            return None
-        answer = people.assess(found[0], day)
+            if not found and not checkins.known_user(connection, tenant, user_id):
+                return None
+        answer = people.assess(found[0], day) if found else people.not_started(user_id, day)
         return answer.__pydantic_serializer__.to_json(answer)
 
     body = user_answer(answers, engine, tenant, user_id, ("outcomes", day.isoformat()), compute)
@@ -116,7 +122,8 @@ def cohort_report(engine: Any, tenant: str, query: CohortQuery, day: date, min_s
         everyone = [people.assess(t, day) for t in store.tallies(connection, tenant, day)]
     chosen = [
         p for p in everyone
-        if (query.start_from is None or _month(p.start) >= query.start_from)
+        if p.start is not None
+        and (query.start_from is None or _month(p.start) >= query.start_from)
         and (query.start_to is None or _month(p.start) <= query.start_to)
     ]
     return cohort.report(

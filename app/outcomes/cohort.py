@@ -14,7 +14,7 @@ import statistics
 from collections.abc import Callable, Sequence
 from datetime import date
 
-from app.outcomes import measures as m
+import app.outcomes.measures as m
 from app.outcomes.models import Cohort, CohortReport, Figure, UserOutcomes
 
 CAVEAT = (

@@ -28,7 +28,7 @@ WILSON = (
 OWN_DESIGN = "hipflex own design"
 
 WINDOW_DAYS = 14  # baseline and current pain: the mean of a 14-day window (issue 24; Bailey et al. 2020 use 2 weeks)
-MIN_SCORES = 3  # own design: a window's mean needs three scores, so one bad day is not a baseline
+MIN_SCORED_DAYS = 3  # own design: a window's mean needs three days with a score, so one bad day is not a baseline
 # A change needs the current window to begin after the baseline window ends: 28 days from the first day.
 MIN_SPAN_DAYS = 2 * WINDOW_DAYS
 MCID_POINTS = 2.0  # Farrar et al. 2001: about 2 points ...
@@ -41,6 +41,7 @@ MIN_ADHERENCE_DAYS = 7  # own design: sessions a week over less than a week woul
 FOLLOW_UPS = {6: (28, 41), 12: (70, 83)}
 SAFE_SESSION_PAIN = 5  # Silbernagel et al. 2007: up to 5/10 during or after exercise is acceptable
 REFERRAL_PAIN = 8  # app/workouts/pain.py: at 8/10 or more /workouts gives a referral, not a session
+DAYS_AHEAD = 1  # data dated up to a day after today (UTC) counts: a user's own date can be a day ahead of UTC's
 MIN_COHORT = 10  # the default of HIPFLEX_OUTCOMES_MIN_COHORT; why 10: see the README's privacy rule
 Z95 = 1.959963984540054  # the 97.5th percentile of the standard normal distribution
 
@@ -67,18 +68,18 @@ def wilson(successes: int, n: int, z: float = Z95) -> Interval | None:
 
 @dataclass(frozen=True)
 class Tally:
-    """Pain scores in one window: how many and their sum (the SQL's count and sum)."""
+    """Pain in one window: the days with a score and the sum of their scores (the SQL's count and sum)."""
 
-    scores: int
+    days: int
     total: float
 
     @property
     def enough(self) -> bool:
-        return self.scores >= MIN_SCORES
+        return self.days >= MIN_SCORED_DAYS
 
     @property
     def mean(self) -> float:
-        return self.total / self.scores
+        return self.total / self.days
 
 
 @dataclass(frozen=True)
@@ -125,12 +126,14 @@ class Definition:
 
 
 DEFINITIONS: tuple[Definition, ...] = (
-    Definition("pain-score", "A pain score is a check-in's pain, or a session's mean of pain before and after "
-               "(whichever were logged): one score a session", OWN_DESIGN, True),
+    Definition("pain-score", "A day's pain score is the mean of its check-in's pain and its sessions' (a "
+               "session's: the mean of pain before and after, whichever were logged)", OWN_DESIGN, True),
     Definition("start", "Day 0 is the first day with a check-in or a session; days are UTC days", OWN_DESIGN, True),
-    Definition("baseline", f"The mean pain score of days 0-{WINDOW_DAYS - 1}", "issue 24; cf. " + BAILEY, False),
-    Definition("current", f"The mean pain score of the last {WINDOW_DAYS} days with a score", "issue 24", False),
-    Definition("enough-scores", f"A window's mean needs {MIN_SCORES} scores, and a change needs scores spanning "
+    Definition("baseline", f"The mean daily pain score of days 0-{WINDOW_DAYS - 1}", "issue 24", False),
+    Definition("current", f"The mean daily pain score of the {WINDOW_DAYS} days ending on the last day with a "
+               "score", "issue 24", False),
+    Definition("enough-scores", f"A window's mean needs {MIN_SCORED_DAYS} days with a score, and a change needs "
+               f"scores spanning "
                f"{MIN_SPAN_DAYS} days so the windows do not overlap", OWN_DESIGN, True),
     Definition("mcid", f"A minimal clinically important difference: at least {MCID_POINTS:g} points AND at least "
                f"{MCID_PERCENT:g} % less pain than at baseline", FARRAR + " (either threshold; both is our reading)",

@@ -11,12 +11,12 @@ Status = Literal["ok", "too_little_data", "not_available"]
 
 
 class PainWindow(BaseModel):
-    """The mean of the pain scores (check-ins and sessions) in a window of days."""
+    """The mean daily pain score in a window of days (a day's score: the mean of its check-in and sessions)."""
 
     first_day: date
     last_day: date
-    scores: int = Field(description="Pain scores in the window: check-ins, and one a session.")
-    mean: float | None = Field(description="Their mean, 0-10; null with fewer than 3 scores.")
+    days_scored: int = Field(description="Days in the window with a check-in or a session with pain logged.")
+    mean: float | None = Field(description="The mean of their scores, 0-10; null with fewer than 3 such days.")
 
 
 class PainOutcome(BaseModel):
@@ -39,7 +39,7 @@ class FollowUp(BaseModel):
 
     week: int
     status: Literal["ok", "not_yet_due", "missing", "no_baseline"] = Field(
-        description="`missing`: the window is over with fewer than 3 scores (the user dropped out or stopped "
+        description="`missing`: the window is over with fewer than 3 days scored (the user dropped out or stopped "
         "scoring); `not_yet_due`: the window has not ended."
     )
     window: PainWindow
@@ -77,8 +77,11 @@ class UserOutcomes(BaseModel):
 
     user_id: str
     as_of: date
-    start: date = Field(description="The first day with a check-in or a session: day 0 of every window.")
-    days_followed: int = Field(description="Days from `start` to `as_of`, both counted.")
+    start: date | None = Field(
+        description="The first day with a check-in or a session: day 0 of every window (null when every one is "
+        "dated after `as_of`: such a user is in no cohort yet)."
+    )
+    days_followed: int = Field(description="Days from `start` to `as_of`, both counted (0 before the start).")
     pain: PainOutcome
     follow_ups: list[FollowUp]
     adherence: Adherence
@@ -92,7 +95,7 @@ class Figure(BaseModel):
 
     id: str
     label: str
-    value: float | None = Field(description="The figure; a share is 0-1. Null when it cannot be given.")
+    value: int | float | None = Field(description="The figure; a share is 0-1. Null when it cannot be given.")
     numerator: int | None
     denominator: int | None
     ci95_low: float | None = Field(description="Wilson 95 % interval of a share.")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from app.outcomes import measures as m
+import app.outcomes.measures as m
 from app.outcomes.models import (
     Adherence,
     FollowUp,
@@ -47,7 +47,7 @@ def _rounded(value: float | None, digits: int = 2) -> float | None:
 
 def _window(first: date, last: date, tally: m.Tally) -> PainWindow:
     mean = _rounded(tally.mean) if tally.enough else None
-    return PainWindow(first_day=first, last_day=last, scores=tally.scores, mean=mean)
+    return PainWindow(first_day=first, last_day=last, days_scored=tally.days, mean=mean)
 
 
 def _pain(t: UserTally) -> PainOutcome:
@@ -61,14 +61,16 @@ def _pain(t: UserTally) -> PainOutcome:
     span = (t.last_score_day - t.start).days + 1
     missing = []
     if not t.baseline.enough:
-        missing.append(f"baseline: {t.baseline.scores} pain score(s) in the first 14 days, {m.MIN_SCORES} needed")
+        missing.append(
+            f"baseline: {t.baseline.days} day(s) with a pain score in the first 14, {m.MIN_SCORED_DAYS} needed"
+        )
     if span < m.MIN_SPAN_DAYS:
         missing.append(
             f"follow-up: pain scores span {span} day(s); a change needs {m.MIN_SPAN_DAYS}, so that the last 14 days "
             "do not overlap the first 14"
         )
     elif not t.current.enough:
-        missing.append(f"current: {t.current.scores} pain score(s) in the last 14 days, {m.MIN_SCORES} needed")
+        missing.append(f"current: {t.current.days} day(s) with a pain score in the last 14, {m.MIN_SCORED_DAYS} needed")
     if missing:
         return PainOutcome(
             status="too_little_data", missing="; ".join(missing), baseline=baseline_window,
@@ -100,9 +102,20 @@ def _follow_up(t: UserTally, week: int, today: date) -> FollowUp:
     )
 
 
+def not_started(user_id: str, today: date) -> UserOutcomes:
+    """A user whose every check-in and session is dated after ``today``: nothing to assess yet."""
+    nothing = UserTally(
+        user_id=user_id, start=today, last_score_day=None, baseline=m.Tally(0, 0), current=m.Tally(0, 0),
+        follow_ups={week: m.Tally(0, 0) for week in m.FOLLOW_UPS}, sessions=0, sessions_first_two_weeks=0,
+        sessions_in_programme=0, sessions_above_5=0, checkins_at_8_or_more=0,
+    )
+    found = assess(nothing, today)
+    return found.model_copy(update={"start": None, "days_followed": 0})
+
+
 def assess(t: UserTally, today: date) -> UserOutcomes:
     """The user's outcomes as of ``today`` (a UTC date): every decision from app.outcomes.measures."""
-    days_followed = (today - t.start).days + 1
+    days_followed = max(0, (today - t.start).days + 1)
     return UserOutcomes(
         user_id=t.user_id,
         as_of=today,

@@ -51,7 +51,8 @@ def _sql(dialect: str, one_user: bool) -> str:
         f"sum(CASE WHEN {_in(low, high)} THEN s.pain END) AS w{week}_sum"
         for week, (low, high) in sorted(m.FOLLOW_UPS.items())
     )
-    # A session's pain: the mean of pain before and after, whichever were logged (one score a session).
+    # A session's pain: the mean of pain before and after, whichever were logged (one score a session);
+    # a day's: the mean of its check-in's and sessions' (one score a day, however many sessions).
     return f"""
         WITH people AS (SELECT user_id FROM user_revisions WHERE tenant = :tenant{only("")}),
         checkin_days AS (
@@ -63,16 +64,20 @@ def _sql(dialect: str, one_user: bool) -> str:
                    CASE WHEN l.pain_before > {m.SAFE_SESSION_PAIN} OR l.pain_after > {m.SAFE_SESSION_PAIN}
                         THEN 1 ELSE 0 END AS above
             FROM logs AS l WHERE l.tenant = :tenant{only("l.")}),
-        dated_sessions AS (SELECT user_id, day, pain, above FROM log_days WHERE day <= :today),
+        dated_sessions AS (SELECT user_id, day, pain, above FROM log_days WHERE day <= :latest),
         scores AS (
-            SELECT user_id, day, pain, 1 AS is_checkin FROM checkin_days WHERE day <= :today
+            SELECT user_id, day, pain, 1 AS is_checkin FROM checkin_days WHERE day <= :latest
             UNION ALL SELECT user_id, day, pain, 0 AS is_checkin FROM dated_sessions WHERE pain IS NOT NULL),
         spans AS (
             SELECT user_id, min(day) AS start FROM (
-                SELECT user_id, day FROM checkin_days WHERE day <= :today
+                SELECT user_id, day FROM checkin_days WHERE day <= :latest
                 UNION ALL SELECT user_id, day FROM dated_sessions) AS active
             GROUP BY user_id),
-        lasts AS (SELECT user_id, max(day) AS last_day FROM scores GROUP BY user_id),
+        daily AS (
+            SELECT user_id, day, avg(pain) AS pain,
+                   count(CASE WHEN is_checkin = 1 AND pain >= {m.REFERRAL_PAIN} THEN 1 END) AS severe
+            FROM scores GROUP BY user_id, day),
+        lasts AS (SELECT user_id, max(day) AS last_day FROM daily GROUP BY user_id),
         pain AS (
             SELECT s.user_id AS user_id,
                    count(CASE WHEN {first_window} THEN 1 END) AS base_n,
@@ -80,8 +85,8 @@ def _sql(dialect: str, one_user: bool) -> str:
                    count(CASE WHEN s.day > q.last_day - {m.WINDOW_DAYS} THEN 1 END) AS cur_n,
                    sum(CASE WHEN s.day > q.last_day - {m.WINDOW_DAYS} THEN s.pain END) AS cur_sum,
                    {follow_ups},
-                   count(CASE WHEN s.pain >= {m.REFERRAL_PAIN} AND s.is_checkin = 1 THEN 1 END) AS severe
-            FROM scores AS s
+                   sum(s.severe) AS severe
+            FROM daily AS s
             JOIN spans AS p ON p.user_id = s.user_id JOIN lasts AS q ON q.user_id = s.user_id
             GROUP BY s.user_id),
         work AS (
@@ -134,9 +139,10 @@ def _tally(row: Any) -> UserTally:
 
 
 def tallies(connection: Connection, tenant: str, today: date, user_id: str | None = None) -> list[UserTally]:
-    """Each user's counts and sums up to ``today`` (data dated later is left out), by user id;
-    with ``user_id``, only that user's (an empty list when they have no data)."""
-    params: dict[str, Any] = {"tenant": tenant, "today": day_number(today)}
+    """Each user's counts and sums up to ``today`` (data dated later is left out, but for a day's grace: a
+    user's own calendar date can be a day ahead of UTC's), by user id; with ``user_id``, only that user's
+    (an empty list when they have no data up to then)."""
+    params: dict[str, Any] = {"tenant": tenant, "latest": day_number(today) + m.DAYS_AHEAD}
     if user_id is not None:
         params["user_id"] = user_id
     rows = connection.execute(text(_sql(connection.dialect.name, user_id is not None)), params).all()
