@@ -21,6 +21,7 @@ from outcomes_data import Person, seed
 
 from app.catalogue import Catalogue
 from app.main import create_app
+from app.outcomes import store
 from app.outcomes.measures import wilson
 
 MIN_COHORT = 5  # the smallest the setting allows, so that random cohorts get figures often
@@ -28,7 +29,10 @@ _tenants = itertools.count()
 
 
 @pytest.fixture
-def small_cohort_client(database_url: str, catalogue: Catalogue) -> Iterator[TestClient]:
+def small_cohort_client(
+    database_url: str, catalogue: Catalogue, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[TestClient]:
+    monkeypatch.setattr(store, "SLICE", 3)  # the tenant's users read three at a time: slices' edges are tested too
     app = create_app(make_settings(database_url, outcomes_min_cohort=MIN_COHORT), catalogue=catalogue)
     with TestClient(app) as client:
         yield client
