@@ -12,6 +12,7 @@ from conftest import Tenant, new_tenant
 from fastapi.testclient import TestClient
 from outcomes_data import Person, seed, steady_change
 
+from app.outcomes import store
 from app.outcomes.measures import wilson
 
 
@@ -207,3 +208,11 @@ def test_wilson_matches_the_published_worked_values() -> None:
 def test_new_tenant_helper_is_real(db_client: TestClient) -> None:
     tenant = new_tenant(db_client.app, "initech")  # type: ignore[arg-type]
     assert db_client.get("/outcomes", headers=tenant.headers).json()["cohort"]["users"] == 0
+
+
+@pytest.mark.parametrize(
+    ("size", "took", "expected"),
+    [(250, 1.0, 125), (1, 5.0, 1), (100, 0.01, 200), (200, 0.01, 250), (100, 0.3, 100)],
+)
+def test_a_slow_statement_halves_the_next_slice_and_a_fast_one_doubles_it(size: int, took: float, expected: int) -> None:
+    assert store._next_size(size, took) == expected

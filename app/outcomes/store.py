@@ -15,6 +15,7 @@ does not.
 
 from __future__ import annotations
 
+import time
 from datetime import date, timedelta
 from typing import Any
 
@@ -25,6 +26,7 @@ from app.outcomes import measures as m
 from app.outcomes.people import UserTally
 
 EPOCH = date(1970, 1, 1)
+FIXED = 1_000_000  # a day's pain score in SQL: doubled, in millionths (integer division, so exact to 1e-6 / 2)
 # The integer day of a check-in's date and of a log's UTC instant (SQLite keeps both as ISO text).
 _CHECKIN_DAY = {
     "sqlite": "CAST(julianday(c.date) - 2440587.5 AS INTEGER)",
@@ -44,6 +46,10 @@ def _in(low: int, high: int) -> str:
 def _sql(dialect: str) -> str:
     """Per user, for the users ``first``-``last`` (by id): their days, then their windows' counts and sums.
 
+    Integers throughout, so the sums are exact and the same in any order (a float sum is not: the tenant's
+    statement and a user's own could round a mean differently): a score is kept doubled (a session's is
+    pain before + after), and a day's mean as an integer in millionths of that (``FIXED``).
+
     ``daily`` is one row a user a day: the day's sessions, and its pain score (the mean of the check-in's
     pain and the sessions', a session's being the mean of pain before and after, whichever were logged).
     """
@@ -60,8 +66,7 @@ def _sql(dialect: str) -> str:
         WITH people AS (SELECT user_id FROM user_revisions WHERE {mine.format("")}),
         sessions AS (
             SELECT l.user_id AS user_id, {_LOG_DAY[dialect]} AS day,
-                   CAST(coalesce(l.pain_before, l.pain_after) + coalesce(l.pain_after, l.pain_before) AS FLOAT) / 2
-                       AS pain,
+                   coalesce(l.pain_before, l.pain_after) + coalesce(l.pain_after, l.pain_before) AS pain,
                    CASE WHEN l.pain_before > {m.SAFE_SESSION_PAIN} OR l.pain_after > {m.SAFE_SESSION_PAIN}
                         THEN 1 ELSE 0 END AS above
             FROM logs AS l WHERE l.{mine.format("l.")}),
@@ -70,12 +75,12 @@ def _sql(dialect: str) -> str:
                    count(pain) AS pain_n, 0 AS severe
             FROM sessions WHERE day <= :latest GROUP BY user_id, day
             UNION ALL
-            SELECT c.user_id, {_CHECKIN_DAY[dialect]}, 0, 0, CAST(c.pain AS FLOAT), 1,
+            SELECT c.user_id, {_CHECKIN_DAY[dialect]}, 0, 0, 2 * c.pain, 1,
                    CASE WHEN c.pain >= {m.REFERRAL_PAIN} THEN 1 ELSE 0 END
             FROM checkins AS c WHERE c.{mine.format("c.")} AND {_CHECKIN_DAY[dialect]} <= :latest),
         daily AS (
             SELECT user_id, day, sum(sessions) AS sessions, sum(above) AS above, sum(severe) AS severe,
-                   CASE WHEN sum(pain_n) > 0 THEN sum(pain_sum) / sum(pain_n) END AS pain
+                   CASE WHEN sum(pain_n) > 0 THEN sum(pain_sum) * {FIXED} / sum(pain_n) END AS pain
             FROM days GROUP BY user_id, day),
         spans AS (
             SELECT user_id, min(day) AS start, max(CASE WHEN pain IS NOT NULL THEN day END) AS last_day
@@ -104,6 +109,11 @@ def _day(number: int | None) -> date | None:
     return None if number is None else EPOCH + timedelta(days=int(number))
 
 
+def _points(fixed: Any) -> float:
+    """A sum of daily scores from SQL (doubled, in millionths) in points."""
+    return int(fixed) / (2 * FIXED)
+
+
 def _tally(row: Any) -> UserTally:
     start = _day(row.start)
     assert start is not None
@@ -111,9 +121,9 @@ def _tally(row: Any) -> UserTally:
         user_id=row.user_id,
         start=start,
         last_score_day=_day(row.last_day),
-        baseline=m.Tally(int(row.base_n), float(row.base_sum)),
-        current=m.Tally(int(row.cur_n), float(row.cur_sum)),
-        follow_ups={w: m.Tally(int(getattr(row, f"w{w}_n")), float(getattr(row, f"w{w}_sum"))) for w in m.FOLLOW_UPS},
+        baseline=m.Tally(int(row.base_n), _points(row.base_sum)),
+        current=m.Tally(int(row.cur_n), _points(row.cur_sum)),
+        follow_ups={w: m.Tally(int(getattr(row, f"w{w}_n")), _points(getattr(row, f"w{w}_sum"))) for w in m.FOLLOW_UPS},
         sessions=int(row.sessions),
         sessions_first_two_weeks=int(row.first_two_weeks),
         sessions_in_programme=int(row.in_programme),
@@ -124,23 +134,33 @@ def _tally(row: Any) -> UserTally:
 
 # Users aggregated a statement at a time: each statement stays well inside the statement timeout and the
 # stall watchdog's 2 s (app/stalls.py) whatever the tenant's size, and reads its users' rows by index range.
+# A statement slower than SLICE_SECONDS halves the next one's users (users with thousands of logs); one
+# four times faster doubles them again, up to SLICE.
 SLICE = 250
+SLICE_SECONDS = 0.5
+
+
+def _next_size(size: int, took: float) -> int:
+    if took > SLICE_SECONDS:
+        return max(1, size // 2)
+    return min(SLICE, size * 2) if took < SLICE_SECONDS / 4 else size
 
 
 def tallies(connection: Connection, tenant: str, today: date, user_id: str | None = None) -> list[UserTally]:
     """Each user's counts and sums up to ``today`` (data dated later is left out, but for a day's grace: a
     user's own calendar date can be a day ahead of UTC's), by user id; with ``user_id``, only that user's
     (an empty list when they have no data up to then)."""
-    if user_id is not None:
-        slices = [(user_id, user_id)]
-    else:
-        ids = list(connection.execute(text(_USERS), {"tenant": tenant}).scalars())
-        slices = [(ids[i], ids[min(i + SLICE, len(ids)) - 1]) for i in range(0, len(ids), SLICE)]
+    ids = [user_id] if user_id is not None else list(connection.execute(text(_USERS), {"tenant": tenant}).scalars())
     statement = text(_sql(connection.dialect.name))
     found = []
-    for first, last in slices:
-        params = {"tenant": tenant, "latest": day_number(today) + m.DAYS_AHEAD, "first": first, "last": last}
+    done, size = 0, SLICE
+    while done < len(ids):
+        chunk = ids[done : done + size]
+        started = time.monotonic()
+        params = {"tenant": tenant, "latest": day_number(today) + m.DAYS_AHEAD, "first": chunk[0], "last": chunk[-1]}
         found += [_tally(row) for row in connection.execute(statement, params)]
+        done += len(chunk)
+        size = _next_size(size, time.monotonic() - started)
     return found
 
 
