@@ -8,7 +8,7 @@ compared in constant time. This module is the only writer of ``api_keys``.
 
 A key that authenticated is remembered for ``RECHECK_SECONDS``, so a busy
 client costs one lookup a second rather than one a request. The app keeps
-them in its ``RememberedKeys`` (on ``app.state.storage``); revoking through it
+them in its ``RememberedKeys`` (on the app's ``AppState``); revoking through it
 forgets the key at once, and other processes (another worker, or the CLI's)
 see the revocation within ``RECHECK_SECONDS``.
 """
@@ -22,6 +22,7 @@ import secrets
 import string
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -102,16 +103,19 @@ def list_keys(engine: Engine, tenant: str | None = None) -> list[KeyInfo]:
 class RememberedKeys:
     """Keys that authenticated lately: sha256 of the key -> (key id, tenant, when checked).
 
-    One per app and database, built in the lifespan (see ``app.storage``).
+    One per app and database, kept on its ``AppState``. ``recheck_seconds`` and ``clock`` are arguments so a
+    test can widen the window (or move time) for its own app, never for the process.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, recheck_seconds: float = RECHECK_SECONDS, clock: Callable[[], float] = time.monotonic) -> None:
+        self.recheck_seconds = recheck_seconds
+        self._clock = clock
         self._lock = threading.Lock()
         self._known: dict[str, tuple[str, str, float]] = {}
 
     def get(self, digest: str) -> str | None:
         entry = self._known.get(digest)
-        if entry is None or time.monotonic() - entry[2] > RECHECK_SECONDS:
+        if entry is None or self._clock() - entry[2] > self.recheck_seconds:
             return None
         return entry[1]
 
@@ -119,7 +123,7 @@ class RememberedKeys:
         with self._lock:
             if len(self._known) >= _MAX_REMEMBERED:
                 self._known.clear()
-            self._known[digest] = (key_id, tenant, time.monotonic())
+            self._known[digest] = (key_id, tenant, self._clock())
 
     def forget(self, key_id: str) -> None:
         with self._lock:

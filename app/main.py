@@ -19,11 +19,11 @@ from app.api import (
     checkins,
     coaching,
     docs,
-    document,
     exercises,
     health,
     logs,
     metrics,
+    openapi,
     outcomes,
     pain_grades,
     progress,
@@ -36,12 +36,12 @@ from app.api.answer_lane import AnswerLane
 from app.api.coachlane import CoachFastLane
 from app.api.delivery import Delivery
 from app.api.fastpath import CreateLogFastLane, FastPath
+from app.body_limit import BodyLimit
 from app.catalogue import Catalogue, load_catalogue
 from app.db import make_engine
-from app.limits import BodyLimit
 from app.observability import AccessLog, Metrics, Observability, configure_logging
 from app.settings import Settings
-from app.storage import Storage
+from app.state import AppState
 from app.workouts import wording
 
 GIL_SWITCH_SECONDS = 0.001
@@ -115,8 +115,7 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
             from app import migrations
 
             migrations.upgrade(settings.database_url)
-        app.state.engine = engine
-        app.state.storage = Storage(engine)
+        hipflex.open(engine)
         # A thread busy in Python (an export, a route in the thread pool) hands the GIL to the event
         # loop after this long: at the default 5 ms, every other client's request waited through it.
         # Measured beside an export of 300 logs at the body cap: other clients' p99 17 ms -> 9 ms.
@@ -144,10 +143,9 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
         # One schema per model: no `EntryLog-Input` / `EntryLog-Output` pairs for generators to trip on.
         separate_input_output_schemas=False,
     )
-    app.state.settings = settings
-    app.state.catalogue = catalogue
-    app.state.metrics = Metrics()
-    app.state.answers = AnswerCache(settings.answer_cache_bytes)
+    access_log = AccessLog() if settings.access_log else None
+    hipflex = AppState(settings, catalogue, Metrics(), AnswerCache(settings.answer_cache_bytes), access_log)
+    app.state.hipflex = hipflex
     configure_logging(settings.log_level)
     problems.install(app)
     # Middleware, innermost first: the fast path, CORS around it, the body cap, delivery (HEAD, gzip,
@@ -169,9 +167,7 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
         )
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(Delivery, gzip_min_bytes=settings.gzip_min_bytes)
-    access_log = AccessLog() if settings.access_log else None
-    app.state.access_log = access_log
-    app.add_middleware(Observability, metrics=app.state.metrics, access_log=access_log)
+    app.add_middleware(Observability, metrics=hipflex.metrics, access_log=access_log)
     routers = (
         exercises, vocabulary, workouts, coaching, pain_grades, screening, logs, checkins, progress, outcomes, users
     )
@@ -182,9 +178,9 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
 
 
 def _openapi(app: FastAPI) -> dict[str, Any]:
-    """The document, built once per app (see app.api.document)."""
+    """The document, built once per app (see app.api.openapi)."""
     if app.openapi_schema is None:
-        schema = document.build(app)
+        schema = openapi.build(app)
         _phrases_from_our_table(schema)
         app.openapi_schema = schema
     return app.openapi_schema

@@ -19,8 +19,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 from starlette.routing import Match
 
-from app.api.languages import VARY, choose_language
 from app.catalogue.translations import DEFAULT_LANGUAGE, TranslationError
+from app.languages import VARY, choose_language
 from app.statuses import phrase
 
 MEDIA_TYPE = "application/problem+json"
@@ -42,6 +42,9 @@ class FieldError(BaseModel):
     allowed: list[str] | None = Field(default=None, description="The values that would have been accepted.")
 
 
+INVALID = "Invalid request"  # the title of every 422 that names the fields at fault
+
+
 class ProblemDetail(BaseModel):
     """An error, as RFC 9457 describes it."""
 
@@ -50,7 +53,7 @@ class ProblemDetail(BaseModel):
             "examples": [
                 {
                     "type": TYPE_BASE + "validation",
-                    "title": "Invalid request",
+                    "title": INVALID,
                     "status": 422,
                     "detail": "query parameter 'minutes': Input should be less than or equal to 60.",
                     "instance": "/workouts",
@@ -137,7 +140,7 @@ def problem_response(
 
 
 # Custom titles a language file may translate (status phrases are keyed by their code).
-CUSTOM_TITLES = frozenset({"Invalid request", "No workout fits these constraints"})
+CUSTOM_TITLES = frozenset({INVALID, "No workout fits these constraints"})
 
 
 def _title(request: Request, status: int, title: str | None) -> tuple[str, str]:
@@ -146,7 +149,8 @@ def _title(request: Request, status: int, title: str | None) -> tuple[str, str]:
     language = choose_language(request.headers.get("accept-language"))
     if language == DEFAULT_LANGUAGE:
         return english, language
-    catalogue = getattr(request.app.state, "catalogue", None)
+    running = getattr(request.app.state, "hipflex", None)  # None in an app that create_app did not build
+    catalogue = running.catalogue if running is not None else None
     table = catalogue.in_language(language).texts.get("problems", {}) if catalogue is not None else {}
     key = str(status) if title is None or title == status_title(status) else title
     translated = table.get(key)
@@ -189,6 +193,11 @@ def field_errors(errors: Any) -> list[FieldError]:
     return out
 
 
+def invalid(detail: str, errors: list[FieldError], slug: str = "validation") -> Problem:
+    """The 422 "Invalid request": what was wrong (``detail``, for people) and where (``errors``, per field)."""
+    return Problem(422, slug, detail, title=INVALID, errors=errors)
+
+
 def describe(errors: list[FieldError]) -> str:
     first = errors[0]
     more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
@@ -212,7 +221,7 @@ async def _on_problem(request: Request, exc: Exception) -> Response:
 async def _on_validation(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     errors = field_errors(exc.errors())
-    return problem_response(request, 422, "validation", describe(errors), title="Invalid request", errors=errors)
+    return problem_response(request, 422, "validation", describe(errors), title=INVALID, errors=errors)
 
 
 async def _on_http(request: Request, exc: Exception) -> Response:

@@ -37,6 +37,7 @@ from app.coaching import adapt, session_of, session_of_model
 from app.coaching.history import recent
 from app.main import create_app
 from app.settings import Settings
+from app.state import state_of
 from app.workouts import WorkoutQuery, generate
 from bench.__main__ import drop_postgres, fresh_postgres
 from bench.coaching import EXERCISES, LOGS, USER, history
@@ -67,7 +68,7 @@ def _seed(client: TestClient, key: str) -> None:
 
 def stages(client: TestClient, key: str, repeat: int) -> list[tuple[str, tuple[float, float]]]:
     app: Any = client.app
-    engine, catalogue = app.state.engine, load_catalogue()
+    engine, catalogue = state_of(app).engine, load_catalogue()
     today = dt.datetime.now(dt.UTC).date()
     body = {**PARAMS, "history": history(30), "seed": 7, "today": today.isoformat()}
     raw = json.dumps(body).encode()

@@ -28,6 +28,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import make_url
 
+from app.state import state_of
 from app import keys, migrations
 from app.catalogue import Catalogue, load_catalogue
 from app.main import create_app
@@ -178,18 +179,18 @@ class Tenant:
 
 def new_tenant(app: FastAPI, name: str) -> Tenant:
     """A real key from ``app.keys``, on the app's own database."""
-    key, info = keys.create(app.state.engine, name)
+    key, info = keys.create(state_of(app).engine, name)
     return Tenant(name, key, info.prefix)
 
 
 @pytest.fixture
 def acme(db_client: TestClient) -> Tenant:
-    return new_tenant(db_client.app, "acme")  # type: ignore[arg-type]
+    return new_tenant(db_client.app, "acme")
 
 
 @pytest.fixture
 def globex(db_client: TestClient) -> Tenant:
-    return new_tenant(db_client.app, "globex")  # type: ignore[arg-type]
+    return new_tenant(db_client.app, "globex")
 
 
 LogFactory = Callable[..., dict[str, Any]]
@@ -197,7 +198,7 @@ LogFactory = Callable[..., dict[str, Any]]
 
 def count_rows(app: FastAPI, table: str) -> int:
     """Rows in one of our tables, read straight from the app's database."""
-    with app.state.engine.connect() as connection:
+    with state_of(app).engine.connect() as connection:
         return int(connection.exec_driver_sql(f"SELECT count(*) FROM {table}").scalar_one())
 
 

@@ -50,9 +50,9 @@ def seed(engine: Engine, tenant: str, people: Iterable[Person]) -> None:
         ]
     with engine.begin() as connection:
         if checkins:
-            connection.execute(insert(Checkin.__table__), checkins)  # type: ignore[attr-defined]
+            connection.execute(insert(Checkin.__table__), checkins)
         if logs:
-            connection.execute(insert(Log.__table__), logs)  # type: ignore[attr-defined]
+            connection.execute(insert(Log.__table__), logs)
         revisions.bump(connection, owners)
 
 

@@ -23,6 +23,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import create_engine, insert, select
 
+from app.state import state_of
 from app import migrations, revisions
 from app.answers import ENTRY_OVERHEAD, AnswerCache
 from app.api.progress import PROGRESS_STEP, progress_end
@@ -47,13 +48,13 @@ def _hold_log(at: datetime, hold: int, pain_after: int = 1) -> dict[str, Any]:
 
 
 def _cache(client: TestClient) -> AnswerCache:
-    cache: AnswerCache = client.app.state.answers  # type: ignore[attr-defined]
+    cache: AnswerCache = state_of(client.app).answers
     return cache
 
 
 def _fresh(client: TestClient, tenant: str, user: str, path: str, answer: dict[str, Any]) -> dict[str, Any] | None:
     """What the store computes now, bypassing the cache (progress: for the answer's own `end`)."""
-    engine = client.app.state.engine  # type: ignore[attr-defined]
+    engine = state_of(client.app).engine
     if path == "/records":
         found: Any = reports.records(engine, tenant, user)
     else:
@@ -123,7 +124,7 @@ def test_every_change_to_logs_or_checkins_changes_the_next_answer(db_client: Tes
     # an erasure: 404, and a user id used again starts from nothing
     assert db_client.delete("/users/u1", headers=acme.headers).status_code == 204
     assert _answers(db_client, acme, "u1") == {"/records": None, PROGRESS: None}
-    assert revisions.of(db_client.app.state.engine, "acme", "u1") is None  # type: ignore[attr-defined]
+    assert revisions.of(state_of(db_client.app).engine, "acme", "u1") is None
     again = db_client.post("/users/u1/logs", json=_hold_log(now - timedelta(hours=1), 15), headers=acme.headers)
     assert again.status_code == 201
     reborn = _answers(db_client, acme, "u1")
@@ -209,6 +210,15 @@ def test_the_cache_stays_within_its_bound_and_drops_the_least_recently_used(
         assert cache.get(key) == body
 
 
+def _until_all_asked(cache: AnswerCache, askers: int) -> None:
+    """Wait until ``askers`` requests have missed. Each counts its miss before it waits on the leader, so the
+    overlap is a fact the test waits for, not a sleep it hopes is long enough."""
+    deadline = time.monotonic() + 10
+    while cache.stats.misses < askers:
+        assert time.monotonic() < deadline, "the other threads never asked"
+        time.sleep(0.001)
+
+
 def test_concurrent_misses_on_one_key_compute_once() -> None:
     cache = AnswerCache(1 << 20)
     calls: list[int] = []
@@ -216,7 +226,7 @@ def test_concurrent_misses_on_one_key_compute_once() -> None:
 
     def compute() -> bytes:
         calls.append(1)
-        time.sleep(0.2)
+        _until_all_asked(cache, 8)  # every other thread has found this one computing and waits
         return b'{"n":1}'
 
     got: list[bytes | None] = []
@@ -242,7 +252,8 @@ def test_a_miss_that_keeps_nothing_lets_each_waiter_compute() -> None:
 
     def compute() -> None:
         calls.append(1)
-        time.sleep(0.1)
+        if len(calls) == 1:
+            _until_all_asked(cache, 4)  # the other three wait on this one, then compute for themselves
 
     threads = [threading.Thread(target=lambda: (start.wait(), cache.answer(("k",), compute))) for _ in range(4)]
     for thread in threads:
@@ -262,7 +273,7 @@ def small_cache_client(database_url: str, catalogue: Catalogue) -> Iterator[Test
 
 def test_the_apps_cache_stays_within_the_configured_bytes(small_cache_client: TestClient) -> None:
     client = small_cache_client
-    tenant = new_tenant(client.app, "acme")  # type: ignore[arg-type]
+    tenant = new_tenant(client.app, "acme")
     now = datetime.now(UTC)
     users = [f"u{n}" for n in range(6)]
     for user in users:
@@ -292,10 +303,10 @@ def test_0005_gives_the_users_already_stored_a_revision(empty_database_url: str)
     try:
         with engine.begin() as connection:
             for user in ("with-logs", "with-both"):
-                connection.execute(insert(Log.__table__), {**log, "id": str(uuid.uuid4()), "user_id": user})  # type: ignore[attr-defined]
+                connection.execute(insert(Log.__table__), {**log, "id": str(uuid.uuid4()), "user_id": user})
             for user in ("with-checkins", "with-both"):
                 row = {"tenant": "acme", "user_id": user, "date": now.date(), "pain": 1, "created_at": now}
-                connection.execute(insert(Checkin.__table__), row)  # type: ignore[attr-defined]
+                connection.execute(insert(Checkin.__table__), row)
         migrations.upgrade(url)
         with engine.connect() as connection:
             rows = connection.execute(select(USER_REVISIONS)).all()
@@ -349,7 +360,7 @@ def test_after_any_changes_the_answers_equal_a_fresh_computation(
 
 
 def _lane_served(client: TestClient, route: str) -> float:
-    value = client.app.state.metrics.registry.get_sample_value(  # type: ignore[attr-defined]
+    value = state_of(client.app).metrics.registry.get_sample_value(
         "hipflex_fast_path_total", {"route": route}
     )
     return value or 0.0
@@ -385,7 +396,7 @@ def test_hits_are_the_routes_bytes_with_or_without_the_lane(
 
 
 def test_the_lanes_revision_read_is_the_routes(db_client: TestClient, acme: Tenant) -> None:
-    engine = db_client.app.state.engine  # type: ignore[attr-defined]
+    engine = state_of(db_client.app).engine
     assert revisions.peek(engine, "acme", "u1") is None is revisions.of(engine, "acme", "u1")
     seen = set()
     for hold in (10, 20):
@@ -413,13 +424,13 @@ def test_the_lane_checks_a_key_not_remembered_and_leaves_a_revoked_one_to_the_ro
     app = db_client.app
     assert db_client.post("/users/u1/logs", json=_hold_log(datetime.now(UTC), 30), headers=acme.headers).status_code == 201
     first = db_client.get("/users/u1/records", headers=acme.headers)
-    remembered = app.state.storage.remembered_keys  # type: ignore[attr-defined]
+    remembered = state_of(app).remembered_keys
     remembered.forget(acme.prefix.removeprefix(keys.PREFIX))  # as after RECHECK_SECONDS
     before = _lane_served(db_client, "/users/{user_id}/records")
     again = db_client.get("/users/u1/records", headers=acme.headers)
     assert again.content == first.content
     assert _lane_served(db_client, "/users/{user_id}/records") == before + 1  # checked by the lane itself
-    assert keys.revoke(app.state.engine, acme.prefix, remembered) is not None  # type: ignore[attr-defined]
+    assert keys.revoke(state_of(app).engine, acme.prefix, remembered) is not None
     refused = db_client.get("/users/u1/records", headers=acme.headers)
     assert refused.status_code == 401
     assert _lane_served(db_client, "/users/{user_id}/records") == before + 1

@@ -43,7 +43,7 @@ def test_an_idempotent_retry_replays_and_stores_once(db_client: TestClient, acme
     assert first.status_code == replay.status_code == 201
     assert replay.headers["idempotent-replayed"] == "true"
     assert replay.content == first.content
-    assert count_rows(db_client.app, "checkins") == 1  # type: ignore[arg-type]
+    assert count_rows(db_client.app, "checkins") == 1
     other = _post(db_client, acme, {"date": "2026-11-22", "pain": 3}, **{"Idempotency-Key": "k-1"})
     assert other.status_code == 422
     assert other.json()["type"].endswith("/idempotency-key-reused")
@@ -84,7 +84,7 @@ def test_bad_checkins_are_422_naming_the_field(
     assert response.status_code == 422
     assert response.headers["content-type"] == PROBLEM
     assert field in [error["field"] for error in response.json()["errors"]]
-    assert count_rows(db_client.app, "checkins") == 0  # type: ignore[arg-type]
+    assert count_rows(db_client.app, "checkins") == 0
 
 
 def test_another_tenants_checkins_are_404(db_client: TestClient, acme: Tenant, globex: Tenant) -> None:
@@ -112,7 +112,7 @@ def test_export_holds_checkins_and_erasure_removes_them(
     assert db_client.get("/users/u1/export", headers=acme.headers).json()["count"] == 1
 
     assert db_client.delete("/users/u1", headers=acme.headers).status_code == 204
-    assert count_rows(db_client.app, "checkins") == 0  # type: ignore[arg-type]
-    assert count_rows(db_client.app, "idempotency_keys") == 0  # type: ignore[arg-type]
+    assert count_rows(db_client.app, "checkins") == 0
+    assert count_rows(db_client.app, "idempotency_keys") == 0
     assert db_client.get("/users/u1/checkins", headers=acme.headers).status_code == 404
     assert db_client.get("/users/u1/export", headers=acme.headers).status_code == 404

@@ -84,9 +84,9 @@ def test_the_generated_client_runs_a_session(client_package: ModuleType, sqlite_
 
 
 def _session(models: ModuleType, public: object, keyed: object, catalogue: Catalogue) -> None:
-    from hipflex_client.api.exercises import list_exercises  # type: ignore[import-not-found]
-    from hipflex_client.api.logs import create_log, list_logs  # type: ignore[import-not-found]
-    from hipflex_client.api.workouts import generate_workout  # type: ignore[import-not-found]
+    from hipflex_client.api.exercises import list_exercises
+    from hipflex_client.api.logs import create_log, list_logs
+    from hipflex_client.api.workouts import generate_workout
 
     page = list_exercises.sync(client=public, limit=5)
     assert isinstance(page, models.ExercisePage)

@@ -16,7 +16,7 @@ from app.catalogue import Catalogue
 from app.catalogue.models import Equipment, Exercise, Goal, Intensity, Level, PainFlag
 from app.coaching import RULES, AdaptedItem, AdaptedWorkout, CheckIn, Session, adapt, checkin_of, sessions_of
 from app.coaching.doses import above, planned
-from app.coaching.constraints import query_of
+from app.coaching.gate import query_of
 from app.coaching.history import recent
 from app.coaching.rules import FIT_RULES, OVER_TIME, markdown, peak_pain
 from app.logs import LogCreate

@@ -11,6 +11,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from conftest import Tenant
+from app.state import state_of
 
 TODAY = "2026-11-30"
 # rehab, beginner, mini band and bench, seed 1: prone-leg-lift-straight-leg comes first (2 x 8-10 x 3-5 s)
@@ -150,7 +151,7 @@ def test_bad_input_is_a_422_naming_the_field(db_client: TestClient, acme: Tenant
 
 
 def test_a_body_over_the_limit_is_a_413(db_client: TestClient) -> None:
-    limit = db_client.app.state.settings.max_body_bytes  # type: ignore[attr-defined]
+    limit = state_of(db_client.app).settings.max_body_bytes
     body = json.dumps({**BODY_QUERY, "history": [session(20)] * 60, "pad": "x" * limit}).encode()
     answer = db_client.post("/workouts/adapt", content=body, headers={"Content-Type": "application/json"})
     assert answer.status_code == 413
@@ -196,7 +197,7 @@ def test_the_pain_grade_still_applies_through_both_doors(db_client: TestClient, 
 
 
 def test_the_documented_exchange_is_what_the_service_answers(client: TestClient) -> None:
-    from app.coaching.examples import ADAPT_REQUEST, ADAPTED_WORKOUT
+    from app.api.examples.coaching import ADAPT_REQUEST, ADAPTED_WORKOUT
 
     response = client.post("/workouts/adapt", json=ADAPT_REQUEST)
     assert response.status_code == 200, response.text

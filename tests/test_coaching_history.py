@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from app.state import state_of
 from app import logs
 from app.coaching import Session, session_of, session_of_model
 from app.coaching.history import MAX_SESSIONS, in_order, order, window
@@ -128,7 +129,7 @@ def test_the_stored_door_reads_what_was_posted(db_client: TestClient, acme: Tena
     for body in bodies:
         assert db_client.post("/users/ann/logs", json=body, headers=acme.headers).status_code == 201
     since, until = window(today.date())
-    engine = db_client.app.state.engine  # type: ignore[attr-defined]
+    engine = state_of(db_client.app).engine
     rows = logs.recent(engine, acme.name, "ann", since=since, until=until, limit=MAX_SESSIONS)
     assert all(isinstance(row["entries"], str) for row in rows)
     posted = sorted((session_of_model(LogCreate.model_validate(b)) for b in bodies), key=lambda s: s.performed_at)

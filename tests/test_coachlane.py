@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app import keys
+from app.state import state_of
 from app.catalogue import Catalogue
 from app.main import create_app
 from app.settings import Settings
@@ -37,13 +37,6 @@ def log(n: int, slug: str = SLUGS[0]) -> dict[str, Any]:
     }
 
 
-@pytest.fixture(autouse=True)
-def keys_stay_remembered(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The lane serves a key only if it authenticated within ``RECHECK_SECONDS`` (1 s); on a loaded machine
-    two requests of a test can be further apart, and the request then (rightly) goes to the route."""
-    monkeypatch.setattr(keys, "RECHECK_SECONDS", 600.0)
-
-
 @pytest.fixture(scope="module")
 def apps(tmp_path_factory: pytest.TempPathFactory, catalogue: Catalogue) -> Iterator[list[tuple[TestClient, Tenant]]]:
     """An app with the lanes and one without, each with the same user "ann" of 40 logs and a known key."""
@@ -52,6 +45,9 @@ def apps(tmp_path_factory: pytest.TempPathFactory, catalogue: Catalogue) -> Iter
     clients = []
     for fast in (True, False):
         app = create_app(Settings(database_url=f"sqlite:///{folder / f'{fast}.db'}", fast_path=fast), catalogue=catalogue)
+        # The lane serves a key only if it authenticated within the window (1 s); on a loaded machine two
+        # requests of a test can be further apart, and the request then (rightly) goes to the route.
+        state_of(app).remembered_keys.recheck_seconds = 600.0
         client = TestClient(app)
         client.__enter__()
         clients.append(client)
@@ -66,7 +62,7 @@ def apps(tmp_path_factory: pytest.TempPathFactory, catalogue: Catalogue) -> Iter
 
 
 def _served(client: TestClient, route: str) -> float:
-    value = client.app.state.metrics.registry.get_sample_value(  # type: ignore[attr-defined]
+    value = state_of(client.app).metrics.registry.get_sample_value(
         "hipflex_fast_path_total", {"route": route}
     )
     return value or 0.0

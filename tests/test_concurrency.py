@@ -12,6 +12,7 @@ from conftest import LogFactory, count_rows, live_server, new_tenant
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from app.state import state_of
 from app import logs
 from app.logs import LogCreate
 
@@ -71,7 +72,7 @@ def test_the_log_writer_leaves_when_idle_and_comes_back(
     monkeypatch.setattr(logs.LogWriter, "IDLE_SECONDS", 0.05)
     data = LogCreate.model_validate(make_log())
     with TestClient(db_app):
-        writer = db_app.state.storage.log_writer
+        writer = state_of(db_app).log_writer
         first = logs.create(writer, "acme", "u", data)
         deadline = time.monotonic() + 5
         while writer.thread is not None:

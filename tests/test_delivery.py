@@ -79,7 +79,7 @@ def _url(path: str, values: dict[str, str]) -> str:
 def test_every_get_route_answers_head_with_the_same_headers(
     db_client: TestClient, acme: Tenant, with_logs: dict[str, str]
 ) -> None:
-    app: FastAPI = db_client.app  # type: ignore[assignment]
+    app: FastAPI = db_client.app
     checked = 0
     for route in _routes(app):
         if "GET" not in (route.methods or ()):
@@ -108,7 +108,7 @@ def test_head_of_a_seeded_workout_is_revalidated_like_get(client: TestClient) ->
 def test_everything_under_users_is_no_store_errors_included(
     db_client: TestClient, acme: Tenant, with_logs: dict[str, str], make_log: LogFactory
 ) -> None:
-    app: FastAPI = db_client.app  # type: ignore[assignment]
+    app: FastAPI = db_client.app
     calls = []
     for route in _routes(app):
         if route.path.startswith("/users/"):
@@ -215,7 +215,7 @@ def test_workouts_are_gzipped_per_request_and_not_remembered_unseeded(client: Te
 def test_every_paged_answer_has_an_absolute_next_and_a_link_header(
     db_client: TestClient, acme: Tenant, with_logs: dict[str, str]
 ) -> None:
-    app: FastAPI = db_client.app  # type: ignore[assignment]
+    app: FastAPI = db_client.app
     paged = [
         context.path
         for context in _routes(app)

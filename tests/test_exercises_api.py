@@ -157,7 +157,7 @@ def assert_problem(response: Any, status: int) -> dict[str, Any]:
     body = response.json()
     assert {"type", "title", "status", "detail"} <= set(body)
     assert body["status"] == status
-    return body  # type: ignore[no-any-return]
+    return body
 
 
 def test_unknown_slug_is_a_404_problem(client: TestClient) -> None:

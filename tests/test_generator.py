@@ -170,7 +170,7 @@ def test_every_workout_is_safe_complete_and_reproducible(
             and (
                 plan.max_hold_seconds is None
                 or dose_of(e, query.goal).hold_seconds is None
-                or dose_of(e, query.goal).hold_seconds.min <= plan.max_hold_seconds  # type: ignore[union-attr]
+                or dose_of(e, query.goal).hold_seconds.min <= plan.max_hold_seconds
             )
         ]
         if "minutes" in impossible.fields:

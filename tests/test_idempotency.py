@@ -13,6 +13,7 @@ from conftest import LogFactory, Tenant, count_rows, live_server, new_tenant
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from app.state import state_of
 from app import idempotency
 
 TTL = timedelta(hours=48)
@@ -35,11 +36,11 @@ def test_a_retry_gets_the_same_answer_and_creates_nothing(
         assert again.content == first.content  # byte for byte: same id, same timestamps
         assert again.headers["location"] == first.headers["location"]
         assert again.headers["idempotent-replayed"] == "true"
-    assert count_rows(db_client.app, "logs") == 1  # type: ignore[arg-type]
+    assert count_rows(db_client.app, "logs") == 1
     # the same body with another key, or with none, is another log
     assert post(db_client, acme, body, "order-2").json()["id"] != first.json()["id"]
     assert post(db_client, acme, body, None).json()["id"] != first.json()["id"]
-    assert count_rows(db_client.app, "logs") == 3  # type: ignore[arg-type]
+    assert count_rows(db_client.app, "logs") == 3
 
 
 def test_the_same_body_reformatted_is_the_same_request(
@@ -69,7 +70,7 @@ def test_the_same_key_with_another_request_is_422(
     assert response.status_code == 422
     assert response.headers["content-type"] == "application/problem+json"
     assert response.json()["type"].endswith("/idempotency-key-reused")
-    assert count_rows(db_client.app, "logs") == 1  # type: ignore[arg-type]
+    assert count_rows(db_client.app, "logs") == 1
 
 
 def test_keys_belong_to_a_tenant(db_client: TestClient, acme: Tenant, globex: Tenant, make_log: LogFactory) -> None:
@@ -91,12 +92,12 @@ def test_a_bad_key_is_422(db_client: TestClient, acme: Tenant, make_log: LogFact
         headers=[
             ("Authorization", f"Bearer {acme.key}"),
             ("Content-Type", "application/json"),
-            ("Idempotency-Key", key.encode("utf-8")),  # type: ignore[list-item]
+            ("Idempotency-Key", key.encode("utf-8")),
         ],
     )
     assert response.status_code == 422
     assert [e["field"] for e in response.json()["errors"]] == ["Idempotency-Key"]
-    assert count_rows(db_client.app, "logs") == 0  # type: ignore[arg-type]
+    assert count_rows(db_client.app, "logs") == 0
 
 
 def test_a_longest_key_works(db_client: TestClient, acme: Tenant, make_log: LogFactory) -> None:
@@ -114,10 +115,10 @@ def _fingerprint(body: dict[str, Any], app: FastAPI, user: str = "u-1") -> str:
 def test_a_retry_while_the_first_is_in_flight_is_409(
     db_client: TestClient, acme: Tenant, make_log: LogFactory
 ) -> None:
-    app: FastAPI = db_client.app  # type: ignore[assignment]
+    app: FastAPI = db_client.app
     body = make_log()
     # a first request that has claimed the key and not finished
-    claimed = idempotency.claim(app.state.engine, "acme", "k", "u-1", _fingerprint(body, app), TTL)
+    claimed = idempotency.claim(state_of(app).engine, "acme", "k", "u-1", _fingerprint(body, app), TTL)
     assert isinstance(claimed, idempotency.Claim)
     response = post(db_client, acme, body, "k")
     assert response.status_code == 409
@@ -125,16 +126,16 @@ def test_a_retry_while_the_first_is_in_flight_is_409(
     assert response.json()["type"].endswith("/idempotency-key-in-flight")
     assert count_rows(app, "logs") == 0
     # it failed and gave the key back: the retry goes ahead
-    idempotency.release(app.state.engine, claimed)
+    idempotency.release(state_of(app).engine, claimed)
     assert post(db_client, acme, body, "k").status_code == 201
     assert count_rows(app, "logs") == 1
 
 
 def test_an_abandoned_claim_is_taken_over(db_client: TestClient, acme: Tenant, make_log: LogFactory) -> None:
-    app: FastAPI = db_client.app  # type: ignore[assignment]
+    app: FastAPI = db_client.app
     body = make_log()
     long_ago = datetime.now(UTC) - idempotency.IN_FLIGHT_TIMEOUT - timedelta(seconds=5)
-    crashed = idempotency.claim(app.state.engine, "acme", "k", "u-1", _fingerprint(body, app), TTL, now=long_ago)
+    crashed = idempotency.claim(state_of(app).engine, "acme", "k", "u-1", _fingerprint(body, app), TTL, now=long_ago)
     assert isinstance(crashed, idempotency.Claim)
     response = post(db_client, acme, body, "k")
     assert response.status_code == 201
@@ -143,8 +144,8 @@ def test_an_abandoned_claim_is_taken_over(db_client: TestClient, acme: Tenant, m
 
 
 def test_expired_records_are_ignored_and_purged(db_client: TestClient, acme: Tenant, make_log: LogFactory) -> None:
-    app: FastAPI = db_client.app  # type: ignore[assignment]
-    engine = app.state.engine
+    app: FastAPI = db_client.app
+    engine = state_of(app).engine
     old = datetime.now(UTC) - TTL - timedelta(minutes=1)
     stale = idempotency.claim(engine, "acme", "old", "u-1", "0" * 64, TTL, now=old)
     assert isinstance(stale, idempotency.Claim)
@@ -213,8 +214,8 @@ def test_a_request_that_lost_its_claim_writes_nothing(
     from app import logs
     from app.logs import LogCreate
 
-    app: FastAPI = db_client.app  # type: ignore[assignment]
-    engine = app.state.engine
+    app: FastAPI = db_client.app
+    engine = state_of(app).engine
     body = make_log()
     fingerprint = _fingerprint(body, app)
     long_ago = datetime.now(UTC) - idempotency.IN_FLIGHT_TIMEOUT - timedelta(seconds=5)
@@ -222,9 +223,9 @@ def test_a_request_that_lost_its_claim_writes_nothing(
     fast = idempotency.claim(engine, "acme", "k", "u-1", fingerprint, TTL)  # took the abandoned claim over
     assert isinstance(slow, idempotency.Claim) and isinstance(fast, idempotency.Claim)
     with pytest.raises(logs.ClaimLost):
-        logs.create(app.state.storage.log_writer, "acme", "u-1", LogCreate.model_validate(body), claim=slow)
+        logs.create(state_of(app).log_writer, "acme", "u-1", LogCreate.model_validate(body), claim=slow)
     assert count_rows(app, "logs") == 0
-    created = logs.create(app.state.storage.log_writer, "acme", "u-1", LogCreate.model_validate(body), claim=fast)
+    created = logs.create(state_of(app).log_writer, "acme", "u-1", LogCreate.model_validate(body), claim=fast)
     assert isinstance(created, logs.Created)
     assert count_rows(app, "logs") == 1
     assert post(db_client, acme, body, "k").content == created.body

@@ -12,6 +12,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from app.state import state_of
 from app import keys
 from app.cli import main
 
@@ -19,38 +20,38 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _engine(client: TestClient) -> object:
-    return client.app.state.engine  # type: ignore[attr-defined]
+    return state_of(client.app).engine
 
 
 def test_keys_are_random_prefixed_and_stored_only_as_a_hash(db_client: TestClient) -> None:
     engine = _engine(db_client)
-    first, info = keys.create(engine, "acme", "ci")  # type: ignore[arg-type]
-    second, _ = keys.create(engine, "acme")  # type: ignore[arg-type]
+    first, info = keys.create(engine, "acme", "ci")
+    second, _ = keys.create(engine, "acme")
     assert first != second
     assert first.startswith("hf_") and first.startswith(info.prefix + "_")
     assert len(first) > 40
-    with engine.connect() as connection:  # type: ignore[attr-defined]
+    with engine.connect() as connection:
         stored = [tuple(str(v) for v in row) for row in connection.exec_driver_sql("SELECT * FROM api_keys")]
     assert stored and not any(first in value or first[12:] in value for row in stored for value in row)
-    assert keys.authenticate(engine, first) == "acme"  # type: ignore[arg-type]
+    assert keys.authenticate(engine, first) == "acme"
 
 
 @pytest.mark.parametrize("tenant", ["", "Acme", "a b", "x" * 65, "-lead"])
 def test_bad_tenant_names_are_refused(db_client: TestClient, tenant: str) -> None:
     with pytest.raises(ValueError):
-        keys.create(_engine(db_client), tenant)  # type: ignore[arg-type]
+        keys.create(_engine(db_client), tenant)
 
 
 def test_unknown_tampered_and_revoked_keys_are_rejected(db_client: TestClient) -> None:
     engine = _engine(db_client)
-    key, info = keys.create(engine, "acme")  # type: ignore[arg-type]
+    key, info = keys.create(engine, "acme")
     for bad in ["", "hf_", key[:-1], key + "x", key[:-1] + ("A" if key[-1] != "A" else "B"), key.replace("hf_", "hx_")]:
         with pytest.raises(keys.KeyRejected):
-            keys.authenticate(engine, bad)  # type: ignore[arg-type]
-    assert keys.revoke(engine, info.prefix) is not None  # type: ignore[arg-type]
+            keys.authenticate(engine, bad)
+    assert keys.revoke(engine, info.prefix) is not None
     with pytest.raises(keys.KeyRejected, match="revoked"):
-        keys.authenticate(engine, key)  # type: ignore[arg-type]
-    assert keys.revoke(engine, "hf_nosuchk") is None  # type: ignore[arg-type]
+        keys.authenticate(engine, key)
+    assert keys.revoke(engine, "hf_nosuchk") is None
 
 
 def _cli(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
@@ -63,7 +64,7 @@ def _cli(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
 def test_the_keys_commands(
     db_client: TestClient, database_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    app: FastAPI = db_client.app  # type: ignore[assignment]
+    app: FastAPI = db_client.app
     created = _cli(database_url, "create", "--tenant", "acme", "--name", "mobile app")
     assert created.returncode == 0, created.stderr
     key = created.stdout.strip()
@@ -74,7 +75,7 @@ def test_the_keys_commands(
 
     # list, in-process: the prefix, never the secret
     monkeypatch.setenv("HIPFLEX_DATABASE_URL", database_url)
-    keys.create(app.state.engine, "globex", "other")
+    keys.create(state_of(app).engine, "globex", "other")
     assert main(["keys", "list"]) == 0
     listing = capsys.readouterr().out
     prefix = key[: len("hf_") + keys.ID_LENGTH]

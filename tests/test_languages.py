@@ -13,9 +13,10 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app.coaching.examples import ADAPT_REQUEST
+from app.state import state_of
+from app.api.examples.coaching import ADAPT_REQUEST
 from app.api import vocabulary
-from app.api.languages import choose_language
+from app.languages import choose_language
 from app.catalogue import Catalogue, CatalogueError
 from app.catalogue.loader import _builtin_exercises
 from app.catalogue.translations import (
@@ -82,15 +83,15 @@ def _problems(data: dict[str, object]) -> str:
 
 def test_a_missing_text_is_a_load_error_naming_file_slug_and_field() -> None:
     data = copy.deepcopy(german_file())
-    del data["exercises"]["king-runner"]["contraindications.knee.reason"]  # type: ignore[index]
+    del data["exercises"]["king-runner"]["contraindications.knee.reason"]
     assert "i18n/test.json: exercise 'king-runner': contraindications.knee.reason: missing" in _problems(data)
 
 
 def test_a_missing_exercise_and_an_extra_field_are_load_errors() -> None:
     data = copy.deepcopy(german_file())
-    del data["exercises"]["l-sit"]  # type: ignore[attr-defined]
-    data["exercises"]["pigeon-pose"]["instructions.9"] = "Zu viel."  # type: ignore[index]
-    data["exercises"]["no-such-exercise"] = {}  # type: ignore[index]
+    del data["exercises"]["l-sit"]
+    data["exercises"]["pigeon-pose"]["instructions.9"] = "Zu viel."
+    data["exercises"]["no-such-exercise"] = {}
     message = _problems(data)
     assert "exercise 'l-sit': missing" in message
     assert "exercise 'pigeon-pose': instructions.9: no such text field" in message
@@ -99,7 +100,7 @@ def test_a_missing_exercise_and_an_extra_field_are_load_errors() -> None:
 
 def test_a_text_too_long_for_the_model_is_a_load_error() -> None:
     data = copy.deepcopy(german_file())
-    data["exercises"]["l-sit"]["name"] = "L" * 81  # type: ignore[index]
+    data["exercises"]["l-sit"]["name"] = "L" * 81
     assert "exercise 'l-sit'" in _problems(data)
 
 
@@ -125,7 +126,7 @@ def test_goals_and_workout_sentences_are_complete_and_keep_their_placeholders(ca
     with pytest.raises(CatalogueError, match="workouts: title: missing"):
         wording.check(_with_texts(catalogue, "workouts", "title", None))
     with pytest.raises(CatalogueError, match="goals: 'cardio': no such goal"):
-        wording.check(_with_texts(catalogue, "goals", "cardio", "{}"))  # type: ignore[arg-type]
+        wording.check(_with_texts(catalogue, "goals", "cardio", "{}"))
 
 
 def test_vocabulary_labels_are_complete(catalogue: Catalogue) -> None:
@@ -321,7 +322,7 @@ def test_fast_and_slow_paths_choose_the_same_language(
 ) -> None:
     headers = {"Accept-Language": language} if language is not None else {}
     if revalidate:
-        chosen = both[1].app.state.catalogue.in_language(choose_language(language))  # type: ignore[attr-defined]
+        chosen = state_of(both[1].app).catalogue.in_language(choose_language(language))
         headers["If-None-Match"] = chosen.etag
     fast, slow = (client.get(url, headers=headers) for client in both)
     assert fast.status_code == slow.status_code, url

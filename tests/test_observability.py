@@ -6,6 +6,7 @@ import json
 import pytest
 from fastapi.testclient import TestClient
 
+from app.state import state_of
 from app.observability import ACCESS_LOGGER
 
 
@@ -29,7 +30,7 @@ def test_problems_carry_the_request_id_header(client: TestClient) -> None:
 def test_access_log_is_structured_and_uses_the_route_template(client: TestClient, capsys: pytest.CaptureFixture[str]) -> None:
     capsys.readouterr()
     client.get("/exercises/king-runner?level=beginner", headers={"X-Request-ID": "r-1"})
-    client.app.state.access_log.flush()  # type: ignore[attr-defined]
+    state_of(client.app).access_log.flush()
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
     entry = next(line for line in lines if line.get("request_id") == "r-1")
     assert entry["logger"] == ACCESS_LOGGER
@@ -53,7 +54,7 @@ def test_access_log_never_holds_a_body_a_note_a_pain_score_or_a_user(
 ) -> None:
     from app import keys
 
-    key, _ = keys.create(client.app.state.engine, "acme")  # type: ignore[attr-defined]
+    key, _ = keys.create(state_of(client.app).engine, "acme")
     capsys.readouterr()
     body = {
         "performed_at": "2026-11-20T07:30:00+00:00",
@@ -64,7 +65,7 @@ def test_access_log_never_holds_a_body_a_note_a_pain_score_or_a_user(
     created = client.post("/users/patient-x91/logs", json=body, headers={"Authorization": f"Bearer {key}"})
     assert created.status_code == 201
     client.get(created.headers["location"], headers={"Authorization": f"Bearer {key}"})
-    client.app.state.access_log.flush()  # type: ignore[attr-defined]
+    state_of(client.app).access_log.flush()
     out = capsys.readouterr().out
     lines = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
     routes = {line.get("route") for line in lines}
@@ -76,7 +77,7 @@ def test_access_log_never_holds_a_body_a_note_a_pain_score_or_a_user(
 def test_metrics_count_logs_written_and_replays(client: TestClient) -> None:
     from app import keys
 
-    key, _ = keys.create(client.app.state.engine, "acme")  # type: ignore[attr-defined]
+    key, _ = keys.create(state_of(client.app).engine, "acme")
     headers = {"Authorization": f"Bearer {key}", "Idempotency-Key": "k-1"}
     body = {"performed_at": "2026-11-20T07:30:00+00:00", "entries": [{"exercise": "core-brace", "sets": [{"reps": 5}]}]}
     assert client.post("/users/u/logs", json=body, headers=headers).status_code == 201

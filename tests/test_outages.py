@@ -14,6 +14,7 @@ import pytest
 from conftest import LogFactory, PostgresServer, _libpq, make_settings, new_tenant
 from fastapi.testclient import TestClient
 
+from app.state import state_of
 from app import logs, migrations, outages
 from app.catalogue import Catalogue
 from app.db import make_engine
@@ -131,7 +132,7 @@ def test_a_full_log_writer_queue_is_a_503(
 ) -> None:
     from app import db
 
-    engine = db_client.app.state.engine  # type: ignore[attr-defined]
+    engine = state_of(db_client.app).engine
     monkeypatch.setitem(db._WRITE_LIMITS, engine, db.WriteLimits(queue=0, timeout=3.0))
     _assert_unavailable(db_client.post("/users/u1/logs", json=make_log(), headers=acme.headers))
     monkeypatch.setitem(db._WRITE_LIMITS, engine, db.WriteLimits())
@@ -147,7 +148,7 @@ def test_writes_queued_behind_an_unavailable_database_fail_with_it_not_one_timeo
     app = create_app(settings, catalogue=catalogue)
     data = logs.LogCreate.model_validate(make_log())
     with TestClient(app):
-        writer = app.state.storage.log_writer
+        writer = state_of(app).log_writer
         assert logs.create(writer, "acme", "u-before", data)  # (on SQLite, this also turns WAL on)
         locked, release = threading.Event(), threading.Event()
 
@@ -156,7 +157,7 @@ def test_writes_queued_behind_an_unavailable_database_fail_with_it_not_one_timeo
                 connection = sqlite3.connect(database_url.removeprefix("sqlite:///"))
                 connection.execute("BEGIN IMMEDIATE")
             else:
-                connection = psycopg.connect(_libpq(database_url))  # type: ignore[assignment]
+                connection = psycopg.connect(_libpq(database_url))
                 connection.execute("LOCK TABLE logs IN ACCESS EXCLUSIVE MODE")
             locked.set()
             release.wait(20)

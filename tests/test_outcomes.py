@@ -12,6 +12,7 @@ from conftest import Tenant, new_tenant
 from fastapi.testclient import TestClient
 from outcomes_data import Person, seed, steady_change
 
+from app.state import state_of
 from app.outcomes import store
 from app.outcomes.measures import wilson
 
@@ -25,7 +26,7 @@ def figures(report: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 def engine_of(client: TestClient) -> Any:
-    return client.app.state.engine  # type: ignore[attr-defined]
+    return state_of(client.app).engine
 
 
 @pytest.fixture
@@ -174,7 +175,7 @@ def test_a_repeated_report_is_kept_and_a_new_check_in_shows_at_once(
     db_client: TestClient, acme: Tenant, twelve_better_three_not: None
 ) -> None:
     first = db_client.get("/outcomes", headers=acme.headers)
-    stats = db_client.app.state.answers.stats  # type: ignore[attr-defined]
+    stats = state_of(db_client.app).answers.stats
     hits = stats.hits
     assert db_client.get("/outcomes", headers=acme.headers).content == first.content
     assert stats.hits == hits + 1
@@ -206,7 +207,7 @@ def test_wilson_matches_the_published_worked_values() -> None:
 
 
 def test_new_tenant_helper_is_real(db_client: TestClient) -> None:
-    tenant = new_tenant(db_client.app, "initech")  # type: ignore[arg-type]
+    tenant = new_tenant(db_client.app, "initech")
     assert db_client.get("/outcomes", headers=tenant.headers).json()["cohort"]["users"] == 0
 
 

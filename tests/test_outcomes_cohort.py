@@ -19,6 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from outcomes_data import Person, seed
 
+from app.state import state_of
 from app.catalogue import Catalogue
 from app.main import create_app
 from app.outcomes import store
@@ -116,9 +117,9 @@ def test_the_tenant_report_is_the_aggregation_of_the_per_user_answers(
     small_cohort_client: TestClient, drawn: list[Any]
 ) -> None:
     client = small_cohort_client
-    tenant = new_tenant(client.app, f"cohort-{next(_tenants)}")  # type: ignore[arg-type]
+    tenant = new_tenant(client.app, f"cohort-{next(_tenants)}")
     cohort = _people(drawn)
-    seed(client.app.state.engine, tenant.name, cohort)  # type: ignore[attr-defined]
+    seed(state_of(client.app).engine, tenant.name, cohort)
     answers = []
     for person in cohort:
         response = client.get(f"/users/{person.user_id}/outcomes", headers=tenant.headers)

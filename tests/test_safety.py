@@ -152,7 +152,7 @@ def test_case_table(catalogue: Catalogue, case: dict[str, Any]) -> None:
         if case.get("gentle_release"):
             release = next(i for i in workout.items if i.exercise.slug == "hip-flexor-ball-release")
             gentle = catalogue.by_slug["hip-flexor-ball-release"].dose_under_pain
-            assert gentle is not None and release.dose.duration_seconds == gentle.duration_seconds.min  # type: ignore[union-attr]
+            assert gentle is not None and release.dose.duration_seconds == gentle.duration_seconds.min
             assert "gentle dose" in release.why
         if "grade" in case:
             assert workout.pain_grade == case["grade"]

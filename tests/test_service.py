@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def test_openapi_json_is_in_sync_with_the_app(client: TestClient) -> None:
     committed = json.loads((ROOT / "openapi.json").read_text(encoding="utf-8"))
-    assert committed == client.app.openapi(), "openapi.json is stale: run `make openapi`"  # type: ignore[attr-defined]
+    assert committed == client.app.openapi(), "openapi.json is stale: run `make openapi`"
 
 
 # The first word of every operationId. A new operation whose verb is missing: add the verb

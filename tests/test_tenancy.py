@@ -1,4 +1,9 @@
-"""Tenancy: a key sees its own tenant's data and nothing else; no key, a bad key, a revoked key see nothing."""
+"""Tenancy: a key sees its own tenant's data and nothing else; no key, a bad key, a revoked key see nothing.
+
+Every /users/... route the app has is tried from another tenant with the same user id: the routes are read
+from the app, so a new route fails test_every_user_route_has_a_cross_tenant_case until it has its one-line row
+in CROSS_TENANT (the body to send and the status the other tenant must get).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,7 @@ import pytest
 from conftest import LogFactory, Tenant
 from fastapi.testclient import TestClient
 
+from app.state import state_of
 from app import keys
 
 CHALLENGE = 'Bearer realm="hipflex"'
@@ -30,7 +36,7 @@ def _routes(user: str, log_id: str, body: dict[str, Any]) -> list[tuple[str, str
 def alice_log(db_client: TestClient, acme: Tenant, make_log: LogFactory) -> dict[str, Any]:
     response = db_client.post("/users/alice/logs", json=make_log(notes="alice's knee"), headers=acme.headers)
     assert response.status_code == 201
-    return response.json()  # type: ignore[no-any-return]
+    return response.json()
 
 
 def _unchanged(client: TestClient, tenant: Tenant, log: dict[str, Any]) -> None:
@@ -132,8 +138,8 @@ def test_x_api_key_works_too(db_client: TestClient, acme: Tenant, alice_log: dic
 def test_a_revoked_key_is_401(
     db_client: TestClient, acme: Tenant, alice_log: dict[str, Any], make_log: LogFactory
 ) -> None:
-    second_key, _ = keys.create(db_client.app.state.engine, "acme", "rotated")  # type: ignore[attr-defined]
-    storage = db_client.app.state.storage  # type: ignore[attr-defined]
+    second_key, _ = keys.create(state_of(db_client.app).engine, "acme", "rotated")
+    storage = state_of(db_client.app)
     assert keys.revoke(storage.engine, acme.prefix, storage.remembered_keys) is not None
     for method, path, body in _every_route(alice_log["id"], make_log()):
         response = db_client.request(method, path, json=body, headers=acme.headers)
@@ -150,3 +156,70 @@ def test_the_catalogue_and_workouts_stay_public(db_client: TestClient) -> None:
         response = db_client.get(path)
         assert response.status_code == 200, path
         assert "www-authenticate" not in response.headers
+
+
+# --- every /users/... route the app has, from another tenant, with the same user id ---------------------
+# One row per (method, path template): the body to send (None for none) and the status another tenant gets.
+# A new /users/... route fails test_every_user_route_has_a_cross_tenant_case until it has a row here.
+DAY = "2026-11-21"
+CROSS_TENANT: dict[tuple[str, str], tuple[Any, int]] = {
+    ("GET", "/users/{user_id}/logs"): (None, 404),
+    ("POST", "/users/{user_id}/logs"): ("log", 201),  # creates the other tenant's own alice
+    ("GET", "/users/{user_id}/logs/{log_id}"): (None, 404),
+    ("PATCH", "/users/{user_id}/logs/{log_id}"): ({"notes": "mine now"}, 404),
+    ("DELETE", "/users/{user_id}/logs/{log_id}"): (None, 404),
+    ("POST", "/users/{user_id}/checkins"): ({"date": DAY, "pain": 9}, 201),  # their own alice's check-in
+    ("GET", "/users/{user_id}/checkins"): (None, 404),
+    ("GET", "/users/{user_id}/checkins/{day}"): (None, 404),
+    ("DELETE", "/users/{user_id}/checkins/{day}"): (None, 404),
+    ("GET", "/users/{user_id}/records"): (None, 404),
+    ("GET", "/users/{user_id}/progress"): (None, 404),
+    ("GET", "/users/{user_id}/progress/exercises/{slug}"): (None, 404),
+    ("GET", "/users/{user_id}/export"): (None, 404),
+    ("GET", "/users/{user_id}/outcomes"): (None, 404),
+    ("GET", "/users/{user_id}/workouts/next"): (None, 200),  # a user with no logs: the plain workout
+    ("DELETE", "/users/{user_id}"): (None, 204),  # erasure is idempotent, and erases nothing of acme's
+}
+
+
+def _user_routes() -> set[tuple[str, str]]:
+    from fastapi.routing import iter_route_contexts
+
+    from app.main import create_app
+
+    return {
+        (method, route.path)
+        for route in iter_route_contexts(create_app().routes)
+        if route.methods and route.path.startswith("/users/")
+        for method in route.methods - {"HEAD"}
+    }
+
+
+def test_every_user_route_has_a_cross_tenant_case() -> None:
+    assert _user_routes() == set(CROSS_TENANT)
+
+
+@pytest.mark.parametrize(("method", "template"), sorted(CROSS_TENANT), ids=str)
+def test_another_tenant_with_the_same_user_id_sees_nothing_of_acmes(
+    db_client: TestClient,
+    acme: Tenant,
+    globex: Tenant,
+    alice_log: dict[str, Any],
+    make_log: LogFactory,
+    method: str,
+    template: str,
+) -> None:
+    checkin = {"date": DAY, "pain": 2, "stiffness": 1}
+    assert db_client.post("/users/alice/checkins", json=checkin, headers=acme.headers).status_code == 201
+    acme_checkins = db_client.get("/users/alice/checkins", headers=acme.headers).json()
+    body, expected = CROSS_TENANT[(method, template)]
+    path = template.format(user_id="alice", log_id=alice_log["id"], day=DAY, slug="thomas-test")
+    if template.endswith("/workouts/next"):
+        path += "?goal=rehab"
+    foreign = db_client.request(method, path, json=make_log() if body == "log" else body, headers=globex.headers)
+    assert foreign.status_code == expected, (method, path, foreign.text)
+    assert "alice's knee" not in foreign.text and "acme" not in foreign.text
+    if expected == 404:
+        assert foreign.headers["content-type"] == PROBLEM
+    _unchanged(db_client, acme, alice_log)
+    assert db_client.get("/users/alice/checkins", headers=acme.headers).json() == acme_checkins

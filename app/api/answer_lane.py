@@ -39,6 +39,7 @@ from app.api.progress import (
 from app.api.progress import router as progress_router
 from app.logs import user_id_ok
 from app.problems import Problem
+from app.state import state_of
 
 _ROUTES = {r.endpoint: r for r in progress_router.routes if isinstance(r, APIRoute)}
 
@@ -74,7 +75,7 @@ class AnswerLane:
                 if body is not None:
                     route = _ROUTES[list_records if parts[3] == "records" else get_progress]
                     scope["route"] = route  # what the access log and the metrics read
-                    metrics = self.api.state.metrics
+                    metrics = state_of(self.api).metrics
                     metrics.child(metrics.fast_path, route.path).inc()
                     await _send(send, 200, body, [])
                     return
@@ -95,11 +96,11 @@ class AnswerLane:
         query_key = _key(last, scope["query_string"])
         if query_key is None:
             return None
-        storage = self.api.state.storage
+        storage = state_of(self.api)
         if self.readers is None:
             # Half the pool at most: beyond the pool, each read opened (and closed) an overflow connection,
             # a fork and a login on Postgres; the other half is for the routes (misses, writes).
-            self.readers = CapacityLimiter(max(1, self.api.state.settings.db_pool_size // 2))
+            self.readers = CapacityLimiter(max(1, state_of(self.api).settings.db_pool_size // 2))
         try:
             tenant, revision = await to_thread.run_sync(
                 _read, storage.engine, storage.remembered_keys, key, user_id, limiter=self.readers
@@ -108,7 +109,7 @@ class AnswerLane:
             return None
         if revision is None:
             return None
-        answers: AnswerCache = self.api.state.answers
+        answers: AnswerCache = state_of(self.api).answers
         return answers.hit(user_key(query_key, tenant, user_id, revision))
 
 

@@ -14,7 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import HTTPConnection
 
 from app import keys
-from app.api.deps import StorageDep
+from app.api.deps import StateDep
 from app.problems import Problem
 
 CHALLENGE = {"WWW-Authenticate": 'Bearer realm="hipflex"'}
@@ -55,7 +55,7 @@ _api_key = _ApiKeyScheme(
 
 async def authenticate(
     request: Request,
-    storage: StorageDep,
+    running: StateDep,
     _bearer_scheme: Annotated[None, Depends(_bearer)],
     _api_key_scheme: Annotated[None, Depends(_api_key)],
 ) -> str:
@@ -64,11 +64,11 @@ async def authenticate(
         detail = "An API key is required: `Authorization: Bearer <key>` or `X-API-Key`."
         raise Problem(401, "unauthorized", detail, headers=CHALLENGE)
     # A key seen a moment ago needs no database (and no thread); see app.keys.
-    tenant = keys.recently_authenticated(storage.remembered_keys, presented)
+    tenant = keys.recently_authenticated(running.remembered_keys, presented)
     if tenant is not None:
         return tenant
     try:
-        return await run_in_threadpool(keys.authenticate, storage.engine, presented, storage.remembered_keys)
+        return await run_in_threadpool(keys.authenticate, running.engine, presented, running.remembered_keys)
     except keys.KeyRejected as exc:
         raise Problem(401, "unauthorized", str(exc), headers=CHALLENGE) from None
 

@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 from app import checkins, idempotency
 from app.api.auth import TenantDep
 from app.api.deps import EngineDep, SettingsDep
-from app.api.idempotent import IdempotencyKey, created, key_problem, replay_headers
+from app.api.idempotency_key import IdempotencyKey, created, key_problem, replay_headers
 from app.api.logs import UserIdPath, user_not_found
 from app.api.representations import link_next, page_url
 from app.checkins import CalendarDate, CheckinCreate, CheckinPage, CheckinPublic

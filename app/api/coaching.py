@@ -1,5 +1,5 @@
 """Two doors to one coach: POST /workouts/adapt (a posted history) and GET /users/{user_id}/workouts/next
-(the stored logs). Both build the same inputs and call ``app.coaching.adapt``, so the same history,
+(the stored logs). Both build the same inputs and call ``app.coaching.next_workout``, so the same history,
 ``today`` and seed give the same bytes through either."""
 
 from __future__ import annotations
@@ -16,21 +16,22 @@ from starlette.responses import Response
 from app import checkins, logs, problems
 from app.api.auth import TenantDep
 from app.api.deps import EngineDep, LocalisedCatalogueDep, MetricsDep
-from app.api.languages import LOCALISED, language_headers
+from app.api.examples.coaching import ADAPT_REQUEST, ADAPTED_WORKOUT
 from app.api.logs import UserIdPath
 from app.api.workouts import WorkoutParams, workout_problem
 from app.catalogue import Catalogue
 from app.catalogue.models import IN_CATALOGUE, Slug
 from app.catalogue.search import MAX_LIST
 from app.checkins import CalendarDate, CheckinCreate
-from app.coaching import AdaptedWorkout, CheckIn, Session, adapt, session_of, session_of_model
-from app.coaching.examples import ADAPT_REQUEST, ADAPTED_WORKOUT
-from app.coaching.history import MAX_CHECKINS, MAX_SESSIONS, recent, window
+from app.coaching import AdaptedWorkout, CheckIn, Session, session_of, session_of_model
+from app.coaching.history import MAX_CHECKINS, MAX_SESSIONS, window
+from app.coaching.plan import next_workout
+from app.languages import LOCALISED, language_headers
 from app.logs import LogCreate
 from app.logs.schemas import WHOLE
 from app.observability import Metrics
-from app.problems import FieldError, Problem
-from app.workouts import UnknownExercises, WorkoutImpossible, WorkoutQuery, draw_seed, generate
+from app.problems import FieldError, invalid
+from app.workouts import UnknownExercises, WorkoutImpossible, WorkoutQuery, draw_seed
 from app.workouts.models import MAX_MINUTES, MIN_MINUTES, SEED_MAX
 
 router = APIRouter(tags=["coaching"])
@@ -81,8 +82,6 @@ _ANSWER: dict[int | str, dict[str, Any]] = {
 _ADAPTED = "Each item carries its `adaptation` (action, rule, reason, from, to); `guards` lists the checks run."
 
 
-
-
 def check_history(history: Sequence[LogCreate], catalogue: Catalogue) -> None:
     errors = [
         FieldError(location="body", field=f"history.{i}.entries.{j}.exercise", message=f"unknown exercise {slug!r}")
@@ -92,7 +91,7 @@ def check_history(history: Sequence[LogCreate], catalogue: Catalogue) -> None:
     ]
     if errors:
         detail = f"{errors[0].field}: {errors[0].message} (see /exercises)."
-        raise Problem(422, "validation", detail, title="Invalid request", errors=errors)
+        raise invalid(detail, errors)
 
 
 def valid_adapt_request(body: AdaptRequest, catalogue: LocalisedCatalogueDep) -> AdaptRequest:
@@ -109,18 +108,15 @@ def _render(
     metrics: Metrics,
     location: str,
 ) -> Answer:
-    """Generate (as /workouts does), adapt, answer. ``history``: the logs as sessions (``session_of``);
+    """``app.coaching.next_workout`` as an answer. ``history``: the logs as sessions (``session_of``);
     ``location``: where the workout parameters came from (query or body), for a 422."""
     day = today if today is not None else dt.datetime.now(dt.UTC).date()
     seed = query.seed if query.seed is not None else draw_seed()
     plain = WorkoutQuery.model_validate(query.model_dump(include=set(WorkoutQuery.model_fields)))
     try:
-        workout = generate(catalogue, plain, seed)
+        adapted = next_workout(catalogue, plain, seed, day, history, checkins)
     except (UnknownExercises, WorkoutImpossible) as exc:
         raise workout_problem(exc, location) from exc
-    sessions = recent(history, day)
-    first = window(day)[0].date()
-    adapted = adapt(workout, sessions, [c for c in checkins if first <= c.date <= day], catalogue, today=day)
     metrics.child(metrics.workouts, query.goal.value).inc()
     headers = {"X-Catalogue-Version": catalogue.version, **language_headers(catalogue.language)}
     return adapted.model_dump_json().encode(), headers

@@ -25,8 +25,9 @@ from app.api.auth import presented_key
 from app.api.coaching import AdaptRequest, Answer, NextParams, adapted_answer, check_history, next_answer
 from app.api.coaching import router as coaching_router
 from app.api.fastpath import parse_query, read_body, replayed
-from app.api.languages import choose_language
 from app.catalogue import Catalogue
+from app.languages import choose_language
+from app.state import state_of
 
 _NEXT = "/workouts/next"
 
@@ -71,7 +72,7 @@ class CoachFastLane:
 
     def _catalogue(self, headers: Headers) -> Catalogue:
         """The catalogue in the language asked for, chosen as ``get_localised_catalogue`` chooses it."""
-        catalogue: Catalogue = self.api.state.catalogue
+        catalogue: Catalogue = state_of(self.api).catalogue
         return catalogue.in_language(choose_language(headers.get("accept-language")))
 
     async def _next(self, scope: Scope, user_id: str) -> Answer | None:
@@ -79,7 +80,7 @@ class CoachFastLane:
         if headers is None or "/" in user_id:
             return None
         key = presented_key(headers)
-        storage = self.api.state.storage
+        storage = state_of(self.api)
         tenant = keys.recently_authenticated(storage.remembered_keys, key) if key else None
         parsed = parse_query(NextParams, scope["query_string"])
         if tenant is None or parsed is None:
@@ -88,7 +89,7 @@ class CoachFastLane:
             logs.user_id_ok(user_id)
         except ValueError:
             return None
-        engine, catalogue, metrics = self.api.state.engine, self._catalogue(headers), self.api.state.metrics
+        engine, catalogue, metrics = state_of(self.api).engine, self._catalogue(headers), state_of(self.api).metrics
         return await _attempt(lambda: next_answer(engine, tenant, user_id, catalogue, parsed[0], metrics))
 
     async def _adapt(self, scope: Scope, body: bytes) -> Answer | None:
@@ -98,7 +99,7 @@ class CoachFastLane:
         content_type = headers.get("content-type", "application/json").split(";")[0].strip().lower()
         if content_type != "application/json":
             return None
-        catalogue, metrics = self._catalogue(headers), self.api.state.metrics
+        catalogue, metrics = self._catalogue(headers), state_of(self.api).metrics
 
         def answer() -> Answer:
             request = AdaptRequest.model_validate(json.loads(body))
@@ -109,7 +110,7 @@ class CoachFastLane:
 
     async def _send(self, scope: Scope, send: Send, route: APIRoute, answer: Answer) -> None:
         scope["route"] = route
-        metrics = self.api.state.metrics
+        metrics = state_of(self.api).metrics
         metrics.child(metrics.fast_path, route.path).inc()
         content, extra = answer
         head = [(b"content-type", b"application/json"), (b"content-length", str(len(content)).encode())]

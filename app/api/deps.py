@@ -8,16 +8,15 @@ from fastapi import Depends, Header, Request
 from sqlalchemy.engine import Engine
 
 from app.answers import AnswerCache
-from app.api.languages import choose_language
 from app.catalogue import Catalogue
+from app.languages import choose_language
 from app.observability import Metrics
 from app.settings import Settings
-from app.storage import Storage
+from app.state import AppState, state
 
 
 async def get_catalogue(request: Request) -> Catalogue:
-    catalogue: Catalogue = request.app.state.catalogue  # (app.state is untyped)
-    return catalogue
+    return state(request).catalogue
 
 
 async def get_localised_catalogue(
@@ -33,34 +32,28 @@ async def get_localised_catalogue(
     ] = None,
 ) -> Catalogue:
     """The catalogue in the language ``Accept-Language`` asks for (English when it is not supported)."""
-    catalogue: Catalogue = request.app.state.catalogue
-    return catalogue.in_language(choose_language(accept_language))
+    return state(request).catalogue.in_language(choose_language(accept_language))
 
 
 async def get_settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings  # (app.state is untyped)
-    return settings
+    return state(request).settings
 
 
 async def get_engine(request: Request) -> Engine:
     # async: it does no I/O, and a plain `def` dependency costs a threadpool hop.
-    engine: Engine = request.app.state.engine  # (app.state is untyped)
-    return engine
+    return state(request).engine
 
 
 async def get_metrics(request: Request) -> Metrics:
-    metrics: Metrics = request.app.state.metrics  # (app.state is untyped)
-    return metrics
+    return state(request).metrics
 
 
-async def get_storage(request: Request) -> Storage:
-    storage: Storage = request.app.state.storage
-    return storage
+async def get_state(request: Request) -> AppState:
+    return state(request)
 
 
 async def get_answers(request: Request) -> AnswerCache:
-    answers: AnswerCache = request.app.state.answers
-    return answers
+    return state(request).answers
 
 
 CatalogueDep = Annotated[Catalogue, Depends(get_catalogue)]
@@ -68,5 +61,5 @@ LocalisedCatalogueDep = Annotated[Catalogue, Depends(get_localised_catalogue)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 EngineDep = Annotated[Engine, Depends(get_engine)]
 MetricsDep = Annotated[Metrics, Depends(get_metrics)]
-StorageDep = Annotated[Storage, Depends(get_storage)]
+StateDep = Annotated[AppState, Depends(get_state)]
 AnswersDep = Annotated[AnswerCache, Depends(get_answers)]

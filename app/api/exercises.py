@@ -11,7 +11,6 @@ from pydantic import BaseModel, Field
 from starlette.responses import Response
 
 from app.api.deps import LocalisedCatalogueDep, SettingsDep
-from app.api.languages import LOCALISED
 from app.api.params import CommaList
 from app.api.representations import (
     ExerciseDetail,
@@ -24,6 +23,7 @@ from app.api.representations import (
 from app.catalogue import Catalogue
 from app.catalogue.models import CATALOGUE_SLUG, SLUG_PATTERN, Kind, PainFlag, Position
 from app.catalogue.search import MAX_LIST, EquipmentChoice, ExerciseFilter, MuscleFilter, search
+from app.languages import LOCALISED
 from app.problems import Problem, responses
 
 router = APIRouter(tags=["exercises"])

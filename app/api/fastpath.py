@@ -30,42 +30,43 @@ from urllib.parse import parse_qsl
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, ValidationError
-from starlette.datastructures import Headers, State
+from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import idempotency, keys, logs
 from app.api.auth import presented_key
 from app.api.exercises import ExerciseQuery, render_page
-from app.api.languages import choose_language
 from app.api.logs import answer, check_exercises, create_log
 from app.api.logs import router as logs_router
 from app.api.representations import base_url, link_next, not_modified, rendered
 from app.api.workouts import WorkoutParams, answer_workout
 from app.catalogue import Catalogue
+from app.languages import choose_language
 from app.logs import LogCreate
 from app.problems import Problem
+from app.state import AppState, state_of
 
 # The routes the lanes stand in for, and the dependencies of each route, all of which the lane does
 # itself (authenticate: presented_key and the remembered keys; valid_log_create: LogCreate and
-# check_exercises; the get_* ones: app.state). A test compares this with the routes: a dependency
+# check_exercises; the get_* ones: the app's AppState). A test compares this with the routes: a dependency
 # added to one of them fails it until the lane does that work too.
 ROUTE_DEPENDENCIES = {
     ("GET", "/exercises"): {"get_localised_catalogue", "get_settings"},
     ("GET", "/exercises/{slug}"): {"get_localised_catalogue"},
     ("GET", "/workouts"): {"get_localised_catalogue", "get_metrics"},
     ("POST", "/users/{user_id}/logs"): {
-        "authenticate", "valid_log_create", "get_storage", "get_settings", "get_metrics"
+        "authenticate", "valid_log_create", "get_state", "get_settings", "get_metrics"
     },
-    # app.api.answer_lane (answers kept by the routes; get_engine and get_answers: app.state)
+    # app.api.answer_lane (answers kept by the routes; get_engine and get_answers: the app's AppState)
     ("GET", "/users/{user_id}/records"): {"authenticate", "get_engine", "get_answers"},
     ("GET", "/users/{user_id}/progress"): {"authenticate", "get_engine", "get_answers"},
-    # app.api.coachlane's (get_engine: the storage's engine; valid_adapt_request: AdaptRequest and check_history)
+    # app.api.coachlane's (get_engine: the app state's engine; valid_adapt_request: AdaptRequest and check_history)
     ("GET", "/users/{user_id}/workouts/next"): {"authenticate", "get_engine", "get_localised_catalogue", "get_metrics"},
     ("POST", "/workouts/adapt"): {"get_localised_catalogue", "get_metrics", "valid_adapt_request"},
 }
 
 Answer = tuple[int, bytes, list[tuple[bytes, bytes]]] | None
-Handler = Callable[[State, Scope, str], Answer]
+Handler = Callable[[AppState, Scope, str], Answer]
 Query = TypeVar("Query", bound=BaseModel)
 
 
@@ -109,7 +110,7 @@ def _if_none_match(scope: Scope) -> str | None:
     return _header(scope, b"if-none-match")
 
 
-def _localised(state: State, scope: Scope) -> Catalogue:
+def _localised(state: AppState, scope: Scope) -> Catalogue:
     """The catalogue in the language the request asks for, chosen as the FastAPI routes choose it."""
     catalogue: Catalogue = state.catalogue
     return catalogue.in_language(choose_language(_header(scope, b"accept-language")))
@@ -121,20 +122,18 @@ def _cached(catalogue: Catalogue, scope: Scope, body: bytes, headers: list[tuple
     return 200, body, headers
 
 
-def exercise(state: State, scope: Scope, slug: str) -> Answer:
+def exercise(state: AppState, scope: Scope, slug: str) -> Answer:
     catalogue = _localised(state, scope)
     pages = rendered(catalogue)
     body = pages.details.get(slug)
     return None if body is None else _cached(catalogue, scope, body, pages.raw_headers)
 
 
-def exercise_page(state: State, scope: Scope, _: str) -> Answer:
+def exercise_page(state: AppState, scope: Scope, _: str) -> Answer:
     catalogue = _localised(state, scope)
     raw_query: bytes = scope["query_string"]
     # One cache per catalogue (each language is its own catalogue, with its own ETag).
-    caches: dict[str, PageCache] | None = getattr(state, "exercise_pages", None)
-    if caches is None:
-        caches = state.exercise_pages = {}
+    caches: dict[str, PageCache] = state.exercise_pages
     cache = caches.get(catalogue.etag)
     if cache is None or cache.catalogue is not catalogue:
         cache = caches[catalogue.etag] = PageCache(catalogue)
@@ -191,7 +190,7 @@ class PageCache:
             self.size -= len(old_base) + len(old_query) + len(evicted)
 
 
-def workout(state: State, scope: Scope, _: str) -> Answer:
+def workout(state: AppState, scope: Scope, _: str) -> Answer:
     parsed = parse_query(WorkoutParams, scope["query_string"])
     if parsed is None:
         return None
@@ -222,12 +221,12 @@ class FastPath:
                 handler, template, argument = exercise, "/exercises/{slug}", path[11:]
             if handler is not None:
                 try:
-                    answer = handler(self.api.state, scope, argument)
+                    answer = handler(state_of(self.api), scope, argument)
                 except Problem:
                     answer = None  # the FastAPI route raises it again, as a problem response
                 if answer is not None:
                     scope["route"] = RouteTemplate(template)  # what the access log and metrics read
-                    metrics = self.api.state.metrics
+                    metrics = state_of(self.api).metrics
                     metrics.child(metrics.fast_path, template).inc()
                     await _send(send, *answer)
                     return
@@ -301,7 +300,7 @@ class CreateLogFastLane:
             await self.app(scope, replayed(body, receive), send)
             return
         scope["route"] = self.route
-        metrics = self.api.state.metrics
+        metrics = state_of(self.api).metrics
         metrics.child(metrics.fast_path, self.route.path).inc()
         status, extra, content = answer(outcome, metrics)
         headers = [(b"content-type", b"application/json"), (b"content-length", str(len(content)).encode())]
@@ -323,17 +322,17 @@ class CreateLogFastLane:
         if content_type != "application/json":
             return None
         key = presented_key(headers)
-        storage = self.api.state.storage
+        storage = state_of(self.api)
         tenant = keys.recently_authenticated(storage.remembered_keys, key) if key else None
         if tenant is None:
             return None
         try:
             logs.user_id_ok(user_id)
             data = LogCreate.model_validate(json.loads(body))
-            check_exercises(data.entries, self.api.state.catalogue)
+            check_exercises(data.entries, state_of(self.api).catalogue)
         except Exception:  # invalid in any way: the route says how, as a problem
             return None
-        ttl = timedelta(hours=self.api.state.settings.idempotency_ttl_hours)
+        ttl = timedelta(hours=state_of(self.api).settings.idempotency_ttl_hours)
         try:
             return await logs.create_async(storage.log_writer, tenant, user_id, data, idempotency_key, ttl)
         except (idempotency.KeyReused, idempotency.KeyInFlight, logs.ClaimLost):

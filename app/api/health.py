@@ -12,6 +12,7 @@ from sqlalchemy.engine import Engine
 from app import migrations
 from app.outages import RETRY_AFTER_SECONDS
 from app.problems import Problem, responses
+from app.state import state
 
 router = APIRouter(tags=["operations"])
 
@@ -68,16 +69,16 @@ def _check(engine: Engine, database_url: str) -> Readiness:
     responses={503: {**responses(503)[503], "description": "Not ready"}},
 )
 async def check_readiness(request: Request) -> Readiness:
-    settings = request.app.state.settings
-    state = request.app.state
-    if getattr(state, "probe_threads", None) is None:
-        state.probe_threads = anyio.CapacityLimiter(4)  # made on the serving loop
+    running = state(request)
+    settings = running.settings
+    if running.probe_threads is None:
+        running.probe_threads = anyio.CapacityLimiter(4)  # made on the serving loop
     try:
         # A frozen database must not hang the probe: its thread is abandoned (the stall watchdog frees it),
         # and probes have threads of their own, so stuck ones cannot starve the routes.
         with anyio.fail_after(settings.readyz_timeout_ms / 1000):
             readiness = await anyio.to_thread.run_sync(
-                _check, state.engine, settings.database_url, abandon_on_cancel=True, limiter=state.probe_threads
+                _check, running.engine, settings.database_url, abandon_on_cancel=True, limiter=running.probe_threads
             )
     except TimeoutError:
         database = f"unreachable: no answer within {settings.readyz_timeout_ms} ms"

@@ -10,13 +10,13 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from app import idempotency, logs
 from app.api.auth import TenantDep
-from app.api.deps import CatalogueDep, EngineDep, MetricsDep, SettingsDep, StorageDep
-from app.api.idempotent import IdempotencyKey, created, key_problem, replay_headers
+from app.api.deps import CatalogueDep, EngineDep, MetricsDep, SettingsDep, StateDep
+from app.api.idempotency_key import IdempotencyKey, created, key_problem, replay_headers
 from app.api.representations import link_next, page_url
 from app.catalogue import Catalogue
 from app.logs import Instant, LogCreate, LogPage, LogPublic, LogUpdate, Slug
 from app.observability import Metrics
-from app.problems import FieldError, Problem, responses
+from app.problems import FieldError, Problem, invalid, responses
 
 router = APIRouter(prefix="/users/{user_id}/logs", tags=["logs"])
 
@@ -50,7 +50,7 @@ def check_exercises(entries: list[logs.EntryLog] | None, catalogue: Catalogue) -
     ]
     if errors:
         detail = f"entries.{errors[0].field.split('.')[1]}: {errors[0].message} (see /exercises)."
-        raise Problem(422, "validation", detail, title="Invalid request", errors=errors)
+        raise invalid(detail, errors)
 
 
 _CREATE_EXAMPLES = {"log": {"summary": "A mobility session with two exercises", "value": logs.LOG_EXAMPLE}}
@@ -123,7 +123,7 @@ def create_log(
     tenant: TenantDep,
     user_id: UserIdPath,
     body: Annotated[LogCreate, Depends(valid_log_create)],
-    storage: StorageDep,
+    running: StateDep,
     settings: SettingsDep,
     metrics: MetricsDep,
     idempotency_key: IdempotencyKey = None,
@@ -132,7 +132,7 @@ def create_log(
     the same key with another body is a 422, and a retry while the first is still running a 409."""
     ttl = timedelta(hours=settings.idempotency_ttl_hours)
     try:
-        outcome = logs.create(storage.log_writer, tenant, user_id, body, idempotency_key, ttl)
+        outcome = logs.create(running.log_writer, tenant, user_id, body, idempotency_key, ttl)
     except (idempotency.KeyReused, idempotency.KeyInFlight, logs.ClaimLost) as exc:
         raise key_problem(exc) from None
     status, headers, content = answer(outcome, metrics)
@@ -166,7 +166,7 @@ def list_logs(
         except logs.BadCursor as exc:
             error = FieldError(location="query", field="cursor", message=str(exc))
             detail = f"query parameter 'cursor': {exc}."
-            raise Problem(422, "validation", detail, title="Invalid request", errors=[error]) from None
+            raise invalid(detail, [error]) from None
     found = logs.page(
         engine,
         tenant,

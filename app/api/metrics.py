@@ -6,6 +6,8 @@ from fastapi import APIRouter, Request
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.responses import Response
 
+from app.state import state
+
 router = APIRouter(tags=["operations"])
 
 
@@ -17,4 +19,4 @@ router = APIRouter(tags=["operations"])
     responses={200: {"content": {CONTENT_TYPE_LATEST: {"schema": {"type": "string"}}}, "description": "Metrics"}},
 )
 async def get_metrics(request: Request) -> Response:
-    return Response(generate_latest(request.app.state.metrics.registry), media_type=CONTENT_TYPE_LATEST)
+    return Response(generate_latest(state(request).metrics.registry), media_type=CONTENT_TYPE_LATEST)

@@ -20,9 +20,9 @@ from app import checkins
 from app.answers import user_answer
 from app.api.auth import TenantDep
 from app.api.deps import AnswersDep, EngineDep, SettingsDep
+from app.api.examples.outcomes import COHORT_REPORT, USER_OUTCOMES
 from app.api.logs import UserIdPath, user_not_found
 from app.outcomes import cohort, people, store
-from app.outcomes.examples import COHORT_REPORT, USER_OUTCOMES
 from app.outcomes.models import CohortReport, UserOutcomes
 from app.problems import responses
 

@@ -17,12 +17,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from app.answers import Key, user_answer
 from app.api.auth import TenantDep
 from app.api.deps import AnswersDep, CatalogueDep, EngineDep
+from app.api.examples.progress import EXERCISE_PROGRESS, PROGRESS, RECORDS
 from app.api.logs import UserIdPath, user_not_found
 from app.catalogue.models import IN_CATALOGUE, Goal
 from app.logs import Slug
-from app.problems import FieldError, Problem, responses
+from app.problems import FieldError, invalid, responses
 from app.progress import reports
-from app.progress.examples import EXERCISE_PROGRESS, PROGRESS, RECORDS
 from app.progress.exercises import Bucket, ExerciseProgress
 from app.progress.records import Metric, RecordList
 from app.progress.trends import ProgressPublic
@@ -50,7 +50,7 @@ def zone(name: str) -> ZoneInfo:
         message = "must be an IANA time zone name, e.g. Europe/Berlin or UTC"
         error = FieldError(location="query", field="tz", message=message)
         detail = f"query parameter 'tz': {message}."
-        raise Problem(422, "unknown-time-zone", detail, title="Invalid request", errors=[error])
+        raise invalid(detail, [error], "unknown-time-zone")
     return ZoneInfo(name)
 
 
@@ -187,7 +187,7 @@ def get_exercise_progress(
     if catalogue.get(slug) is None:
         error = FieldError(location="path", field="slug", message=f"unknown exercise {slug!r}")
         detail = f"path parameter 'slug': unknown exercise {slug!r} (see /exercises)."
-        raise Problem(422, "validation", detail, title="Invalid request", errors=[error])
+        raise invalid(detail, [error])
     found = reports.exercise_progress(
         engine,
         tenant,

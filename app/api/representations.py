@@ -17,9 +17,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Scope
 
-from app.api.languages import language_headers
 from app.catalogue import Catalogue
 from app.catalogue.models import Exercise, Source
+from app.languages import language_headers
 
 CACHE_CONTROL = "public, max-age=300, must-revalidate"
 

@@ -9,8 +9,8 @@ from pydantic import BaseModel, Field
 from starlette.responses import Response
 
 from app.api.deps import LocalisedCatalogueDep
-from app.api.languages import LOCALISED, language_headers
 from app.catalogue import Catalogue
+from app.languages import LOCALISED, language_headers
 from app.problems import responses
 from app.workouts.models import RedFlagInfo
 from app.workouts.screening import SCREEN, describe

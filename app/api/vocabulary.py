@@ -9,7 +9,6 @@ from pydantic import BaseModel, Field
 from starlette.responses import Response
 
 from app.api.deps import LocalisedCatalogueDep
-from app.api.languages import LOCALISED
 from app.api.representations import cached_json, rendered
 from app.catalogue import Catalogue
 from app.catalogue.models import (
@@ -24,6 +23,7 @@ from app.catalogue.models import (
     Position,
 )
 from app.catalogue.translations import TranslationError, check_texts, text_fields, translated_data
+from app.languages import LOCALISED
 from app.problems import responses
 
 router = APIRouter(tags=["exercises"])

@@ -11,14 +11,14 @@ from starlette.responses import Response
 
 from app import problems
 from app.api.deps import LocalisedCatalogueDep, MetricsDep
-from app.api.languages import LOCALISED, language_headers
 from app.api.params import CommaList
 from app.api.representations import CACHE_CONTROL, body_etag, cached_json, not_modified
 from app.catalogue import Catalogue
 from app.catalogue.models import IN_CATALOGUE, PainFlag, Slug, Source
 from app.catalogue.search import MAX_LIST, EquipmentChoice
+from app.languages import LOCALISED, language_headers
 from app.observability import Metrics
-from app.problems import FieldError, Problem
+from app.problems import FieldError, Problem, invalid
 from app.workouts import UnknownExercises, Workout, WorkoutImpossible, WorkoutQuery, draw_seed, generate_json
 from app.workouts.goals import describe
 from app.workouts.models import GoalInfo, RedFlag
@@ -147,13 +147,7 @@ def workout_problem(exc: UnknownExercises | WorkoutImpossible, location: str) ->
             FieldError(location=location, field="exclude", message=f"unknown exercise {slug!r}") for slug in exc.slugs
         ]
         where = "query parameter" if location == "query" else "field"
-        return Problem(
-            422,
-            "validation",
-            f"{where} 'exclude': {exc}. GET /exercises lists the slugs.",
-            title="Invalid request",
-            errors=errors,
-        )
+        return invalid(f"{where} 'exclude': {exc}. GET /exercises lists the slugs.", errors)
     errors = [FieldError(location=location, field=name, message=text) for name, text in exc.fields.items()]
     return Problem(422, "workout-impossible", exc.detail, title="No workout fits these constraints", errors=errors)
 

@@ -7,6 +7,7 @@ SQLAlchemy, every input an argument (``today`` included).
 from app.coaching.adapt import adapt
 from app.coaching.history import CheckIn, Session, SetDone, checkin_of, session_of, session_of_model, sessions_of
 from app.coaching.models import Adaptation, AdaptedItem, AdaptedWorkout, DoseState, Guard
+from app.coaching.plan import next_workout
 from app.coaching.rules import RULES, Action, Rule
 
 __all__ = [
@@ -22,6 +23,7 @@ __all__ = [
     "Session",
     "SetDone",
     "adapt",
+    "next_workout",
     "checkin_of",
     "session_of",
     "session_of_model",

@@ -17,8 +17,8 @@ from datetime import date, timedelta
 
 from app.catalogue import Catalogue
 from app.coaching import doses
-from app.coaching.constraints import Gate
 from app.coaching.fit import fit
+from app.coaching.gate import Gate
 from app.coaching.history import CheckIn, Session, SetDone, in_order
 from app.coaching.models import Adaptation, AdaptedItem, AdaptedWorkout, DoseState, Guard
 from app.coaching.rules import LOAD_GUARD, PAIN_TREND, Action, Facts, Rule, decide, peak_pain

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from app.coaching.constraints import Gate
+from app.coaching.gate import Gate
 from app.coaching.models import AdaptedItem
 from app.coaching.rules import OVER_TIME, Action
 from app.workouts.models import Omission, Workout

@@ -3,8 +3,8 @@
 Plain frozen dataclasses, so the domain needs neither the database nor the
 log store: both doors (stored logs, a posted history) turn what they have
 into these with ``session_of``, which reads the log wire schema as a mapping
-(``LogCreate``/``LogPublic.model_dump()``). ``rir`` is read when present: the
-log schema gains it with the progress issue.
+(``LogCreate``/``LogPublic.model_dump()``); ``rpe``, ``rir`` and ``pain`` are
+per set and optional, so each is ``None`` where the user left it out.
 """
 
 from __future__ import annotations

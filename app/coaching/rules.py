@@ -299,7 +299,6 @@ RULES: tuple[Rule, ...] = (
 )
 
 
-
 @dataclass(frozen=True)
 class FitRule:
     """A rule about the whole adapted session, read after every item is decided: what goes, not a dose."""

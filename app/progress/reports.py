@@ -15,7 +15,6 @@ from sqlalchemy.engine import Engine
 from app import checkins
 from app.catalogue.models import Goal
 from app.progress import exercises, store, trends
-from app.progress.history import CheckinHistory, ExercisePerformance, History, SessionHistory, SetDone
 from app.progress.records import E1RM_FORMULA, Metric, RecordList
 
 
@@ -78,36 +77,3 @@ def exercise_progress(
         records=best,
     )
 
-
-def history(engine: Engine, tenant: str, user_id: str, since: datetime, until: datetime) -> History:
-    """A user's sessions in [since, until] with every set, and the check-ins dated in that span (UTC dates).
-
-    For the adaptive coach: plain dataclasses, oldest first. An unknown user has an empty history.
-    """
-    with engine.connect() as connection:
-        sessions = store.sessions(connection, tenant, user_id, since, until)
-        rows = store.set_rows(connection, tenant, user_id, since, until)
-    # An entry is (log, entry index): the same exercise logged twice stays two entries.
-    entries: dict[str, dict[int, ExercisePerformance]] = {}
-    for row in rows:
-        done = SetDone(row["reps"], row["hold"], row["load_kg"], row["rpe"], row["rir"], bool(row["done"]))
-        of_log = entries.setdefault(row["log_id"], {})
-        index = row["position"] // 1000
-        held = of_log.get(index)
-        of_log[index] = ExercisePerformance(row["slug"], (held.sets if held else ()) + (done,))
-    built = []
-    for s in sessions:
-        performed = tuple(entry for _, entry in sorted(entries.get(s.log_id, {}).items()))
-        built.append(
-            SessionHistory(
-                s.log_id, s.performed_at, s.duration_minutes, s.session_rpe, s.pain_before, s.pain_after, performed
-            )
-        )
-    found = checkins.between(engine, tenant, user_id, since.date(), until.date())
-    return History(
-        user_id=user_id,
-        since=since,
-        until=until,
-        sessions=tuple(built),
-        checkins=tuple(CheckinHistory(c.date, c.pain, c.stiffness) for c in found),
-    )

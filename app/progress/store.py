@@ -1,4 +1,4 @@
-"""The SQL behind records, progress and history: GROUP BY over ``log_sets``, one row per logged set.
+"""The SQL behind records and progress: GROUP BY over ``log_sets``, one row per logged set.
 
 Why a table of sets rather than JSON functions over ``logs.entries``: measured
 on a user with 2,000 logs (20,000 sets), unnesting the JSON in SQLite
@@ -219,27 +219,3 @@ def exercise_sessions(
     params = {"tenant": tenant, "user_id": user_id, "slug": slug, "since": since, "until": until}
     return [ExerciseSession(**row._mapping) for row in connection.execute(statement, params)]
 
-
-def set_rows(
-    connection: Connection, tenant: str, user_id: str, since: datetime, until: datetime
-) -> list[dict[str, Any]]:
-    """Every set of the user's logs in [since, until], in log then entry then set order (for the history)."""
-    sql = f"""
-        WITH sets AS ({_SETS.format(where=_SINCE)})
-        SELECT log_id, slug, reps, hold, load_kg, rpe, rir, done, position FROM sets
-        ORDER BY performed_at, log_id, position
-    """
-    statement = _typed(
-        sql,
-        log_id=String,
-        slug=String,
-        reps=Integer,
-        hold=Integer,
-        load_kg=Float,
-        rpe=Integer,
-        rir=Integer,
-        done=Integer,
-        position=Integer,
-    )
-    params = {"tenant": tenant, "user_id": user_id, "since": since, "until": until}
-    return [dict(row._mapping) for row in connection.execute(statement, params)]

@@ -22,7 +22,6 @@ SILBERNAGEL = (
     "during rehabilitation in patients with Achilles tendinopathy. Am J Sports Med 2007;35(6):897-906"
 )
 NICE_HIP = "NICE Clinical Knowledge Summaries: Hip pain in adults (assessment and referral)"
-OWN_DESIGN = "hipflex own design"
 
 INTENSITY_RANK = {Intensity.gentle: 0, Intensity.moderate: 1, Intensity.intense: 2}
 

@@ -1,4 +1,4 @@
-"""Content negotiation by ``Accept-Language``: one small function for the routes and the fast path.
+"""Content negotiation by ``Accept-Language``: below the routes, the fast path and the problems that all use it.
 
 Only the primary subtag counts (``de-AT`` is German); ``*`` means "anything",
 which is English. An unsupported or malformed header is never an error: the

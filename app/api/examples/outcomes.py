@@ -1,4 +1,4 @@
-"""Real answers, for the API document: the README's worked example (12 users from 6/10 to 2/10 over 12 weeks,
+"""Real outcome answers, for the API document: the README's worked example (12 users from 6/10 to 2/10 over 12 weeks,
 3 staying at 5/10), made by tests/outcomes_data.py and the real routes on 2026-12-06."""
 
 from __future__ import annotations

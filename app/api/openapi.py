@@ -17,6 +17,7 @@ from app.api import exercises, pain_grades, screening, vocabulary, workouts
 from app.api.representations import rendered
 from app.catalogue import Catalogue
 from app.catalogue.models import Goal
+from app.state import state_of
 from app.workouts import WorkoutImpossible, WorkoutQuery, generate_json
 
 # No licence is declared for hipflex: the document says so rather than implying an open one
@@ -45,7 +46,7 @@ def build(app: FastAPI) -> dict[str, Any]:
     components = schema.setdefault("components", {}).setdefault("schemas", {})
     components.update(problem.pop("$defs", {}))
     components["ProblemDetail"] = problem
-    catalogue: Catalogue = app.state.catalogue
+    catalogue = state_of(app).catalogue
     components.update(exercises.document_components(catalogue))
     _mark_public(schema)
     for (method, path), example in live_examples(catalogue).items():

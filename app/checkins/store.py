@@ -1,117 +1,23 @@
-"""Check-ins: a user's rest or next-morning pain on a calendar date, and the store behind them.
-
-One check-in a user a date: the date is the key. A second POST for a date
-already checked in is refused (409) rather than silently replacing the
-first, because a morning pain score is clinical data an app must not lose
-by a double tap or a sync race; a correction is an explicit DELETE and POST.
-Retries are made safe by ``Idempotency-Key``, exactly as for logs. This
-module is the only writer of ``checkins``; every change bumps the user's revision
-(app/revisions.py) in its transaction.
-"""
+"""The check-in store: create, read, page, export and erase a user's check-ins (see the package's docstring)."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Annotated, Any
+from typing import Any
 from urllib.parse import quote
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 from sqlalchemy import and_, delete, exists, insert, or_, select
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
 from app import idempotency, revisions
+from app.checkins.schemas import CheckinCreate, CheckinPublic
 from app.db import write_session
-from app.logs.schemas import MAX_NOTES, NO_NUL, CleanStr, Pain
 from app.tables import Checkin, Log
 
 CHECKINS = Checkin.__table__  # type: ignore[attr-defined]
 EARLIEST, LATEST = date(1900, 1, 1), date(2199, 12, 31)
-
-# A calendar date as ISO 8601 writes it, and nothing else (no Unix times, no date-times).
-DATE_PATTERN = r"^(19|2[01])\d\d-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$"
-_DATE = re.compile(DATE_PATTERN)
-
-
-def _date_input(value: Any) -> Any:
-    if isinstance(value, date) or (isinstance(value, str) and _DATE.match(value)):
-        return value
-    raise ValueError("must be a calendar date, YYYY-MM-DD, in the years 1900-2199")
-
-
-CalendarDate = Annotated[
-    date,
-    BeforeValidator(_date_input),
-    WithJsonSchema({"type": "string", "format": "date", "pattern": DATE_PATTERN}),
-]
-
-
-class CheckinCreate(BaseModel):
-    """How the hip feels at rest or on the next morning."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    date: CalendarDate = Field(description="The user's local calendar date of the check-in.")
-    pain: Pain = Field(description="Rest or next-morning pain, 0 (none) to 10 (worst).")
-    stiffness: Pain | None = Field(default=None, description="Stiffness, 0 (none) to 10 (worst).")
-    notes: CleanStr | None = Field(default=None, max_length=MAX_NOTES, json_schema_extra=NO_NUL)
-
-
-class CheckinPublic(BaseModel):
-    """A stored check-in."""
-
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "user_id": "user-1842",
-                    "date": "2026-11-21",
-                    "pain": 2,
-                    "stiffness": 3,
-                    "notes": "Stiff on getting up, easing by noon.",
-                    "created_at": "2026-11-21T07:05:12.118402Z",
-                }
-            ]
-        }
-    )
-
-    user_id: str
-    date: date
-    pain: int
-    stiffness: int | None
-    notes: str | None
-    created_at: datetime
-
-
-class CheckinPage(BaseModel):
-    """One page of check-ins, latest date first."""
-
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "items": [
-                        {
-                            "user_id": "user-1842",
-                            "date": "2026-11-21",
-                            "pain": 2,
-                            "stiffness": 3,
-                            "notes": None,
-                            "created_at": "2026-11-21T07:05:12.118402Z",
-                        }
-                    ],
-                    "next": None,
-                }
-            ]
-        }
-    )
-
-    items: list[CheckinPublic]
-    next: str | None = Field(
-        description="Absolute URL of the next page (also in the `Link` header), or null on the last one."
-    )
 
 
 class CheckinExists(Exception):

@@ -1,0 +1,1 @@
+"""The OpenAPI examples of the API document, one module per resource (valid answers, checked by tests)."""

@@ -1,0 +1,66 @@
+"""What one app keeps while it runs, as one typed object: built in ``create_app``, opened in its lifespan.
+
+Kept on ``app.state.hipflex`` (Starlette's ``app.state`` is untyped); read it with ``state_of(app)`` or
+``state(request)``, never ``app.state.<name>``. One object rather than module-level registries: its life is
+the app's, and two apps (the tests build many) never share a writer, a key cache or a metric.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import anyio
+from sqlalchemy.engine import Engine
+from starlette.applications import Starlette
+from starlette.requests import Request
+
+from app.answers import AnswerCache
+from app.catalogue import Catalogue
+from app.keys import RememberedKeys
+from app.logs import LogWriter
+from app.observability import AccessLog, Metrics
+from app.settings import Settings
+
+
+@dataclass(eq=False)
+class AppState:
+    settings: Settings
+    catalogue: Catalogue
+    metrics: Metrics
+    answers: AnswerCache
+    access_log: AccessLog | None
+    # Set by ``open`` in the lifespan: there is no database before the app starts.
+    _engine: Engine | None = field(default=None, repr=False)
+    _log_writer: LogWriter | None = field(default=None, repr=False)
+    remembered_keys: RememberedKeys = field(default_factory=RememberedKeys)
+    # The fast path's exercise pages, one cache per catalogue ETag (app.api.fastpath).
+    exercise_pages: dict[str, Any] = field(default_factory=dict)
+    # /readyz's own threads, made on the serving loop at its first probe.
+    probe_threads: anyio.CapacityLimiter | None = None
+
+    def open(self, engine: Engine) -> None:
+        self._engine = engine
+        self._log_writer = LogWriter(engine)
+
+    @property
+    def engine(self) -> Engine:
+        if self._engine is None:
+            raise RuntimeError("the app has not started: its database opens in the lifespan")
+        return self._engine
+
+    @property
+    def log_writer(self) -> LogWriter:
+        if self._log_writer is None:
+            raise RuntimeError("the app has not started: its log writer opens in the lifespan")
+        return self._log_writer
+
+
+def state_of(app: Starlette) -> AppState:
+    """The state of an app that ``create_app`` built."""
+    found: AppState = app.state.hipflex
+    return found
+
+
+def state(request: Request) -> AppState:
+    return state_of(request.app)
