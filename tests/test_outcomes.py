@@ -14,7 +14,7 @@ from outcomes_data import Person, seed, steady_change
 
 from app.state import state_of
 from app.outcomes import store
-from app.outcomes.measures import wilson
+from app.outcomes.measures import habit_point, wilson
 
 
 def today() -> date:
@@ -217,3 +217,11 @@ def test_new_tenant_helper_is_real(db_client: TestClient) -> None:
 )
 def test_a_slow_statement_halves_the_next_slice_and_a_fast_one_doubles_it(size: int, took: float, expected: int) -> None:
     assert store._next_size(size, took) == expected
+
+
+@pytest.mark.parametrize(
+    ("sessions", "days_followed", "expected"),
+    [(6, 3, True), (5, 14, None), (5, 15, False), (0, 40, False), (2, 1, None)],
+)
+def test_the_habit_point_is_decided_when_day_13_is_over(sessions: int, days_followed: int, expected: bool | None) -> None:
+    assert habit_point(sessions, days_followed) is expected

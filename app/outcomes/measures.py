@@ -103,10 +103,10 @@ def change(baseline: float, later: float) -> Change:
 
 def habit_point(sessions_first_two_weeks: int, days_followed: int) -> bool | None:
     """Whether the habit point (six sessions in the first 14 days, Bailey et al. 2020) was reached; None while
-    it can still be (fewer than six so far and the 14 days not over)."""
+    it can still be (fewer than six so far and the 14 days not over: on day 13 a sixth may still come)."""
     if sessions_first_two_weeks >= HABIT_SESSIONS:
         return True
-    return False if days_followed >= HABIT_DAYS else None
+    return False if days_followed > HABIT_DAYS else None
 
 
 def sessions_a_week(sessions_in_programme: int, days_followed: int) -> float | None:
