@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 from app.settings import Settings
@@ -172,6 +173,13 @@ def _split(value: str | None) -> list[str] | None:
     return None if value is None else [part.strip() for part in value.split(",") if part.strip()]
 
 
+def _readme(args: argparse.Namespace, settings: Settings) -> int:
+    from app.readme import write
+
+    write(Path(args.file))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="hipflex", description="hip-flexor training service")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -219,6 +227,10 @@ def build_parser() -> argparse.ArgumentParser:
     revoke = keys_commands.add_parser("revoke", help="revoke a key by its prefix (hf_…)")
     revoke.add_argument("prefix")
     revoke.set_defaults(handler=_keys_revoke)
+
+    readme = commands.add_parser("readme", help="rewrite the README's generated rule tables and flare example")
+    readme.add_argument("--file", default="README.md")
+    readme.set_defaults(handler=_readme)
 
     openapi = commands.add_parser("openapi", help="print the OpenAPI document (what openapi.json holds)")
     openapi.add_argument("--output", default="-", help="file to write; - for standard output")

@@ -162,7 +162,7 @@ ARTICLE_DOSES = [
     ("side-plank-clamshell", (2, 2), (15, 15), None, True),
     ("hanging-leg-raise", (3, 3), (8, 10), None, None),
     ("standing-hip-flexor-raise", (3, 3), (10, 10), None, None),
-    ("mountain-climbers", (3, 3), (30, 30), None, None),
+    ("mountain-climbers", (3, 3), (10, 30), None, None),  # beginners: 10 controlled drives (issue 19)
 ]
 
 

@@ -80,6 +80,7 @@ def test_no_history_is_the_plain_workout_with_every_item_new(db_client: TestClie
         adapted = answer.json()
         assert {i.pop("adaptation")["action"] for i in adapted["items"]} == {"new"}
         assert (adapted.pop("adapted_for"), len(adapted.pop("guards"))) == (TODAY, 2)
+        assert adapted.pop("pain_today")["rule"] == "no-report"  # nothing reported: 0/10, said so
         assert adapted == plain
 
 
@@ -94,12 +95,19 @@ def test_another_tenants_user_history_is_never_read(db_client: TestClient, acme:
 
 
 def test_history_older_than_six_weeks_is_not_read_by_either_door(db_client: TestClient, acme: Tenant) -> None:
+    """Its sessions are not read, but the break is said: every item restarts, never a silent ``new``
+    (issue 19: before, 42 days off reset everything to ``new`` without a word)."""
     old = [session(-25), session(-22)]  # October 6 and 9: 55 and 52 days before November 30
     post_logs(db_client, acme, "ann", old)
     one = next_workout(db_client, acme, "ann")
     two = db_client.post("/workouts/adapt", json={**BODY_QUERY, "history": old, "today": TODAY})
     assert one.content == two.content
-    assert {i["adaptation"]["action"] for i in one.json()["items"]} == {"new"}
+    adapted = one.json()
+    assert {(i["adaptation"]["action"], i["adaptation"]["rule"]) for i in adapted["items"]} == {
+        ("restart", "gap-28-restart")
+    }
+    assert adapted["items"][0]["adaptation"]["from"] is None  # the old sessions themselves are not read
+    assert any(n.startswith("52 days since your last session (Oct 9)") for n in adapted["notes"]), adapted["notes"]
 
 
 def test_next_needs_a_key_and_adapt_does_not(db_client: TestClient) -> None:
@@ -172,7 +180,8 @@ def test_check_ins_reach_the_rules_through_both_doors(db_client: TestClient, acm
     assert one.status_code == two.status_code == 200, two.text
     assert one.content == two.content
     item = one.json()["items"][0]
-    assert (item["adaptation"]["action"], item["adaptation"]["rule"]) == ("regress", "morning-pain-worse")
+    # At the bottom of its range already: the easier bent-knee lift takes its place.
+    assert (item["adaptation"]["action"], item["adaptation"]["rule"]) == ("swap", "morning-pain-worse")
     assert "Pain the next morning (3/10)" in item["adaptation"]["reason"]
 
 
@@ -181,9 +190,11 @@ def test_the_pain_grade_still_applies_through_both_doors(db_client: TestClient, 
     no session to adapt (a referral), and both doors agree."""
     easy = [session(20, reps=10), session(23, reps=10)]
     post_logs(db_client, acme, "ann", easy)
-    for pain_level, expected in ((5, ("deload", "pain-today-graded")), (8, None)):
-        one = next_workout(db_client, acme, "ann", pain_level=pain_level)
-        body = {**BODY_QUERY, "pain_level": pain_level, "history": stored(db_client, acme, "ann"), "today": TODAY}
+    # With the knee named as the sore area the straight-leg lift stays (with no area, 4/10 rules it out).
+    for pain_level, expected in ((5, ("regress", "pain-today-graded")), (8, None)):
+        one = next_workout(db_client, acme, "ann", pain_level=pain_level, pain="knee")
+        body = {**BODY_QUERY, "pain": ["knee"], "pain_level": pain_level, "history": stored(db_client, acme, "ann"),
+                "today": TODAY}
         two = db_client.post("/workouts/adapt", json=body)
         assert one.status_code == two.status_code == 200, one.text
         assert one.content == two.content

@@ -79,6 +79,27 @@ def _easy_run(v: float, p: Mapping[str, float]) -> Facts:
     return _facts(_sessions([SetDone(reps=8, rpe=5)], n=int(v)))
 
 
+def _flare(v: float, p: Mapping[str, float]) -> Facts:
+    """A new exercise (no sessions of it) the day after the user's latest session, which hurt ``v``."""
+    latest = _sessions([SetDone(reps=8)], pain_after=int(v))[-1]
+    return _facts((), latest=latest, gap_days=1)
+
+
+def _flare_ago(v: float, p: Mapping[str, float]) -> Facts:
+    latest = _sessions([SetDone(reps=8)], pain_after=int(p["above"]) + 2)[-1]
+    return _facts((), latest=latest, gap_days=int(v))
+
+
+def _gap(v: float, p: Mapping[str, float]) -> Facts:
+    return _facts(_sessions([SetDone(reps=8)]), gap_days=int(v))
+
+
+def _apart(v: float, p: Mapping[str, float]) -> Facts:
+    easy = (SetDone(reps=8, rpe=5),)
+    two = (Session(START, {SLUG: easy}), Session(START + timedelta(days=int(v)), {SLUG: easy}))
+    return _facts(two)
+
+
 def _within(low: str, high: str) -> Callable[[float, Mapping[str, float]], bool]:
     return lambda v, p: p[low] <= v <= p[high]
 
@@ -103,6 +124,15 @@ EDGES: dict[tuple[str, str], tuple[Build, Callable[[float, Mapping[str, float]],
     ("not-yet-two-for-two", "sessions"): (_easy_run, lambda v, p: 1 <= v < p["sessions"], 1),
     ("not-yet-two-for-two", "rpe_at_most"): (_rpe, lambda v, p: v > p["rpe_at_most"], 1),
     ("not-yet-two-for-two", "rir_at_least"): (_rir, lambda v, p: v < p["rir_at_least"], 1),
+    # issue 19
+    ("session-pain-above-5", "above"): (_latest, lambda v, p: v > p["above"], 1),
+    ("flare-nothing-new", "above"): (_flare, lambda v, p: v > p["above"], 1),
+    ("flare-nothing-new", "within_days"): (_flare_ago, lambda v, p: v < p["within_days"], 1),
+    ("gap-28-restart", "days"): (_gap, lambda v, p: v >= p["days"], 1),
+    ("gap-14-step-down", "days"): (_gap, lambda v, p: p["days"] <= v < p["restart_days"], 1),
+    ("gap-14-step-down", "restart_days"): (_gap, lambda v, p: p["days"] <= v < p["restart_days"], 1),
+    ("two-for-two", "apart_days_below"): (_apart, lambda v, p: v < p["apart_days_below"], 1),
+    ("not-yet-two-for-two", "apart_days_below"): (_apart, lambda v, p: v >= p["apart_days_below"], 1),
 }
 # Parameters the rule's condition does not compare against (read by the adaptation or the load sum instead).
 NOT_A_THRESHOLD = {
@@ -114,6 +144,9 @@ NOT_A_THRESHOLD = {
     ("unfinished-3-in-a-row", "cut"): "the size of the regress, not a condition",
     ("two-for-two", "hold_step_seconds"): "the size of the step, not a condition",
     ("two-for-two", "rep_step"): "the size of the step, not a condition",
+    ("gap-14-step-down", "two_steps_from"): "how many steps down, not whether the rule fires",
+    ("load-ratio-above-1.5", "weeks_trained"): "when a ratio exists at all (sparse training), decided before the rule",
+    ("load-ratio-above-1.5", "sets_kept_at_most"): "the size of the deload, not a condition",
 }
 BY_ID = {rule.id: rule for rule in RULES}
 ROWS = [

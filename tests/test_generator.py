@@ -64,7 +64,20 @@ def ruled_out(exercise: Exercise, query: WorkoutQuery) -> bool:
         or too_intense(exercise, query)
         or exercise.level.rank > query.level.rank
         or not any(have.issuperset(option) for option in exercise.equipment)
+        or in_caution(exercise, query)
     )
+
+
+# Issue 19's combined contraindications, written from the issue rather than from app.workouts.cautions.
+LEVERS = {"long_lever_hip_flexion", "fast_hip_flexion", "heavy_abdominal_load", "spine_extension_load"}
+
+
+def in_caution(exercise: Exercise, query: WorkoutQuery) -> bool:
+    mechanics = {m.value for m in exercise.mechanics}
+    sites = set(query.pain) - {PainFlag.pregnancy}
+    lever = bool(mechanics & LEVERS) and ((query.pain_level >= 4 and not sites) or PainFlag.hip_pinch in query.pain)
+    loaded = "loaded_hip_flexion" in mechanics and PainFlag.low_back in query.pain and query.pain_level >= 4
+    return lever or loaded
 
 
 def family(exercise: Exercise, catalogue: Catalogue) -> str:

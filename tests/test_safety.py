@@ -64,9 +64,39 @@ CASES: list[dict[str, Any]] = [
         "grade": "refer",
     },
     {
-        "id": "pain-10-gets-no-training-and-a-referral",
+        "id": "pain-10-gets-no-training-and-a-same-day-referral",
         "query": {"goal": "warmup", "pain_level": 10},
+        "referral": Urgency.same_day,
+    },
+    {
+        "id": "pain-8-gets-a-referral-within-days",
+        "query": {"goal": "warmup", "pain_level": 8},
         "referral": Urgency.soon,
+    },
+    {
+        "id": "pregnancy-warning-signs-are-an-emergency",
+        "query": {"goal": "mobility", "pain": ["pregnancy"], "red_flags": ["pregnancy_warning"]},
+        "referral": Urgency.emergency,
+    },
+    {
+        "id": "hip-surgery-asks-the-surgical-team-first",
+        "query": {"goal": "rehab", "red_flags": ["hip_surgery"]},
+        "referral": Urgency.soon,
+    },
+    {
+        "id": "a-child-with-a-limp-is-seen-the-same-day",
+        "query": {"goal": "mobility", "red_flags": ["child_limp"]},
+        "referral": Urgency.same_day,
+    },
+    {
+        "id": "steroids-or-immunosuppression-are-seen-first",
+        "query": {"goal": "balanced", "red_flags": ["immunosuppression"]},
+        "referral": Urgency.soon,
+    },
+    {
+        "id": "pain-on-hopping-is-a-possible-stress-fracture-same-day",
+        "query": {"goal": "strength", "red_flags": ["impact_pain"]},
+        "referral": Urgency.same_day,
     },
     {
         "id": "fever-is-a-same-day-referral",

@@ -211,7 +211,7 @@ def test_kassams_items_are_in_the_catalogue_and_her_assisted_stretch_is_advice(c
 
 
 def test_the_version_is_a_new_major() -> None:
-    assert json.loads(builtin_bytes())["version"] == "2.0.0"  # family and contraindication sources are now required
+    assert json.loads(builtin_bytes())["version"] == "2.1.0"  # 2.1: coaching fixes (prone-lift links, king runner family, controlled climbers)
 
 
 @pytest.mark.skipif(not SEEDS.is_dir(), reason=f"the seed articles are not at {SEEDS}")

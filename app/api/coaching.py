@@ -41,6 +41,11 @@ Answer = tuple[bytes, dict[str, str]]  # a 200's JSON body and its headers
 
 TODAY_DESCRIPTION = "The day to plan for; default: the server's UTC date. Echoed as `adapted_for`."
 _FIELDS = WorkoutQuery.model_fields
+PAIN_LEVEL_DESCRIPTION = (
+    f"{_FIELDS['pain_level'].description} Not sent: taken from the person's own data (the newest check-in of "
+    "today or yesterday, else the pain after a session of the last 2 days; `pain_today` says which). Sent: it "
+    "counts, but never below today's check-in."
+)
 
 
 class AdaptRequest(WorkoutQuery):
@@ -61,7 +66,7 @@ class AdaptRequest(WorkoutQuery):
     )
     # In JSON, a number is a number: no true for 1, no "5" for 5 (the query string's types are lax).
     pain_level: Annotated[StrictInt, Field(ge=0, le=10), WHOLE] = Field(
-        default=0, description=_FIELDS["pain_level"].description
+        default=0, description=PAIN_LEVEL_DESCRIPTION
     )
     minutes: Annotated[StrictInt, Field(ge=MIN_MINUTES, le=MAX_MINUTES), WHOLE] | None = Field(
         default=None, description=_FIELDS["minutes"].description
@@ -73,6 +78,7 @@ class AdaptRequest(WorkoutQuery):
 
 class NextParams(WorkoutParams):
     today: CalendarDate | None = Field(default=None, description=TODAY_DESCRIPTION)
+    pain_level: int = Field(default=0, ge=0, le=10, description=PAIN_LEVEL_DESCRIPTION)
 
 
 # The language headers of every localised answer, with a real adapted workout as its example.
@@ -107,14 +113,18 @@ def _render(
     checkins: Iterable[CheckIn],
     metrics: Metrics,
     location: str,
+    last_seen: dt.date | None = None,
 ) -> Answer:
-    """``app.coaching.next_workout`` as an answer. ``history``: the logs as sessions (``session_of``);
-    ``location``: where the workout parameters came from (query or body), for a 422."""
+    """Plan (today's pain from the person's data, generate as /workouts does, adapt), answer. ``history``:
+    the logs as sessions (``session_of``); ``location``: where the workout parameters came from (query or
+    body), for a 422. A ``pain_level`` counts as asked only when the request sent it."""
     day = today if today is not None else dt.datetime.now(dt.UTC).date()
     seed = query.seed if query.seed is not None else draw_seed()
-    plain = WorkoutQuery.model_validate(query.model_dump(include=set(WorkoutQuery.model_fields)))
+    asked = query.pain_level if "pain_level" in query.model_fields_set else None
     try:
-        adapted = next_workout(catalogue, plain, seed, day, history, checkins)
+        adapted = next_workout(
+            catalogue, query, seed, day, history, checkins, asked_pain=asked, last_seen=last_seen
+        )
     except (UnknownExercises, WorkoutImpossible) as exc:
         raise workout_problem(exc, location) from exc
     metrics.child(metrics.workouts, query.goal.value).inc()
@@ -193,4 +203,9 @@ def next_answer(
     alike; errors are raised as ``Problem``."""
     day = query.today if query.today is not None else dt.datetime.now(dt.UTC).date()
     history = [session_of(log) for log in stored_history(engine, tenant, user_id, day)]
-    return _render(catalogue, query, day, history, stored_checkins(engine, tenant, user_id, day), metrics, "query")
+    last_seen = None
+    if not history:  # a long break: when was the last session at all (one cheap query, only then)
+        before = logs.last_performed(engine, tenant, user_id, before=window(day)[0])
+        last_seen = None if before is None else before.astimezone(dt.UTC).date()
+    reports = stored_checkins(engine, tenant, user_id, day)
+    return _render(catalogue, query, day, history, reports, metrics, "query", last_seen)

@@ -16,20 +16,35 @@ from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 
 from app.catalogue import Catalogue
+from app.catalogue.models import Kind
 from app.coaching import doses
-from app.coaching.fit import fit
+from app.coaching.fit import deload, fit_keeping_steps
 from app.coaching.gate import Gate
+from app.coaching.guards import guards, load_ratio, pain_trend
 from app.coaching.history import CheckIn, Session, SetDone, in_order
-from app.coaching.models import Adaptation, AdaptedItem, AdaptedWorkout, DoseState, Guard
-from app.coaching.rules import LOAD_GUARD, PAIN_TREND, Action, Facts, Rule, decide, peak_pain
-from app.workouts.models import Workout, WorkoutItem
+from app.coaching.models import Adaptation, AdaptedItem, AdaptedWorkout, DoseState
+from app.coaching.rules import (
+    Action,
+    Facts,
+    Rule,
+    decide,
+    peak_pain,
+)
+from app.coaching.session_rules import FLARE, FLARE_UNSETTLED, GAP
+from app.coaching.today import ASKED, PainToday
+from app.workouts.models import Omission, OmitReason, Workout, WorkoutItem
 from app.workouts.pain import grade
 from app.workouts.wording import say, words
 
 
 class _Context(dict[str, str]):
+    """A reason's values; one the log does not hold reads "not logged", never a bare "?"."""
+
     def __missing__(self, key: str) -> str:
-        return "?"
+        return "not logged"
+
+
+KIND_WORDS = {Kind.release: "a release", Kind.breathing: "a breathing drill", Kind.assessment: "a check"}
 
 
 def _day(day: date) -> str:
@@ -77,59 +92,6 @@ def summary(sessions: Sequence[Session], slug: str) -> str:
     )
 
 
-# --- whole-history guards ----------------------------------------------------------
-
-
-def pain_trend(sessions: Sequence[Session], checkins: Sequence[CheckIn], today: date) -> tuple[float, float] | None:
-    """Mean pain of the last 7 days and of the 7 before: check-ins and every session's pain before and after."""
-    days = int(PAIN_TREND.params["days"])
-    now: list[int] = []
-    before: list[int] = []
-
-    def add(day: date, pain: int | None) -> None:
-        age = (today - day).days
-        if pain is None or age < 0:
-            return
-        if age < days:
-            now.append(pain)
-        elif age < 2 * days:
-            before.append(pain)
-
-    for checkin in checkins:
-        add(checkin.date, checkin.pain)
-    for session in sessions:
-        add(session.day, session.pain_before)
-        add(session.day, session.pain_after)
-    if not now or not before:
-        return None
-    return round(sum(now) / len(now), 2), round(sum(before) / len(before), 2)
-
-
-def load_ratio(sessions: Sequence[Session], today: date) -> tuple[float, float, float] | None:
-    """(ratio, acute load, chronic weekly load), or None with under 3 weeks of history or no chronic load.
-
-    Three weeks, because in a person's first weeks every week is "more than
-    the 4-week mean" and the guard would deload everyone new (our choice).
-    """
-    p = LOAD_GUARD.params
-    if not sessions or (today - sessions[0].day).days < p["history_days_at_least"]:
-        return None
-    acute = chronic = 0
-    for session in sessions:
-        age = (today - session.day).days
-        load = session.load
-        if load is None or age < 0:
-            continue
-        if age < p["acute_days"]:
-            acute += load
-        if age < p["chronic_days"]:
-            chronic += load
-    weekly = chronic * p["acute_days"] / p["chronic_days"]
-    if weekly == 0:
-        return None
-    return round(acute / weekly, 2), float(acute), round(weekly, 2)
-
-
 # --- one item ---------------------------------------------------------------------
 
 
@@ -147,22 +109,37 @@ def _context(rule: Rule, facts: Facts, ratio: tuple[float, float, float] | None)
         back = int(rule.params.get("sessions", 1))
         ctx["done"] = summary(facts.sessions[-back:], facts.slug)
         last = facts.sessions[-1]
+        set_pain = [s.pain for s in facts.sets() if s.pain is not None]
         for key, value in (
             ("peak", peak_pain(last, facts.slug)),
             ("before", last.pain_before),
             ("after", last.pain_after),
             ("morning", facts.next_morning),
+            ("set_peak", max(set_pain, default=None)),
         ):
             if value is not None:
                 ctx[key] = str(value)
-    if facts.latest is not None and (peak := peak_pain(facts.latest)) is not None:
-        ctx["latest_peak"] = str(peak)
+        ctx["after_text"] = "" if last.pain_after is None else f"; pain after {last.pain_after}/10"
+    if facts.latest is not None:
+        ctx["latest_day"] = _day(facts.latest.day)
+        if (peak := peak_pain(facts.latest)) is not None:
+            ctx["latest_peak"] = str(peak)
+    if facts.gap_days is not None:
+        ctx["gap"] = str(facts.gap_days)
     if facts.pain_trend is not None:
         ctx["trend_now"], ctx["trend_before"] = (f"{v:g}" for v in facts.pain_trend)
     if ratio is not None:
         ctx["ratio"] = f"{ratio[0]:g}"
     ctx["pain_today"] = str(facts.pain_today)
     return ctx
+
+
+# A pain rule asks for less even at the bottom of the range: 30% off the reps or the hold (our choice).
+BELOW_RANGE = 0.3
+BELOW_WORDS = " (below the article's range: pain asks for less than its bottom)"
+REGRESS_BELOW = frozenset(
+    {"session-pain-above-5", "morning-pain-worse", "pain-rise-2", "pain-4-5-unsettled", "unfinished-3-in-a-row"}
+)
 
 
 class _Planner:
@@ -187,22 +164,41 @@ class _Planner:
         self.families.discard(self.gate.family(current))
         self.families.add(self.gate.family(slug))
 
-    def target(self, rule: Rule, facts: Facts, item: WorkoutItem) -> tuple[Action, DoseState | None, DoseState, str]:
-        """(action, from, to, what changed in words)."""
+    def _swap(self, slug: str) -> tuple[Action, DoseState] | None:
+        easier = self._replacement(self.gate.catalogue.by_slug[slug].regressions, slug)
+        if easier is None:
+            return None
+        self._swap_to(slug, easier)
+        return Action.swap, doses.bottom(easier, self.gate.dose_range(easier))
+
+    def target(
+        self, rule: Rule, facts: Facts, item: WorkoutItem
+    ) -> tuple[Action, DoseState | None, DoseState, str, str | None]:
+        """(action, from, to, what changed in words, the harder variant the user is ready for)."""
         slug = item.exercise.slug
         span = self.gate.dose_range(slug)
         plan = doses.planned(slug, item.dose)
         if rule.action is Action.new:
-            return Action.new, None, plan, ""
+            return Action.new, None, plan, "", None
         now = doses.performed(slug, facts.sets(), span, plan) if facts.sessions else None
         floor = doses.bottom(slug, span)
         exercise = self.gate.catalogue.by_slug[slug]
-        action, to, extra = rule.action, now or plan, ""
-        if rule.action is Action.deload:
-            # The bottom of the range, but never more than the plan (the time fitter may have cut a set).
+        action: Action = rule.action
+        to, extra, ready = now or plan, "", None
+        if rule.action is Action.restart:
             to = doses.lowest(floor, plan)
+        elif rule.action is Action.pause:
+            swapped = self._swap(slug) if facts.sessions else None
+            if swapped is None:
+                return Action.pause, now, to, "left out today", None
+            action, to = swapped
+        elif rule.action is Action.deload:
+            # Half the plan's sets (at least one), each no harder than last time; whole items may go after.
+            base = plan if now is None else doses.lowest(plan, now)
+            to = base.model_copy(update={"sets": max(1, plan.sets // 2)})
         elif rule.action is Action.progress and now is not None:
-            up = doses.step_up(now, span, int(rule.params["rep_step"]), int(rule.params["hold_step_seconds"]))
+            p = rule.params
+            up = doses.step_up(now, span, int(p["rep_step"]), int(p["hold_step_seconds"]))
             harder = None if up is not None else self._replacement(exercise.progressions, slug)
             if up is not None:
                 to = up
@@ -211,38 +207,70 @@ class _Planner:
                 to = doses.bottom(harder, self.gate.dose_range(harder))
             else:
                 action = Action.hold
-                extra = "; already at the top of its range, and no harder variant fits your level and equipment"
+                ready = exercise.progressions[0] if exercise.progressions else None
+                if ready is not None:
+                    extra = (
+                        f"; at the top of its range: ready for {self.names[ready]}, which today's level, equipment "
+                        "or pain does not allow yet"
+                    )
+                else:
+                    extra = "; at the top of its range, and it has no harder variant: this dose is the goal"
         elif rule.action is Action.regress and now is not None:
-            lower = (
-                doses.cut(now, span, rule.params["cut"])
-                if "cut" in rule.params
-                else (floor if doses.above(now, floor) else None)
-            )
-            easier = None if lower is not None else self._replacement(exercise.regressions, slug)
-            if lower is not None:
-                to = lower
-            elif easier is not None:
-                self._swap_to(slug, easier)
-                action, to = Action.swap, doses.bottom(easier, self.gate.dose_range(easier))
+            if rule.id == "gap-14-step-down":
+                steps = 2 if facts.gap_days is not None and facts.gap_days >= rule.params["two_steps_from"] else 1
+                for _ in range(steps):
+                    to = doses.step_down(to, span, 5) or to
+                if to == now:
+                    extra = "; it is already at the bottom of its range"
+            elif rule.id == "pain-today-graded":
+                to = doses.lowest(now, doses.lowest(floor, plan))
             else:
-                to = floor
-                extra = "; already at the bottom, and no easier variant fits: keep it gentle and stop if it hurts"
+                lower = (
+                    doses.cut(now, span, rule.params["cut"])
+                    if "cut" in rule.params
+                    else (floor if doses.above(now, floor) else None)
+                )
+                swapped = None if lower is not None else self._swap(slug)
+                if lower is not None:
+                    to = lower
+                elif swapped is not None:
+                    action, to = swapped
+                elif rule.id in REGRESS_BELOW and (under := doses.below(now, BELOW_RANGE)) is not None:
+                    to, extra = under, BELOW_WORDS
+                else:
+                    return Action.pause, now, to, "left out today: nothing easier is left", None
+        elif rule.action is Action.hold and now is not None and exercise.kind in KIND_WORDS:
+            to = doses.lowest(now, plan)  # never above the plan, and so never above its pain cap
         if facts.bottom_dose and to.exercise == slug:
             # Today's pain grade doses at the bottom of the range: whatever the rule, never above the plan.
             to = doses.lowest(to, plan)
-        return action, now, to, _change(now, to, self.names) + extra
+        if action in (Action.regress, Action.hold) and now is not None and to.exercise == slug:
+            # The label says what happened: a lower dose is a regress, the same dose a hold.
+            action = Action.hold if to == now else Action.regress if not doses.above(to, now) else action
+        return action, now, to, _change(now, to, self.names) + extra, ready
 
-    def item(self, item: WorkoutItem, facts: Facts, ratio: tuple[float, float, float] | None) -> AdaptedItem:
+    def item(
+        self, item: WorkoutItem, facts: Facts, ratio: tuple[float, float, float] | None
+    ) -> AdaptedItem | Omission:
         rule = decide(facts)
-        action, before, to, change = self.target(rule, facts, item)
+        action, before, to, change, ready = self.target(rule, facts, item)
         ctx = _context(rule, facts, ratio)
         ctx["change"] = change
-        adaptation = Adaptation(action=action, rule=rule.id, reason=rule.reason.format_map(ctx), from_=before, to=to)
+        kind = self.gate.catalogue.by_slug[item.exercise.slug].kind
+        ctx["kind_name"] = f"{item.exercise.name}, {KIND_WORDS.get(kind, 'this exercise')},"
+        reason = rule.reason.format_map(ctx)
+        if action is Action.pause:
+            return Omission(slug=item.exercise.slug, name=item.exercise.name, reason=OmitReason.paused, detail=reason)
+        adaptation = Adaptation(
+            action=action, rule=rule.id, reason=reason, from_=before, to=to, ready_for=ready
+        )
         if action is Action.new:
             return AdaptedItem(**dict(item), adaptation=adaptation)
-        return self._dosed(item, to, adaptation)
+        return self.dosed(item, to, adaptation)
 
-    def _dosed(self, item: WorkoutItem, to: DoseState, adaptation: Adaptation) -> AdaptedItem:
+    def dosed(self, item: WorkoutItem, to: DoseState, adaptation: Adaptation) -> AdaptedItem:
+        if to == doses.planned(item.exercise.slug, item.dose):  # the plan's own prescription, note and timing
+            return AdaptedItem(**dict(item), adaptation=adaptation)
         side = self.workout.parameters.tight_side
         dose, seconds = self.gate.prescription(to, tight=side is not None)
         side_note = None
@@ -267,33 +295,6 @@ class _Planner:
         )
 
 
-def _guards(ratio: tuple[float, float, float] | None, trend: tuple[float, float] | None) -> list[Guard]:
-    load = Guard(
-        rule=LOAD_GUARD.id,
-        fired=ratio is not None and ratio[0] > LOAD_GUARD.params["above"],
-        value=None if ratio is None else ratio[0],
-        values=[] if ratio is None else [ratio[1], ratio[2]],
-        detail=(
-            "Too little history to compare (needs 3 weeks of sessions with RPE and minutes)."
-            if ratio is None
-            else f"Load of the last 7 days {ratio[1]:g}, 4-week weekly mean {ratio[2]:g}: ratio {ratio[0]:g} "
-            f"(deload above {LOAD_GUARD.params['above']:g})."
-        ),
-    )
-    pain = Guard(
-        rule=PAIN_TREND.id,
-        fired=trend is not None and trend[0] > trend[1],
-        value=None if trend is None else round(trend[0] - trend[1], 2),
-        values=[] if trend is None else list(trend),
-        detail=(
-            "Too little pain data to compare two weeks."
-            if trend is None
-            else f"Mean pain of the last 7 days {trend[0]:g}, of the 7 before {trend[1]:g}."
-        ),
-    )
-    return [load, pain]
-
-
 def adapt(
     workout: Workout,
     history: Iterable[Session],
@@ -301,46 +302,88 @@ def adapt(
     catalogue: Catalogue,
     *,
     today: date,
+    pain: PainToday | None = None,
+    last_seen: date | None = None,
 ) -> AdaptedWorkout:
     """``workout`` with each item adapted from the user's history as of ``today`` (sessions after it are
-    ignored). With no history every item is ``new`` and the workout is otherwise unchanged."""
+    ignored). With no history every item is ``new`` and the workout is otherwise unchanged.
+
+    ``pain``: where today's pain level came from (``today.pain_today``); the workout was generated at it.
+    ``last_seen``: the day of the user's latest session, when it is older than the history read (a long
+    break is then said, never a silent reset to ``new``)."""
     sessions = in_order(s for s in history if s.day <= today)  # ties too: see ``order``
     morning: dict[date, int] = {}
     for checkin in checkins:
         if checkin.date <= today:  # two check-ins on one day: the worse one counts
             morning[checkin.date] = max(checkin.pain, morning.get(checkin.date, 0))
     trend = pain_trend(sessions, [CheckIn(day, pain) for day, pain in sorted(morning.items())], today)
-    ratio = load_ratio(sessions, today)
     latest = sessions[-1] if sessions else None
+    seen = max([d for d in (last_seen, latest.day if latest else None) if d is not None and d <= today], default=None)
+    gap = None if seen is None else (today - seen).days
+    ratio = load_ratio(sessions, today) if gap is not None and gap < GAP.params["days"] else None
     planner = _Planner(workout, catalogue)
     pain_today = workout.parameters.pain_level
+    if pain is None:
+        pain = PainToday(level=pain_today, rule=ASKED.id, day=None, detail=ASKED.detail.format(level=pain_today))
     # At "refer" (8+/10) the plan has no items: nothing to adapt, and nothing is added.
     bottom_dose = grade(pain_today).bottom_dose
-    items = []
+    items: list[AdaptedItem] = []
+    paused: list[Omission] = []
     for item in workout.items:
-        mine = tuple(s for s in sessions if item.exercise.slug in s.entries)
+        slug = item.exercise.slug
+        mine = tuple(s for s in sessions if slug in s.entries)
         facts = Facts(
             sessions=mine,
-            slug=item.exercise.slug,
+            slug=slug,
             latest=latest,
             next_morning=morning.get(mine[-1].day + timedelta(days=1)) if mine else None,
             pain_trend=trend,
             load_ratio=None if ratio is None else ratio[0],
             pain_today=pain_today,
             bottom_dose=bottom_dose,
+            kind=catalogue.by_slug[slug].kind,
+            gap_days=gap,
         )
-        items.append(planner.item(item, facts, ratio))
+        decided = planner.item(item, facts, ratio)
+        if isinstance(decided, Omission):
+            paused.append(decided)
+        else:
+            items.append(decided)
+    notes: list[str] = []
+    peak = peak_pain(latest) if latest is not None else None
+    if latest is not None and peak is not None and peak > FLARE.params["above"] and gap is not None and (
+        gap < FLARE.params["within_days"]
+    ):
+        by = latest.day + timedelta(hours=int(FLARE.params["settle_hours"]))
+        if today >= by and pain.level > FLARE_UNSETTLED.params["above"]:
+            hours = (today - latest.day).days * 24
+            text = FLARE_UNSETTLED.reason.format(day=_day(latest.day), peak=peak, hours=hours, level=pain.level)
+            notes.append(text)
+        else:
+            notes.append(FLARE.reason.format(day=_day(latest.day), peak=peak, by=_day(by)))
+    if seen is not None and gap is not None and gap >= GAP.params["days"]:
+        what = (
+            "the plan starts again from its beginning, at the bottom of each range, and builds up again from your "
+            "next sessions."
+            if gap >= GAP.params["restart_days"]
+            else "nothing goes up today, and what you did before restarts one or two steps lower."
+        )
+        notes.append(GAP.reason.format(gap=gap, day=_day(seen), what=what))
+    items, deloaded, deload_note = deload(workout, items, planner.gate)
     # Progressions and swaps change the time: fitted again into the generator's budget (``fit``).
-    items, dropped, note = fit(workout, items, planner.gate)
+    items, dropped, note = fit_keeping_steps(workout, planner.gate, items, planner.dosed)
+    if workout.items and not items:
+        notes.append("Nothing you know fits today, so there is no session: move gently, and let it settle.")
     total = sum(i.estimated_seconds for i in items)
     plain = workout.model_dump(exclude={"items", "estimated_seconds", "estimated_minutes", "omitted", "notes"})
     return AdaptedWorkout(
         **plain,
         items=items,
-        omitted=[*workout.omitted, *dropped],
-        notes=[*workout.notes, *([note] if note else [])],
+        omitted=[*workout.omitted, *paused, *deloaded, *dropped],
+        notes=[*workout.notes, *notes, *([deload_note] if deload_note else []), *([note] if note else [])],
         estimated_seconds=total,
         estimated_minutes=(total + 30) // 60,
         adapted_for=today,
-        guards=_guards(ratio, trend),
+        pain_today=pain,
+        guards=guards(ratio, trend),
     )

@@ -160,3 +160,29 @@ def describe(state: DoseState) -> str:
     if state.duration_seconds is not None:
         parts.append(f"{state.duration_seconds} s")
     return " x ".join(parts)
+
+
+def step_down(state: DoseState, span: Dose, hold_step: int) -> DoseState | None:
+    """One step back down, the reverse of ``step_up``: a set, then hold or duration time, then a rep.
+    None at the bottom of every range."""
+    if state.sets > max(1, span.sets.min):
+        return state.model_copy(update={"sets": state.sets - 1})
+    for name, axis in (("duration_seconds", span.duration_seconds), ("hold_seconds", span.hold_seconds)):
+        value = getattr(state, name)
+        if axis is not None and value is not None and value > axis.min:
+            return state.model_copy(update={name: max(axis.min, value - hold_step)})
+    if span.reps is not None and state.reps is not None and state.reps > span.reps.min:
+        return state.model_copy(update={"reps": state.reps - 1})
+    return None
+
+
+def below(state: DoseState, fraction: float) -> DoseState | None:
+    """Under the article's range, when pain or repeated failure asks for less than its bottom: a set
+    off, else ``fraction`` of the reps, the hold or the duration. None when there is nothing left to take."""
+    if state.sets > 1:
+        return state.model_copy(update={"sets": state.sets - 1})
+    for name in ("reps", "hold_seconds", "duration_seconds"):
+        value = getattr(state, name)
+        if value is not None and value > 1:
+            return state.model_copy(update={name: max(1, min(value - 1, math.floor(value * (1 - fraction))))})
+    return None

@@ -15,12 +15,13 @@ unchanged, and its progression would never be done (our rule, data in
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from app.coaching.gate import Gate
-from app.coaching.models import AdaptedItem
-from app.coaching.rules import OVER_TIME, Action
-from app.workouts.models import Omission, Workout
+from app.coaching.models import Adaptation, AdaptedItem, DoseState
+from app.coaching.rules import Action
+from app.coaching.session_rules import DELOAD, KEEP_STEP, OVER_TIME
+from app.workouts.models import Omission, OmitReason, Workout, WorkoutItem
 
 STEPPED_UP = " (stepped up today)"
 
@@ -58,3 +59,61 @@ def fit(
     )
     gone = set(dropped)
     return [item for p, item in enumerate(items) if p not in gone], omitted, note
+
+
+def deload(
+    workout: Workout, items: list[AdaptedItem], gate: Gate
+) -> tuple[list[AdaptedItem], list[Omission], str | None]:
+    """Whole items leave, the generator's least important first, until the session has at most
+    ``DELOAD``'s share of the plan's sets (one item at least)."""
+    if not any(item.adaptation.action is Action.deload for item in items):
+        return items, [], None
+    planned = sum(item.dose.sets for item in workout.items)
+    limit = int(planned * DELOAD.params["sets_kept_at_most"])
+    rank = {slug: position for position, slug in enumerate(gate.priority())}
+    kept = list(items)
+    dropped: list[AdaptedItem] = []
+    while len(kept) > 1 and sum(item.dose.sets for item in kept) > limit:
+        last = max(kept, key=lambda item: rank.get(item.exercise.slug, len(rank)))
+        kept.remove(last)
+        dropped.append(last)
+    omitted = [
+        Omission(slug=i.exercise.slug, name=i.exercise.name, reason=OmitReason.deload, detail=i.adaptation.reason)
+        for i in dropped
+    ]
+    names = ", ".join(i.exercise.name for i in dropped) or "nothing"
+    note = DELOAD.reason.format(sets=sum(i.dose.sets for i in kept), planned=planned, dropped=names)
+    return kept, omitted, note
+
+
+Dosed = Callable[[WorkoutItem, DoseState, Adaptation], AdaptedItem]  # an item at a dose, as adapt makes it
+
+
+def _held(dosed: Dosed, item: AdaptedItem, original: WorkoutItem) -> AdaptedItem:
+    """A stepped-up item back at the dose done last time (``KEEP_STEP``)."""
+    before = item.adaptation.from_
+    assert before is not None  # a progression has a history
+    reason = KEEP_STEP.reason.format(name=original.exercise.name)
+    adaptation = Adaptation(action=Action.hold, rule=KEEP_STEP.id, reason=reason, from_=before, to=before)
+    return dosed(original, before, adaptation)
+
+
+def fit_keeping_steps(
+    workout: Workout, gate: Gate, items: list[AdaptedItem], dosed: Dosed
+) -> tuple[list[AdaptedItem], list[Omission], str | None]:
+    """``fit``, but a step up that would itself be left out for time waits instead (``KEEP_STEP``): held at
+    its last dose, and the session fitted again. Dropped, it would be dropped again next session (its
+    history unchanged, it steps up again), and it would never be done. Another exercise left out so that
+    a step up fits is the generator's order at work (``OVER_TIME``), as before."""
+    originals = {item.exercise.slug: item for item in workout.items}
+    kept, dropped, note = fit(workout, items, gate)
+    gone = {o.slug for o in dropped}
+    stepped = [i for i in items if i.adaptation.action is Action.progress and i.exercise.slug in gone]
+    if not stepped:
+        return kept, dropped, note
+    again = []
+    for item in items:
+        before = item.adaptation.from_
+        held = item in stepped and before is not None
+        again.append(_held(dosed, item, originals[before.exercise]) if held and before is not None else item)
+    return fit(workout, again, gate)

@@ -12,6 +12,7 @@ from datetime import date
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.coaching.rules import Action
+from app.coaching.today import PainToday
 from app.workouts.models import Workout, WorkoutItem
 
 
@@ -35,6 +36,11 @@ class Adaptation(BaseModel):
     reason: str = Field(description="Why, quoting the logged data.")
     from_: DoseState | None = Field(alias="from", description="The last logged dose; null for a new exercise.")
     to: DoseState = Field(description="Today's dose; a swap or a progression names the new exercise.")
+    ready_for: str | None = Field(
+        default=None,
+        description="At the top of its range: the harder variant (a slug) this exercise leads to, which the "
+        "user's level, equipment or pain does not allow yet; null otherwise.",
+    )
 
 
 class AdaptedItem(WorkoutItem):
@@ -56,4 +62,8 @@ class Guard(BaseModel):
 class AdaptedWorkout(Workout):
     items: list[AdaptedItem]  # type: ignore[assignment]  # a subtype: every item also carries its adaptation
     adapted_for: date = Field(description="The day the history was read as of.")
+    pain_today: PainToday = Field(
+        description="Today's pain level, which set the pain grade, and where it came from: the request's "
+        "`pain_level` (never below today's check-in), else the newest check-in or session pain of the last days."
+    )
     guards: list[Guard]

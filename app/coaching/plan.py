@@ -1,8 +1,9 @@
 """The coach's whole job for one day, for every door (the routes, the fast lane, a CLI): ``next_workout``.
 
-Generate the workout the plain generator gives for the query, keep the history and check-ins of the
-window before ``today``, and adapt the workout to them. Raises the generator's ``UnknownExercises``
-or ``WorkoutImpossible``; each door turns them into its own message.
+Read today's pain level from the person's own data (``today.pain_today``), generate the workout the plain
+generator gives for the query at that level, keep the history and check-ins of the window before
+``today``, and adapt the workout to them. Raises the generator's ``UnknownExercises`` or
+``WorkoutImpossible``; each door turns them into its own message.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from app.catalogue import Catalogue
 from app.coaching.adapt import adapt
 from app.coaching.history import CheckIn, Session, recent, window
 from app.coaching.models import AdaptedWorkout
+from app.coaching.today import pain_today
 from app.workouts import WorkoutQuery, generate
 
 
@@ -24,10 +26,23 @@ def next_workout(
     today: date,
     history: Iterable[Session],
     checkins: Iterable[CheckIn],
+    *,
+    asked_pain: int | None = None,
+    last_seen: date | None = None,
 ) -> AdaptedWorkout:
-    """The workout for ``query`` and ``seed``, adapted to the sessions and check-ins of the window before ``today``."""
-    workout = generate(catalogue, query, seed)
+    """The workout for ``query`` and ``seed`` at today's pain level, adapted to the sessions and check-ins
+    of the window before ``today``. ``asked_pain``: the request's ``pain_level`` when it sent one (None:
+    the person's own reports set it); ``last_seen``: the day of the user's latest session when it is
+    older than ``history`` reaches (a long break is then said, never a silent reset)."""
+    everything = list(history)
+    sessions = recent(everything, today)
     first = window(today)[0].date()
-    return adapt(
-        workout, recent(history, today), [c for c in checkins if first <= c.date <= today], catalogue, today=today
+    reports = [c for c in checkins if first <= c.date <= today]
+    pain = pain_today(sessions, reports, today, asked_pain)
+    older = [s.day for s in everything if s.day <= today]
+    seen = max([*older, *([last_seen] if last_seen is not None else [])], default=None)
+    plain = WorkoutQuery.model_validate(
+        {**query.model_dump(include=set(WorkoutQuery.model_fields)), "pain_level": pain.level}
     )
+    workout = generate(catalogue, plain, seed)
+    return adapt(workout, sessions, reports, catalogue, today=today, pain=pain, last_seen=seen)

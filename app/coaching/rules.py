@@ -17,9 +17,42 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
-from app.coaching.history import Session, SetDone
+from app.coaching.conditions import (
+    Facts,
+    _acceptable,
+    _flare_nothing_new,
+    _gap,
+    _graded,
+    _hard_or_unfinished,
+    _latest_pain_above,
+    _load_high,
+    _long_gap,
+    _morning_worse,
+    _no_history,
+    _not_progressed,
+    _not_yet,
+    _pain_above,
+    _pain_rise,
+    _session_pain_above,
+    _trend_up,
+    _two_for_two,
+    _unfinished_run,
+    _unsettled,
+    peak_pain,
+)
+from app.coaching.session_rules import FIT_RULES, OVER_TIME
+from app.coaching.sources import (
+    CITED_AS,
+    FARRAR,
+    FOSTER,
+    GABBETT,
+    MUJIKA,
+    NSCA,
+    OURS,
+    SILBERNAGEL,
+    ZOURDOS,
+)
 from app.workouts.pain import PAIN_GRADES
-from app.workouts.selection import OVER
 
 
 class Action(StrEnum):
@@ -27,173 +60,23 @@ class Action(StrEnum):
     progress = "progress"
     hold = "hold"
     regress = "regress"
-    swap = "swap"  # a regress that replaced the exercise with its easier variant
+    swap = "swap"  # a regress (or a pause) that replaced the exercise with its easier variant
     deload = "deload"
+    restart = "restart"  # back after a long break: the plan from its beginning, said so
+    pause = "pause"  # left out today (in ``omitted``, reason ``paused``): never an item's action
 
 
-# The most cautious action wins. A swap is only ever the outcome of a regress.
-CAUTION = {Action.new: 0, Action.progress: 1, Action.hold: 2, Action.deload: 3, Action.regress: 4, Action.swap: 4}
-
-
-@dataclass(frozen=True)
-class Facts:
-    """What the rules read about one exercise, as of the day being planned."""
-
-    sessions: tuple[Session, ...]  # the sessions that hold this exercise, oldest first
-    slug: str
-    latest: Session | None  # the user's latest session, with or without this exercise
-    next_morning: int | None  # check-in pain the day after the last of ``sessions``
-    pain_trend: tuple[float, float] | None  # mean pain of the last 7 days, of the 7 before
-    load_ratio: float | None  # acute:chronic, when there is enough history to say
-    pain_today: int = 0  # the query's pain level, 0-10
-    bottom_dose: bool = False  # today's pain grade (GET /pain-grades) keeps every dose at the bottom of its range
-
-    def sets(self, back: int = 1) -> tuple[SetDone, ...]:
-        """This exercise's sets in the session ``back`` sessions ago (1 = the last)."""
-        return self.sessions[-back].entries[self.slug]
-
-
-def peak_pain(session: Session, slug: str | None = None) -> int | None:
-    """The highest pain during or after a session (during: per set, of ``slug`` if given)."""
-    sets = session.entries.get(slug, ()) if slug is not None else [s for x in session.entries.values() for s in x]
-    readings = [s.pain for s in sets if s.pain is not None]
-    if session.pain_after is not None:
-        readings.append(session.pain_after)
-    return max(readings, default=None)
-
-
-def _easy(done: SetDone, session: Session, p: Mapping[str, float]) -> bool | None:
-    """Whether a set left room in the tank; None when nothing says how hard it was."""
-    if done.rpe is not None:
-        return done.rpe <= p["rpe_at_most"]
-    if done.rir is not None:
-        return done.rir >= p["rir_at_least"]
-    if session.session_rpe is not None:
-        return session.session_rpe <= p["rpe_at_most"]
-    return None
-
-
-def _hard(done: SetDone, p: Mapping[str, float]) -> bool:
-    return (done.rpe is not None and done.rpe >= p["rpe_from"]) or (done.rir is not None and done.rir <= p["rir_to"])
-
-
-# --- the conditions -----------------------------------------------------------------
-
-
-def _pain_above(f: Facts, p: Mapping[str, float]) -> bool:
-    peak = peak_pain(f.sessions[-1], f.slug) if f.sessions else None
-    return peak is not None and peak > p["above"]
-
-
-# "Nothing progresses" rules read only exercises with a history: a new one is not a step up, and stays new.
-
-
-def _latest_pain_above(f: Facts, p: Mapping[str, float]) -> bool:
-    peak = peak_pain(f.latest) if f.latest is not None and f.sessions else None
-    return peak is not None and peak > p["above"]
-
-
-def _morning_worse(f: Facts, p: Mapping[str, float]) -> bool:
-    if not f.sessions or f.next_morning is None or f.sessions[-1].pain_before is None:
-        return False
-    return f.next_morning > f.sessions[-1].pain_before
-
-
-def _pain_rise(f: Facts, p: Mapping[str, float]) -> bool:
-    if not f.sessions:
-        return False
-    last = f.sessions[-1]
-    if last.pain_before is None or last.pain_after is None:
-        return False
-    return last.pain_after - last.pain_before >= p["rise"]
-
-
-def _acceptable(f: Facts, p: Mapping[str, float]) -> bool:
-    peak = peak_pain(f.sessions[-1], f.slug) if f.sessions else None
-    return peak is not None and p["low"] <= peak <= p["high"]
-
-
-def _unsettled(f: Facts, p: Mapping[str, float]) -> bool:
-    return _acceptable(f, p) and f.next_morning is not None and f.next_morning > p["settled_at_most"]
-
-
-def _trend_up(f: Facts, p: Mapping[str, float]) -> bool:
-    return bool(f.sessions) and f.pain_trend is not None and f.pain_trend[0] > f.pain_trend[1]
-
-
-def _graded(f: Facts, p: Mapping[str, float]) -> bool:
-    return bool(f.sessions) and f.bottom_dose
-
-
-def _load_high(f: Facts, p: Mapping[str, float]) -> bool:
-    return f.load_ratio is not None and f.load_ratio > p["above"]
-
-
-def _unfinished_run(f: Facts, p: Mapping[str, float]) -> bool:
-    run = int(p["sessions"])
-    if len(f.sessions) < run:
-        return False
-    return all(any(not s.completed for s in f.sets(back)) for back in range(1, run + 1))
-
-
-def _hard_or_unfinished(f: Facts, p: Mapping[str, float]) -> bool:
-    return bool(f.sessions) and any(not s.completed or _hard(s, p) for s in f.sets())
-
-
-def _two_for_two(f: Facts, p: Mapping[str, float]) -> bool:
-    run = int(p["sessions"])
-    if len(f.sessions) < run:
-        return False
-    for back in range(1, run + 1):
-        session = f.sessions[-back]
-        if not all(s.completed and _easy(s, session, p) is True for s in f.sets(back)):
-            return False
-    return True
-
-
-def _not_yet(f: Facts, p: Mapping[str, float]) -> bool:
-    return bool(f.sessions) and not _two_for_two(f, p)
-
-
-def _no_history(f: Facts, p: Mapping[str, float]) -> bool:
-    return not f.sessions
-
-
-# --- the table ------------------------------------------------------------------------
-
-SILBERNAGEL = (
-    "Silbernagel KG, Thomeé R, Eriksson BI, Karlsson J. Continued sports activity, using a pain-monitoring model, "
-    "during rehabilitation in patients with Achilles tendinopathy: a randomized controlled study. "
-    "Am J Sports Med 2007;35(6):897-906"
-)
-FARRAR = (
-    "Farrar JT, Young JP, LaMoreaux L, Werth JL, Poole RM. Clinical importance of changes in chronic pain intensity "
-    "measured on an 11-point numerical pain rating scale. Pain 2001;94(2):149-158 (about 2 points or 30%)"
-)
-NSCA = (
-    "Haff GG, Triplett NT (eds). Essentials of Strength Training and Conditioning, 4th ed. NSCA/Human Kinetics, 2016 "
-    "(the 2-for-2 rule)"
-)
-ZOURDOS = (
-    "Zourdos MC et al. Novel resistance training-specific rating of perceived exertion scale measuring repetitions "
-    "in reserve. J Strength Cond Res 2016;30(1):267-275"
-)
-FOSTER = "Foster C et al. A new approach to monitoring exercise training. J Strength Cond Res 2001;15(1):109-115"
-GABBETT = (
-    "Gabbett TJ. The training-injury prevention paradox: should athletes be training smarter and harder? "
-    "Br J Sports Med 2016;50(5):273-280"
-)
-OURS = "hipflex's own design"
-# How the README's table cites them.
-CITED_AS = {
-    SILBERNAGEL: "Silbernagel et al. 2007, Am J Sports Med",
-    FARRAR: "Farrar et al. 2001, Pain (MCID about 2 points / 30%)",
-    NSCA: "NSCA Essentials (Haff & Triplett 2016), 2-for-2",
-    ZOURDOS: "Zourdos et al. 2016, J Strength Cond Res",
-    FOSTER: "Foster et al. 2001",
-    GABBETT: "Gabbett 2016, Br J Sports Med",
+# The most cautious action wins. A swap is only ever the outcome of a regress or a pause.
+CAUTION = {
+    Action.new: 0,
+    Action.progress: 1,
+    Action.hold: 2,
+    Action.deload: 3,
+    Action.regress: 4,
+    Action.swap: 4,
+    Action.restart: 5,
+    Action.pause: 6,
 }
-
 Test = Callable[[Facts, Mapping[str, float]], bool]
 BOTTOM_DOSE_FROM = min(grade.low for grade in PAIN_GRADES if grade.bottom_dose)  # for the table's words only
 
@@ -213,13 +96,37 @@ class Rule:
 
 RULES: tuple[Rule, ...] = (
     Rule(
-        "pain-above-5", Action.regress, "pain during or after the last session with this exercise was above 5/10",
-        {"above": 5}, "Pain reached {peak}/10 ({done}); above 5 means easier work: {change}.",
+        "pain-above-5", Action.pause, "a set of this exercise hurt above 5/10 in its last session",
+        {"above": 5}, "Pain reached {set_peak}/10 during it ({done}); above 5 this exercise is not done as it was: "
+        "{change}.",
         SILBERNAGEL, False, _pain_above,
+        happens="pause: swap to the regression link if one fits, else left out today (`omitted`, reason `paused`)",
+    ),
+    Rule(
+        "gap-28-restart", Action.restart, "28 days or more since the user's last session",
+        {"days": 28}, "No session for {gap} days: the plan starts again from its beginning: {change}.",
+        OURS + ", after " + MUJIKA, True, _long_gap,
+        happens="restart: the bottom of the range (never above the plan), for every item, with a note",
+    ),
+    Rule(
+        "flare-nothing-new", Action.pause,
+        "the user's latest session hurt above 5/10, less than 14 days ago, and this exercise was not in their history",
+        {"above": 5, "within_days": 14},
+        "Your session of {latest_day} hurt {latest_peak}/10: nothing new until it has settled.",
+        OURS + ", after " + SILBERNAGEL, True, _flare_nothing_new,
+        happens="pause: left out today (`omitted`, reason `paused`): familiar work only",
+    ),
+    Rule(
+        "session-pain-above-5", Action.regress,
+        "pain after the last session with this exercise was above 5/10, and no set logged in it says which "
+        "exercise hurt",
+        {"above": 5}, "Pain reached {peak}/10 ({done}); above 5 means easier work: {change}.",
+        SILBERNAGEL, False, _session_pain_above,
     ),
     Rule(
         "morning-pain-worse", Action.regress,
-        "next-morning check-in pain was higher than the pain before the last session", {},
+        "next-morning check-in pain was higher than the pain before the last session (unless a set of another "
+        "exercise in it hurt above 5/10: that one is the culprit)", {},
         "Pain the next morning ({morning}/10) was worse than before the session ({before}/10): {change}.",
         SILBERNAGEL, False, _morning_worse,
     ),
@@ -235,6 +142,15 @@ RULES: tuple[Rule, ...] = (
         SILBERNAGEL, False, _unsettled,
     ),
     Rule(
+        "gap-14-step-down", Action.regress,
+        "14-27 days since the user's last session, for exercises done before",
+        {"days": 14, "two_steps_from": 21, "restart_days": 28},
+        "No session for {gap} days, so nothing goes up and the dose restarts lower: {change}.",
+        OURS + ", after " + MUJIKA, True, _gap,
+        happens="regress: one step down from the last dose (two from 21 days): a set, then 5 s, then a rep; "
+        "at the bottom, the same again (a hold)",
+    ),
+    Rule(
         "latest-pain-above-5", Action.hold,
         "the user's latest session, with any exercise, hurt above 5/10 (for exercises done before)",
         {"above": 5}, "Your last session hurt ({latest_peak}/10), so nothing goes up today: {change}.",
@@ -247,12 +163,12 @@ RULES: tuple[Rule, ...] = (
         OURS + ", after " + SILBERNAGEL, True, _acceptable,
     ),
     Rule(
-        "pain-today-graded", Action.deload,
+        "pain-today-graded", Action.regress,
         f"today's pain level is in a bottom-dose grade of GET /pain-grades ({BOTTOM_DOSE_FROM}/10 and up), "
         "for exercises done before", {},
         "Your pain today is {pain_today}/10: its grade keeps every dose at the bottom of its range: {change}.",
         OURS + ", so adaptation never lifts a dose the pain grades hold down", True, _graded,
-        happens="deload: the bottom dose, as the pain grade asks (an easier variant still wins)",
+        happens="regress: the bottom dose, as the pain grade asks, never above the plan (unchanged: a hold)",
     ),
     Rule(
         "pain-trend-up", Action.hold,
@@ -264,9 +180,13 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "load-ratio-above-1.5", Action.deload,
         "acute:chronic load (session RPE x minutes, 7 days / 28-day weekly mean) above 1.5",
-        {"above": 1.5, "acute_days": 7, "chronic_days": 28, "history_days_at_least": 21},
+        {"above": 1.5, "acute_days": 7, "chronic_days": 28, "history_days_at_least": 21, "weeks_trained": 4,
+         "sets_kept_at_most": 0.6},
         "Your training load this week is {ratio}x your 4-week average (above 1.5): a lighter session, {change}.",
-        GABBETT + "; load: " + FOSTER, False, _load_high,
+        GABBETT + "; load: " + FOSTER + "; the history needed and the 40-50% cut are our own design", True,
+        _load_high,
+        happens="deload: half the plan's sets (at least 1), then whole items leave until the session has at most "
+        "60% of the plan's sets",
     ),
     Rule(
         "unfinished-3-in-a-row", Action.regress, "a set was left unfinished in each of the last 3 sessions",
@@ -275,21 +195,31 @@ RULES: tuple[Rule, ...] = (
         _unfinished_run,
     ),
     Rule(
+        "not-trained-harder", Action.hold,
+        "a release, breathing drill or assessment done before: these are never progressed",
+        {}, "{kind_name} is not trained harder: {change}.",
+        OURS + "; a release's pain cap is the catalogue's `dose_under_pain`", True, _not_progressed,
+        happens="hold: the dose done last time, never above the plan's (its pain cap included)",
+    ),
+    Rule(
         "hard-or-unfinished", Action.hold, "the last session had a set at RPE 9-10 (RIR 0-1) or left unfinished",
         {"rpe_from": 9, "rir_to": 1}, "{done}: that was hard enough, so the same again: {change}.",
         ZOURDOS, False, _hard_or_unfinished,
     ),
     Rule(
         "two-for-two", Action.progress,
-        "every set done at RPE 7 or less (RIR 2 or more) in each of the last 2 sessions",
-        {"sessions": 2, "rpe_at_most": 7, "rir_at_least": 2, "hold_step_seconds": 5, "rep_step": 1},
-        "{done}; pain after {after}: step up: {change}.",
-        NSCA + "; RPE/RIR: " + ZOURDOS, False, _two_for_two,
+        "every set done at RPE 7 or less (RIR 2 or more) in each of the last 2 sessions, at the same dose, "
+        "under 14 days apart",
+        {"sessions": 2, "rpe_at_most": 7, "rir_at_least": 2, "hold_step_seconds": 5, "rep_step": 1,
+         "apart_days_below": 14},
+        "{done}{after_text}: step up: {change}.",
+        NSCA + "; RPE/RIR: " + ZOURDOS + "; the same dose, under 14 days apart, is our own design", True,
+        _two_for_two,
     ),
     Rule(
         "not-yet-two-for-two", Action.hold, "logged before, but not yet two easy sessions in a row",
-        {"sessions": 2, "rpe_at_most": 7, "rir_at_least": 2},
-        "{done}: not yet two easy sessions in a row, so the same again: {change}.",
+        {"sessions": 2, "rpe_at_most": 7, "rir_at_least": 2, "apart_days_below": 14},
+        "{done}: not yet two easy sessions in a row at this dose, so the same again: {change}.",
         OURS, True, _not_yet,
     ),
     Rule(
@@ -299,34 +229,8 @@ RULES: tuple[Rule, ...] = (
 )
 
 
-@dataclass(frozen=True)
-class FitRule:
-    """A rule about the whole adapted session, read after every item is decided: what goes, not a dose."""
-
-    id: str
-    when: str
-    params: Mapping[str, float]
-    happens: str  # "what happens" in the README's table
-    reason: str  # a template: {minutes}, {asked}, {dropped}, {order}; told in the workout's notes
-    source: str
-    own_design: bool
-
-
-OVER_TIME = FitRule(
-    "over-time-refit",
-    "after adapting, the session is over the generator's budget: the minutes asked for, capped by the pain grade "
-    f"(GET /pain-grades), plus {OVER - 100}%",
-    {"over_percent": OVER},
-    "fit it again as the generator does: whole exercises go (listed in `omitted`, reason `time`), never a dose cut "
-    "below its minimum, in the generator's order (the goal's core last, else the last added first); a stepped-up "
-    "exercise is not dropped before the others",
-    "Adapted, the session came to {minutes} minutes, more than the {asked} it has (10% over at most): {dropped} "
-    "left out for time, whole, never cut short ({order}).",
-    OURS + ": the generator's order, not stepped-up exercises first, which would drop the same one every session "
-    "while it stays easy, so that a progression is never done",
-    True,
-)
-FIT_RULES: tuple[FitRule, ...] = (OVER_TIME,)
+# Re-exported: the session's rules (read once every item is decided) and what the conditions read.
+__all__ = ["FIT_RULES", "OVER_TIME", "Facts", "peak_pain"]
 
 BY_ID = {rule.id: rule for rule in RULES}
 LOAD_GUARD = BY_ID["load-ratio-above-1.5"]
@@ -343,13 +247,18 @@ def decide(facts: Facts) -> Rule:
     return max(fired, key=lambda rule: _PRECEDENCE[rule.id])
 
 
-WHAT_HAPPENS = {
+WHAT_HAPPENS: dict[Action, str] = {
     Action.new: "new: the plan's dose",
     Action.progress: "progress one step: +1 rep up to the range's top, else +5 s hold, else +1 set, else the "
-    "progression link (at its bottom dose)",
+    "progression link (at its bottom dose); at the top with no harder variant for the user, a hold that names "
+    "it in `ready_for`",
     Action.hold: "hold: the dose done last time",
-    Action.regress: "regress: the bottom of the range; already there, swap to the regression link",
+    Action.regress: "regress: the bottom of the range; already there, swap to the regression link; with no "
+    "regression, below the article's range (a set off, else 30% of the reps or hold), said so",
     Action.deload: "deload: the bottom dose (never above the plan), for every item",
+    Action.restart: "restart: the bottom of the range",
+    Action.pause: "pause: left out today",
+    Action.swap: "swap: the regression link",
 }
 
 
@@ -365,5 +274,9 @@ def markdown() -> str:
         if "cut" in rule.params:
             happens = f"regress: {rule.params['cut']:.0%} off the hold, else the reps, else a set; at the bottom, swap"
         lines.append(f"| `{rule.id}` | {rule.when} | {happens} | {source} |")
-    lines.extend(f"| `{rule.id}` | {rule.when} | {rule.happens} | {rule.source} |" for rule in FIT_RULES)
+    for fit_rule in FIT_RULES:
+        source = fit_rule.source
+        for full, short in CITED_AS.items():
+            source = source.replace(full, short)
+        lines.append(f"| `{fit_rule.id}` | {fit_rule.when} | {fit_rule.happens} | {source} |")
     return "\n".join(lines) + "\n"

@@ -20,7 +20,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
-from sqlalchemy import Text, and_, bindparam, cast, delete, exists, or_, select, update
+from sqlalchemy import Text, and_, bindparam, cast, delete, exists, func, or_, select, update
 from sqlalchemy.engine import Connection, Engine
 
 from app import idempotency, revisions
@@ -348,3 +348,22 @@ def recent(
         result = connection.execute(_SELECT_RECENT, params)
         names, rows = tuple(result.keys()), result.all()
     return [dict(zip(names, row, strict=True)) for row in reversed(rows)]
+
+
+_SELECT_LAST = select(func.max(LOGS.c.performed_at)).where(
+    LOGS.c.tenant == bindparam("tenant"),
+    LOGS.c.user_id == bindparam("user_id"),
+    LOGS.c.performed_at < bindparam("before"),
+)
+
+
+def last_performed(engine: Engine, tenant: str, user_id: str, *, before: datetime) -> datetime | None:
+    """When the user's latest log before ``before`` was performed: the coach reads it only when its
+    history window is empty, so a long break is said rather than every exercise silently ``new``."""
+    with engine.connect() as connection:
+        value = connection.execute(_SELECT_LAST, {"tenant": tenant, "user_id": user_id, "before": before}).scalar()
+    if value is None:
+        return None
+    if isinstance(value, str):  # SQLite's aggregate loses the column type
+        value = datetime.fromisoformat(value)
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)

@@ -32,6 +32,18 @@ class ExerciseSession:
     best_reps: int | None
     best_hold_seconds: int | None
     best_load_kg: float | None
+    failed_reps: int = 0  # reps of this exercise's sets marked not completed
+    max_rpe: int | None = None  # the hardest set of this exercise, by RPE
+
+
+class SessionMark(BaseModel):
+    """One session of this exercise: how it went, failed sets included."""
+
+    performed_at: datetime
+    log_id: str
+    pain_after: int | None = Field(description="The session's pain after, 0-10, as logged.")
+    max_rpe: int | None = Field(description="The highest RPE logged on a set of this exercise.")
+    failed_reps: int = Field(description="Reps of the sets marked not completed (kept, not dropped).")
 
 
 class BestSet(BaseModel):
@@ -53,7 +65,9 @@ class Point(BaseModel):
         description="Time under tension: hold_seconds x reps over completed sets (a hold alone once)."
     )
     volume_kg: float = Field(description="load_kg x reps over completed sets.")
+    failed_reps: int = Field(description="Reps of sets marked not completed: failed work is kept in the series.")
     best_set: BestSet | None
+    sessions_done: list[SessionMark] = Field(description="Each session in the bucket, with its pain and RPE.")
 
 
 class ExerciseProgress(BaseModel):
@@ -104,7 +118,18 @@ def series(sessions: list[ExerciseSession], bucket: Bucket, tz: ZoneInfo) -> lis
                 reps=sum(s.reps for s in held),
                 hold_seconds=sum(s.hold_seconds for s in held),
                 volume_kg=round(sum(s.volume_kg for s in held), 2),
+                failed_reps=sum(s.failed_reps for s in held),
                 best_set=best,
+                sessions_done=[
+                    SessionMark(
+                        performed_at=s.performed_at,
+                        log_id=s.log_id,
+                        pain_after=s.pain_after,
+                        max_rpe=s.max_rpe,
+                        failed_reps=s.failed_reps,
+                    )
+                    for s in held
+                ],
             )
         )
     return points

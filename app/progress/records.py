@@ -13,6 +13,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
+from app.catalogue.models import Kind
+
 
 class Metric(StrEnum):
     max_reps = "max_reps"
@@ -65,6 +67,28 @@ RULES: tuple[MetricRule, ...] = (
     ),
 )
 BY_METRIC = {rule.metric: rule for rule in RULES}
+
+# Which metrics mean something for which kind of exercise (our own design). Pressing on a sore spot or
+# breathing is not a performance, so releases, breathing and checks have no records at all; a stretch
+# or a mobility drill is held, not repeated for more, so it reports its longest hold; and no hip-flexor
+# exercise here is a lift done heavy for few reps, so none has an estimated one-rep max (an e1RM of a
+# knee raise with a 2 kg ankle weight says nothing). An exercise outside the catalogue keeps every
+# metric but the e1RM.
+NO_RECORDS = frozenset({Kind.release, Kind.breathing, Kind.assessment})
+METRICS_BY_KIND: dict[Kind, frozenset[Metric]] = {
+    Kind.stretch: frozenset({Metric.longest_hold_seconds}),
+    Kind.mobility: frozenset({Metric.longest_hold_seconds}),
+    Kind.stability: frozenset({Metric.max_reps, Metric.longest_hold_seconds, Metric.max_time_under_tension_seconds}),
+    Kind.strength: frozenset(set(Metric) - {Metric.e1rm_kg}),
+}
+UNKNOWN_KIND = frozenset(set(Metric) - {Metric.e1rm_kg})
+
+
+def counts(kind: Kind | None, metric: Metric) -> bool:
+    """Whether ``metric`` is a record for an exercise of this kind (None: not in the catalogue)."""
+    if kind is None:
+        return metric in UNKNOWN_KIND
+    return kind not in NO_RECORDS and metric in METRICS_BY_KIND.get(kind, UNKNOWN_KIND)
 
 
 def e1rm(load_kg: float, reps: int) -> float | None:

@@ -8,24 +8,38 @@ which the routes answer with a 404. ``now`` is an argument so tests can pin it.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Engine
 
 from app import checkins
-from app.catalogue.models import Goal
+from app.catalogue import load_catalogue
+from app.catalogue.models import Goal, Kind
 from app.progress import exercises, store, trends
-from app.progress.records import E1RM_FORMULA, Metric, RecordList
+from app.progress.records import E1RM_FORMULA, Metric, RecordList, RecordPublic, counts
 
 
 def records(
     engine: Engine, tenant: str, user_id: str, *, exercise: str | None = None, metric: Metric | None = None
 ) -> RecordList | None:
     with engine.connect() as connection:
-        items = store.records(connection, tenant, user_id, exercise=exercise, metric=metric)
-        if not items and not checkins.known_user(connection, tenant, user_id):
+        found = store.records(connection, tenant, user_id, exercise=exercise, metric=metric)
+        if not found and not checkins.known_user(connection, tenant, user_id):
             return None
-    return RecordList(e1rm_formula=E1RM_FORMULA, items=items)
+    return RecordList(e1rm_formula=E1RM_FORMULA, items=meaningful(found))
+
+
+def meaningful(found: list[RecordPublic]) -> list[RecordPublic]:
+    """The records that mean something for their exercise's kind (``records.counts``)."""
+    kinds = _kinds()
+    return [r for r in found if counts(kinds.get(r.exercise), r.metric)]
+
+
+@lru_cache(maxsize=1)
+def _kinds() -> dict[str, Kind]:
+    """Each built-in exercise's kind, read once (the catalogue file is parsed only here)."""
+    return {exercise.slug: exercise.kind for exercise in load_catalogue().exercises}
 
 
 def progress(
@@ -65,7 +79,7 @@ def exercise_progress(
         if not checkins.known_user(connection, tenant, user_id):
             return None
         held = store.exercise_sessions(connection, tenant, user_id, slug, since, now)
-        best = store.records(connection, tenant, user_id, exercise=slug)
+        best = meaningful(store.records(connection, tenant, user_id, exercise=slug))
     # The window is (since, now]: the store's bound is inclusive, so drop a session exactly at its start.
     held = [s for s in held if since is None or s.performed_at > since]
     return exercises.ExerciseProgress(

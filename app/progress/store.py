@@ -195,12 +195,18 @@ def exercise_sessions(
                  SELECT log_id, reps, hold, load_kg,
                         row_number() OVER (PARTITION BY log_id ORDER BY coalesce(load_kg, 0) DESC,
                                            coalesce(reps, 0) DESC, coalesce(hold, 0) DESC, position) AS rank
-                 FROM sets WHERE done = 1)
+                 FROM sets WHERE done = 1),
+             effort AS (
+                 SELECT log_id, sum(CASE WHEN done = 0 THEN coalesce(reps, 0) ELSE 0 END) AS failed_reps,
+                        max(rpe) AS max_rpe
+                 FROM sets GROUP BY log_id)
         SELECT s.log_id, s.performed_at, s.pain_after, s.sets, s.reps,
                coalesce(s.max_time_under_tension_seconds, 0) AS hold_seconds,
                coalesce(s.max_volume_kg, 0) AS volume_kg,
-               b.reps AS best_reps, b.hold AS best_hold_seconds, b.load_kg AS best_load_kg
+               b.reps AS best_reps, b.hold AS best_hold_seconds, b.load_kg AS best_load_kg,
+               e.failed_reps AS failed_reps, e.max_rpe AS max_rpe
         FROM sessions AS s LEFT JOIN best AS b ON b.log_id = s.log_id AND b.rank = 1
+             JOIN effort AS e ON e.log_id = s.log_id
         ORDER BY s.performed_at, s.log_id
     """
     statement = _typed(
@@ -215,6 +221,8 @@ def exercise_sessions(
         best_reps=Integer,
         best_hold_seconds=Integer,
         best_load_kg=Float,
+        failed_reps=Integer,
+        max_rpe=Integer,
     )
     params = {"tenant": tenant, "user_id": user_id, "slug": slug, "since": since, "until": until}
     return [ExerciseSession(**row._mapping) for row in connection.execute(statement, params)]

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, Field
 
 from app.catalogue.models import Goal
+from app.coaching.rules import LOAD_GUARD
 from app.workouts.goals import BY_GOAL
 
 WINDOWS: dict[str, int | None] = {"7d": 7, "28d": 28, "90d": 90, "365d": 365, "all": None}
@@ -89,7 +90,10 @@ class RpeTrend(BaseModel):
 class Load(BaseModel):
     acute: int = Field(description="Sum of session RPE x minutes over the last 7 days.")
     chronic: float = Field(description="Weekly average of session RPE x minutes over the last 28 days.")
-    ratio: float | None = Field(description="acute / chronic (null when chronic is 0). Above 1.5 is a spike.")
+    ratio: float | None = Field(
+        description="acute / chronic; null without enough history to compare (the coach's rule: a session load "
+        "in each of the last 4 weeks, the first session at least 21 days ago). Above 1.5 is a spike."
+    )
 
 
 class Week(BaseModel):
@@ -179,6 +183,21 @@ def _slope(points: list[tuple[int, float]]) -> float | None:
     return round(sum((x - mean_x) * (y - mean_y) for x, y in points) / spread, 3)
 
 
+def enough_history(sessions: list[Any], times: list[datetime], now: datetime) -> bool:
+    """The coach's test before it reads a load ratio (rule ``load-ratio-above-1.5``): the first session at
+    least 3 weeks back, and a session load in every one of the last 4 weeks, so that sparse training
+    (a session every 12-15 days) is never reported as a spike."""
+    p = LOAD_GUARD.params
+    if not times or now - min(times) < timedelta(days=p["history_days_at_least"]):
+        return False
+    weeks = {
+        int((now - s.performed_at) / timedelta(days=p["acute_days"]))
+        for s in sessions
+        if session_load(s) and now - timedelta(days=p["chronic_days"]) < s.performed_at <= now
+    }
+    return len(weeks) >= p["weeks_trained"]
+
+
 def summarize(
     *,
     window: str,
@@ -262,7 +281,11 @@ def summarize(
         streak_weeks=streak(times, tz, now),
         pain=pain,
         rpe_trend=rpe,
-        load=Load(acute=acute, chronic=round(chronic, 2), ratio=round(acute / chronic, 2) if chronic else None),
+        load=Load(
+            acute=acute,
+            chronic=round(chronic, 2),
+            ratio=round(acute / chronic, 2) if chronic and enough_history(sessions, times, now) else None,
+        ),
         weeks=weeks,
     )
 

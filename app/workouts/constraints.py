@@ -14,6 +14,7 @@ from functools import cached_property, lru_cache
 from app.catalogue import Catalogue
 from app.catalogue.models import Equipment, Goal, Intensity, Level, PainFlag
 from app.catalogue.search import EquipmentChoice, kit
+from app.workouts.cautions import active
 from app.workouts.goals import BY_GOAL
 from app.workouts.index import Entry, Index
 from app.workouts.models import Omission, RedFlag, TightSide, WorkoutParameters, WorkoutQuery
@@ -35,6 +36,7 @@ class PoolKey:
     pain: tuple[PainFlag, ...]
     max_intensity: Intensity
     exclude: tuple[str, ...]
+    cautions: tuple[str, ...]
     constraints: Constraints = field(compare=False, hash=False)
 
 
@@ -74,7 +76,12 @@ class Constraints:
 
     @property
     def pool_key(self) -> PoolKey:
-        return PoolKey(self.level, self.kit, self.pain, self.max_intensity, self.exclude, self)
+        return PoolKey(self.level, self.kit, self.pain, self.max_intensity, self.exclude, self.cautions, self)
+
+    @cached_property
+    def cautions(self) -> tuple[str, ...]:
+        """The combined contraindications that apply (``cautions.CAUTIONS``)."""
+        return active(self.pain, self.pain_level)
 
     @cached_property
     def kit(self) -> frozenset[Equipment]:
@@ -123,6 +130,10 @@ class Constraints:
                     return entry.pain[flag]
         if not self.allows(entry.exercise.intensity):
             return entry.intensity[self.max_intensity]
+        if entry.cautions:
+            for caution in self.cautions:
+                if caution in entry.cautions:
+                    return entry.cautions[caution]
         if entry.exercise.level.rank > self.level.rank:
             return entry.level
         option = self.option(entry)

@@ -80,7 +80,7 @@ GOALS: tuple[GoalPlan, ...] = (
                 key="stretch",
                 title="Stretch",
                 roles=(Role.stretch,),
-                purpose="lengthens the front of the hip after the strength work",
+                purpose="opens the front of the hip, to end the session",
                 max_items=3,
                 sources=(STRETCH_AND_STRENGTHEN, STRENGTHLOG),
             ),

@@ -18,6 +18,7 @@ from typing import Protocol
 
 from app.catalogue import Catalogue
 from app.catalogue.models import Dose, Equipment, Exercise, Goal, Intensity, Kind, Level, PainFlag
+from app.workouts.cautions import CAUTIONS
 from app.workouts.goals import GoalPlan, Phase
 from app.workouts.models import Omission, OmitReason, TightSide, WorkoutExercise
 from app.workouts.wording import goals, phase_name, say, words
@@ -122,6 +123,7 @@ class Entry:
     level: Omission
     equipment: Omission
     refs: dict[tuple[Equipment, ...], WorkoutExercise]
+    cautions: dict[str, Omission] = field(default_factory=dict)  # by ``cautions.CAUTIONS`` id, where it applies
 
 
 def _cues(exercise: Exercise) -> list[str]:
@@ -168,6 +170,11 @@ def _entry(exercise: Exercise, by_slug: dict[str, Exercise], table: Mapping[str,
         time=omission(OmitReason.time, say(table, "omit.time")),
         level=omission(OmitReason.level, say(table, "omit.level", level=table[f"level.{exercise.level.value}"])),
         equipment=omission(OmitReason.equipment, say(table, "omit.equipment", needs=needs)),
+        cautions={
+            c.id: omission(OmitReason.pain, say(table, f"caution.{c.id}"))
+            for c in CAUTIONS
+            if c.mechanics.intersection(exercise.mechanics)
+        },
         refs={
             option: WorkoutExercise(
                 slug=exercise.slug,

@@ -33,6 +33,8 @@ class OmitReason(StrEnum):
     level = "level"
     equipment = "equipment"
     time = "time"
+    paused = "paused"  # the coach: what hurt, or anything new after a painful session
+    deload = "deload"  # the coach: a lighter session
 
 
 class RedFlag(StrEnum):
@@ -48,6 +50,10 @@ class RedFlag(StrEnum):
     weight_loss = "weight_loss"
     cancer_history = "cancer_history"
     pregnancy_warning = "pregnancy_warning"
+    hip_surgery = "hip_surgery"
+    child_limp = "child_limp"
+    immunosuppression = "immunosuppression"
+    impact_pain = "impact_pain"
 
 
 class Urgency(StrEnum):

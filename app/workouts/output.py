@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 
-from app.catalogue.models import Intensity
+from app.catalogue.models import Intensity, PainFlag
 from app.workouts.constraints import Constraints
 from app.workouts.goals import GoalPlan
 from app.workouts.index import Entry, GoalIndex
@@ -98,6 +98,9 @@ def _time_note(
     else:
         cause = say(table, "short.few.one" if count == 1 else "short.few.other", count=count, told=told)
     advice = say(table, "short.relax" if omitted else "short.repeat")
+    if PainFlag.pregnancy in constraints.pain:
+        # Honest about why (issue 19): the catalogue has no side-lying, seated or standing alternatives yet.
+        advice = say(table, "short.pregnancy")
     return say(table, "short", cause=cause, advice=advice)
 
 

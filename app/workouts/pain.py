@@ -139,3 +139,19 @@ def describe(row: PainGrade, table: Mapping[str, str]) -> PainGradeInfo:
         source=row.source,
         own_design=row.own_design,
     )
+
+
+def markdown() -> str:
+    """The README's pain-grade table, from ``PAIN_GRADES``."""
+    lines = [
+        "| Grade | Pain | Most intense work | Doses | Minutes | Session | Source |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for row in PAIN_GRADES:
+        cap = "no cap" if row.max_minutes is None else f"at most {row.max_minutes}"
+        lines.append(
+            f"| `{row.id}` | {row.low}-{row.high}/10 | {row.max_intensity.value} | "
+            f"{'bottom of range' if row.bottom_dose else 'as prescribed'} | {cap} | "
+            f"{'yes' if row.session else 'no: a referral'} | {row.source} |"
+        )
+    return "\n".join(lines) + "\n"

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from app.workouts.models import RedFlag, RedFlagInfo, Referral, ReferralCause, Urgency
-from app.workouts.pain import NICE_HIP, PainGrade
+from app.workouts.pain import NICE_HIP, PAIN_GRADES, PainGrade
 
 SQUAT_UNIVERSITY = "Squat University, 'Hip flexor pain' (seed article and its readers' questions)"
 FINUCANE = (
@@ -22,6 +22,10 @@ FINUCANE = (
 )
 NICE_CES = "NICE Clinical Knowledge Summaries: Sciatica (lumbar radiculopathy), suspected cauda equina syndrome"
 NICE_HERNIA = "NICE Clinical Knowledge Summaries: Hernia (inguinal and femoral)"
+NICE_LIMP = "NICE Clinical Knowledge Summaries: Limp in children (acute)"
+BODEN = (
+    "Boden BP, Osbahr DC. High-risk stress fractures: evaluation and treatment. J Am Acad Orthop Surg 2000;8(6):344-353"
+)
 ACOG = "ACOG Committee Opinion 804: Physical Activity and Exercise During Pregnancy and the Postpartum Period (2020)"
 
 
@@ -125,11 +129,52 @@ SCREEN: tuple[Sign, ...] = (
     Sign(
         RedFlag.pregnancy_warning,
         "Pregnant: any bleeding, leaking fluid, painful contractions, dizziness, chest pain or calf pain or swelling?",
-        "ACOG lists these as reasons to stop exercising and contact your maternity team.",
-        Urgency.same_day,
+        "ACOG lists these as reasons to stop exercising at once: call your maternity unit now, or your emergency "
+        "number if you cannot reach them or feel unwell.",
+        Urgency.emergency,
         ACOG,
     ),
+    Sign(
+        RedFlag.hip_surgery,
+        "Have you had a hip replacement or other surgery on this hip or groin?",
+        "After hip surgery, what the hip may do (how far it bends, how much it loads) is set by the surgeon's "
+        "precautions; a plan made without them could dislocate or strain the repair.",
+        Urgency.soon,
+        f"{NICE_HIP}; asking the surgical team first is our own design",
+    ),
+    Sign(
+        RedFlag.child_limp,
+        "Is this for someone under 18 who is limping or has new hip, groin or knee pain?",
+        "In children and teenagers a limp or hip pain can be a slipped growth plate or a joint infection, which "
+        "need a doctor the same day, not exercise.",
+        Urgency.same_day,
+        NICE_LIMP,
+    ),
+    Sign(
+        RedFlag.immunosuppression,
+        "Do you take steroid tablets or other medicine that weakens the immune system, or have a condition that does?",
+        "With a weakened immune system, or after long courses of steroids, hip pain can come from an infection or "
+        "from bone losing its blood supply, both of which need a doctor to look first.",
+        Urgency.soon,
+        FINUCANE,
+    ),
+    Sign(
+        RedFlag.impact_pain,
+        "Does hopping on the leg, running or landing bring on pain deep in the groin or hip?",
+        "Groin pain on impact in someone who runs is the warning sign of a stress fracture of the femoral neck, "
+        "which can break through if it keeps being loaded.",
+        Urgency.same_day,
+        BODEN,
+    ),
 )
+
+# Pain at the top of the "refer" grade is not a matter of days (our own design, after NICE's hip-pain summary).
+PAIN_URGENCY: tuple[tuple[int, Urgency], ...] = ((9, Urgency.same_day), (0, Urgency.soon))  # from this level up
+
+
+def pain_urgency(pain_level: int) -> Urgency:
+    return next(urgency for low, urgency in PAIN_URGENCY if pain_level >= low)
+
 
 BY_ID = {sign.id: sign for sign in SCREEN}
 
@@ -138,9 +183,7 @@ def needs_referral(flags: tuple[RedFlag, ...], pain: PainGrade) -> bool:
     return bool(flags) or not pain.session
 
 
-def referral(
-    flags: tuple[RedFlag, ...], pain: PainGrade, pain_level: int, table: Mapping[str, str]
-) -> Referral | None:
+def referral(flags: tuple[RedFlag, ...], pain: PainGrade, pain_level: int, table: Mapping[str, str]) -> Referral | None:
     """A referral when any red flag is reported or the pain grade allows no session; None otherwise.
 
     ``table`` holds the sentences in the user's language (``wording.words``): the English texts above by key.
@@ -161,7 +204,7 @@ def referral(
                 id=f"pain-{pain.id}",
                 text=table["referral.pain"].format(pain_level=pain_level),
                 why=table[f"grade.{pain.id}.reason"],
-                urgency=Urgency.soon,
+                urgency=pain_urgency(pain_level),
                 source=pain.source,
             )
         )
@@ -181,3 +224,18 @@ def describe(sign: Sign, table: Mapping[str, str]) -> RedFlagInfo:
         advice=table[f"urgency.{sign.urgency.value}"],
         source=sign.source,
     )
+
+
+def markdown() -> str:
+    """The README's red-flag table, from ``SCREEN``, then how pain alone is referred (``PAIN_URGENCY``)."""
+    lines = ["| Sign | Question | Urgency | Source |", "| --- | --- | --- | --- |"]
+    lines.extend(f"| `{s.id.value}` | {s.question} | {s.urgency.value} | {s.source} |" for s in SCREEN)
+    refer = next(g for g in PAIN_GRADES if not g.session)
+    high = refer.high
+    for low, urgency in PAIN_URGENCY:
+        low = max(low, refer.low)
+        band = f"{low}/10" if low == high else f"{low}-{high}/10"
+        source = f"{NICE_HIP}; the urgency is our own design"
+        lines.append(f"| `pain-{refer.id}` | pain today {band} | {urgency.value} | {source} |")
+        high = low - 1
+    return "\n".join(lines) + "\n"

@@ -20,6 +20,7 @@ from typing import Any
 
 from app.catalogue import Catalogue
 from app.catalogue.translations import TranslationError, check_texts, text_fields
+from app.workouts.cautions import CAUTIONS
 from app.workouts.goals import GOALS, GoalPlan, describe
 from app.workouts.models import Frequency
 from app.workouts.pain import PAIN_GRADES
@@ -88,12 +89,18 @@ EN: dict[str, str] = {
         "therapist before you train harder."
     ),
     "pain_areas": "Exercises that would load your {areas} are left out (see omitted).",
-    "short.told": "about {minutes} min of the {asked} you asked for",
+    "short.told": "about {minutes} min of the {asked} this session may take",
     "short.too_long": "the other exercises for this goal do not fit in the time left, so {count} make {told}",
     "short.few.one": "only {count} exercise fits this goal with your constraints, {told}, even at their full doses",
     "short.few.other": "only {count} exercises fit this goal with your constraints, {told}, even at their full doses",
     "short.relax": "Relaxing a constraint (see omitted) would make room for more.",
     "short.repeat": "Repeat the session, or add a session for another goal.",
+    "short.pregnancy": (
+        "In pregnancy, work lying on the back or the belly, deep stretches and heavy abdominal work are left out "
+        "(ACOG Committee Opinion 804), and this catalogue does not yet have side-lying, seated or standing "
+        "alternatives for them; fill the rest of the time with walking, swimming or a stationary bike, which "
+        "ACOG names as safe, as your maternity team allows."
+    ),
     "short": "This session is short: {cause}. {advice}",
     "phase_empty": "Nothing for phase {number} ({phase}) fits your constraints (see omitted).",
     "title": "{goal} session, {level}",
@@ -135,6 +142,7 @@ EN.update(
     }
 )
 EN.update({f"urgency.{urgency.value}": advice for urgency, advice in URGENCY_ADVICE.items()})
+EN.update({f"caution.{caution.id}": caution.reason for caution in CAUTIONS})
 
 
 def words(catalogue: Catalogue) -> Mapping[str, str]:
