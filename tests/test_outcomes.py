@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from outcomes_data import Person, seed, steady_change
 
 from app.state import state_of
+from app.api.outcomes import wants_csv
 from app.outcomes import store
 from app.outcomes.measures import habit_point, wilson
 
@@ -225,3 +226,15 @@ def test_a_slow_statement_halves_the_next_slice_and_a_fast_one_doubles_it(size: 
 )
 def test_the_habit_point_is_decided_when_day_13_is_over(sessions: int, days_followed: int, expected: bool | None) -> None:
     assert habit_point(sessions, days_followed) is expected
+
+
+@pytest.mark.parametrize(
+    ("accept", "csv"),
+    [
+        (None, False), ("text/csv", True), ("application/json", False), ("*/*", False),
+        ("text/csv;q=0.5, application/json", False), ("application/json;q=0.5, text/csv", True),
+        ("text/*", True), ("text/csv, */*", True), ("text/csv, application/json", False), ("text/csv;q=0", False),
+    ],
+)
+def test_accept_chooses_csv_only_when_preferred(accept: str | None, csv: bool) -> None:
+    assert wants_csv(accept) is csv

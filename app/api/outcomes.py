@@ -57,7 +57,7 @@ def today() -> date:
 
 
 def wants_csv(accept: str | None) -> bool:
-    """Whether ``Accept`` prefers ``text/csv`` to JSON (q-values honoured; JSON on a tie or no header)."""
+    """Whether ``Accept`` prefers ``text/csv`` to JSON (q-values honoured; JSON without a header)."""
     quality: dict[str, float] = {}
     for part in (accept or "").split(","):
         media, _, params = part.strip().partition(";")
@@ -72,7 +72,8 @@ def wants_csv(accept: str | None) -> bool:
         quality[media.strip().lower()] = q
     csv = quality.get("text/csv", quality.get("text/*", 0.0))
     json = max(quality.get(JSON, 0.0), quality.get("application/*", 0.0), quality.get("*/*", 0.0))
-    return csv > 0 and csv > json
+    # a tie goes to the type named outright: `text/csv, */*` asks for CSV, `text/csv, application/json` not
+    return csv > 0 and (csv > json or (csv == json and JSON not in quality))
 
 
 _USER_RESPONSES: dict[int | str, dict[str, Any]] = {
