@@ -17,6 +17,7 @@ compute once: the others wait for that answer (at a progress minute's turn,
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
@@ -27,6 +28,7 @@ from sqlalchemy.engine import Engine
 from app import revisions
 
 Key = tuple[Hashable, ...]
+_errors = logging.getLogger("hipflex.errors")
 # What an entry costs beyond its body and key text: the dict slot, the tuple, the bytes header (measured
 # with sys.getsizeof on CPython 3.11, rounded up).
 ENTRY_OVERHEAD = 256
@@ -83,6 +85,32 @@ class AnswerCache:
                 old, evicted = self._bodies.popitem(last=False)
                 self.size -= _size(old, evicted)
 
+    def ahead(self, key: Key, compute: Callable[[], bytes | None]) -> None:
+        """Compute ``key``'s body in a thread of its own, unless it is kept or being computed already.
+
+        For an answer about to be asked for (the next minute's /progress): the request that finds the
+        minute turned gets it from here rather than computing it then. A request that comes while this
+        runs waits for it, as for any computation of the same key (``answer``).
+        """
+        with self._lock:
+            if key in self._bodies or key in self._computing:
+                return
+            done = self._computing[key] = threading.Event()
+
+        def run() -> None:
+            try:
+                body = compute()
+                if body is not None:
+                    self.put(key, body)
+            except Exception:  # nobody waits on this one: say so in the log, as a request's failure would be
+                _errors.warning("computing an answer ahead failed", exc_info=True)
+            finally:
+                with self._lock:
+                    del self._computing[key]
+                done.set()
+
+        threading.Thread(target=run, name="hipflex-answer-ahead", daemon=True).start()
+
     def answer(self, key: Key | None, compute: Callable[[], bytes | None]) -> bytes | None:
         """The body under ``key``, computed (and kept) if absent. None from ``compute`` is not kept.
 
@@ -119,16 +147,26 @@ class AnswerCache:
 
 
 def user_answer(
-    cache: AnswerCache, engine: Engine, tenant: str, user_id: str, key: Key, compute: Callable[[], bytes | None]
+    cache: AnswerCache,
+    engine: Engine,
+    tenant: str,
+    user_id: str,
+    key: Key,
+    compute: Callable[[], bytes | None],
+    then: tuple[Key, Callable[[], bytes | None]] | None = None,
 ) -> bytes | None:
     """``compute``'s body for this user and ``key`` (the route and its normalised query), from the cache if we can.
 
     The revision is read before ``compute`` reads the data: a change committed in between can only
     make the kept answer newer than its revision, never older. A user without a revision (no data,
-    or mid-erasure) is computed every time and never kept.
+    or mid-erasure) is computed every time and never kept. ``then``: the key and computation of the
+    answer asked for next (the next minute's), computed ahead under the same revision.
     """
-    revision = revisions.of(engine, tenant, user_id)
-    return cache.answer(None if revision is None else user_key(key, tenant, user_id, revision), compute)
+    revision = revisions.peek(engine, tenant, user_id)
+    body = cache.answer(None if revision is None else user_key(key, tenant, user_id, revision), compute)
+    if then is not None and revision is not None and body is not None:
+        cache.ahead(user_key(then[0], tenant, user_id, revision), then[1])
+    return body
 
 
 def user_key(key: Key, tenant: str, user_id: str, revision: int) -> Key:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gc
-import http.client
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -32,10 +31,8 @@ from app.api import (
     vocabulary,
     workouts,
 )
-from app.api.answer_lane import AnswerLane
-from app.api.coachlane import CoachFastLane
 from app.api.delivery import Delivery
-from app.api.fastpath import CreateLogFastLane, FastPath
+from app.api.fastpath import FastPath
 from app.body_limit import BodyLimit
 from app.catalogue import Catalogue, load_catalogue
 from app.db import make_engine
@@ -151,10 +148,7 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
     # Middleware, innermost first: the fast path, CORS around it, the body cap, delivery (HEAD, gzip,
     # no-store) around all of them so both paths give the same bytes, and observability outermost.
     if settings.fast_path:
-        app.add_middleware(CreateLogFastLane, api=app)
-        app.add_middleware(CoachFastLane, api=app)
-        app.add_middleware(FastPath, api=app)
-        app.add_middleware(AnswerLane, api=app)
+        app.add_middleware(FastPath, api=app)  # the routes marked @fast (app.api.fastpath)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -189,6 +183,8 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
 def _phrases_from_our_table(schema: dict[str, Any]) -> None:
     """FastAPI describes a response it was given no description for with the
     interpreter's phrase (which 3.13 renamed for 413 and 422): use ours."""
+    import http.client  # (only for the document: not at start)
+
     for operations in schema.get("paths", {}).values():
         for operation in operations.values():
             for code, response in operation.get("responses", {}).items():

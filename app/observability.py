@@ -46,6 +46,12 @@ class Metrics:
         self.fast_path = Counter(
             "hipflex_fast_path", "Requests the fast path answered.", ["route"], registry=self.registry
         )
+        self.fast_path_errors = Counter(
+            "hipflex_fast_path_errors",
+            "Requests the fast path failed on (an exception, not a problem answer; logged with the request id).",
+            ["route"],
+            registry=self.registry,
+        )
         self.replays = Counter(
             "hipflex_idempotent_replays", "POSTs answered from an Idempotency-Key record.", registry=self.registry
         )

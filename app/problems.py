@@ -204,8 +204,8 @@ def describe(errors: list[FieldError]) -> str:
     return f"{first.location} parameter {first.field!r}: {first.message}{more}."
 
 
-async def _on_problem(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, Problem)
+def problem_answer(request: Request, exc: Problem) -> Response:
+    """A raised ``Problem`` as its response: for the exception handler and the fast path alike."""
     return problem_response(
         request,
         exc.status,
@@ -216,6 +216,11 @@ async def _on_problem(request: Request, exc: Exception) -> Response:
         headers=exc.headers,
         extra=exc.extra,
     )
+
+
+async def _on_problem(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, Problem)
+    return problem_answer(request, exc)
 
 
 async def _on_validation(request: Request, exc: Exception) -> Response:

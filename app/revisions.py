@@ -24,6 +24,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, delete, select
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError
 
 from app.tables import UserRevision
 
@@ -76,14 +77,15 @@ _PEEK = "SELECT revision FROM user_revisions WHERE tenant = {0} AND user_id = {0
 
 
 def peek(engine: Engine, tenant: str, user_id: str) -> int | None:
-    """``of`` straight on the pool's DB-API connection, for the answer lane (app/api/answer_lane.py).
+    """``of`` straight on the pool's DB-API connection: the read every kept answer costs (app/answers.py).
 
     Measured on SQLite: ~20 us against ~160 us CPU through a SQLAlchemy Connection (its begin,
-    events and result objects), and this read is all a cached answer costs. Errors are the
-    driver's own, not SQLAlchemy's: the caller hands the request to the route on any of them.
-    (Pool checkout and checkin still feed the Postgres stall watchdog, app/stalls.py.)
+    events and result objects), and on a hit this read is all the answer costs. The driver's errors
+    are raised as SQLAlchemy raises them (a lost connection invalidated), so an outage is still a
+    503 (app/outages.py). (Pool checkout and checkin still feed the Postgres stall watchdog, app/stalls.py.)
     """
     sql = _PEEK.format(_PLACEHOLDER[engine.dialect.paramstyle])
+    dbapi_error: type[Exception] = engine.dialect.loaded_dbapi.Error
     connection = engine.raw_connection()
     driver: Any = connection.driver_connection
     # Postgres: outside a transaction, so the pool's rollback on return has nothing to send (one round
@@ -104,6 +106,13 @@ def peek(engine: Engine, tenant: str, user_id: str) -> int | None:
                 except Exception:
                     connection.invalidate()  # never back to the pool in autocommit: writers need transactions
                     raise
+    except dbapi_error as exc:
+        lost = engine.dialect.is_disconnect(exc, driver, None)  # type: ignore[arg-type]
+        if lost:
+            connection.invalidate()
+        raise DBAPIError.instance(
+            sql, (tenant, user_id), exc, dbapi_error, connection_invalidated=lost, dialect=engine.dialect
+        ) from exc
     finally:
         connection.close()  # back to the pool
     return None if row is None else int(row[0])

@@ -34,7 +34,7 @@ class AppState:
     _engine: Engine | None = field(default=None, repr=False)
     _log_writer: LogWriter | None = field(default=None, repr=False)
     remembered_keys: RememberedKeys = field(default_factory=RememberedKeys)
-    # The fast path's exercise pages, one cache per catalogue ETag (app.api.fastpath).
+    # /exercises pages, one cache per catalogue ETag (app.api.exercises PageCache).
     exercise_pages: dict[str, Any] = field(default_factory=dict)
     # /readyz's own threads, made on the serving loop at its first probe.
     probe_threads: anyio.CapacityLimiter | None = None

@@ -357,10 +357,10 @@ def test_after_any_changes_the_answers_equal_a_fresh_computation(
         assert (got["/records"] is None) == (not logs and not days)
 
 
-# --- the lane that answers hits without FastAPI's routing ----------------------------------
+# --- the fast path (app.api.fastpath) serves records and progress too --------------------
 
 
-def _lane_served(client: TestClient, route: str) -> float:
+def _fast_served(client: TestClient, route: str) -> float:
     value = state_of(client.app).metrics.registry.get_sample_value(
         "hipflex_fast_path_total", {"route": route}
     )
@@ -368,7 +368,7 @@ def _lane_served(client: TestClient, route: str) -> float:
 
 
 @pytest.mark.parametrize("fast_path", [True, False])
-def test_hits_are_the_routes_bytes_with_or_without_the_lane(
+def test_hits_are_the_same_bytes_with_or_without_the_fast_path(
     database_url: str, catalogue: Catalogue, fast_path: bool
 ) -> None:
     app = create_app(make_settings(database_url, fast_path=fast_path), catalogue=catalogue)
@@ -380,23 +380,23 @@ def test_hits_are_the_routes_bytes_with_or_without_the_lane(
             ("/users/u1/progress?window=28d&tz=Europe/Berlin", "/users/{user_id}/progress"),
         ]:
             first = client.get(url, headers=tenant.headers)  # a miss: the route computes and keeps it
-            before = _lane_served(client, route)
+            before = _fast_served(client, route)
             second = client.get(url, headers=tenant.headers)
             assert (first.status_code, second.status_code) == (200, 200)
             if first.json().get("end") == second.json().get("end"):
                 assert second.content == first.content
                 assert second.headers["content-type"] == first.headers["content-type"] == "application/json"
-                assert _lane_served(client, route) - before == (1.0 if fast_path else 0.0)
+                assert _fast_served(client, route) - before == (1.0 if fast_path else 0.0)
             # never another tenant's, nor an invalid query's, nor without a key
             assert client.get(url, headers=other.headers).status_code == 404
             assert client.get(url).status_code == 401
             assert client.get(url + "&tz=Mars/Olympus", headers=tenant.headers).status_code == 422
-        # HEAD is answered like GET (app.api.delivery), from the lane too
+        # HEAD is answered like GET (app.api.delivery), by the fast path too
         head = client.head("/users/u1/records?metric=longest_hold_seconds", headers=tenant.headers)
         assert head.status_code == 200 and head.content == b""
 
 
-def test_the_lanes_revision_read_is_the_routes(db_client: TestClient, acme: Tenant) -> None:
+def test_the_revision_peek_is_the_revision_read(db_client: TestClient, acme: Tenant) -> None:
     engine = state_of(db_client.app).engine
     assert revisions.peek(engine, "acme", "u1") is None is revisions.of(engine, "acme", "u1")
     seen = set()
@@ -417,9 +417,11 @@ def test_the_lanes_revision_read_is_the_routes(db_client: TestClient, acme: Tena
             connection.close()
 
 
-def test_the_lane_checks_a_key_not_remembered_and_leaves_a_revoked_one_to_the_route(
+def test_the_fast_path_checks_keys_with_authenticate_and_refuses_a_revoked_one(
     db_client: TestClient, acme: Tenant
 ) -> None:
+    """One door for keys (app.api.auth.tenant_of): a key no longer remembered is checked again, and a revoked
+    one is refused on the fast path with the very 401 a route without a fast path gives."""
     from app import keys
 
     app = db_client.app
@@ -427,11 +429,83 @@ def test_the_lane_checks_a_key_not_remembered_and_leaves_a_revoked_one_to_the_ro
     first = db_client.get("/users/u1/records", headers=acme.headers)
     remembered = state_of(app).remembered_keys
     remembered.forget(acme.prefix.removeprefix(keys.PREFIX))  # as after RECHECK_SECONDS
-    before = _lane_served(db_client, "/users/{user_id}/records")
+    before = _fast_served(db_client, "/users/{user_id}/records")
     again = db_client.get("/users/u1/records", headers=acme.headers)
     assert again.content == first.content
-    assert _lane_served(db_client, "/users/{user_id}/records") == before + 1  # checked by the lane itself
+    assert _fast_served(db_client, "/users/{user_id}/records") == before + 1
     assert keys.revoke(state_of(app).engine, acme.prefix, remembered) is not None
     refused = db_client.get("/users/u1/records", headers=acme.headers)
-    assert refused.status_code == 401
-    assert _lane_served(db_client, "/users/{user_id}/records") == before + 1
+    assert _fast_served(db_client, "/users/{user_id}/records") == before + 2  # refused by the fast path itself
+    by_route = db_client.get("/users/u1/logs", headers=acme.headers)  # a route off the registry
+    assert (refused.status_code, by_route.status_code) == (401, 401)
+    assert refused.json()["detail"] == by_route.json()["detail"] == "The API key has been revoked."
+    assert refused.headers["www-authenticate"] == by_route.headers["www-authenticate"]
+
+
+# --- the next workout kept per revision; the next minute's progress computed ahead ------------
+
+
+def test_the_next_workout_is_kept_until_the_users_data_changes(db_client: TestClient, acme: Tenant) -> None:
+    answers: AnswerCache = state_of(db_client.app).answers
+    url = "/users/u1/workouts/next?goal=rehab&seed=5"
+    assert db_client.post("/users/u1/logs", json=_hold_log(datetime.now(UTC), 30), headers=acme.headers).status_code == 201
+    first = db_client.get(url, headers=acme.headers)
+    hits = answers.stats.hits
+    again = db_client.get(url, headers=acme.headers)
+    assert first.status_code == again.status_code == 200 and again.content == first.content
+    assert answers.stats.hits == hits + 1
+    german = db_client.get(url, headers=acme.headers | {"Accept-Language": "de"})  # another catalogue: its own
+    assert german.headers["content-language"] == "de" and german.content != first.content
+    assert answers.stats.hits == hits + 1
+    # a new log is in the next answer (as a fresh computation on an app with nothing kept has it)
+    assert db_client.post("/users/u1/logs", json=_hold_log(datetime.now(UTC), 60), headers=acme.headers).status_code == 201
+    changed = db_client.get(url, headers=acme.headers)
+    assert answers.stats.hits == hits + 1
+    fresh_app = create_app(state_of(db_client.app).settings.model_copy(update={"answer_cache_bytes": 0}))
+    with TestClient(fresh_app) as fresh:
+        assert fresh.get(url, headers=acme.headers).content == changed.content
+    # a pain_level sent counts as asked, one left out comes from the person's data: kept apart
+    size = len(answers)
+    assert db_client.get(url + "&pain_level=0", headers=acme.headers).status_code == 200
+    assert len(answers) == size + 1 and answers.stats.hits == hits + 1
+    # unseeded: a fresh draw each time, never kept
+    size = len(answers)
+    db_client.get("/users/u1/workouts/next?goal=rehab", headers=acme.headers)
+    assert len(answers) == size
+
+
+def test_an_answer_computed_ahead_is_the_one_found_next() -> None:
+    cache = AnswerCache(1 << 20)
+    started, release = threading.Event(), threading.Event()
+
+    def slow() -> bytes:
+        started.set()
+        release.wait(5)
+        return b"ahead"
+
+    cache.ahead(("k",), slow)
+    assert started.wait(5)
+    cache.ahead(("k",), lambda: b"twice")  # already being computed: not again
+    release.set()
+    assert cache.answer(("k",), lambda: b"computed by the request") == b"ahead"  # waited for it
+    cache.ahead(("k",), lambda: b"again")  # kept already: nothing to do
+    assert cache.get(("k",)) == b"ahead"
+
+
+def test_a_failure_computing_ahead_is_logged(
+    caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cache = AnswerCache(1 << 20)
+
+    def broken() -> bytes:
+        raise RuntimeError("the database went away")
+
+    with caplog.at_level("WARNING", logger="hipflex.errors"):
+        cache.ahead(("k",), broken)
+        for _ in range(500):
+            if ("k",) not in cache._computing:
+                break
+            time.sleep(0.01)
+    # (on stdout as JSON once an app has configured our loggers, else through pytest's capture)
+    assert "computing an answer ahead failed" in caplog.text + capsys.readouterr().out
+    assert cache.answer(("k",), lambda: b"the request computes") == b"the request computes"

@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 from app.catalogue import Catalogue
 from app.logs import EXPORT_PAGE
 from app.main import create_app
+from app.state import state_of
 from app.workouts.models import SEED_MAX
 
 PROBLEM = "application/problem+json"
@@ -353,7 +354,7 @@ def test_bad_bodies_are_refused_and_write_nothing(
     body.update(json.loads(json.dumps(change).replace("EXERCISE", slugs[0])))
     if body.get("performed_at") is None:
         del body["performed_at"]
-    # a key seen a moment ago takes the write fast lane, which must hand bad bodies on
+    # a key seen a moment ago: the fast path must hand bad bodies on to the route
     assert db_client.get("/users/u-1/logs", headers=acme.headers).status_code == 404
     response = post(db_client, acme, body)
     assert response.status_code == 422, response.text
@@ -453,7 +454,7 @@ def test_bad_user_ids_are_422(db_client: TestClient, acme: Tenant, make_log: Log
     assert db_client.get(f"/users/{'x' * 128}/logs", headers=acme.headers).status_code == 404
 
 
-# --- the write fast lane ---------------------------------------------------------------------
+# --- the write on the fast path (app.api.fastpath) ---------------------------------------------
 
 
 def _shape(response: Any) -> tuple[int, str, str, dict[str, Any]]:
@@ -464,7 +465,14 @@ def _shape(response: Any) -> tuple[int, str, str, dict[str, Any]]:
     return response.status_code, response.headers["content-type"], location, body
 
 
-def test_the_fast_lane_answers_exactly_like_the_route(
+def _served(client: TestClient) -> float:
+    value = state_of(client.app).metrics.registry.get_sample_value(
+        "hipflex_fast_path_total", {"route": "/users/{user_id}/logs"}
+    )
+    return value or 0.0
+
+
+def test_the_fast_path_writes_exactly_like_the_route(
     database_url: str, catalogue: Catalogue, make_log: LogFactory
 ) -> None:
     shapes = []
@@ -472,10 +480,11 @@ def test_the_fast_lane_answers_exactly_like_the_route(
         app = create_app(make_settings(database_url, fast_path=fast_path), catalogue=catalogue)
         with TestClient(app) as client:
             tenant = new_tenant(app, f"fast-{str(fast_path).lower()}")
-            first = post(client, tenant, make_log(), user="Zoë 1")  # the route: this key is new
-            again = post(client, tenant, make_log(), user="Zoë 1")  # fast lane, if on: the key is known now
+            first = post(client, tenant, make_log(), user="Zoë 1")  # a key not seen yet: checked, then remembered
+            again = post(client, tenant, make_log(), user="Zoë 1")
             assert _shape(first) == _shape(again)
             assert client.get(again.headers["location"], headers=tenant.headers).json() == again.json()
+            assert _served(client) == (2.0 if fast_path else 0.0)  # both written by the fast path, when on
             shapes.append(_shape(again))
     assert shapes[0] == shapes[1]
 
@@ -484,7 +493,7 @@ def test_the_fast_lane_answers_exactly_like_the_route(
     "headers, status",
     [({"Content-Type": "text/plain"}, 422), ({"Content-Type": "application/json; charset=utf-8"}, 201)],
 )
-def test_the_fast_lane_leaves_other_content_types_to_the_route(
+def test_the_fast_path_leaves_other_content_types_to_the_route(
     db_client: TestClient, acme: Tenant, make_log: LogFactory, headers: dict[str, str], status: int
 ) -> None:
     assert db_client.get("/users/u-1/logs", headers=acme.headers).status_code == 404  # the key is known now

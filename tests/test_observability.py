@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
+
 import pytest
 from fastapi.testclient import TestClient
 
-from app.state import state_of
+from app.catalogue import Catalogue
+from app.main import create_app
 from app.observability import ACCESS_LOGGER
+from app.settings import Settings
+from app.state import state_of
 
 
 def test_a_request_id_is_generated_and_echoed(client: TestClient) -> None:
@@ -87,3 +91,54 @@ def test_metrics_count_logs_written_and_replays(client: TestClient) -> None:
     assert "hipflex_logs_written_total 1.0" in text
     assert "hipflex_idempotent_replays_total 1.0" in text
     assert 'hipflex_workouts_generated_total{goal="rehab"} 1.0' in text
+
+
+@pytest.mark.parametrize("fast_path", [True, False], ids=["fast-path", "routes"])
+def test_metrics_keep_the_route_for_head_gzip_and_revalidated_requests(
+    sqlite_url: str, catalogue: Catalogue, fast_path: bool
+) -> None:
+    """app.api.delivery hands the route on a copy of the scope (HEAD becomes GET, a -gzip tag the identity
+    one): the route named there must still reach the metrics, not "<unmatched>"."""
+    app = create_app(Settings(database_url=sqlite_url, fast_path=fast_path, access_log=False), catalogue=catalogue)
+    with TestClient(app) as client:
+        etag = client.get("/workouts?seed=3", headers={"Accept-Encoding": "gzip"}).headers["etag"]
+        assert etag.endswith('-gzip"')
+        assert client.head("/exercises/king-runner").status_code == 200
+        revalidated = client.get("/workouts?seed=3", headers={"Accept-Encoding": "gzip", "If-None-Match": etag})
+        assert revalidated.status_code == 304
+        assert client.head("/goals").status_code == 200  # a route off the registry too
+        text = client.get("/metrics").text
+    assert 'hipflex_http_requests_total{method="HEAD",route="/exercises/{slug}",status="200"} 1.0' in text
+    assert 'hipflex_http_requests_total{method="GET",route="/workouts",status="304"} 1.0' in text
+    assert 'hipflex_http_requests_total{method="HEAD",route="/goals",status="200"} 1.0' in text
+    assert 'route="<unmatched>"' not in text
+
+
+def test_an_error_inside_the_fast_path_is_logged_with_the_request_id_and_counted(
+    sqlite_url: str, catalogue: Catalogue, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A fault inside the fast path (here a real one: the table it reads is gone, which the database reports
+    as an operational error, so a 503) is logged with the request id and counted, and answered once: no
+    silent second try through the route."""
+    from sqlalchemy import text
+
+    from app import keys
+
+    app = create_app(Settings(database_url=sqlite_url, access_log=False), catalogue=catalogue)
+    with TestClient(app) as client:
+        key, _ = keys.create(state_of(app).engine, "acme")
+        headers = {"Authorization": f"Bearer {key}", "X-Request-ID": "broken-1"}
+        body = {"performed_at": "2026-11-20T07:30:00+00:00", "entries": [{"exercise": "core-brace", "sets": [{"reps": 5}]}]}
+        assert client.post("/users/u/logs", json=body, headers=headers).status_code == 201
+        with state_of(app).engine.begin() as connection:
+            connection.execute(text("DROP TABLE user_revisions"))
+        capsys.readouterr()
+        response = client.get("/users/u/records", headers=headers)
+        out = capsys.readouterr().out
+        metrics = state_of(app).metrics.registry
+    assert response.status_code == 503 and response.headers["x-request-id"] == "broken-1"
+    errors = [json.loads(line) for line in out.splitlines() if line.startswith("{") and '"hipflex.errors"' in line]
+    assert [e["request_id"] for e in errors] == ["broken-1"]
+    assert metrics.get_sample_value("hipflex_fast_path_errors_total", {"route": "/users/{user_id}/records"}) == 1.0
+    requests = {"method": "GET", "route": "/users/{user_id}/records", "status": "503"}
+    assert metrics.get_sample_value("hipflex_http_requests_total", requests) == 1.0

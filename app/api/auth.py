@@ -16,6 +16,7 @@ from starlette.requests import HTTPConnection
 from app import keys
 from app.api.deps import StateDep
 from app.problems import Problem
+from app.state import AppState
 
 CHALLENGE = {"WWW-Authenticate": 'Bearer realm="hipflex"'}
 
@@ -53,17 +54,17 @@ _api_key = _ApiKeyScheme(
 )
 
 
-async def authenticate(
-    request: Request,
-    running: StateDep,
-    _bearer_scheme: Annotated[None, Depends(_bearer)],
-    _api_key_scheme: Annotated[None, Depends(_api_key)],
-) -> str:
-    presented = presented_key(request.headers)
+async def tenant_of(running: AppState, headers: Mapping[str, str]) -> str:
+    """The tenant behind the request's key, or a 401: the one check of a key, for the ``authenticate``
+    dependency and the fast path alike (``app.api.fastpath``), so a rule added here holds on every path.
+
+    A key seen within ``keys.RECHECK_SECONDS`` needs no database (and no thread); so a key revoked in
+    another process is refused by every route within that bound (at once in this one, see app.keys).
+    """
+    presented = presented_key(headers)
     if not presented:
         detail = "An API key is required: `Authorization: Bearer <key>` or `X-API-Key`."
         raise Problem(401, "unauthorized", detail, headers=CHALLENGE)
-    # A key seen a moment ago needs no database (and no thread); see app.keys.
     tenant = keys.recently_authenticated(running.remembered_keys, presented)
     if tenant is not None:
         return tenant
@@ -71,6 +72,15 @@ async def authenticate(
         return await run_in_threadpool(keys.authenticate, running.engine, presented, running.remembered_keys)
     except keys.KeyRejected as exc:
         raise Problem(401, "unauthorized", str(exc), headers=CHALLENGE) from None
+
+
+async def authenticate(
+    request: Request,
+    running: StateDep,
+    _bearer_scheme: Annotated[None, Depends(_bearer)],
+    _api_key_scheme: Annotated[None, Depends(_api_key)],
+) -> str:
+    return await tenant_of(running, request.headers)
 
 
 TenantDep = Annotated[str, Depends(authenticate)]

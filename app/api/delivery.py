@@ -163,6 +163,7 @@ class Delivery:
                 asked_gzip_tag = True
                 request_headers = list(request_headers)
                 request_headers[index] = (name, _identity_tags(value))
+        outer = scope
         if head or request_headers is not scope["headers"]:
             scope = dict(scope)
             scope["headers"] = request_headers
@@ -195,7 +196,13 @@ class Delivery:
                 return
             await send({**message, "body": body})
 
-        await self.app(scope, receive, deliver)
+        try:
+            await self.app(scope, receive, deliver)
+        finally:
+            if scope is not outer and "route" in scope:
+                # The router (or the fast path) named the route on our copy: the access log and the metrics
+                # outside read it from the original (HEAD and gzip revalidations were "<unmatched>").
+                outer["route"] = scope["route"]
 
     @staticmethod
     def _shape(

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections import OrderedDict
+from collections.abc import Mapping
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -10,14 +12,15 @@ from fastapi import APIRouter, Path, Query, Request
 from pydantic import BaseModel, Field
 from starlette.responses import Response
 
-from app.api.deps import LocalisedCatalogueDep, SettingsDep
+from app.api.deps import LocalisedCatalogueDep
+from app.api.fastpath import Call, FixedHeaders, Reply, fast, respond
 from app.api.params import CommaList
 from app.api.representations import (
     ExerciseDetail,
     ExerciseSummary,
     base_url,
-    cached_json,
     link_next,
+    not_modified,
     rendered,
 )
 from app.catalogue import Catalogue
@@ -25,6 +28,7 @@ from app.catalogue.models import CATALOGUE_SLUG, SLUG_PATTERN, Kind, PainFlag, P
 from app.catalogue.search import MAX_LIST, EquipmentChoice, ExerciseFilter, MuscleFilter, search
 from app.languages import LOCALISED
 from app.problems import Problem, responses
+from app.state import AppState
 
 router = APIRouter(tags=["exercises"])
 
@@ -102,6 +106,86 @@ def document_components(catalogue: Catalogue) -> dict[str, dict[str, Any]]:
     }
 
 
+def _cached(call: Call[Any, Any], body: bytes, headers: Mapping[str, str]) -> Reply:
+    """The body, or a 304 when the client's ``If-None-Match`` already names ``headers["ETag"]``."""
+    if not_modified(call.header(b"if-none-match"), headers["ETag"]):
+        return Reply(304, b"", headers)
+    return Reply(200, body, headers)
+
+
+def exercise_page(call: Call[ExerciseQuery, None]) -> Reply:
+    """GET /exercises: one page, from the page cache when these filters were asked for before."""
+    catalogue = call.catalogue
+    raw_query: bytes = call.scope["query_string"]
+    base = base_url(call.scope, call.state.settings.public_url)
+    cache = _page_cache(call.state, catalogue)
+    page = cache.get(base, raw_query)
+    if page is None:
+        body, following = render_page(catalogue, call.query, call.query_items(), base)
+        headers = rendered(catalogue).headers
+        if following is not None:
+            headers = FixedHeaders({**headers, "Link": link_next(following)})
+        page = body, headers
+        cache.put(base, raw_query, page)
+    return _cached(call, *page)
+
+
+def exercise(call: Call[None, None]) -> Reply:
+    """GET /exercises/{slug}: its pre-serialised detail."""
+    pages = rendered(call.catalogue)
+    slug = call.params["slug"]
+    body = pages.details.get(slug)
+    if body is None:
+        raise Problem(404, "exercise-not-found", f"No exercise with slug {slug!r}. GET /exercises lists them.")
+    return _cached(call, body, pages.headers)
+
+
+Page = tuple[bytes, Mapping[str, str]]  # the body and its headers (the Link to the next page among them)
+
+
+def _page_cache(running: AppState, catalogue: Catalogue) -> PageCache:
+    # One cache per catalogue (each language is its own catalogue, with its own ETag).
+    caches: dict[str, PageCache] = running.exercise_pages
+    cache = caches.get(catalogue.etag)
+    if cache is None or cache.catalogue is not catalogue:
+        cache = caches[catalogue.etag] = PageCache(catalogue)
+    return cache
+
+
+class PageCache:
+    """Rendered ``/exercises`` pages by where links start and raw query string, bounded in bytes.
+
+    The catalogue never changes in a process, so a page is a pure function of
+    the base URL and the query: apps repeat the same few filter combinations.
+    Only short query strings are kept (a page echoes its query in ``next``), and
+    the least recently used pages go first once ``max_bytes`` is reached.
+    """
+
+    MAX_KEY = 512
+    MAX_BYTES = 8 * 1024 * 1024
+
+    def __init__(self, catalogue: Catalogue) -> None:
+        self.catalogue = catalogue
+        self.pages: OrderedDict[tuple[str, bytes], Page] = OrderedDict()
+        self.size = 0
+
+    def get(self, base: str, raw_query: bytes) -> Page | None:
+        page = self.pages.get((base, raw_query))
+        if page is not None:
+            self.pages.move_to_end((base, raw_query))
+        return page
+
+    def put(self, base: str, raw_query: bytes, page: Page) -> None:
+        key = (base, raw_query)
+        if len(raw_query) + len(base) > self.MAX_KEY or key in self.pages:
+            return
+        self.pages[key] = page
+        self.size += len(base) + len(raw_query) + len(page[0])
+        while self.size > self.MAX_BYTES:
+            (old_base, old_query), (evicted, _) = self.pages.popitem(last=False)
+            self.size -= len(old_base) + len(old_query) + len(evicted)
+
+
 @router.get(
     "/exercises",
     summary="List and filter exercises",
@@ -110,18 +194,11 @@ def document_components(catalogue: Catalogue) -> dict[str, dict[str, Any]]:
     response_model=ExercisePage,
     responses={**LOCALISED, 304: {"description": "Not modified (If-None-Match)"}, **responses(422)},
 )
+@fast(exercise_page, query=ExerciseQuery)
 async def list_exercises(
-    request: Request,
-    catalogue: LocalisedCatalogueDep,
-    settings: SettingsDep,
-    query: Annotated[ExerciseQuery, Query()],
+    request: Request, catalogue: LocalisedCatalogueDep, query: Annotated[ExerciseQuery, Query()]
 ) -> Response:
-    base = base_url(request.scope, settings.public_url)
-    body, following = render_page(catalogue, query, request.query_params.multi_items(), base)
-    headers = rendered(catalogue).headers
-    if following is not None:
-        headers = {**headers, "Link": link_next(following)}
-    return cached_json(request, body, headers)
+    return respond(request, exercise_page, query=query)
 
 
 @router.get(
@@ -131,6 +208,7 @@ async def list_exercises(
     response_model=ExerciseDetail,
     responses={**LOCALISED, 304: {"description": "Not modified (If-None-Match)"}, **responses(404, 422)},
 )
+@fast(exercise)
 async def get_exercise(
     request: Request,
     catalogue: LocalisedCatalogueDep,
@@ -138,8 +216,4 @@ async def get_exercise(
         str, Path(pattern=SLUG_PATTERN, max_length=64, description="The exercise's slug, as GET /exercises lists it.")
     ],
 ) -> Response:
-    pages = rendered(catalogue)
-    body = pages.details.get(slug)
-    if body is None:
-        raise Problem(404, "exercise-not-found", f"No exercise with slug {slug!r}. GET /exercises lists them.")
-    return cached_json(request, body, pages.headers)
+    return respond(request, exercise, slug=slug)

@@ -10,7 +10,8 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from app import idempotency, logs
 from app.api.auth import TenantDep
-from app.api.deps import CatalogueDep, EngineDep, MetricsDep, SettingsDep, StateDep
+from app.api.deps import CatalogueDep, EngineDep, SettingsDep
+from app.api.fastpath import Call, Reply, fast, respond_async
 from app.api.idempotency_key import IdempotencyKey, created, key_problem, replay_headers
 from app.api.representations import link_next, page_url
 from app.catalogue import Catalogue
@@ -55,13 +56,6 @@ def check_exercises(entries: list[logs.EntryLog] | None, catalogue: Catalogue) -
 
 _CREATE_EXAMPLES = {"log": {"summary": "A mobility session with two exercises", "value": logs.LOG_EXAMPLE}}
 _UPDATE_EXAMPLES = {"pain": {"summary": "Correct the pain after and the notes", "value": logs.LOG_UPDATE_EXAMPLE}}
-
-
-async def valid_log_create(
-    body: Annotated[LogCreate, Body(openapi_examples=_CREATE_EXAMPLES)], catalogue: CatalogueDep
-) -> LogCreate:
-    check_exercises(body.entries, catalogue)
-    return body
 
 
 async def valid_log_update(
@@ -109,6 +103,20 @@ _NEW_LOG_LINKS = {
 }
 
 
+async def new_log(call: Call[None, LogCreate]) -> Reply:
+    """POST /users/{user_id}/logs, for the route and the fast path alike."""
+    state = call.state
+    check_exercises(call.body.entries, state.catalogue)
+    ttl = timedelta(hours=state.settings.idempotency_ttl_hours)
+    key, writer = call.header(b"idempotency-key"), state.log_writer
+    try:
+        outcome = await logs.create_async(writer, call.tenant, call.params["user_id"], call.body, key, ttl)
+    except (idempotency.KeyReused, idempotency.KeyInFlight, logs.ClaimLost) as exc:
+        raise key_problem(exc) from None
+    status, headers, content = answer(outcome, state.metrics)
+    return Reply(status, content, headers)
+
+
 @router.post(
     "",
     status_code=201,
@@ -119,24 +127,17 @@ _NEW_LOG_LINKS = {
         **responses(400, 401, 409, 413, 422),
     },
 )
-def create_log(
+@fast(new_log, body=LogCreate, needs_key=True, headers={b"idempotency-key": idempotency.valid_key})
+async def create_log(
+    request: Request,
     tenant: TenantDep,
     user_id: UserIdPath,
-    body: Annotated[LogCreate, Depends(valid_log_create)],
-    running: StateDep,
-    settings: SettingsDep,
-    metrics: MetricsDep,
+    body: Annotated[LogCreate, Body(openapi_examples=_CREATE_EXAMPLES)],
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
     """Store a log. With an `Idempotency-Key`, a retry gets the first answer back and nothing is stored twice;
     the same key with another body is a 422, and a retry while the first is still running a 409."""
-    ttl = timedelta(hours=settings.idempotency_ttl_hours)
-    try:
-        outcome = logs.create(running.log_writer, tenant, user_id, body, idempotency_key, ttl)
-    except (idempotency.KeyReused, idempotency.KeyInFlight, logs.ClaimLost) as exc:
-        raise key_problem(exc) from None
-    status, headers, content = answer(outcome, metrics)
-    return Response(content, status, headers=headers, media_type="application/json")
+    return await respond_async(request, new_log, body=body, tenant=tenant, user_id=user_id)
 
 
 def answer(outcome: logs.Created | idempotency.Replay, metrics: Metrics) -> tuple[int, dict[str, str], bytes]:

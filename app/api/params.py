@@ -1,10 +1,11 @@
-"""Query-parameter types shared by several routes."""
+"""Query-parameter types shared by several routes, and the query string read as FastAPI reads it."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, TypeVar, cast, get_origin
+from urllib.parse import parse_qsl
 
-from pydantic import BeforeValidator
+from pydantic import BaseModel, BeforeValidator, ValidationError
 
 
 def _split_commas(value: Any) -> Any:
@@ -24,3 +25,50 @@ T = TypeVar("T")
 
 # ``list[T]`` that also splits comma-separated values: ``CommaList[PainFlag]``.
 CommaList = Annotated[list[T], BeforeValidator(_split_commas)]
+
+
+_LIST_FIELDS: dict[type[BaseModel], frozenset[str]] = {}
+_REFUSED = object()
+
+
+class QueryMemo:
+    """Validated queries by model and raw query string: clients repeat the same few (bounded; the answers
+    must not change the models they are given). Validating ``/exercises``'s empty query alone cost about
+    as much as answering it from the page cache (its list defaults are deep-copied each time)."""
+
+    MAX_KEY = 512
+    MAX_ENTRIES = 4096
+
+    def __init__(self) -> None:
+        self.known: dict[tuple[type[BaseModel], bytes], object] = {}
+
+    def parse(self, model: type[BaseModel], raw: bytes) -> BaseModel | None:
+        key = (model, raw)
+        found = self.known.get(key)
+        if found is None:
+            found = parse_query(model, raw)
+            if found is None:
+                found = _REFUSED
+            if len(raw) <= self.MAX_KEY:
+                if len(self.known) >= self.MAX_ENTRIES:
+                    self.known.clear()
+                self.known[key] = found
+        return None if found is _REFUSED else cast(BaseModel, found)
+
+
+def parse_query(model: type[BaseModel], raw: bytes) -> BaseModel | None:
+    """Validate a query string as FastAPI would for ``Annotated[model, Query()]``; None when it would refuse."""
+    lists = _LIST_FIELDS.get(model)
+    if lists is None:
+        lists = frozenset(name for name, f in model.model_fields.items() if get_origin(f.annotation) is list)
+        _LIST_FIELDS[model] = lists
+    data: dict[str, Any] = {}
+    for key, value in parse_qsl(raw.decode("latin-1"), keep_blank_values=True):
+        if key in lists:
+            data.setdefault(key, []).append(value)
+        else:
+            data[key] = value  # a repeated one: the last, as FastAPI takes it
+    try:
+        return model.model_validate(data)
+    except ValidationError:
+        return None

@@ -6,18 +6,20 @@ Records and progress answers are kept per user until their logs or check-ins cha
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.answers import Key, user_answer
 from app.api.auth import TenantDep
-from app.api.deps import AnswersDep, CatalogueDep, EngineDep
+from app.api.deps import CatalogueDep, EngineDep
 from app.api.examples.progress import EXERCISE_PROGRESS, PROGRESS, RECORDS
+from app.api.fastpath import Call, Reply, fast, respond
 from app.api.logs import UserIdPath, user_not_found
 from app.catalogue.models import IN_CATALOGUE, Goal
 from app.logs import Slug
@@ -101,7 +103,7 @@ def _example(answer: dict[str, Any]) -> dict[int | str, dict[str, Any]]:
 # step, and the answer is exact for that instant. Up, not down: a session just logged (performed_at
 # about now) must show at once, which an end up to a minute in the past would leave out.
 PROGRESS_STEP = timedelta(minutes=1)
-JSON = "application/json"
+AHEAD = timedelta(seconds=15)  # how long before a minute's end the next minute's answer is computed
 
 
 def progress_end(now: datetime) -> datetime:
@@ -111,7 +113,7 @@ def progress_end(now: datetime) -> datetime:
 
 
 def records_key(query: RecordQuery) -> Key:
-    """What a records answer is kept under, beside the user and their revision (app.api.answer_lane reads it too)."""
+    """What a records answer is kept under, beside the user and their revision."""
     return ("records", query.exercise, query.metric.value if query.metric is not None else None)
 
 
@@ -119,53 +121,72 @@ def progress_key(query: ProgressQuery, end: datetime) -> Key:
     return ("progress", query.window, query.tz, query.goal.value if query.goal is not None else None, end.isoformat())
 
 
-@router.get("/records", response_model=RecordList, summary="A user's personal records", responses=_example(RECORDS))
-def list_records(
-    tenant: TenantDep,
-    user_id: UserIdPath,
-    query: Annotated[RecordQuery, Query()],
-    engine: EngineDep,
-    answers: AnswersDep,
-) -> Response:
-    """The best value of each metric for each exercise, from completed sets, with the session that set it.
-    Ties go to the earliest session. `pain_qualified` is false when that session's pain_after was above 3 or not
-    logged, so an app can show the record without celebrating it. Always current: the answer is kept until the
-    user's logs change."""
+def records(call: Call[RecordQuery, None]) -> Reply:
+    """GET /users/{user_id}/records, kept until the user's logs change; for the route and the fast path."""
+    query, engine, tenant, user_id = call.query, call.state.engine, call.tenant, call.params["user_id"]
 
     def compute() -> bytes | None:
         found = reports.records(engine, tenant, user_id, exercise=query.exercise, metric=query.metric)
         return None if found is None else found.__pydantic_serializer__.to_json(found)
 
-    body = user_answer(answers, engine, tenant, user_id, records_key(query), compute)
+    body = user_answer(call.state.answers, engine, tenant, user_id, records_key(query), compute)
     if body is None:
         raise user_not_found(user_id)
-    return Response(body, media_type=JSON)
+    return Reply(200, body, {})
+
+
+def progress(call: Call[ProgressQuery, None]) -> Reply:
+    """GET /users/{user_id}/progress, kept per user and minute; for the route and the fast path."""
+    query, engine, tenant, user_id = call.query, call.state.engine, call.tenant, call.params["user_id"]
+    tz = zone(query.tz)
+    now = datetime.now(UTC)
+    end = progress_end(now)
+
+    def computed(end: datetime) -> Callable[[], bytes | None]:
+        def compute() -> bytes | None:
+            found = reports.progress(engine, tenant, user_id, window=query.window, tz=tz, goal=query.goal, now=end)
+            return None if found is None else found.__pydantic_serializer__.to_json(found)
+
+        return compute
+
+    # Near the minute's end, the next minute's answer is computed ahead (in a thread of its own), so the
+    # requests that find the minute turned do not all wait for it (60-150 ms for 2,000 logs).
+    following = end + PROGRESS_STEP
+    then = (progress_key(query, following), computed(following)) if end - now <= AHEAD else None
+    body = user_answer(call.state.answers, engine, tenant, user_id, progress_key(query, end), computed(end), then)
+    if body is None:
+        raise user_not_found(user_id)
+    return Reply(200, body, {})
+
+
+# Answers read the database: in threads, no more at once than half the default pool (beyond the pool, each
+# read opened and closed an overflow connection, a fork and a login on Postgres; the rest is for the routes).
+READERS = 5
+
+
+@router.get("/records", response_model=RecordList, summary="A user's personal records", responses=_example(RECORDS))
+@fast(records, query=RecordQuery, needs_key=True, thread=True, workers=READERS)
+def list_records(
+    request: Request, tenant: TenantDep, user_id: UserIdPath, query: Annotated[RecordQuery, Query()]
+) -> Response:
+    """The best value of each metric for each exercise, from completed sets, with the session that set it.
+    Ties go to the earliest session. `pain_qualified` is false when that session's pain_after was above 3 or not
+    logged, so an app can show the record without celebrating it. Always current: the answer is kept until the
+    user's logs change."""
+    return respond(request, records, query=query, tenant=tenant, user_id=user_id)
 
 
 @router.get("/progress", response_model=ProgressPublic, summary="A user's progress", responses=_example(PROGRESS))
+@fast(progress, query=ProgressQuery, needs_key=True, thread=True, workers=READERS)
 def get_progress(
-    tenant: TenantDep,
-    user_id: UserIdPath,
-    query: Annotated[ProgressQuery, Query()],
-    engine: EngineDep,
-    answers: AnswersDep,
+    request: Request, tenant: TenantDep, user_id: UserIdPath, query: Annotated[ProgressQuery, Query()]
 ) -> Response:
     """Sessions, minutes and sets over the window; frequency against the goal; the weekly streak;
     pain against the previous window of the same length; the session-RPE trend; and training load with its
     acute:chronic ratio (last 7 days against the weekly average of the last 28). Weeks are ISO weeks in `tz`.
     The window ends at `end`: now, rounded up to the next whole minute, so an answer may be reused for up to
     a minute; any change to the user's logs or check-ins shows in the next answer."""
-    tz = zone(query.tz)
-    end = progress_end(datetime.now(UTC))
-
-    def compute() -> bytes | None:
-        found = reports.progress(engine, tenant, user_id, window=query.window, tz=tz, goal=query.goal, now=end)
-        return None if found is None else found.__pydantic_serializer__.to_json(found)
-
-    body = user_answer(answers, engine, tenant, user_id, progress_key(query, end), compute)
-    if body is None:
-        raise user_not_found(user_id)
-    return Response(body, media_type=JSON)
+    return respond(request, progress, query=query, tenant=tenant, user_id=user_id)
 
 
 @router.get(

@@ -17,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Scope
 
+from app.api.fastpath import FixedHeaders
 from app.catalogue import Catalogue
 from app.catalogue.models import Exercise, Source
 from app.languages import language_headers
@@ -78,13 +79,14 @@ class Rendered:
     def __init__(self, catalogue: Catalogue) -> None:
         self.details = {e.slug: detail(catalogue, e).model_dump_json().encode() for e in catalogue.exercises}
         self.summaries = {e.slug: summary(e).model_dump_json().encode() for e in catalogue.exercises}
-        self.headers = {
-            "ETag": catalogue.etag,
-            "Cache-Control": CACHE_CONTROL,
-            "X-Catalogue-Version": catalogue.version,
-            **language_headers(catalogue.language),
-        }
-        self.raw_headers = [(k.lower().encode(), v.encode()) for k, v in self.headers.items()]
+        self.headers = FixedHeaders(
+            {
+                "ETag": catalogue.etag,
+                "Cache-Control": CACHE_CONTROL,
+                "X-Catalogue-Version": catalogue.version,
+                **language_headers(catalogue.language),
+            }
+        )
 
 
 @lru_cache(maxsize=8)

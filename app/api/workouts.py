@@ -10,7 +10,8 @@ from pydantic import BaseModel, Field
 from starlette.responses import Response
 
 from app import problems
-from app.api.deps import LocalisedCatalogueDep, MetricsDep
+from app.api.deps import LocalisedCatalogueDep
+from app.api.fastpath import Call, Reply, fast, respond
 from app.api.params import CommaList
 from app.api.representations import CACHE_CONTROL, body_etag, cached_json, not_modified
 from app.catalogue import Catalogue
@@ -79,6 +80,11 @@ class GoalList(BaseModel):
     sources: list[Source] = Field(description="The articles the goals cite.")
 
 
+def workout(call: Call[WorkoutParams, None]) -> Reply:
+    """GET /workouts, for the route and the fast path alike."""
+    return Reply(*answer_workout(call.catalogue, call.query, call.state.metrics, call.header(b"if-none-match")))
+
+
 @router.get(
     "/workouts",
     summary="Generate a safe, explained workout",
@@ -98,13 +104,11 @@ class GoalList(BaseModel):
         **problems.responses(422),
     },
 )
+@fast(workout, query=WorkoutParams)
 async def generate_workout(
-    request: Request, catalogue: LocalisedCatalogueDep, metrics: MetricsDep, query: Annotated[WorkoutParams, Query()]
+    request: Request, catalogue: LocalisedCatalogueDep, query: Annotated[WorkoutParams, Query()]
 ) -> Response:
-    status, body, headers = answer_workout(catalogue, query, metrics, request.headers.get("if-none-match"))
-    if status == 304:
-        return Response(status_code=304, headers=headers)
-    return Response(body, media_type="application/json", headers=headers)
+    return respond(request, workout, query=query)
 
 
 def answer_workout(

@@ -1,4 +1,4 @@
-"""The coach's whole job for one day, for every door (the routes, the fast lane, a CLI): ``next_workout``.
+"""The coach's whole job for one day, for every door (the routes, the fast path, a CLI): ``next_workout``.
 
 Read today's pain level from the person's own data (``today.pain_today``), generate the workout the plain
 generator gives for the query at that level, keep the history and check-ins of the window before
