@@ -24,6 +24,7 @@ from app.api import (
     logs,
     metrics,
     openapi,
+    outcomes,
     pain_grades,
     progress,
     screening,
@@ -63,6 +64,10 @@ TAGS = [
         "catalogue).",
     },
     {"name": "progress", "description": "Personal records and trends computed from the logs (API key required)."},
+    {
+        "name": "outcomes",
+        "description": "Whether your users get better: per user, and as an anonymised cohort (API key required).",
+    },
     {"name": "users", "description": "Export and erasure of one user's data (API key required)."},
     {"name": "operations", "description": "Health, readiness and metrics."},
 ]
@@ -180,7 +185,9 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(Delivery, gzip_min_bytes=settings.gzip_min_bytes)
     app.add_middleware(Observability, metrics=hipflex.metrics, access_log=access_log)
-    routers = (exercises, vocabulary, workouts, coaching, pain_grades, screening, logs, checkins, progress, users)
+    routers = (
+        exercises, vocabulary, workouts, coaching, pain_grades, screening, logs, checkins, progress, outcomes, users
+    )
     app.include_router(assessments.catalogue_router, responses=problems.responses(500))
     app.include_router(assessments.router, responses=problems.responses(500))
     for module in (*routers, health, metrics, docs):

@@ -166,6 +166,13 @@ class Settings(BaseSettings):
         description="At most one background VACUUM after erasures per this many seconds (erasures in between "
         "share it); never on the request.",
     )
+    outcomes_min_cohort: int = Field(
+        default=10,
+        ge=5,
+        le=1000,
+        description="The smallest cohort GET /outcomes gives figures for (and the smallest denominator of any of "
+        "its figures): below it one person is over a tenth of every share. Never below 5.",
+    )
     max_body_bytes: int = Field(
         default=256 * 1024, ge=1024, le=16 * 1024 * 1024, description="Largest request body accepted."
     )

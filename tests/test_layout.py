@@ -24,6 +24,10 @@ DOMAIN = (
     "app.assessments.trends",
     "app.assessments.steer",
     "app.assessments.examples",
+    "app.outcomes.measures",
+    "app.outcomes.models",
+    "app.outcomes.people",
+    "app.outcomes.cohort",
 )
 FORBIDDEN = ("fastapi", "starlette", "sqlalchemy", "sqlmodel", "alembic", "uvicorn", "psycopg")
 MAX_LINES = 400

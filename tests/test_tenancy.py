@@ -30,6 +30,7 @@ def _routes(user: str, log_id: str, body: dict[str, Any]) -> list[tuple[str, str
         ("GET", f"/users/{user}/export", None),
         ("GET", f"/users/{user}/assessments", None),
         ("GET", f"/users/{user}/assessments/trends?test=modified-thomas-hip", None),
+        ("GET", f"/users/{user}/outcomes", None),
     ]
 
 
@@ -215,6 +216,7 @@ CROSS_TENANT: dict[tuple[str, str], tuple[Any, int]] = {
     ("GET", "/users/{user_id}/progress"): (None, 404),
     ("GET", "/users/{user_id}/progress/exercises/{slug}"): (None, 404),
     ("GET", "/users/{user_id}/export"): (None, 404),
+    ("GET", "/users/{user_id}/outcomes"): (None, 404),
     ("GET", "/users/{user_id}/workouts/next"): (None, 200),  # a user with no logs: the plain workout
     ("DELETE", "/users/{user_id}"): (None, 204),  # erasure is idempotent, and erases nothing of acme's
     # their own alice's assessment

@@ -1,0 +1,168 @@
+"""/users/{user_id}/outcomes and /outcomes: whether a tenant's users get better, per user and as a cohort.
+
+Both are computed from one SQL aggregate per user (app/outcomes/store.py) and
+the pure definitions in app/outcomes. A user's answer is kept under their
+revision and the day (app/answers.py); the tenant's report under the day and
+a signature of all its users' revisions, so a repeated request costs one
+small read, and any change to any user's logs or check-ins is in the next one.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Query, Response
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from starlette.concurrency import run_in_threadpool
+
+from app import checkins
+from app.answers import user_answer
+from app.api.auth import TenantDep
+from app.api.deps import AnswersDep, EngineDep, SettingsDep
+from app.api.examples.outcomes import COHORT_REPORT, USER_OUTCOMES
+from app.api.logs import UserIdPath, user_not_found
+from app.outcomes import cohort, people, store
+from app.outcomes.models import CohortReport, UserOutcomes
+from app.problems import responses
+
+router = APIRouter(tags=["outcomes"])
+
+JSON = "application/json"
+CSV = "text/csv; charset=utf-8"
+MONTH_PATTERN = r"^(19|2[01])\d\d-(0[1-9]|1[0-2])$"
+
+
+class CohortQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    start_from: str | None = Field(
+        default=None, alias="from", pattern=MONTH_PATTERN,
+        description="Only users who started (first check-in or session) in this month or later, `YYYY-MM`.",
+    )
+    start_to: str | None = Field(
+        default=None, alias="to", pattern=MONTH_PATTERN,
+        description="Only users who started in this month or earlier, `YYYY-MM`.",
+    )
+
+    @model_validator(mode="after")
+    def _ordered(self) -> CohortQuery:
+        if self.start_from and self.start_to and self.start_from > self.start_to:
+            raise ValueError("'from' must not be after 'to'")
+        return self
+
+
+def today() -> date:
+    return datetime.now(UTC).date()
+
+
+def wants_csv(accept: str | None) -> bool:
+    """Whether ``Accept`` prefers ``text/csv`` to JSON (q-values honoured; JSON without a header)."""
+    quality: dict[str, float] = {}
+    for part in (accept or "").split(","):
+        media, _, params = part.strip().partition(";")
+        q = 1.0
+        for param in params.split(";"):
+            name, _, value = param.strip().partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    q = float(value)
+                except ValueError:
+                    q = 0.0
+        quality[media.strip().lower()] = q
+    csv = quality.get("text/csv", quality.get("text/*", 0.0))
+    json = max(quality.get(JSON, 0.0), quality.get("application/*", 0.0), quality.get("*/*", 0.0))
+    # a tie goes to the type named outright: `text/csv, */*` asks for CSV, `text/csv, application/json` not
+    return csv > 0 and (csv > json or (csv == json and JSON not in quality))
+
+
+_USER_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"content": {JSON: {"example": USER_OUTCOMES}}},
+    **responses(401, 404, 422),
+}
+_COHORT_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"content": {JSON: {"example": COHORT_REPORT}, "text/csv": {"schema": {"type": "string"}}}},
+    **responses(401, 422),
+}
+
+
+@router.get(
+    "/users/{user_id}/outcomes",
+    response_model=UserOutcomes,
+    summary="A user's outcomes",
+    responses=_USER_RESPONSES,
+)
+def get_user_outcomes(tenant: TenantDep, user_id: UserIdPath, engine: EngineDep, answers: AnswersDep) -> Response:
+    """Pain now against the first 14 days (a minimal clinically important difference is at least 2 points AND
+    at least 30 % less, Farrar et al. 2001), pain at weeks 6 and 12, adherence (sessions a week, the habit point
+    of six sessions in the first 14 days, Bailey et al. 2020) and safety counts. Each part says
+    `too_little_data` and what is missing rather than give a number made from too few scores. Days are UTC
+    days; the answer is kept until the user's data changes or the day does."""
+    day = today()
+
+    def compute() -> bytes | None:
+        with engine.connect() as connection:
+            found = store.tallies(connection, tenant, day, user_id=user_id)
+            if not found and not checkins.known_user(connection, tenant, user_id):
+                return None
+        answer = people.assess(found[0], day) if found else people.not_started(user_id, day)
+        return answer.__pydantic_serializer__.to_json(answer)
+
+    body = user_answer(answers, engine, tenant, user_id, ("outcomes", day.isoformat()), compute)
+    if body is None:
+        raise user_not_found(user_id)
+    return Response(body, media_type=JSON)
+
+
+def _month(day: date) -> str:
+    return day.isoformat()[:7]
+
+
+def cohort_report(engine: Any, tenant: str, query: CohortQuery, day: date, min_size: int) -> CohortReport:
+    """The tenant's report: every user aggregated in SQL, assessed, then filtered by month of start."""
+    with engine.connect() as connection:
+        everyone = [people.assess(t, day) for t in store.tallies(connection, tenant, day)]
+    chosen = [
+        p for p in everyone
+        if p.start is not None
+        and (query.start_from is None or _month(p.start) >= query.start_from)
+        and (query.start_to is None or _month(p.start) <= query.start_to)
+    ]
+    return cohort.report(
+        chosen, everyone=len(everyone), as_of=day, start_from=query.start_from, start_to=query.start_to,
+        min_size=min_size,
+    )
+
+
+@router.get("/outcomes", response_model=CohortReport, summary="Your users' outcomes, anonymised",
+            responses=_COHORT_RESPONSES)
+async def get_cohort_outcomes(
+    tenant: TenantDep,
+    query: Annotated[CohortQuery, Query()],
+    engine: EngineDep,
+    answers: AnswersDep,
+    settings: SettingsDep,
+    accept: Annotated[str | None, Header(description="`text/csv` for the same table as CSV.")] = None,
+) -> Response:
+    """Your users as one cohort (or those who started in `from`-`to`): users, the share at the habit point,
+    the share with meaningfully less pain at weeks 6 and 12 (of those due, and of completers, with the
+    drop-outs), the mean and median pain change, and safety counts. Each share has its numerator, denominator
+    and Wilson 95 % interval. No user ids; a cohort under `min_size` users (10 by default), or a filter that
+    leaves out fewer than that, gets its size and no figures. Observational: there is no control group."""
+    day = today()
+    csv = wants_csv(accept)
+    media = CSV if csv else JSON
+    # async, so that a kept report costs one thread hop (the signature's read) and no more: 16 clients
+    # in 16 threads taking turns on the GIL doubled the cost of a request (app/api/coachlane.py).
+    count, total = await run_in_threadpool(store.signature, engine, tenant)
+    key = ("cohort-outcomes", tenant, day.isoformat(), count, total, query.start_from, query.start_to,
+           settings.outcomes_min_cohort, csv)
+
+    def compute() -> bytes:
+        found = cohort_report(engine, tenant, query, day, settings.outcomes_min_cohort)
+        return cohort.to_csv(found).encode() if csv else found.__pydantic_serializer__.to_json(found)
+
+    body = answers.hit(key) or await run_in_threadpool(answers.answer, key, compute)
+    assert body is not None
+    # Aggregates of personal data: no shared cache keeps them (as under /users/, app/api/delivery.py).
+    return Response(body, media_type=media, headers={"Cache-Control": "no-store", "Vary": "Accept"})

@@ -1,0 +1,131 @@
+"""The tenant's report is the aggregation of its users' own answers, over random cohorts, on both databases.
+
+The aggregation here is written again, separately from app/outcomes/cohort.py,
+from the per-user JSON alone: what GET /users/{id}/outcomes shows.
+"""
+
+from __future__ import annotations
+
+import itertools
+import statistics
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from conftest import make_settings, new_tenant
+from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from outcomes_data import Person, seed
+
+from app.state import state_of
+from app.catalogue import Catalogue
+from app.main import create_app
+from app.outcomes import store
+from app.outcomes.measures import wilson
+
+MIN_COHORT = 5  # the smallest the setting allows, so that random cohorts get figures often
+_tenants = itertools.count()
+
+
+@pytest.fixture
+def small_cohort_client(
+    database_url: str, catalogue: Catalogue, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[TestClient]:
+    monkeypatch.setattr(store, "SLICE", 3)  # the tenant's users read three at a time: slices' edges are tested too
+    app = create_app(make_settings(database_url, outcomes_min_cohort=MIN_COHORT), catalogue=catalogue)
+    with TestClient(app) as client:
+        yield client
+
+
+pains = st.integers(min_value=0, max_value=10)
+people = st.lists(
+    st.tuples(
+        st.integers(min_value=0, max_value=130),  # the first day, days before today
+        st.lists(st.tuples(st.integers(0, 100), pains), max_size=25),  # check-ins: day after start, pain
+        st.lists(st.tuples(st.integers(0, 100), st.none() | pains, st.none() | pains), max_size=12),
+    ),
+    max_size=9,
+)
+
+
+def _people(drawn: list[Any]) -> list[Person]:
+    today = datetime.now(UTC).date()
+    found = []
+    for index, (back, checkins, sessions) in enumerate(drawn):
+        start = today - timedelta(days=back)
+        person = Person(f"user-{index}", sessions=[(start + timedelta(days=d), b, a) for d, b, a in sessions])
+        person.checkins = sorted({start + timedelta(days=d): p for d, p in checkins}.items())  # one a date
+        if not person.checkins and not person.sessions:
+            person.checkins = [(start, 3)]
+        found.append(person)
+    return found
+
+
+def _share(rows: dict[str, Any], id: str, hits: int, n: int) -> None:
+    row = rows[id]
+    assert row["denominator"] == n, id
+    if n < MIN_COHORT:
+        assert row["value"] is None and row["numerator"] is None, id
+        return
+    interval = wilson(hits, n)
+    assert interval is not None
+    assert (row["numerator"], row["value"]) == (hits, round(hits / n, 4)), id
+    assert (row["ci95_low"], row["ci95_high"]) == (round(interval.low, 4), round(interval.high, 4)), id
+
+
+def _summary(rows: dict[str, Any], id: str, values: list[float], of: Any) -> None:
+    assert rows[id]["denominator"] == len(values), id
+    assert rows[id]["value"] == (round(of(values), 2) if len(values) >= MIN_COHORT else None), id
+
+
+def expected_matches(report: dict[str, Any], answers: list[dict[str, Any]]) -> None:
+    assert report["cohort"]["users"] == len(answers)
+    rows = {row["id"]: row for row in report["figures"]}
+    if len(answers) < MIN_COHORT:
+        assert report["cohort"]["figures_shown"] is False and list(rows) == ["users"]
+        return
+    decided = [a["adherence"]["habit_point_reached"] for a in answers]
+    decided = [d for d in decided if d is not None]
+    _share(rows, "habit_point", sum(decided), len(decided))
+    weekly = [a["adherence"]["sessions_a_week"] for a in answers if a["adherence"]["sessions_a_week"] is not None]
+    _summary(rows, "sessions_a_week_median", weekly, statistics.median)
+    for index, week in enumerate((6, 12)):
+        ups = [a["follow_ups"][index] for a in answers]
+        due = [u for u in ups if u["status"] in ("ok", "missing")]
+        done = [u for u in due if u["status"] == "ok"]
+        hits = sum(1 for u in done if u["meaningful"])
+        _share(rows, f"pain_mcid_{week}_weeks_of_due", hits, len(due))
+        _share(rows, f"pain_mcid_{week}_weeks_of_completers", hits, len(done))
+        assert rows[f"dropouts_{week}_weeks"]["value"] == len(due) - len(done)
+    changed = [a["pain"] for a in answers if a["pain"]["status"] == "ok"]
+    _share(rows, "pain_mcid_latest", sum(1 for c in changed if c["meaningful"]), len(changed))
+    points = [c["change_points"] for c in changed]
+    _summary(rows, "pain_change_mean_points", points, statistics.fmean)
+    _summary(rows, "pain_change_median_points", points, statistics.median)
+    percents = [c["change_percent"] for c in changed if c["change_percent"] is not None]
+    _summary(rows, "pain_change_mean_percent", percents, statistics.fmean)
+    assert rows["sessions_above_5"]["value"] == sum(a["safety"]["sessions_above_5"] for a in answers)
+    assert rows["sessions_above_5"]["denominator"] == sum(a["adherence"]["sessions"] for a in answers)
+    assert rows["checkins_at_8_or_more"]["value"] == sum(a["safety"]["checkins_at_8_or_more"] for a in answers)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(drawn=people)
+def test_the_tenant_report_is_the_aggregation_of_the_per_user_answers(
+    small_cohort_client: TestClient, drawn: list[Any]
+) -> None:
+    client = small_cohort_client
+    tenant = new_tenant(client.app, f"cohort-{next(_tenants)}")
+    cohort = _people(drawn)
+    seed(state_of(client.app).engine, tenant.name, cohort)
+    answers = []
+    for person in cohort:
+        response = client.get(f"/users/{person.user_id}/outcomes", headers=tenant.headers)
+        assert response.status_code == 200, response.text
+        if response.json()["start"] is not None:  # (everything dated after today: in no cohort yet)
+            answers.append(response.json())
+    report = client.get("/outcomes", headers=tenant.headers)
+    assert report.status_code == 200, report.text
+    expected_matches(report.json(), answers)
