@@ -235,9 +235,9 @@ def _user_routes() -> set[tuple[str, str]]:
     from app.main import create_app
 
     return {
-        (method, route.path)
+        (method, route.path_format)
         for route in iter_route_contexts(create_app().routes)
-        if route.methods and route.path.startswith("/users/")
+        if route.methods and route.path_format.startswith("/users/")
         for method in route.methods - {"HEAD"}
     }
 

@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, Path, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.convertors import Convertor, register_url_convertor
 
 from app import idempotency, problems
 from app.answers import user_answer
@@ -32,6 +33,22 @@ from app.assessments.schemas import (
 from app.assessments.trends import TrendsPublic, trends
 from app.logs import CURSOR_PATTERN, BadCursor, Cursor, Instant
 from app.problems import FieldError, Problem, describe, responses
+
+
+class _AssessmentId(Convertor[str]):
+    """A UUID, kept as text: so `/assessments/trends` is never read as an assessment id (and the 405's
+    `Allow` for it names only what the document says is there)."""
+
+    regex = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+register_url_convertor("assessment_id", _AssessmentId())
 
 catalogue_router = APIRouter(tags=["assessments"])
 router = APIRouter(prefix="/users/{user_id}/assessments", tags=["assessments"])
@@ -234,7 +251,7 @@ def get_assessment_trends(
 
 
 @router.get(
-    "/{assessment_id}",
+    "/{assessment_id:assessment_id}",
     response_model=AssessmentPublic,
     summary="Get one assessment",
     responses=responses(401, 404, 422),
@@ -253,7 +270,7 @@ _UPDATE_EXAMPLES = {"pain": {"summary": "Correct the pain and the notes", "value
 
 
 @router.patch(
-    "/{assessment_id}",
+    "/{assessment_id:assessment_id}",
     response_model=AssessmentPublic,
     summary="Change an assessment",
     responses=responses(400, 401, 404, 413, 422),
@@ -287,7 +304,10 @@ def update_assessment(
 
 
 @router.delete(
-    "/{assessment_id}", status_code=204, summary="Delete an assessment", responses=responses(401, 404, 422)
+    "/{assessment_id:assessment_id}",
+    status_code=204,
+    summary="Delete an assessment",
+    responses=responses(401, 404, 422),
 )
 def delete_assessment(
     tenant: TenantDep, user_id: UserIdPath, assessment_id: AssessmentIdPath, engine: EngineDep
