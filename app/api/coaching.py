@@ -267,11 +267,13 @@ def next_answer(
             before = logs.last_performed(connection, tenant, user_id, before=window(day)[0])
             last_seen = None if before is None else before.astimezone(dt.UTC).date()
         reports = stored_checkins(connection, tenant, user_id, day)
-    finding = assessed(engine, tenant, user_id, query, day)
+        finding = assessed(connection, tenant, user_id, query, day)
     return _render(catalogue, query, day, history, reports, metrics, "query", last_seen, finding)
 
 
-def assessed(engine: Engine, tenant: str, user_id: str, query: NextParams, day: dt.date) -> steer.Finding | None:
+def assessed(
+    engine: Engine | Connection, tenant: str, user_id: str, query: NextParams, day: dt.date
+) -> steer.Finding | None:
     """What the user's assessments ask of today's workout, unless the query names the tight side itself."""
     if query.tight_side is not None:
         return None

@@ -8,6 +8,8 @@ Retries are made safe by ``Idempotency-Key`` exactly as for check-ins.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -217,8 +219,18 @@ _READING_COLUMNS = (
 )
 
 
+@contextmanager
+def _reading(bind: Engine | Connection) -> Iterator[Connection]:
+    """A connection of its own, or the caller's (one snapshot for a whole answer: app.db.snapshot)."""
+    if isinstance(bind, Connection):
+        yield bind
+        return
+    with bind.connect() as connection:
+        yield connection
+
+
 def readings(
-    engine: Engine,
+    engine: Engine | Connection,
     tenant: str,
     user_id: str,
     test: str | None = None,
@@ -235,7 +247,7 @@ def readings(
     if until is not None:
         statement = statement.where(ASSESSMENTS.c.performed_at < until)
     statement = statement.order_by(ASSESSMENTS.c.performed_at, ASSESSMENTS.c.id)
-    with engine.connect() as connection:
+    with _reading(engine) as connection:
         rows = connection.execute(statement).all()
         known = bool(rows) or (ask_known and known_user(connection, tenant, user_id))
     return [Reading(r.id, r.test, r.performed_at, r.method, r.rater, r.pain, tuple(r.trials)) for r in rows], known

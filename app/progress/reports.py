@@ -60,11 +60,11 @@ def progress(
         sessions = store.sessions(connection, tenant, user_id, since, now)
         times = store.session_times(connection, tenant, user_id, now)
         found = checkins.between(connection, tenant, user_id, first, now.astimezone(tz).date())
+        readings, _ = assessments.readings(connection, tenant, user_id, until=now)
     pains = [trends.CheckinPain(c.date, c.pain) for c in found]
     summary = trends.summarize(
         window=window, tz=tz, now=now, sessions=sessions, times=times, checkins=pains, goal=goal
     )
-    readings, _ = assessments.readings(engine, tenant, user_id, until=now)
     summary.assessments = latest_verdicts(assessment_tests().tests, readings)
     return summary
 
