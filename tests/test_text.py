@@ -48,7 +48,7 @@ def flat(text: str) -> str:
 @pytest.fixture(scope="module")
 def workout(catalogue: Catalogue) -> Workout:
     # tight side, pain and a short session: every optional part of the text appears
-    query = WorkoutQuery(goal="mobility", pain=["knee"], tight_side="left", minutes=30)
+    query = WorkoutQuery(goal="strength", pain=["knee"], tight_side="left", minutes=30)
     return generate(catalogue, query, 3)
 
 
