@@ -63,6 +63,8 @@ STATEFUL_REFUSALS = {
 
 # Likewise, 422 "validation" problems whose rule no JSON Schema keyword states, matched on their detail:
 STATEFUL_DETAILS = (
+    # Instants whose offset takes them out of 1900-2199 once in UTC (a string's date and offset together).
+    "in UTC too",
     # GET /outcomes: `from` after `to` (an order between two parameters).
     "must not be after",
     # POST /workouts/adapt: two check-ins on one date (uniqueness by one property of list items).
@@ -91,6 +93,8 @@ STATEFUL_DETAILS = (
 DELETE_LOG = "DELETE /users/{user_id}/logs/{log_id}"
 DELETE_CHECKIN = "DELETE /users/{user_id}/checkins/{day}"  # (likewise: needs a date checked in earlier)
 GET_CHECKIN = "GET /users/{user_id}/checkins/{day}"  # (likewise; tests/test_checkins.py serves it every run)
+# (likewise: an assessment's id comes from a POST; tests/test_assessments.py serves each every run)
+ASSESSMENT_BY_ID = {f"{method} /users/{{user_id}}/assessments/{{assessment_id}}" for method in ("GET", "PATCH", "DELETE")}
 
 
 @pytest.fixture
@@ -178,12 +182,13 @@ def test_every_operation_passes_every_check(api: OpenApiSchema) -> None:
     assert not run.failures, f"{len(run.failures)} kinds of failure {seed}\n\n" + "\n\n".join(run.failures.values())
     # Not a vacuous pass: every operation was refused (4xx) and, with the key, served (2xx).
     operations = {result.ok().label for result in api.get_all_operations() if isinstance(result, Ok)}
-    assert len(operations) == 26  # with pain grades, the screen, check-ins, records, progress and both coaching doors
+    # with pain grades, the screen, check-ins, records, progress, both coaching doors, assessments and outcomes
+    assert len(operations) == 35
     unrefused = sorted(label for label in operations if not run.answered[(label, 4)])
     assert not unrefused, f"never answered 4xx: {unrefused}"
     # Deleting a log, or reading or deleting a check-in, needs the id or date of one created earlier in
     # the run, which the fuzzer takes from POST responses only now and then; every other operation is
     # served every run.
-    needs_earlier = {DELETE_LOG, DELETE_CHECKIN, GET_CHECKIN}
+    needs_earlier = {DELETE_LOG, DELETE_CHECKIN, GET_CHECKIN, *ASSESSMENT_BY_ID}
     unserved = sorted(label for label in operations - needs_earlier if not run.answered[(label, 2)])
     assert not unserved, f"never answered 2xx: {unserved}"
