@@ -22,7 +22,7 @@ from app.api.workouts import workout_problem
 from app.catalogue import Catalogue
 from app.catalogue.models import PainFlag
 from app.catalogue.search import MAX_LIST, EquipmentChoice
-from app.coaching import CheckIn, session_of
+from app.coaching import AdaptedWorkout, CheckIn, Session, session_of
 from app.coaching.history import window
 from app.coaching.plan import coach, read_day
 from app.languages import LOCALISED, language_headers
@@ -34,7 +34,6 @@ from app.programmes.calendar import feed, local_today
 from app.programmes.models import Programme, ProgrammeParameters, ProgrammeQuery, ProgrammeRef, Weekday
 from app.programmes.schemas import (
     ProgrammeCreate,
-    ProgrammeLink,
     ProgrammePage,
     ProgrammePublic,
     ProgrammeStatus,
@@ -197,7 +196,9 @@ class ProgrammeListQuery(BaseModel):
     status: ProgrammeStatus | None = Field(default=None, description="Only programmes in this status.")
     limit: int = Field(default=20, ge=1, le=100, description="Programmes per page.")
     cursor: str | None = Field(
-        default=None, description="Where to continue: from a `next` link.", json_schema_extra={"pattern": CURSOR_PATTERN}
+        default=None,
+        description="Where to continue: from a `next` link.",
+        json_schema_extra={"pattern": CURSOR_PATTERN},
     )
 
 
@@ -218,7 +219,8 @@ def list_programmes(
         try:
             after = Cursor.decode(query.cursor)
         except BadCursor as exc:
-            raise invalid(f"query parameter 'cursor': {exc}", [FieldError(location="query", field="cursor", message=str(exc))]) from None
+            error = FieldError(location="query", field="cursor", message=str(exc))
+            raise invalid(f"query parameter 'cursor': {exc}.", [error]) from None
     found = programmes.page(engine, tenant, user_id, limit=query.limit, after=after, status=query.status)
     if found is None:
         raise Problem(404, "not-found", f"No programmes for user {user_id!r}.")
@@ -240,7 +242,9 @@ def owned(engine: Any, tenant: str, user_id: str, programme_id: str) -> programm
     return found
 
 
-@users.get("/{programme_id}", response_model=ProgrammePublic, summary="Get a programme", responses=responses(401, 404, 422))
+@users.get(
+    "/{programme_id}", response_model=ProgrammePublic, summary="Get a programme", responses=responses(401, 404, 422)
+)
 def get_programme(
     tenant: TenantDep, user_id: UserIdPath, programme_id: ProgrammeIdPath, engine: EngineDep,
     catalogue: LocalisedCatalogueDep,
@@ -284,7 +288,8 @@ def update_programme(
         ) from None
     except programmes.TooEarly as exc:
         message = f"must not be before {exc.last.isoformat()}, the programme's last pause or resume"
-        raise invalid(f"field 'date': {message}", [FieldError(location="body", field="date", message=message)]) from None
+        error = FieldError(location="body", field="date", message=message)
+        raise invalid(f"field 'date': {message}", [error]) from None
     if changed is None:
         raise programme_not_found(user_id, programme_id)
     return Response(_public(changed, build(catalogue, changed.parameters, "query")), media_type=JSON,
@@ -292,7 +297,9 @@ def update_programme(
 
 
 @users.delete("/{programme_id}", status_code=204, summary="Delete a programme", responses=responses(401, 404, 422))
-def delete_programme(tenant: TenantDep, user_id: UserIdPath, programme_id: ProgrammeIdPath, engine: EngineDep) -> Response:
+def delete_programme(
+    tenant: TenantDep, user_id: UserIdPath, programme_id: ProgrammeIdPath, engine: EngineDep
+) -> Response:
     """Delete a programme for good (204). Logs that named it keep their `programme` reference."""
     if not programmes.delete_programme(engine, tenant, user_id, programme_id):
         raise programme_not_found(user_id, programme_id)
@@ -334,15 +341,16 @@ def today_answer(
     rows = programmes.logs_since(connection, tenant, user_id, _midnight(first, parameters.tz),
                                  _midnight(day + timedelta(days=1), parameters.tz))
     reports = [CheckIn(c.date, c.pain, c.stiffness) for c in checkins.between(connection, tenant, user_id, first, day)]
-    everything, followed = [], []
+    everything: list[Session] = []
+    followed: list[tuple[Session, ProgrammeRef | None]] = []
     for row in rows:
-        session = session_of(row)
-        everything.append(session)
+        logged = session_of(row)
+        everything.append(logged)
         ref = row["programme"]
         if ref is None:
-            followed.append((session, None))
+            followed.append((logged, None))
         elif ref.get("id") == programme_id:
-            followed.append((session, ProgrammeRef(ref["week"], ref["day"])))
+            followed.append((logged, ProgrammeRef(ref["week"], ref["day"])))
         # (a log that names another programme fulfils nothing of this one)
     last_seen = None
     if not any(s.performed_at >= window(day)[0] for s in everything):
@@ -354,12 +362,12 @@ def today_answer(
     except (UnknownExercises, WorkoutImpossible) as exc:
         raise workout_problem(exc, "query") from exc
     today = result.today
-    session = None
-    if today.session is not None:
-        session = coach(catalogue, today.session, read_day(day, everything, reports, last_seen=last_seen))
+    adapted: AdaptedWorkout | None = None
+    if today.session is not None:  # the coach's one adapt path, as /workouts/next (app.coaching.plan)
+        adapted = coach(catalogue, today.session, read_day(day, everything, reports, last_seen=last_seen))
     answer = TodayPublic(
         date=today.date, week=today.week, day=today.day, phase=today.phase, deload=today.deload,
-        status=today.status, missed=today.missed, next_due=today.next_due, events=today.events, session=session,
+        status=today.status, missed=today.missed, next_due=today.next_due, events=today.events, session=adapted,
     )
     return answer.__pydantic_serializer__.to_json(answer)
 
@@ -435,26 +443,3 @@ def get_programme_calendar(
     if not_modified(request.headers.get("if-none-match"), headers["ETag"]):
         return Response(status_code=304, headers=headers)
     return Response(body, headers=headers, media_type=ICS)
-
-
-# --- a log's programme reference ---------------------------------------------------
-
-
-def check_link(engine: Any, tenant: str, user_id: str, link: ProgrammeLink | None) -> None:
-    """A log's `programme` must be one of this user's programmes, its week and session in the plan: else a 422
-    naming the field (another user's or tenant's programme is simply not one of this user's)."""
-    if link is None:
-        return
-    stored = programmes.get(engine, tenant, user_id, link.id)
-    errors: list[tuple[str, str]] = []
-    if stored is None:
-        errors.append(("programme.id", f"no programme {link.id!r} for user {user_id!r}"))
-    else:
-        p = stored.parameters
-        if link.week > p.weeks:
-            errors.append(("programme.week", f"the programme has {p.weeks} weeks"))
-        if link.day > p.days_per_week:
-            errors.append(("programme.day", f"the programme has {p.days_per_week} sessions a week"))
-    if errors:
-        fields = [FieldError(location="body", field=f, message=m) for f, m in errors]
-        raise invalid(f"field '{errors[0][0]}': {errors[0][1]}.", fields)

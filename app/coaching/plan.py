@@ -55,7 +55,16 @@ def read_day(
 
 
 def coach(catalogue: Catalogue, workout: Workout, day: Day) -> AdaptedWorkout:
-    """``workout`` with each item progressed, held, regressed, swapped or deloaded from ``day``'s data."""
+    """``workout`` with each item progressed, held, regressed, swapped or deloaded from ``day``'s data.
+
+    A workout planned ahead (a programme's session) was built before today's pain was known: when today's
+    level is above the one it was built at, it is built again from its own parameters and seed at today's level
+    (the pain grade chooses the exercises and caps the doses), the cautious side of the planned week's doses."""
+    if day.pain.level > workout.parameters.pain_level:
+        query = WorkoutQuery.model_validate(
+            {**workout.parameters.model_dump(include=set(WorkoutQuery.model_fields)), "pain_level": day.pain.level}
+        )
+        workout = generate(catalogue, query, workout.seed)
     return adapt(
         workout, day.sessions, day.reports, catalogue, today=day.today, pain=day.pain, last_seen=day.seen
     )

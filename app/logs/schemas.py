@@ -205,7 +205,9 @@ class ProgrammeLink(BaseModel):
 
     id: Annotated[StrictStr, Field(pattern=PROGRAMME_ID_PATTERN, max_length=36, description="The programme's id.")]
     week: Annotated[StrictInt, Field(ge=1, le=MAX_WEEKS), _WHOLE]
-    day: Annotated[StrictInt, Field(ge=1, le=MAX_DAYS_PER_WEEK, description="The session's number in its week."), _WHOLE]
+    day: Annotated[
+        StrictInt, Field(ge=1, le=MAX_DAYS_PER_WEEK, description="The session's number in its week."), _WHOLE
+    ]
 
 
 class SetLog(BaseModel):

@@ -72,4 +72,5 @@ def feed(programme: Programme, programme_id: str, name: str, stamp: dt.datetime)
             event.add("transp", "TRANSPARENT")
             event.add("categories", [day.focus.value if day.focus else programme.parameters.goal.value])
             calendar.add_component(event)
-    return calendar.to_ical()
+    ical: bytes = calendar.to_ical()
+    return ical

@@ -110,8 +110,9 @@ def create(
             return outcome
         claim = outcome
     now = datetime.now(UTC)
-    row = {
-        "id": str(uuid.uuid4()),
+    programme_id = str(uuid.uuid4())
+    row: dict[str, Any] = {
+        "id": programme_id,
         "user_id": user_id,
         "goal": parameters.goal.value,
         "parameters": parameters.model_dump(mode="json"),
@@ -124,7 +125,7 @@ def create(
     stored = _stored(_Row(row))
     try:
         body = render(stored)
-        location = programme_path(user_id, row["id"])
+        location = programme_path(user_id, programme_id)
         try:
             with write_session(engine) as session:
                 session.connection().execute(
@@ -278,7 +279,9 @@ _FOLLOWED = (
 MAX_FOLLOWED_LOGS = 2000  # 16 weeks of several sessions a day; older ones beyond it are not read
 
 
-def logs_since(connection: Connection, tenant: str, user_id: str, since: datetime, until: datetime) -> list[dict[str, Any]]:
+def logs_since(
+    connection: Connection, tenant: str, user_id: str, since: datetime, until: datetime
+) -> list[dict[str, Any]]:
     """The user's logs performed in [since, until), oldest first, as dicts (``session_of`` reads them), with
     ``programme`` (the stored reference, or None)."""
     statement = (
