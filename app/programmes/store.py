@@ -45,26 +45,28 @@ class Created:
     location: str
 
 
-@dataclass(frozen=True)
 class GoalTaken(Exception):
     """The user has an open programme (active or paused) for this goal already."""
 
-    existing: str
-    goal: str
+    def __init__(self, existing: str, goal: str) -> None:
+        super().__init__(existing)
+        self.existing, self.goal = existing, goal
 
 
-@dataclass(frozen=True)
 class Ended(Exception):
     """An ended programme does not change again."""
 
-    ended: dt.date
+    def __init__(self, ended: dt.date) -> None:
+        super().__init__(ended)
+        self.ended = ended
 
 
-@dataclass(frozen=True)
 class TooEarly(Exception):
     """A pause, resume or end dated before the programme's last change of status."""
 
-    last: dt.date
+    def __init__(self, last: dt.date) -> None:
+        super().__init__(last)
+        self.last = last
 
 
 def programme_path(user_id: str, programme_id: str) -> str:
