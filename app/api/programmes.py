@@ -8,9 +8,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Path, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy.engine import Connection
 
-from app import checkins, idempotency, logs
+from app import idempotency
 from app.answers import user_answer
 from app.api.auth import TenantDep
 from app.api.deps import EngineDep, LocalisedCatalogueDep, SettingsDep, StateDep
@@ -22,16 +21,14 @@ from app.api.workouts import workout_problem
 from app.catalogue import Catalogue
 from app.catalogue.models import PainFlag
 from app.catalogue.search import MAX_LIST, EquipmentChoice
-from app.coaching import AdaptedWorkout, CheckIn, Session, session_of
-from app.coaching.history import window
-from app.coaching.plan import coach, read_day
+from app.db import snapshot
 from app.languages import LOCALISED, language_headers
 from app.logs import CURSOR_PATTERN, BadCursor, Cursor
 from app.problems import FieldError, Problem, invalid, responses
-from app.programmes import follow, plan
+from app.programmes import examples, plan
 from app.programmes import store as programmes
 from app.programmes.calendar import feed, local_today
-from app.programmes.models import Programme, ProgrammeParameters, ProgrammeQuery, ProgrammeRef, Weekday
+from app.programmes.models import Programme, ProgrammeParameters, ProgrammeQuery, Weekday
 from app.programmes.schemas import (
     ProgrammeCreate,
     ProgrammePage,
@@ -41,6 +38,7 @@ from app.programmes.schemas import (
     ProgrammeUpdate,
     TodayPublic,
 )
+from app.programmes.today import today_answer
 from app.workouts import UnknownExercises, WorkoutImpossible, draw_seed
 
 router = APIRouter(tags=["programmes"])
@@ -97,8 +95,12 @@ def _language(catalogue: Catalogue) -> dict[str, str]:
         "kept. Without `start`, the plan starts today in `tz`."
     ),
     response_model=Programme,
-    responses={**LOCALISED, 304: {"description": "Not modified (If-None-Match; seeded programmes only)"},
-               **responses(422)},
+    responses={
+        **LOCALISED,
+        200: {**LOCALISED[200], "content": {JSON: {"example": examples.PLAN}}},
+        304: {"description": "Not modified (If-None-Match; seeded programmes only)"},
+        **responses(422),
+    },
 )
 def get_programme_plan(
     request: Request, catalogue: LocalisedCatalogueDep, query: Annotated[ProgrammeParams, Query()], hipflex: StateDep
@@ -325,53 +327,6 @@ class TodayQuery(BaseModel):
                                  "programme's time zone.")
 
 
-def _midnight(day: dt.date, tz: str) -> dt.datetime:
-    from zoneinfo import ZoneInfo
-
-    return dt.datetime.combine(day, dt.time(), ZoneInfo(tz)).astimezone(dt.UTC)
-
-
-def today_answer(
-    connection: Connection, tenant: str, user_id: str, stored: programmes.Stored, catalogue: Catalogue, day: dt.date
-) -> bytes:
-    """What is due on ``day``, the session adapted by the coach: logs, check-ins and the programme read on one
-    snapshot (``connection``)."""
-    parameters, programme_id = stored.parameters, stored.state.id
-    first = min(parameters.start - timedelta(days=1), window(day)[0].date())
-    rows = programmes.logs_since(connection, tenant, user_id, _midnight(first, parameters.tz),
-                                 _midnight(day + timedelta(days=1), parameters.tz))
-    reports = [CheckIn(c.date, c.pain, c.stiffness) for c in checkins.between(connection, tenant, user_id, first, day)]
-    everything: list[Session] = []
-    followed: list[tuple[Session, ProgrammeRef | None]] = []
-    for row in rows:
-        logged = session_of(row)
-        everything.append(logged)
-        ref = row["programme"]
-        if ref is None:
-            followed.append((logged, None))
-        elif ref.get("id") == programme_id:
-            followed.append((logged, ProgrammeRef(ref["week"], ref["day"])))
-        # (a log that names another programme fulfils nothing of this one)
-    last_seen = None
-    if not any(s.performed_at >= window(day)[0] for s in everything):
-        before = logs.last_performed(connection, tenant, user_id, before=window(day)[0])
-        last_seen = None if before is None else before.astimezone(dt.UTC).date()
-    paused = [(p.start, p.end) for p in stored.state.paused]
-    try:
-        result = follow.follow(catalogue, parameters, followed, reports, day, paused=paused, ended=stored.state.ended)
-    except (UnknownExercises, WorkoutImpossible) as exc:
-        raise workout_problem(exc, "query") from exc
-    today = result.today
-    adapted: AdaptedWorkout | None = None
-    if today.session is not None:  # the coach's one adapt path, as /workouts/next (app.coaching.plan)
-        adapted = coach(catalogue, today.session, read_day(day, everything, reports, last_seen=last_seen))
-    answer = TodayPublic(
-        date=today.date, week=today.week, day=today.day, phase=today.phase, deload=today.deload,
-        status=today.status, missed=today.missed, next_due=today.next_due, events=today.events, session=adapted,
-    )
-    return answer.__pydantic_serializer__.to_json(answer)
-
-
 @users.get(
     "/{programme_id}/today",
     response_model=TodayPublic,
@@ -393,8 +348,6 @@ def get_programme_today(
     hipflex: StateDep,
     catalogue: LocalisedCatalogueDep,
 ) -> Response:
-    from app.db import snapshot
-
     engine = hipflex.engine
     stored = owned(engine, tenant, user_id, programme_id)
     day = query.date if query.date is not None else local_today(stored.parameters.tz)
@@ -405,7 +358,10 @@ def get_programme_today(
             current = programmes.get(connection, tenant, user_id, programme_id)
             if current is None:  # (deleted in between)
                 raise programme_not_found(user_id, programme_id)
-            return today_answer(connection, tenant, user_id, current, catalogue, day)
+            try:
+                return today_answer(connection, tenant, user_id, current, catalogue, day)
+            except (UnknownExercises, WorkoutImpossible) as exc:
+                raise workout_problem(exc, "query") from exc
 
     key = ("programme-today", catalogue.etag, programme_id, day.isoformat())
     body = user_answer(hipflex.answers, engine, tenant, user_id, key, compute)

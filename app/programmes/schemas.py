@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from app.coaching.models import AdaptedWorkout
 from app.logs.schemas import ProgrammeLink
+from app.programmes import examples
 from app.programmes.models import (
     Event,
     Programme,
@@ -71,6 +72,8 @@ class ProgrammeState(BaseModel):
 class ProgrammePublic(ProgrammeState, Programme):
     """A stored programme: its state, its canonical parameters and the whole plan computed from them."""
 
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.STORED]})
+
 
 class ProgrammeSummary(ProgrammeState):
     """A stored programme in a list: its state and parameters (GET its `self` for the weeks)."""
@@ -79,12 +82,16 @@ class ProgrammeSummary(ProgrammeState):
 
 
 class ProgrammePage(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.PAGE]})
+
     items: list[ProgrammeSummary]
     next: str | None = Field(description="Absolute URL of the next page (also in the `Link` header), or null.")
 
 
 class TodayPublic(BaseModel):
     """What the programme asks of the person on one local day, the session adapted by the coach."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.TODAY]})
 
     date: dt.date = Field(description="The local date in the programme's time zone.")
     week: int
