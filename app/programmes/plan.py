@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
@@ -280,12 +281,16 @@ class Sessions:
 
 
 def render(
-    params: ProgrammeParameters, lay: Layout, plans: list[WeekPlan], sessions: Sessions
+    params: ProgrammeParameters,
+    lay: Layout,
+    plans: list[WeekPlan],
+    sessions: Sessions,
+    week_start: Callable[[int], date] | None = None,
 ) -> list[ProgrammeWeek]:
     by_offset = {slot.offset: slot for slot in lay.slots}
     weeks = []
     for plan in plans:
-        first = params.start + timedelta(days=7 * (plan.week - 1))
+        first = week_start(plan.week) if week_start else params.start + timedelta(days=7 * (plan.week - 1))
         days = []
         for offset in range(7):
             day = first + timedelta(days=offset)
@@ -318,13 +323,18 @@ def stretch_seconds(week: ProgrammeWeek, catalogue: Catalogue) -> int:
     return total
 
 
-def _week_rules(params: ProgrammeParameters, weeks: list[ProgrammeWeek], catalogue: Catalogue) -> list[RuleApplied]:
-    if params.goal is not Goal.mobility or not weeks:
-        return []
-    least = min(stretch_seconds(week, catalogue) for week in weeks)
-    if least >= STRETCH_MINUTES.params["seconds_per_side_at_least"]:
-        return []
-    return [RuleApplied(id=STRETCH_MINUTES.id, text=STRETCH_MINUTES.reason.format(seconds=least))]
+def build_rules(
+    params: ProgrammeParameters, lay: Layout, weeks: list[ProgrammeWeek], catalogue: Catalogue
+) -> list[RuleApplied]:
+    """The rules that shaped the plan as a whole: the layout's, then the mobility plan's weekly minutes
+    (deload weeks not counted: they are lighter by design)."""
+    rules = list(lay.rules)
+    build_weeks = [week for week in weeks if not week.deload]
+    if params.goal is Goal.mobility and build_weeks:
+        least = min(stretch_seconds(week, catalogue) for week in build_weeks)
+        if least < STRETCH_MINUTES.params["seconds_per_side_at_least"]:
+            rules.append(RuleApplied(id=STRETCH_MINUTES.id, text=STRETCH_MINUTES.reason.format(seconds=least)))
+    return rules
 
 
 def build(catalogue: Catalogue, params: ProgrammeParameters) -> Programme:
@@ -332,4 +342,4 @@ def build(catalogue: Catalogue, params: ProgrammeParameters) -> Programme:
     Raises the generator's ``WorkoutImpossible`` when a session's constraints leave nothing."""
     lay = layout(params)
     weeks = render(params, lay, static_weeks(params), Sessions(catalogue, params, lay.slots))
-    return Programme(parameters=params, rules=[*lay.rules, *_week_rules(params, weeks, catalogue)], weeks=weeks)
+    return Programme(parameters=params, rules=build_rules(params, lay, weeks, catalogue), weeks=weeks)
