@@ -13,6 +13,7 @@ import pytest
 from conftest import LogFactory, Tenant, count_rows
 from fastapi.testclient import TestClient
 
+from app.programmes import examples
 from app.programmes.calendar import local_today
 
 PROBLEM = "application/problem+json"
@@ -241,9 +242,11 @@ def test_calendar_mode_counts_missed_sessions(db_client: TestClient, acme: Tenan
     thursday = today(db_client, acme, programme, "2026-12-10")
     assert thursday["missed"] == 2  # Monday and Wednesday
     assert thursday["status"] == "rest" and thursday["next_due"] == "2026-12-11"
-    sessions = created(db_client, acme, {**MOBILITY, "goal": "rehab"})  # sessions mode: nothing is missed
+    # sessions mode: the first session is still the one due, on Thursday; it counts as late (missed) once
+    sessions = created(db_client, acme, {**MOBILITY, "goal": "rehab"})
     shifted = today(db_client, acme, sessions, "2026-12-10")
-    assert (shifted["week"], shifted["day"], shifted["status"], shifted["missed"]) == (1, 1, "due", 0)
+    assert (shifted["week"], shifted["day"], shifted["status"], shifted["next_due"]) == (1, 1, "due", "2026-12-10")
+    assert shifted["missed"] == 1 and shifted["session"] is not None
 
 
 def test_paused_and_finished(db_client: TestClient, acme: Tenant) -> None:
@@ -365,3 +368,17 @@ def test_workouts_next_and_adapt_take_tz(db_client: TestClient, acme: Tenant) ->
         assert posted.json()["adapted_for"] in {before.isoformat(), local_today(zone).isoformat()}
     problem(db_client.get("/users/u1/workouts/next?goal=mobility&tz=Nowhere/Land", headers=acme.headers), 422, "tz")
     problem(db_client.post("/workouts/adapt", json={"goal": "mobility", "tz": "Nowhere/Land"}), 422, "tz")
+
+
+def test_the_documents_examples_are_what_the_api_answers(
+    db_client: TestClient, acme: Tenant, make_log: LogFactory
+) -> None:
+    assert db_client.get(f"/programmes?{examples.QUERY}").json() == examples.PLAN
+    stored = created(db_client, acme, examples.CREATE)
+    moments = ("id", "self", "user_id", "created_at", "updated_at")
+    expected = {k: v for k, v in examples.STATE.items() if k not in moments}
+    assert {k: v for k, v in stored.items() if k in examples.STATE and k not in moments} == expected
+    assert stored["parameters"] == {**examples.CREATE, "level": "beginner", "equipment": [], "pain": [],
+                                    "minutes": None, "advance": "sessions", "deload_every": 4}
+    log_session(db_client, acme, make_log, "2026-12-07T18:00:00+01:00")
+    assert today(db_client, acme, stored, "2026-12-08") == examples.TODAY

@@ -142,10 +142,7 @@ _LINKS = {
     "GetProgrammeToday": {"operationId": "get_programme_today", "parameters": _THIS},
     "GetProgrammeCalendar": {"operationId": "get_programme_calendar", "parameters": _THIS},
 }
-_CREATE_EXAMPLES = {"mobility": {"summary": "6 weeks of mobility, Mon/Wed/Fri", "value": {
-    "goal": "mobility", "weeks": 6, "days_per_week": 3, "weekdays": ["mon", "wed", "fri"], "start": "2026-12-07",
-    "tz": "Europe/Berlin", "seed": 42,
-}}}
+_CREATE_EXAMPLES = {"mobility": {"summary": "6 weeks of mobility, Mon/Wed/Fri", "value": examples.CREATE}}
 
 
 @users.post(

@@ -258,6 +258,12 @@ PLAN: dict[str, Any] = {'parameters': {'goal': 'mobility',
                       'session': None,
                       'index': None}]}]}
 
+# POST /users/{user_id}/programmes: the README's worked example.
+CREATE: dict[str, Any] = {
+    "goal": "mobility", "weeks": 6, "days_per_week": 3, "weekdays": ["mon", "wed", "fri"], "start": "2026-12-07",
+    "tz": "Europe/Berlin", "seed": 42,
+}
+
 STATE: dict[str, Any] = {
     "id": "6f1c2a9e-3b7d-4e15-9a0c-5d2e8f41b7c3",
     "self": "/users/user-1842/programmes/6f1c2a9e-3b7d-4e15-9a0c-5d2e8f41b7c3",
@@ -275,7 +281,7 @@ STORED: dict[str, Any] = {**STATE, **PLAN}
 # GET /users/{user_id}/programmes
 PAGE: dict[str, Any] = {"items": [{**STATE, "parameters": PLAN["parameters"]}], "next": None}
 
-# GET /users/{user_id}/programmes/{id}/today?date=2026-12-08: a rest day after Monday's session was logged.
+# GET /users/{user_id}/programmes/{id}/today?date=2026-12-08 for CREATE: a rest day after Monday's session was logged.
 TODAY: dict[str, Any] = {
     "date": "2026-12-08",
     "week": 1,
@@ -284,7 +290,7 @@ TODAY: dict[str, Any] = {
     "deload": False,
     "status": "rest",
     "missed": 0,
-    "next_due": "2026-12-10",
+    "next_due": "2026-12-09",
     "events": [],
     "session": None,
 }

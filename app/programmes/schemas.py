@@ -32,10 +32,7 @@ class ProgrammeStatus(StrEnum):
 class ProgrammeCreate(ProgrammeQuery):
     """The parameters of GET /programmes, as a JSON body."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra={"examples": [{
-        "goal": "mobility", "level": "beginner", "weeks": 6, "days_per_week": 3, "weekdays": ["mon", "wed", "fri"],
-        "start": "2026-12-07", "tz": "Europe/Berlin",
-    }]})
+    model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra={"examples": [examples.CREATE]})
 
 
 class ProgrammeUpdate(BaseModel):
@@ -103,8 +100,8 @@ class TodayPublic(BaseModel):
     next_due: dt.date | None = Field(description="The next day a session is due (today when it is due).")
     events: list[Event]
     session: AdaptedWorkout | None = Field(
-        description="The session due (or done) today as the coach adapts it from the user's logs and check-ins "
-        "(the shape of GET /users/{user_id}/workouts/next); null on a rest day, when paused or finished."
+        description="The session due today as the coach adapts it from the user's logs and check-ins "
+        "(the shape of GET /users/{user_id}/workouts/next); null unless `status` is `due`."
     )
 
 
