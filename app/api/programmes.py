@@ -14,7 +14,7 @@ from app.answers import user_answer
 from app.api.auth import TenantDep
 from app.api.deps import EngineDep, LocalisedCatalogueDep, SettingsDep, StateDep
 from app.api.idempotency_key import IdempotencyKey, created, key_problem, replay_headers
-from app.api.logs import UserIdPath
+from app.api.logs import UserIdPath, user_not_found
 from app.api.params import CommaList
 from app.api.representations import CACHE_CONTROL, body_etag, link_next, not_modified, page_url
 from app.api.workouts import workout_problem
@@ -212,7 +212,7 @@ def list_programmes(
     response: Response,
 ) -> ProgrammePage:
     """Newest first, each with its state and parameters (GET its `self` for the weeks). Follow `next` (or the
-    `Link` header). A user with no programme is a 404."""
+    `Link` header). A user with no logs, check-ins, assessments or programmes is a 404."""
     after = None
     if query.cursor is not None:
         try:
@@ -222,7 +222,7 @@ def list_programmes(
             raise invalid(f"query parameter 'cursor': {exc}.", [error]) from None
     found = programmes.page(engine, tenant, user_id, limit=query.limit, after=after, status=query.status)
     if found is None:
-        raise Problem(404, "not-found", f"No programmes for user {user_id!r}.")
+        raise user_not_found(user_id)
     items, cursor = found
     next_link = None
     if cursor is not None:

@@ -21,6 +21,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
 from app import idempotency, revisions
+from app.assessments.store import known_user
 from app.db import connected, write_session
 from app.logs import Cursor, is_log_id
 from app.logs.writer import LOGS
@@ -245,7 +246,8 @@ def page(
     engine: Engine, tenant: str, user_id: str, *, limit: int, after: Cursor | None = None,
     status: ProgrammeStatus | None = None,
 ) -> tuple[list[Stored], Cursor | None] | None:
-    """A page of programmes, newest first, and where the next page starts; None when the user has none at all."""
+    """A page of programmes, newest first, and where the next page starts; None for an unknown user (no logs,
+    check-ins, assessments or programmes)."""
     statement = select(*_COLUMNS).where(_owned(tenant, user_id))
     if status is not None:
         statement = statement.where(PROGRAMMES.c.status == status.value)
@@ -259,7 +261,7 @@ def page(
     statement = statement.order_by(PROGRAMMES.c.created_at.desc(), PROGRAMMES.c.id.desc()).limit(limit + 1)
     with engine.connect() as connection:
         rows = connection.execute(statement).all()
-        if not rows and not has_any(connection, tenant, user_id):
+        if not rows and not has_any(connection, tenant, user_id) and not known_user(connection, tenant, user_id):
             return None
     items = [_stored(row) for row in rows[:limit]]
     more = len(rows) > limit
