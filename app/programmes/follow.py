@@ -273,6 +273,10 @@ def _weeks(replay: _Replay) -> list[WeekPlan]:
         day = _decide_day(replay, week)
         if day > replay.on:
             plan = _static_next(params, week, plans, phase_start, last_build)
+            so_far = _judge(replay, week - 1, plans[-1], replay.on).peak if plan.steps > last_build.steps else None
+            if so_far is not None and so_far > PAIN_NO_RISE.params["above"]:
+                # not decided yet, but the week before already hurt above 5: nothing rises however it ends
+                plan = _same_again(week, plans[-1], last_build, f"pain reached {so_far}/10")
         else:
             plan = _known(replay, week, day, plans, phase_start, last_build, gap_seen)
         if plan.phase != plans[-1].phase:
@@ -317,6 +321,13 @@ def _gap_plan(replay: _Replay, week: int, day: date, plans: list[WeekPlan], last
         return WeekPlan(week, trained.phase, trained.steps, False,
                         f"repeats week {trained.week}: no session for {gap} days")
     return None
+
+
+def _same_again(week: int, before: WeekPlan, last_build: WeekPlan, why: str) -> WeekPlan:
+    """Nothing rises: the week before's doses again, a deload's lighter doses included."""
+    if before.deload:
+        return WeekPlan(week, before.phase, before.steps, True, f"repeats week {before.week}'s lighter doses: {why}")
+    return WeekPlan(week, before.phase, last_build.steps, False, f"repeats week {last_build.week}: {why}")
 
 
 def _known(replay: _Replay, week: int, day: date, plans: list[WeekPlan], phase_start: int,
@@ -366,10 +377,9 @@ def _known(replay: _Replay, week: int, day: date, plans: list[WeekPlan], phase_s
     data = {"missing": judged.missing, "pain": pain, "from_week": last_build.week}
     if hurt:
         replay.event(PAIN_NO_RISE, week, day, "hold", data)
-        return WeekPlan(week, phase, last_build.steps, False, f"repeats week {last_build.week}: pain reached {pain}/10")
+        return _same_again(week, before, last_build, f"pain reached {pain}/10")
     if held:
-        return WeekPlan(week, phase, last_build.steps, False,
-                        f"repeats week {last_build.week}: next-morning pain holds the {phase} phase")
+        return _same_again(week, before, last_build, f"next-morning pain holds the {phase} phase")
     why = (
         f"{judged.missing} session(s) of week {week - 1} not done" if judged.missing
         else judged.short if judged.short is not None
@@ -401,6 +411,22 @@ def _sessions_gap(replay: _Replay, plans: list[WeekPlan]) -> None:
             plans[week - 1] = plan
 
 
+def _no_rise_after_pain(replay: _Replay, plans: list[WeekPlan]) -> None:
+    """The last word (rule ``pain-above-5-no-rise``): whatever decided a week (a gap, a projection), it is
+    never above the week before when that week hurt above 5. A new rehab phase is other exercises."""
+    for n in range(1, len(plans)):
+        before, plan = plans[n - 1], plans[n]
+        if plan.phase != before.phase:
+            continue
+        lower = plan.steps <= before.steps and (plan.deload or not before.deload)
+        if lower:
+            continue
+        peak = _judge(replay, before.week, before, replay.on).peak
+        if peak is not None and peak > PAIN_NO_RISE.params["above"]:
+            builds = [p for p in plans[:n] if not p.deload] or [plans[0]]
+            plans[n] = _same_again(plan.week, before, builds[-1], f"pain reached {peak}/10")
+
+
 def follow(
     catalogue: Catalogue,
     params: ProgrammeParameters,
@@ -430,6 +456,7 @@ def follow(
             replay.place(day, session, ref)
     plans = _weeks(replay)
     _sessions_gap(replay, plans)
+    _no_rise_after_pain(replay, plans)
     weeks = render(params, lay, plans, replay.store, replay.week_start)
     programme = Programme(parameters=params, rules=build_rules(params, lay, weeks, catalogue), weeks=weeks)
     events = sorted(replay.events, key=lambda e: (e.date, e.week))

@@ -85,6 +85,12 @@ def zone(name: str) -> ZoneInfo:
     return ZoneInfo(valid_zone(name))
 
 
+def local_date(name: str, instant: dt.datetime) -> dt.date:
+    """The person's calendar day at ``instant`` (aware) in zone ``name``: 11:30 UTC is the next day in
+    Auckland. For the doors: "today" when a request names no date."""
+    return instant.astimezone(zone(name)).date()
+
+
 class ProgrammeQuery(BaseModel):
     """The parameters a programme is computed from; every field optional and bounded."""
 
