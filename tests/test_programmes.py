@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -50,9 +51,16 @@ def week_doses(week: ProgrammeWeek) -> dict[int, dict[str, DoseState]]:
     return {day.index: doses_of(day.session) for day in week.days if day.session is not None and day.index}
 
 
-def log(workout: Workout, day: dt.date, *, short: bool = False, pain_after: int | None = None,
-        pain_before: int | None = None, hour: int = 18, ref: ProgrammeRef | None = None
-        ) -> tuple[Session, ProgrammeRef | None]:
+def log(
+    workout: Workout,
+    day: dt.date,
+    *,
+    short: bool = False,
+    pain_after: int | None = None,
+    pain_before: int | None = None,
+    hour: int = 18,
+    ref: ProgrammeRef | None = None,
+) -> tuple[Session, ProgrammeRef | None]:
     """The session as planned, every set done (``short``: the first exercise with reps, one rep short)."""
     entries: dict[str, tuple[SetDone, ...]] = {}
     cut = short
@@ -73,8 +81,10 @@ def log(workout: Workout, day: dt.date, *, short: bool = False, pain_after: int 
 def sessions_of(programme: Programme, weeks: Sequence[int]) -> list[tuple[int, dt.date, Workout]]:
     return [
         (w.week, day.date, day.session)
-        for w in programme.weeks if w.week in weeks
-        for day in w.days if day.session is not None
+        for w in programme.weeks
+        if w.week in weeks
+        for day in w.days
+        if day.session is not None
     ]
 
 
@@ -260,8 +270,10 @@ def _rehab(catalogue: Catalogue, mornings: list[int]) -> Followed:
     plan = build(catalogue, p)
     done = sessions_of(plan, [1, 2])
     logs = [log(s, day, pain_before=2, pain_after=2) for _, day, s in done]
-    last_days = [day for _, day, _ in done][len(done) - len(mornings):]
-    checkins = [CheckIn(date=day + dt.timedelta(days=1), pain=pain) for day, pain in zip(last_days, mornings, strict=True)]
+    last_days = [day for _, day, _ in done][len(done) - len(mornings) :]
+    checkins = [
+        CheckIn(date=day + dt.timedelta(days=1), pain=pain) for day, pain in zip(last_days, mornings, strict=True)
+    ]
     return follow(catalogue, p, logs, checkins, MON + dt.timedelta(days=15))
 
 
@@ -362,8 +374,14 @@ def test_paused_and_ended_programmes(catalogue: Catalogue) -> None:
     p = params(goal="strength", advance="calendar")
     paused = follow(catalogue, p, [], [], MON + dt.timedelta(days=9), paused=[(MON + dt.timedelta(days=7), None)])
     assert paused.today.status is Status.paused and paused.today.missed == 3
-    resumed = follow(catalogue, p, [], [], MON + dt.timedelta(days=14),
-                     paused=[(MON + dt.timedelta(days=7), MON + dt.timedelta(days=14))])
+    resumed = follow(
+        catalogue,
+        p,
+        [],
+        [],
+        MON + dt.timedelta(days=14),
+        paused=[(MON + dt.timedelta(days=7), MON + dt.timedelta(days=14))],
+    )
     assert (resumed.today.status, resumed.today.week, resumed.today.day) == (Status.due, 2, 1)
     ended = follow(catalogue, p, [], [], MON + dt.timedelta(days=9), ended=MON + dt.timedelta(days=8))
     assert ended.today.status is Status.finished
@@ -371,15 +389,24 @@ def test_paused_and_ended_programmes(catalogue: Catalogue) -> None:
     assert after.today.status is Status.finished
 
 
-def test_the_rules_table_is_in_the_readme() -> None:
+def test_the_rules_table_names_every_rule_and_the_readme_names_every_own_design_one() -> None:
     table = rules.markdown()
     assert all(f"`{rule.id}`" in table for rule in rules.RULES)
     assert len({rule.id for rule in rules.RULES}) == len(rules.RULES)
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    said = readme.split("<!-- programme-rules:end -->")[1].split("###")[0]
+    assert {r.id for r in rules.RULES if r.own_design} == {r.id for r in rules.RULES if f"`{r.id}`" in said}
 
 
 # ------------------------------------------------------------------ invariants
 
-EQUIPMENT = [[], ["none"], ["band", "mini_band"], ["ball", "wall", "bench"], ["pull_up_bar", "band", "mini_band", "ball", "dumbbell", "parallettes", "sliders"]]
+EQUIPMENT = [
+    [],
+    ["none"],
+    ["band", "mini_band"],
+    ["ball", "wall", "bench"],
+    ["pull_up_bar", "band", "mini_band", "ball", "dumbbell", "parallettes", "sliders"],
+]
 
 
 @st.composite
@@ -390,8 +417,11 @@ def queries(draw: st.DrawFn) -> dict[str, Any]:
         "goal": draw(st.sampled_from([g.value for g in Goal])),
         "level": draw(st.sampled_from(["beginner", "intermediate", "advanced"])),
         "equipment": draw(st.sampled_from(EQUIPMENT)),
-        "pain": draw(st.lists(st.sampled_from(["knee", "low_back", "wrist", "hip", "hip_pinch", "pregnancy"]),
-                              max_size=2, unique=True)),
+        "pain": draw(
+            st.lists(
+                st.sampled_from(["knee", "low_back", "wrist", "hip", "hip_pinch", "pregnancy"]), max_size=2, unique=True
+            )
+        ),
         "minutes": draw(st.none() | st.sampled_from([10, 20, 30, 45])),
         "weeks": draw(st.integers(1, 9)),
         "days_per_week": days,
@@ -418,15 +448,27 @@ def test_every_session_of_every_programme_passes_the_generators_safety_checks(qu
             if day.session is None:
                 continue
             workout = day.session
-            assert_safe(catalogue, workout, {"goal": workout.goal.value, "pain": [f.value for f in p.pain],
-                                             "pain_level": 0, "minutes": p.minutes, "red_flags": []},
-                        deload=week.deload)
+            assert_safe(
+                catalogue,
+                workout,
+                {
+                    "goal": workout.goal.value,
+                    "pain": [f.value for f in p.pain],
+                    "pain_level": 0,
+                    "minutes": p.minutes,
+                    "red_flags": [],
+                },
+                deload=week.deload,
+            )
             for item in workout.items:  # never past the coach's range for the goal
                 exercise = catalogue.by_slug[item.exercise.slug]
                 span = exercise.goal_doses.get(workout.goal, exercise.dose)
-                for got, axis in ((item.dose.sets, span.sets), (item.dose.reps, span.reps),
-                                  (item.dose.hold_seconds, span.hold_seconds),
-                                  (item.dose.duration_seconds, span.duration_seconds)):
+                for got, axis in (
+                    (item.dose.sets, span.sets),
+                    (item.dose.reps, span.reps),
+                    (item.dose.hold_seconds, span.hold_seconds),
+                    (item.dose.duration_seconds, span.duration_seconds),
+                ):
                     assert axis is None or got is None or got <= axis.max, item.exercise.slug
         strong = [d.date for w in plan.weeks for d in w.days if d.focus is Goal.strength]
         assert all((b - a).days >= 2 for a, b in zip(strong, strong[1:], strict=False))
@@ -435,9 +477,14 @@ def test_every_session_of_every_programme_passes_the_generators_safety_checks(qu
 @st.composite
 def histories(draw: st.DrawFn) -> tuple[dict[str, Any], list[tuple[int, bool, bool, int]], list[int]]:
     """A plan, then for each of its sessions (done, short, pain after) and a next-morning pain."""
-    query = {"goal": draw(st.sampled_from(["strength", "balanced", "mobility", "posture"])),
-             "weeks": 6, "days_per_week": 2, "deload_every": draw(st.sampled_from([0, 3, 4])),
-             "advance": draw(st.sampled_from(["calendar", "sessions"])), "seed": draw(st.integers(0, 999))}
+    query = {
+        "goal": draw(st.sampled_from(["strength", "balanced", "mobility", "posture"])),
+        "weeks": 6,
+        "days_per_week": 2,
+        "deload_every": draw(st.sampled_from([0, 3, 4])),
+        "advance": draw(st.sampled_from(["calendar", "sessions"])),
+        "seed": draw(st.integers(0, 999)),
+    }
     rows = draw(st.lists(st.tuples(st.booleans(), st.booleans(), st.integers(0, 8)), min_size=12, max_size=12))
     mornings = draw(st.lists(st.integers(0, 8), min_size=12, max_size=12))
     return query, [(n, *row) for n, row in enumerate(rows)], mornings
@@ -454,7 +501,7 @@ def test_doses_never_rise_in_a_deload_week_or_after_pain_above_5(
     plan = build(catalogue, p)
     planned = sessions_of(plan, range(1, 7))
     logs, checkins, hurt_weeks = [], [], set()
-    for (n, done, short, pain), (week, day, workout), morning in zip(rows, planned, mornings, strict=True):
+    for (_n, done, short, pain), (week, day, workout), morning in zip(rows, planned, mornings, strict=True):
         if not done:
             continue
         # With advance=sessions a log without a programme session counts for the next unfinished one.
@@ -465,8 +512,10 @@ def test_doses_never_rise_in_a_deload_week_or_after_pain_above_5(
             hurt_weeks.add(counts_for)
     followed = follow(catalogue, p, logs, checkins, MON + dt.timedelta(days=7 * 6 + 3))
     got = followed.programme
-    assert got.model_dump_json() == follow(catalogue, p, logs, checkins, MON + dt.timedelta(days=45)).programme \
-        .model_dump_json()
+    assert (
+        got.model_dump_json()
+        == follow(catalogue, p, logs, checkins, MON + dt.timedelta(days=45)).programme.model_dump_json()
+    )
     for before, week in zip(got.weeks, got.weeks[1:], strict=False):
         if not (week.deload or before.week in hurt_weeks):
             continue
@@ -476,4 +525,13 @@ def test_doses_never_rise_in_a_deload_week_or_after_pain_above_5(
         for index, items in now.items():
             for slug, state in items.items():
                 if slug in was.get(index, {}):
-                    assert not doses.above(state, was[index][slug]), (week.week, slug, query, rows, mornings, [w.progression for w in got.weeks], hurt_weeks, [e.text for e in followed.today.events])
+                    assert not doses.above(state, was[index][slug]), (
+                        week.week,
+                        slug,
+                        query,
+                        rows,
+                        mornings,
+                        [w.progression for w in got.weeks],
+                        hurt_weeks,
+                        [e.text for e in followed.today.events],
+                    )

@@ -7,12 +7,12 @@ as ``/workouts`` would build them.
 
 from __future__ import annotations
 
+import datetime as dt
 from copy import copy
 from dataclasses import dataclass
-import datetime as dt
 from enum import StrEnum
-from typing import Any
 from functools import lru_cache
+from typing import Any
 from zoneinfo import ZoneInfo, available_timezones
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator

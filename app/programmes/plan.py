@@ -122,7 +122,9 @@ def layout(params: ProgrammeParameters) -> Layout:
     if rest:
         names = _names([_day_name(weekday[o]) for o in rest])
         if len(offsets) > most:
-            text = STRENGTH_DAYS.reason.format(extra=len(rest), days=len(offsets), mobility=names, **STRENGTH_DAYS.params)
+            text = STRENGTH_DAYS.reason.format(
+                extra=len(rest), days=len(offsets), mobility=names, **STRENGTH_DAYS.params
+            )
             rules.append(RuleApplied(id=STRENGTH_DAYS.id, text=text))
         else:
             text = STRENGTH_APART.reason.format(mobility=names, verb="is" if len(rest) == 1 else "are")
@@ -132,8 +134,15 @@ def layout(params: ProgrammeParameters) -> Layout:
 
 
 def _day_name(day: Weekday) -> str:
-    return {"mon": "Monday", "tue": "Tuesday", "wed": "Wednesday", "thu": "Thursday", "fri": "Friday",
-            "sat": "Saturday", "sun": "Sunday"}[day.value]
+    return {
+        "mon": "Monday",
+        "tue": "Tuesday",
+        "wed": "Wednesday",
+        "thu": "Thursday",
+        "fri": "Friday",
+        "sat": "Saturday",
+        "sun": "Sunday",
+    }[day.value]
 
 
 def focus(params: ProgrammeParameters, slot: Slot, phase: str | None, slots: int) -> Goal:
@@ -168,7 +177,11 @@ def session(catalogue: Catalogue, params: ProgrammeParameters, slot: Slot, phase
     goal = focus(params, slot, phase, slots)
     exclude = list(_isotonic(catalogue)) if goal is Goal.rehab and phase == REHAB_PHASES[0] else []
     query = WorkoutQuery(
-        goal=goal, level=params.level, equipment=params.equipment, pain=params.pain, minutes=params.minutes,
+        goal=goal,
+        level=params.level,
+        equipment=params.equipment,
+        pain=params.pain,
+        minutes=params.minutes,
         exclude=exclude,
     )
     return generate(catalogue, query, seed_of(params, slot, goal, phase))
@@ -253,7 +266,9 @@ def is_deload(params: ProgrammeParameters, week: int) -> bool:
 
 
 def deload_week(week: int, phase: str | None, last_build: WeekPlan) -> WeekPlan:
-    return WeekPlan(week, phase, last_build.steps, True, f"deload: about half the sets of week {last_build.week}, no progression")
+    return WeekPlan(
+        week, phase, last_build.steps, True, f"deload: about half the sets of week {last_build.week}, no progression"
+    )
 
 
 class Sessions:
@@ -273,8 +288,13 @@ class Sessions:
     def at(self, slot: Slot, plan: WeekPlan) -> Workout:
         key = (slot.index, plan.phase, plan.steps, plan.deload)
         if key not in self._dosed:
-            note = None if plan.steps == 0 and not plan.deload else (
-                f"Programme week {plan.week}: {plan.progression}; `self` gives the same session at the plan's doses."
+            note = (
+                None
+                if plan.steps == 0 and not plan.deload
+                else (
+                    f"Programme week {plan.week}: {plan.progression}; "
+                    "`self` gives the same session at the plan's doses."
+                )
             )
             self._dosed[key] = dosed(self.catalogue, self.plain(slot, plan.phase), plan.steps, plan.deload, note)
         return self._dosed[key]
@@ -296,7 +316,9 @@ def render(
             day = first + timedelta(days=offset)
             slot = by_offset.get(offset)
             if slot is None:
-                days.append(ProgrammeDay(date=day, weekday=Weekday.of(day), rest=True, focus=None, session=None, index=None))
+                days.append(
+                    ProgrammeDay(date=day, weekday=Weekday.of(day), rest=True, focus=None, session=None, index=None)
+                )
                 continue
             workout = sessions.at(slot, plan)
             days.append(
