@@ -308,6 +308,9 @@ def test_rehab_without_next_morning_reports_is_not_yet_advanced(catalogue: Catal
 def test_a_session_at_11_30_utc_in_auckland_is_the_next_local_day(catalogue: Catalogue) -> None:
     instant = dt.datetime(2026, 12, 7, 11, 30, tzinfo=dt.UTC)
     assert local_date("Pacific/Auckland", instant) == dt.date(2026, 12, 8)
+    # DST: Berlin is UTC+2 from 28 March 2027, so 22:30 UTC that evening is already the 29th there
+    assert local_date("Europe/Berlin", dt.datetime(2027, 3, 28, 22, 30, tzinfo=dt.UTC)) == dt.date(2027, 3, 29)
+    assert local_date("Europe/Berlin", dt.datetime(2027, 3, 27, 22, 30, tzinfo=dt.UTC)) == dt.date(2027, 3, 27)
     p = params(goal="mobility", tz="Pacific/Auckland", start=dt.date(2026, 12, 8), weekdays=["tue", "thu", "sat"])
     plan = build(catalogue, p)
     first = plan.weeks[0].days[0]

@@ -23,7 +23,7 @@ from typing import Any
 from app.catalogue import Catalogue
 from app.coaching.history import CheckIn, Session, order
 from app.programmes.models import Event, Programme, ProgrammeParameters, ProgrammeRef, Status, Today, zone
-from app.programmes.plan import Sessions, WeekPlan, build_rules, deload_week, is_deload, layout, render
+from app.programmes.plan import WeekPlan, build_rules, deload_week, is_deload, layout, render, sessions_for
 from app.programmes.replay import Key, Replay, judge, mornings, plan_of
 from app.programmes.rules import (
     GAP_REPEAT,
@@ -275,11 +275,16 @@ def follow(
     for checkin in checkins:
         if checkin.date <= last_day:
             morning[checkin.date] = max(checkin.pain, morning.get(checkin.date, 0))
-    replay = Replay(catalogue, params, lay, Sessions(catalogue, params, lay.slots), on, pauses, morning)
-    logs = sorted(((s.performed_at.astimezone(tz).date(), s, r) for s, r in sessions), key=lambda x: order(x[1]))
-    for day, session, ref in logs:
-        if params.start <= day <= last_day:
-            replay.place(day, session, ref)
+    replay = Replay(catalogue, params, lay, sessions_for(catalogue, params), on, pauses, morning)
+    inside = [(s.performed_at.astimezone(tz).date(), s, r) for s, r in sessions]
+    inside = [row for row in inside if params.start <= row[0] <= last_day]
+    # Oldest first; logs at one instant in one order whatever order they came in (``order``: their content).
+    inside.sort(key=lambda row: row[1].performed_at)
+    instants = [row[1].performed_at for row in inside]
+    if len(set(instants)) < len(instants):
+        inside.sort(key=lambda row: order(row[1]))
+    for day, session, ref in inside:
+        replay.place(day, session, ref)
     plans = _weeks(replay)
     _sessions_gap(replay, plans)
     _no_rise_after_pain(replay, plans)
@@ -310,7 +315,7 @@ def _today(replay: Replay, plans: list[WeekPlan], ended: date | None, events: li
             status=status,
             missed=missed,
             next_due=next_due,
-            session=None if key is None or status is not Status.due else _session(replay, plans, key),
+            session=None if key is None or status not in (Status.due, Status.done) else _session(replay, plans, key),
             events=events,
         )
 

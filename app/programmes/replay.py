@@ -17,7 +17,6 @@ from app.catalogue import Catalogue
 from app.catalogue.models import Dose, DoseRange
 from app.coaching import doses
 from app.coaching.conditions import peak_pain
-from app.coaching.gate import Gate
 from app.coaching.history import Session
 from app.programmes.models import Advance, Event, ProgrammeParameters, ProgrammeRef
 from app.programmes.plan import Layout, Sessions, Slot, WeekPlan
@@ -129,7 +128,7 @@ def _targets(replay: Replay, key: Key, plan: WeekPlan, done: Done) -> str | None
     workout = replay.store.at(replay.slot(key), plan)
     if not workout.items:
         return None
-    gate = Gate(replay.catalogue, workout)
+    gate = replay.store.gate(replay.slot(key), plan)
     for item in workout.items:
         slug = item.exercise.slug
         sets = done.session.entries.get(slug)
