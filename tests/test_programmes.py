@@ -481,7 +481,7 @@ def test_every_session_of_every_programme_passes_the_generators_safety_checks(qu
 def histories(draw: st.DrawFn) -> tuple[dict[str, Any], list[tuple[int, bool, bool, int]], list[int]]:
     """A plan, then for each of its sessions (done, short, pain after) and a next-morning pain."""
     query = {
-        "goal": draw(st.sampled_from(["strength", "balanced", "mobility", "posture"])),
+        "goal": draw(st.sampled_from(["strength", "balanced", "mobility", "posture", "rehab"])),
         "weeks": 6,
         "days_per_week": 2,
         "deload_every": draw(st.sampled_from([0, 3, 4])),

@@ -70,23 +70,28 @@ def _static_next(
 
 
 def _weeks(replay: Replay) -> list[WeekPlan]:
+    """Every week in order: decided at its start when that day has come, else planned as ``build`` does;
+    then (``advance=sessions``) a long gap inside it, and the cap after pain above 5 have the last word,
+    so the weeks after build on what the week really was."""
     params = replay.params
     phase = REHAB_PHASES[0] if params.goal.value == "rehab" else None
-    plans = [WeekPlan(1, phase, 0, False, "first week: the plan's doses")]
-    phase_start, last_build = 1, plans[0]
+    plans: list[WeekPlan] = []
+    phase_start, last_build = 1, WeekPlan(1, phase, 0, False, "first week: the plan's doses")
     gap_seen: set[tuple[date, str]] = set()
-    for week in range(2, params.weeks + 1):
-        day = _decide_day(replay, week)
-        if day > replay.on:
-            plan = _static_next(params, week, plans, phase_start, last_build)
-            so_far = judge(replay, week - 1, plans[-1], replay.on).peak if plan.steps > last_build.steps else None
-            if so_far is not None and so_far > PAIN_NO_RISE.params["above"]:
-                # not decided yet, but the week before already hurt above 5: nothing rises however it ends
-                plan = _same_again(week, plans[-1], last_build, f"pain reached {so_far}/10")
+    for week in range(1, params.weeks + 1):
+        if week == 1:
+            plan = last_build
         else:
-            plan = _known(replay, week, day, plans, phase_start, last_build, gap_seen)
-        if plan.phase != plans[-1].phase:
-            phase_start = week
+            day = _decide_day(replay, week)
+            if day > replay.on:
+                plan = _static_next(params, week, plans, phase_start, last_build)
+            else:
+                plan = _known(replay, week, day, plans, phase_start, last_build, gap_seen)
+        plan = _sessions_gap(replay, week, [*plans, plan], last_build, gap_seen)
+        if plans:
+            plan = _no_rise_after_pain(replay, plans[-1], plan, last_build)
+            if plan.phase != plans[-1].phase:
+                phase_start = week
         plans.append(plan)
         if not plan.deload:
             last_build = plan
@@ -218,38 +223,34 @@ def _known(
     return WeekPlan(week, phase, last_build.steps + 1, False, f"steps up from week {last_build.week}")
 
 
-def _sessions_gap(replay: Replay, plans: list[WeekPlan]) -> None:
-    """``advance=sessions``: a session after 14 days or more without a log (or due today after such a
-    gap) is done at the doses the gap rules give; its week takes them from then on."""
+def _sessions_gap(
+    replay: Replay, week: int, plans: list[WeekPlan], last_build: WeekPlan, seen: set[tuple[date, str]]
+) -> WeekPlan:
+    """``advance=sessions``: a session of this week done after 14 days or more without a log (or due
+    today after such a gap) is done at the doses the gap rules give; the week takes them from then on."""
+    plan = plans[-1]
     if replay.calendar:
-        return
+        return plan
+    days = [d.day for k, d in replay.done.items() if k[0] == week]
     open_ = replay.next_open()
-    points: list[tuple[Key, date]] = [(k, d.day) for k, d in replay.done.items()]
-    if open_ is not None:
-        points.append((open_, replay.on))
-    seen: set[tuple[date, str]] = set()
-    for key, day in sorted(points, key=lambda p: (p[1], p[0])):
-        week = key[0]
-        builds = [p for p in plans[: week - 1] if not p.deload] or [plans[0]]
-        plan = _gap_plan(replay, week, day, plans[:week], builds[-1], seen)
-        if plan is not None:
-            plans[week - 1] = plan
+    if open_ is not None and open_[0] == week:
+        days.append(replay.on)
+    for day in sorted(days):
+        gapped = _gap_plan(replay, week, day, [*plans[:-1], plan], last_build, seen)
+        if gapped is not None:
+            plan = gapped
+    return plan
 
 
-def _no_rise_after_pain(replay: Replay, plans: list[WeekPlan]) -> None:
+def _no_rise_after_pain(replay: Replay, before: WeekPlan, plan: WeekPlan, last_build: WeekPlan) -> WeekPlan:
     """The last word (rule ``pain-above-5-no-rise``): whatever decided a week (a gap, a projection), it is
     never above the week before when that week hurt above 5. A new rehab phase is other exercises."""
-    for n in range(1, len(plans)):
-        before, plan = plans[n - 1], plans[n]
-        if plan.phase != before.phase:
-            continue
-        lower = plan.steps <= before.steps and (plan.deload or not before.deload)
-        if lower:
-            continue
-        peak = judge(replay, before.week, before, replay.on).peak
-        if peak is not None and peak > PAIN_NO_RISE.params["above"]:
-            builds = [p for p in plans[:n] if not p.deload] or [plans[0]]
-            plans[n] = _same_again(plan.week, before, builds[-1], f"pain reached {peak}/10")
+    if plan.phase != before.phase or (plan.steps <= before.steps and (plan.deload or not before.deload)):
+        return plan
+    peak = judge(replay, before.week, before, replay.on).peak
+    if peak is not None and peak > PAIN_NO_RISE.params["above"]:
+        return _same_again(plan.week, before, last_build, f"pain reached {peak}/10")
+    return plan
 
 
 def follow(
@@ -286,8 +287,6 @@ def follow(
     for day, session, ref in inside:
         replay.place(day, session, ref)
     plans = _weeks(replay)
-    _sessions_gap(replay, plans)
-    _no_rise_after_pain(replay, plans)
     weeks = render(params, lay, plans, replay.store, replay.week_start)
     programme = Programme(parameters=params, rules=build_rules(params, lay, weeks, catalogue), weeks=weeks)
     events = sorted(replay.events, key=lambda e: (e.date, e.week))
