@@ -9,20 +9,18 @@ so a calendar app that subscribes updates an event when the plan changes rather 
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event
 
-from app.programmes.models import Programme
+from app.programmes.models import Programme, local_date
 from app.workouts.models import Prescription, Workout
 
 PRODID = "-//hipflex//programmes//EN"
 
 
 def local_today(tz: str, now: dt.datetime | None = None) -> dt.date:
-    """The date it is in ``tz`` (an IANA name) at ``now`` (default: now)."""
-    instant = now if now is not None else dt.datetime.now(dt.UTC)
-    return instant.astimezone(ZoneInfo(tz)).date()
+    """The date it is in ``tz`` (an IANA name) at ``now`` (default: now): ``models.local_date`` at the clock."""
+    return local_date(tz, now if now is not None else dt.datetime.now(dt.UTC))
 
 
 def event_uid(programme_id: str, week: int, day: int) -> str:

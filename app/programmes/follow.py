@@ -15,39 +15,16 @@ sessions by whole weeks.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
 from app.catalogue import Catalogue
-from app.catalogue.models import Dose, DoseRange
-from app.coaching import doses
-from app.coaching.conditions import peak_pain
-from app.coaching.gate import Gate
 from app.coaching.history import CheckIn, Session, order
-from app.programmes.models import (
-    Advance,
-    Event,
-    Programme,
-    ProgrammeParameters,
-    ProgrammeRef,
-    Status,
-    Today,
-    zone,
-)
-from app.programmes.plan import (
-    Layout,
-    Sessions,
-    Slot,
-    WeekPlan,
-    build_rules,
-    deload_week,
-    is_deload,
-    layout,
-    render,
-)
+from app.programmes.models import Event, Programme, ProgrammeParameters, ProgrammeRef, Status, Today, zone
+from app.programmes.plan import WeekPlan, build_rules, deload_week, is_deload, layout, render, sessions_for
+from app.programmes.replay import Key, Replay, judge, mornings, plan_of
 from app.programmes.rules import (
     GAP_REPEAT,
     GAP_STEP_BACK,
@@ -58,11 +35,8 @@ from app.programmes.rules import (
     REHAB_PHASES,
     WEEK_REPEATS,
     WEEKLY_STEP,
-    ProgrammeRule,
 )
 from app.workouts import Workout
-
-Key = tuple[int, int]  # (week, session number), both from 1
 
 
 @dataclass(frozen=True)
@@ -71,176 +45,7 @@ class Followed:
     today: Today
 
 
-@dataclass(frozen=True)
-class _Done:
-    day: date
-    session: Session
-
-
-@dataclass
-class _Replay:
-    """What the replay knows: the plan's shape, the logs placed on its sessions, the pauses."""
-
-    catalogue: Catalogue
-    params: ProgrammeParameters
-    lay: Layout
-    store: Sessions
-    on: date
-    pauses: list[tuple[date, date]]  # [from, until), ongoing ones until the day after ``on``
-    checkins: dict[date, int]  # the worst report of each day
-    logs: list[_Done] = field(default_factory=list)
-    done: dict[Key, _Done] = field(default_factory=dict)
-    events: list[Event] = field(default_factory=list)
-
-    @property
-    def calendar(self) -> bool:
-        return self.params.advance is Advance.calendar
-
-    def keys(self) -> list[Key]:
-        return [(w, s.index) for w in range(1, self.params.weeks + 1) for s in self.lay.slots]
-
-    def slot(self, key: Key) -> Slot:
-        return self.lay.slots[key[1] - 1]
-
-    # --- dates -----------------------------------------------------------------
-    def moved(self, day: date) -> date:
-        """A planned day after the pauses that began before it (calendar mode): whole weeks later."""
-        shift = 0
-        for start, until in self.pauses:
-            if day + timedelta(days=shift) >= start:
-                shift += 7 * math.ceil((until - start).days / 7)
-        return day + timedelta(days=shift)
-
-    def week_start(self, week: int) -> date:
-        first = self.params.start + timedelta(days=7 * (week - 1))
-        return self.moved(first) if self.calendar else first
-
-    def planned(self, key: Key) -> date:
-        first = self.params.start + timedelta(days=7 * (key[0] - 1) + self.slot(key).offset)
-        return self.moved(first) if self.calendar else first
-
-    def paused(self, day: date) -> bool:
-        return any(start <= day < until for start, until in self.pauses)
-
-    def gap(self, last: date, day: date) -> int:
-        """Days from ``last`` to ``day``, paused days not counted."""
-        return sum(1 for n in range(1, (day - last).days + 1) if not self.paused(last + timedelta(days=n)))
-
-    def week_of(self, day: date) -> int:
-        week = 1
-        for w in range(1, self.params.weeks + 1):
-            if self.week_start(w) <= day:
-                week = w
-        return week
-
-    # --- placing logs -------------------------------------------------------------
-    def place(self, day: date, session: Session, ref: ProgrammeRef | None) -> None:
-        key: Key | None = None
-        if ref is not None and 1 <= ref.week <= self.params.weeks and 1 <= ref.day <= len(self.lay.slots):
-            key = (ref.week, ref.day) if (ref.week, ref.day) not in self.done else None
-        if key is None:
-            key = self._calendar_key(day) if self.calendar else next((k for k in self.keys() if k not in self.done), None)
-        self.logs.append(_Done(day, session))
-        if key is not None:
-            self.done[key] = _Done(day, session)
-
-    def _calendar_key(self, day: date) -> Key | None:
-        """A log without a programme session: that day's session, else the week's earliest unfinished one
-        before it (done late), else the next one (done early)."""
-        if day < self.week_start(1):
-            return None
-        week = self.week_of(day)
-        open_ = [(week, s.index) for s in self.lay.slots if (week, s.index) not in self.done]
-        for key in open_:
-            if self.planned(key) == day:
-                return key
-        before = [k for k in open_ if self.planned(k) <= day]
-        return before[0] if before else (open_[0] if open_ else None)
-
-    def event(self, rule: ProgrammeRule, week: int, day: date, action: str, data: dict[str, Any], **words: Any) -> None:
-        text = rule.reason.format(**{**rule.params, **data, **words})
-        self.events.append(Event(rule=rule.id, week=week, date=day, action=action, text=text, data=data))
-
-
-def _plan_of(plans: list[WeekPlan], week: int) -> WeekPlan:
-    return plans[week - 1]
-
-
-def _targets(replay: _Replay, key: Key, plan: WeekPlan, done: _Done) -> str | None:
-    """Why a logged session fell short of its plan (the coach's performed-vs-planned reading), or None."""
-    workout = replay.store.at(replay.slot(key), plan)
-    if not workout.items:
-        return None
-    gate = Gate(replay.catalogue, workout)
-    for item in workout.items:
-        slug = item.exercise.slug
-        sets = done.session.entries.get(slug)
-        if not sets:
-            return f"{item.exercise.name} was not logged on {done.day:%b} {done.day.day}"
-        if not all(s.completed for s in sets):
-            return f"a set of {item.exercise.name} was left unfinished on {done.day:%b} {done.day.day}"
-        target = doses.planned(slug, item.dose)
-        got = doses.performed(slug, sets, _unclamped(gate.dose_range(slug)), target)
-        if doses.above(target, got):
-            return (
-                f"{item.exercise.name} was {doses.describe(got)} on {done.day:%b} {done.day.day}, "
-                f"below its target of {doses.describe(target)}"
-            )
-    return None
-
-
-def _unclamped(span: Dose) -> Dose:
-    """``span`` with every range opened wide: the coach's ``performed`` clamps into the catalogue's range,
-    which would read 7 reps as the range's 8; a target is judged on what was logged."""
-    wide = DoseRange(min=0, max=3600)
-    return span.model_copy(
-        update={
-            "sets": wide,
-            "reps": None if span.reps is None else wide,
-            "hold_seconds": None if span.hold_seconds is None else wide,
-            "duration_seconds": None if span.duration_seconds is None else wide,
-        }
-    )
-
-
-def _mornings(replay: _Replay, keys: list[Key], until: date) -> list[tuple[date, int, int | None]]:
-    """(session day, next-morning pain, pain before the session), oldest first, for the sessions of ``keys``."""
-    found = []
-    for key in keys:
-        done = replay.done.get(key)
-        if done is None:
-            continue
-        morning = done.day + timedelta(days=1)
-        if morning <= until and morning in replay.checkins:
-            found.append((done.day, replay.checkins[morning], done.session.pain_before))
-    return sorted(found, key=lambda row: row[0])
-
-
-@dataclass(frozen=True)
-class _Judged:
-    missing: int
-    short: str | None
-    peak: int | None  # the worst pain of the week: during, after or the next morning
-
-
-def _judge(replay: _Replay, week: int, plan: WeekPlan, until: date) -> _Judged:
-    keys = [(week, s.index) for s in replay.lay.slots]
-    missing = sum(1 for k in keys if k not in replay.done)
-    short = None
-    peaks: list[int] = []
-    for key in keys:
-        done = replay.done.get(key)
-        if done is None:
-            continue
-        short = short or _targets(replay, key, plan, done)
-        peak = peak_pain(done.session)
-        if peak is not None:
-            peaks.append(peak)
-    peaks += [pain for _, pain, _ in _mornings(replay, keys, until)]
-    return _Judged(missing, short, max(peaks, default=None))
-
-
-def _decide_day(replay: _Replay, week: int) -> date:
+def _decide_day(replay: Replay, week: int) -> date:
     """The day week ``week`` is decided: its first day on the calendar; with ``advance=sessions`` the
     morning after the week before was finished (never known while a session of it is still open)."""
     if replay.calendar or week == 1:
@@ -251,8 +56,9 @@ def _decide_day(replay: _Replay, week: int) -> date:
     return max(replay.done[k].day for k in keys) + timedelta(days=1)
 
 
-def _static_next(params: ProgrammeParameters, week: int, plans: list[WeekPlan], phase_start: int,
-                 last_build: WeekPlan) -> WeekPlan:
+def _static_next(
+    params: ProgrammeParameters, week: int, plans: list[WeekPlan], phase_start: int, last_build: WeekPlan
+) -> WeekPlan:
     """A week not known yet: as ``build`` plans it, every gate passing."""
     phase = plans[-1].phase
     if phase is not None and week - phase_start >= 2 and phase != REHAB_PHASES[-1]:
@@ -263,39 +69,52 @@ def _static_next(params: ProgrammeParameters, week: int, plans: list[WeekPlan], 
     return WeekPlan(week, phase, last_build.steps + 1, False, f"steps up from week {last_build.week}")
 
 
-def _weeks(replay: _Replay) -> list[WeekPlan]:
+def _weeks(replay: Replay) -> list[WeekPlan]:
+    """Every week in order: decided at its start when that day has come, else planned as ``build`` does;
+    then (``advance=sessions``) a long gap inside it, and the cap after pain above 5 have the last word,
+    so the weeks after build on what the week really was."""
     params = replay.params
     phase = REHAB_PHASES[0] if params.goal.value == "rehab" else None
-    plans = [WeekPlan(1, phase, 0, False, "first week: the plan's doses")]
-    phase_start, last_build = 1, plans[0]
+    plans: list[WeekPlan] = []
+    phase_start, last_build = 1, WeekPlan(1, phase, 0, False, "first week: the plan's doses")
     gap_seen: set[tuple[date, str]] = set()
-    for week in range(2, params.weeks + 1):
-        day = _decide_day(replay, week)
-        if day > replay.on:
-            plan = _static_next(params, week, plans, phase_start, last_build)
+    for week in range(1, params.weeks + 1):
+        if week == 1:
+            plan = last_build
         else:
-            plan = _known(replay, week, day, plans, phase_start, last_build, gap_seen)
-        if plan.phase != plans[-1].phase:
-            phase_start = week
+            day = _decide_day(replay, week)
+            if day > replay.on:
+                plan = _static_next(params, week, plans, phase_start, last_build)
+            else:
+                plan = _known(replay, week, day, plans, phase_start, last_build, gap_seen)
+        plan = _sessions_gap(replay, week, [*plans, plan], last_build, gap_seen)
+        if plans:
+            plan = _no_rise_after_pain(replay, plans[-1], plan, last_build)
+            if plan.phase != plans[-1].phase:
+                phase_start = week
         plans.append(plan)
         if not plan.deload:
             last_build = plan
     return plans
 
 
-def _last_log(replay: _Replay, before: date) -> date | None:
+def _last_log(replay: Replay, before: date) -> date | None:
     days = [d.day for d in replay.logs if d.day < before]
     return max(days, default=None)
 
 
-def _gap_plan(replay: _Replay, week: int, day: date, plans: list[WeekPlan], last_build: WeekPlan,
-              gap_seen: set[tuple[date, str]]) -> WeekPlan | None:
+def _gap_plan(
+    replay: Replay, week: int, day: date, plans: list[WeekPlan], last_build: WeekPlan, gap_seen: set[tuple[date, str]]
+) -> WeekPlan | None:
     last = _last_log(replay, day)
     if last is None:
         return None
     gap = replay.gap(last, day)
-    trained = max((p for p in plans if any((p.week, s.index) in replay.done for s in replay.lay.slots)),
-                  key=lambda p: p.week, default=last_build)
+    trained = max(
+        (p for p in plans if any((p.week, s.index) in replay.done for s in replay.lay.slots)),
+        key=lambda p: p.week,
+        default=last_build,
+    )
     trained = last_build if trained.deload else trained
     data: dict[str, Any] = {"gap": gap, "last_log": last.isoformat()}
     if gap >= GAP_STEP_BACK.params["days"] and (last, GAP_STEP_BACK.id) not in gap_seen:
@@ -314,32 +133,49 @@ def _gap_plan(replay: _Replay, week: int, day: date, plans: list[WeekPlan], last
     if gap >= GAP_REPEAT.params["days"] and (last, GAP_REPEAT.id) not in gap_seen:
         gap_seen.add((last, GAP_REPEAT.id))
         replay.event(GAP_REPEAT, week, day, "repeat", {**data, "from_week": trained.week})
-        return WeekPlan(week, trained.phase, trained.steps, False,
-                        f"repeats week {trained.week}: no session for {gap} days")
+        return WeekPlan(
+            week, trained.phase, trained.steps, False, f"repeats week {trained.week}: no session for {gap} days"
+        )
     return None
 
 
-def _known(replay: _Replay, week: int, day: date, plans: list[WeekPlan], phase_start: int,
-           last_build: WeekPlan, gap_seen: set[tuple[date, str]]) -> WeekPlan:
+def _same_again(week: int, before: WeekPlan, last_build: WeekPlan, why: str) -> WeekPlan:
+    """Nothing rises: the week before's doses again, a deload's lighter doses included."""
+    if before.deload:
+        return WeekPlan(week, before.phase, before.steps, True, f"repeats week {before.week}'s lighter doses: {why}")
+    return WeekPlan(week, before.phase, last_build.steps, False, f"repeats week {last_build.week}: {why}")
+
+
+def _known(
+    replay: Replay,
+    week: int,
+    day: date,
+    plans: list[WeekPlan],
+    phase_start: int,
+    last_build: WeekPlan,
+    gap_seen: set[tuple[date, str]],
+) -> WeekPlan:
     params = replay.params
     before = plans[-1]
     gapped = _gap_plan(replay, week, day, plans, last_build, gap_seen)
     if gapped is not None:
         return gapped
-    judged = _judge(replay, week - 1, before, day)
+    judged = judge(replay, week - 1, before, day)
     pain = judged.peak
     hurt = pain is not None and pain > PAIN_NO_RISE.params["above"]
     phase = before.phase
     held = False
-    if phase is not None and week - phase_start >= PHASE_ADVANCE.params["weeks_at_least"] and (
-        phase != REHAB_PHASES[-1]
+    if (
+        phase is not None
+        and week - phase_start >= PHASE_ADVANCE.params["weeks_at_least"]
+        and (phase != REHAB_PHASES[-1])
     ):
         phase_keys = [(w, s.index) for w in range(phase_start, week) for s in replay.lay.slots]
-        mornings = _mornings(replay, phase_keys, day)
-        values = [m for _, m, _ in mornings]
+        reports = mornings(replay, phase_keys, day)
+        values = [m for _, m, _ in reports]
         nxt = REHAB_PHASES[REHAB_PHASES.index(phase) + 1]
         rises = int(PHASE_HOLD.params["rises"])
-        last = values[-(rises + 1):]
+        last = values[-(rises + 1) :]
         rising = len(last) == rises + 1 and all(a < b for a, b in zip(last, last[1:], strict=False))
         data: dict[str, Any] = {"mornings": values[-3:], "weeks": week - phase_start, "missing": judged.missing}
         shown = ", ".join(map(str, values[-3:])) or "none"
@@ -347,7 +183,7 @@ def _known(replay: _Replay, week: int, day: date, plans: list[WeekPlan], phase_s
             replay.event(PHASE_HOLD, week, day, "hold", data, mornings=shown, phase=phase)
             held = True
         else:
-            two = mornings[-int(PHASE_ADVANCE.params["checkins"]):]
+            two = reports[-int(PHASE_ADVANCE.params["checkins"]) :]
             low = len(two) == PHASE_ADVANCE.params["checkins"] and all(
                 m <= PHASE_ADVANCE.params["morning_at_most"] and (b is None or m <= b) for _, m, b in two
             )
@@ -355,8 +191,10 @@ def _known(replay: _Replay, week: int, day: date, plans: list[WeekPlan], phase_s
                 replay.event(PHASE_ADVANCE, week, day, "advance", data, mornings=shown, phase=phase, next=nxt)
                 return WeekPlan(week, nxt, 0, False, f"first week of the {nxt} phase: its criteria were met")
             why = (
-                f"{judged.missing} session(s) of week {week - 1} not done" if judged.missing
-                else f"pain reached {pain}/10" if hurt
+                f"{judged.missing} session(s) of week {week - 1} not done"
+                if judged.missing
+                else f"pain reached {pain}/10"
+                if hurt
                 else f"next-morning pain {shown}/10: two reports at most 2/10, neither above the pain before "
                 "its session, are needed"
             )
@@ -366,39 +204,53 @@ def _known(replay: _Replay, week: int, day: date, plans: list[WeekPlan], phase_s
     data = {"missing": judged.missing, "pain": pain, "from_week": last_build.week}
     if hurt:
         replay.event(PAIN_NO_RISE, week, day, "hold", data)
-        return WeekPlan(week, phase, last_build.steps, False, f"repeats week {last_build.week}: pain reached {pain}/10")
+        return _same_again(week, before, last_build, f"pain reached {pain}/10")
     if held:
-        return WeekPlan(week, phase, last_build.steps, False,
-                        f"repeats week {last_build.week}: next-morning pain holds the {phase} phase")
-    why = (
-        f"{judged.missing} session(s) of week {week - 1} not done" if judged.missing
-        else judged.short if judged.short is not None
+        return _same_again(week, before, last_build, f"next-morning pain holds the {phase} phase")
+    short: str | None = (
+        f"{judged.missing} session(s) of week {week - 1} not done"
+        if judged.missing
+        else judged.short
+        if judged.short is not None
         else f"pain reached {pain}/10, above {int(WEEK_REPEATS.params['pain_at_most'])}"
-        if pain is not None and pain > WEEK_REPEATS.params["pain_at_most"] else None
+        if pain is not None and pain > WEEK_REPEATS.params["pain_at_most"]
+        else None
     )
-    if why is not None:
-        replay.event(WEEK_REPEATS, week, day, "repeat", {**data, "why": why})
-        return WeekPlan(week, phase, last_build.steps, False, f"repeats week {last_build.week}: {why}")
+    if short is not None:
+        replay.event(WEEK_REPEATS, week, day, "repeat", {**data, "why": short})
+        return WeekPlan(week, phase, last_build.steps, False, f"repeats week {last_build.week}: {short}")
     replay.event(WEEKLY_STEP, week, day, "step_up", data)
     return WeekPlan(week, phase, last_build.steps + 1, False, f"steps up from week {last_build.week}")
 
 
-def _sessions_gap(replay: _Replay, plans: list[WeekPlan]) -> None:
-    """``advance=sessions``: a session after 14 days or more without a log (or due today after such a
-    gap) is done at the doses the gap rules give; its week takes them from then on."""
+def _sessions_gap(
+    replay: Replay, week: int, plans: list[WeekPlan], last_build: WeekPlan, seen: set[tuple[date, str]]
+) -> WeekPlan:
+    """``advance=sessions``: a session of this week done after 14 days or more without a log (or due
+    today after such a gap) is done at the doses the gap rules give; the week takes them from then on."""
+    plan = plans[-1]
     if replay.calendar:
-        return
-    open_ = next((k for k in replay.keys() if k not in replay.done), None)
-    points: list[tuple[Key, date]] = [(k, d.day) for k, d in replay.done.items()]
-    if open_ is not None:
-        points.append((open_, replay.on))
-    seen: set[tuple[date, str]] = set()
-    for key, day in sorted(points, key=lambda p: (p[1], p[0])):
-        week = key[0]
-        builds = [p for p in plans[: week - 1] if not p.deload] or [plans[0]]
-        plan = _gap_plan(replay, week, day, plans[:week], builds[-1], seen)
-        if plan is not None:
-            plans[week - 1] = plan
+        return plan
+    days = [d.day for k, d in replay.done.items() if k[0] == week]
+    open_ = replay.next_open()
+    if open_ is not None and open_[0] == week:
+        days.append(replay.on)
+    for day in sorted(days):
+        gapped = _gap_plan(replay, week, day, [*plans[:-1], plan], last_build, seen)
+        if gapped is not None:
+            plan = gapped
+    return plan
+
+
+def _no_rise_after_pain(replay: Replay, before: WeekPlan, plan: WeekPlan, last_build: WeekPlan) -> WeekPlan:
+    """The last word (rule ``pain-above-5-no-rise``): whatever decided a week (a gap, a projection), it is
+    never above the week before when that week hurt above 5. A new rehab phase is other exercises."""
+    if plan.phase != before.phase or (plan.steps <= before.steps and (plan.deload or not before.deload)):
+        return plan
+    peak = judge(replay, before.week, before, replay.on).peak
+    if peak is not None and peak > PAIN_NO_RISE.params["above"]:
+        return _same_again(plan.week, before, last_build, f"pain reached {peak}/10")
+    return plan
 
 
 def follow(
@@ -417,41 +269,52 @@ def follow(
     tz = zone(params.tz)
     lay = layout(params)
     last_day = on if ended is None else min(on, ended)
-    pauses = sorted((start, until if until is not None else on + timedelta(days=1))
-                    for start, until in paused if start <= on)
+    pauses = sorted(
+        (start, until if until is not None else on + timedelta(days=1)) for start, until in paused if start <= on
+    )
     morning: dict[date, int] = {}
     for checkin in checkins:
         if checkin.date <= last_day:
             morning[checkin.date] = max(checkin.pain, morning.get(checkin.date, 0))
-    replay = _Replay(catalogue, params, lay, Sessions(catalogue, params, lay.slots), on, pauses, morning)
-    logs = sorted(((s.performed_at.astimezone(tz).date(), s, r) for s, r in sessions), key=lambda x: order(x[1]))
-    for day, session, ref in logs:
-        if params.start <= day <= last_day:
-            replay.place(day, session, ref)
+    replay = Replay(catalogue, params, lay, sessions_for(catalogue, params), on, pauses, morning)
+    inside = [(s.performed_at.astimezone(tz).date(), s, r) for s, r in sessions]
+    inside = [row for row in inside if params.start <= row[0] <= last_day]
+    # Oldest first; logs at one instant in one order whatever order they came in (``order``: their content).
+    inside.sort(key=lambda row: row[1].performed_at)
+    instants = [row[1].performed_at for row in inside]
+    if len(set(instants)) < len(instants):
+        inside.sort(key=lambda row: order(row[1]))
+    for day, session, ref in inside:
+        replay.place(day, session, ref)
     plans = _weeks(replay)
-    _sessions_gap(replay, plans)
     weeks = render(params, lay, plans, replay.store, replay.week_start)
     programme = Programme(parameters=params, rules=build_rules(params, lay, weeks, catalogue), weeks=weeks)
     events = sorted(replay.events, key=lambda e: (e.date, e.week))
     return Followed(programme=programme, today=_today(replay, plans, ended, events))
 
 
-def _session(replay: _Replay, plans: list[WeekPlan], key: Key) -> Workout:
-    return replay.store.at(replay.slot(key), _plan_of(plans, key[0]))
+def _session(replay: Replay, plans: list[WeekPlan], key: Key) -> Workout:
+    return replay.store.at(replay.slot(key), plan_of(plans, key[0]))
 
 
-def _today(replay: _Replay, plans: list[WeekPlan], ended: date | None, events: list[Event]) -> Today:
+def _today(replay: Replay, plans: list[WeekPlan], ended: date | None, events: list[Event]) -> Today:
     on = replay.on
-    keys = replay.keys()
+    keys = replay.sessions()
     today_done = [k for k, d in replay.done.items() if d.day == on]
     open_ = [k for k in keys if k not in replay.done]
 
     def answer(status: Status, week: int, key: Key | None, missed: int, next_due: date | None) -> Today:
-        plan = _plan_of(plans, week)
+        plan = plan_of(plans, week)
         return Today(
-            date=on, week=week, day=None if key is None else key[1], phase=plan.phase, deload=plan.deload,
-            status=status, missed=missed, next_due=next_due,
-            session=None if key is None or status is not Status.due else _session(replay, plans, key),
+            date=on,
+            week=week,
+            day=None if key is None else key[1],
+            phase=plan.phase,
+            deload=plan.deload,
+            status=status,
+            missed=missed,
+            next_due=next_due,
+            session=None if key is None or status not in (Status.due, Status.done) else _session(replay, plans, key),
             events=events,
         )
 
@@ -487,9 +350,9 @@ def _today(replay: _Replay, plans: list[WeekPlan], ended: date | None, events: l
     return answer(Status.rest, week, None, missed, next_due)
 
 
-def _due(replay: _Replay, key: Key) -> date:
+def _due(replay: Replay, key: Key) -> date:
     """``advance=sessions``: a session is due its planned spacing after the one before it was done."""
-    keys = replay.keys()
+    keys = replay.sessions()
     position = keys.index(key)
     due = replay.planned(key)
     if position > 0 and keys[position - 1] in replay.done:
@@ -500,10 +363,10 @@ def _due(replay: _Replay, key: Key) -> date:
     return due
 
 
-def _late(replay: _Replay) -> int:
+def _late(replay: Replay) -> int:
     """``advance=sessions``: sessions done after their due day, and the open one if it is overdue."""
     late = 0
-    for key in replay.keys():
+    for key in replay.sessions():
         due = _due(replay, key)
         done = replay.done.get(key)
         if done is None:

@@ -7,12 +7,12 @@ as ``/workouts`` would build them.
 
 from __future__ import annotations
 
+import datetime as dt
 from copy import copy
 from dataclasses import dataclass
-import datetime as dt
 from enum import StrEnum
-from typing import Any
 from functools import lru_cache
+from typing import Any
 from zoneinfo import ZoneInfo, available_timezones
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -83,6 +83,12 @@ def valid_zone(name: str) -> str:
 
 def zone(name: str) -> ZoneInfo:
     return ZoneInfo(valid_zone(name))
+
+
+def local_date(name: str, instant: dt.datetime) -> dt.date:
+    """The person's calendar day at ``instant`` (aware) in zone ``name``: 11:30 UTC is the next day in
+    Auckland. For the doors: "today" when a request names no date."""
+    return instant.astimezone(zone(name)).date()
 
 
 class ProgrammeQuery(BaseModel):

@@ -122,7 +122,9 @@ def layout(params: ProgrammeParameters) -> Layout:
     if rest:
         names = _names([_day_name(weekday[o]) for o in rest])
         if len(offsets) > most:
-            text = STRENGTH_DAYS.reason.format(extra=len(rest), days=len(offsets), mobility=names, **STRENGTH_DAYS.params)
+            text = STRENGTH_DAYS.reason.format(
+                extra=len(rest), days=len(offsets), mobility=names, **STRENGTH_DAYS.params
+            )
             rules.append(RuleApplied(id=STRENGTH_DAYS.id, text=text))
         else:
             text = STRENGTH_APART.reason.format(mobility=names, verb="is" if len(rest) == 1 else "are")
@@ -132,8 +134,15 @@ def layout(params: ProgrammeParameters) -> Layout:
 
 
 def _day_name(day: Weekday) -> str:
-    return {"mon": "Monday", "tue": "Tuesday", "wed": "Wednesday", "thu": "Thursday", "fri": "Friday",
-            "sat": "Saturday", "sun": "Sunday"}[day.value]
+    return {
+        "mon": "Monday",
+        "tue": "Tuesday",
+        "wed": "Wednesday",
+        "thu": "Thursday",
+        "fri": "Friday",
+        "sat": "Saturday",
+        "sun": "Sunday",
+    }[day.value]
 
 
 def focus(params: ProgrammeParameters, slot: Slot, phase: str | None, slots: int) -> Goal:
@@ -168,7 +177,11 @@ def session(catalogue: Catalogue, params: ProgrammeParameters, slot: Slot, phase
     goal = focus(params, slot, phase, slots)
     exclude = list(_isotonic(catalogue)) if goal is Goal.rehab and phase == REHAB_PHASES[0] else []
     query = WorkoutQuery(
-        goal=goal, level=params.level, equipment=params.equipment, pain=params.pain, minutes=params.minutes,
+        goal=goal,
+        level=params.level,
+        equipment=params.equipment,
+        pain=params.pain,
+        minutes=params.minutes,
         exclude=exclude,
     )
     return generate(catalogue, query, seed_of(params, slot, goal, phase))
@@ -253,16 +266,21 @@ def is_deload(params: ProgrammeParameters, week: int) -> bool:
 
 
 def deload_week(week: int, phase: str | None, last_build: WeekPlan) -> WeekPlan:
-    return WeekPlan(week, phase, last_build.steps, True, f"deload: about half the sets of week {last_build.week}, no progression")
+    return WeekPlan(
+        week, phase, last_build.steps, True, f"deload: about half the sets of week {last_build.week}, no progression"
+    )
 
 
 class Sessions:
-    """Each slot's workout, generated once per (slot, phase) and dosed once per (steps, deload)."""
+    """Each slot's workout, generated once per (slot, phase) and dosed once per (steps, deload), with the
+    coach's ``Gate`` of each. Shared by every request for one programme (``sessions_for``): its answers
+    depend on nothing else, and a person's ``today`` replays the same weeks again and again."""
 
     def __init__(self, catalogue: Catalogue, params: ProgrammeParameters, slots: tuple[Slot, ...]) -> None:
         self.catalogue, self.params, self.slots = catalogue, params, slots
         self._plain: dict[tuple[int, str | None], Workout] = {}
         self._dosed: dict[tuple[int, str | None, int, bool], Workout] = {}
+        self._gates: dict[tuple[int, str | None, int, bool], Gate] = {}
 
     def plain(self, slot: Slot, phase: str | None) -> Workout:
         key = (slot.index, phase)
@@ -273,11 +291,32 @@ class Sessions:
     def at(self, slot: Slot, plan: WeekPlan) -> Workout:
         key = (slot.index, plan.phase, plan.steps, plan.deload)
         if key not in self._dosed:
-            note = None if plan.steps == 0 and not plan.deload else (
-                f"Programme week {plan.week}: {plan.progression}; `self` gives the same session at the plan's doses."
-            )
+            note = None
+            if plan.steps or plan.deload:
+                note = (
+                    f"Programme doses: {plan.steps} step(s) up from this session's first week"
+                    + (", then about half the sets (a deload week)" if plan.deload else "")
+                    + "; `self` gives the session at its first week's doses."
+                )
             self._dosed[key] = dosed(self.catalogue, self.plain(slot, plan.phase), plan.steps, plan.deload, note)
         return self._dosed[key]
+
+    def gate(self, slot: Slot, plan: WeekPlan) -> Gate:
+        key = (slot.index, plan.phase, plan.steps, plan.deload)
+        if key not in self._gates:
+            self._gates[key] = Gate(self.catalogue, self.at(slot, plan))
+        return self._gates[key]
+
+
+@lru_cache(maxsize=256)
+def _shared(catalogue: Catalogue, params_json: str) -> Sessions:
+    params = ProgrammeParameters.model_validate_json(params_json)
+    return Sessions(catalogue, params, layout(params).slots)
+
+
+def sessions_for(catalogue: Catalogue, params: ProgrammeParameters) -> Sessions:
+    """The programme's ``Sessions``, one per (catalogue, parameters) for the process (256 kept)."""
+    return _shared(catalogue, params.model_dump_json())
 
 
 def render(
@@ -296,7 +335,9 @@ def render(
             day = first + timedelta(days=offset)
             slot = by_offset.get(offset)
             if slot is None:
-                days.append(ProgrammeDay(date=day, weekday=Weekday.of(day), rest=True, focus=None, session=None, index=None))
+                days.append(
+                    ProgrammeDay(date=day, weekday=Weekday.of(day), rest=True, focus=None, session=None, index=None)
+                )
                 continue
             workout = sessions.at(slot, plan)
             days.append(
@@ -341,5 +382,5 @@ def build(catalogue: Catalogue, params: ProgrammeParameters) -> Programme:
     """The whole plan for ``params``, every gate passing; the same inputs give the same bytes.
     Raises the generator's ``WorkoutImpossible`` when a session's constraints leave nothing."""
     lay = layout(params)
-    weeks = render(params, lay, static_weeks(params), Sessions(catalogue, params, lay.slots))
+    weeks = render(params, lay, static_weeks(params), sessions_for(catalogue, params))
     return Programme(parameters=params, rules=build_rules(params, lay, weeks, catalogue), weeks=weeks)

@@ -66,8 +66,7 @@ MOBILITY_DAYS = _rule(
     "a mobility plan of fewer than 3 days a week",
     {"days_at_least": 3, "days_at_most": 7},
     "the plan as asked, with a note: stretching works from 3 days a week, and daily is allowed",
-    "Mobility and stretching work best on at least {days_at_least} days a week (daily is fine); this plan "
-    "has {days}.",
+    "Mobility and stretching work best on at least {days_at_least} days a week (daily is fine); this plan has {days}.",
     ACSM_2021,
     False,
 )

@@ -100,8 +100,8 @@ class TodayPublic(BaseModel):
     next_due: dt.date | None = Field(description="The next day a session is due (today when it is due).")
     events: list[Event]
     session: AdaptedWorkout | None = Field(
-        description="The session due today as the coach adapts it from the user's logs and check-ins "
-        "(the shape of GET /users/{user_id}/workouts/next); null unless `status` is `due`."
+        description="The session due (or done) today as the coach adapts it from the user's logs and check-ins "
+        "(the shape of GET /users/{user_id}/workouts/next); null on a rest day, when paused or finished."
     )
 
 
