@@ -346,23 +346,26 @@ def get_programme_today(
     catalogue: LocalisedCatalogueDep,
 ) -> Response:
     engine = hipflex.engine
-    stored = owned(engine, tenant, user_id, programme_id)
-    day = query.date if query.date is not None else local_today(stored.parameters.tz)
-    _in_range(day, stored.parameters, "query")
+    # With a date, a kept answer costs one revision read: the programme is read only to compute one.
+    day = query.date
+    if day is None:
+        day = local_today(owned(engine, tenant, user_id, programme_id).parameters.tz)
 
-    def compute() -> bytes:
+    def compute() -> bytes | None:
         with snapshot(engine) as connection:  # the programme, logs and check-ins of one state (app.db.snapshot)
-            current = programmes.get(connection, tenant, user_id, programme_id)
-            if current is None:  # (deleted in between)
-                raise programme_not_found(user_id, programme_id)
+            stored = programmes.get(connection, tenant, user_id, programme_id)
+            if stored is None:
+                return None  # (not kept: a 404)
+            _in_range(day, stored.parameters, "query")
             try:
-                return today_answer(connection, tenant, user_id, current, catalogue, day)
+                return today_answer(connection, tenant, user_id, stored, catalogue, day)
             except (UnknownExercises, WorkoutImpossible) as exc:
                 raise workout_problem(exc, "query") from exc
 
     key = ("programme-today", catalogue.etag, programme_id, day.isoformat())
     body = user_answer(hipflex.answers, engine, tenant, user_id, key, compute)
-    assert body is not None
+    if body is None:
+        raise programme_not_found(user_id, programme_id)
     return Response(body, media_type=JSON, headers=_language(catalogue))
 
 
