@@ -538,3 +538,19 @@ def test_doses_never_rise_in_a_deload_week_or_after_pain_above_5(
                         hurt_weeks,
                         [e.text for e in followed.today.events],
                     )
+
+
+def test_paused_days_are_not_a_gap_and_sessions_wait_for_the_person(catalogue: Catalogue) -> None:
+    p = params(goal="rehab")  # advance=sessions
+    plan = build(catalogue, p)
+    _, day, first = sessions_of(plan, [1])[0]
+    logs = [log(first, day)]
+    back = MON + dt.timedelta(days=30)
+    pause = [(MON + dt.timedelta(days=1), back)]
+    today = follow(catalogue, p, logs, [], back, paused=pause).today
+    assert (today.status, today.week, today.day) == (Status.due, 1, 2)
+    assert not [e for e in today.events if e.rule.startswith("gap-")]
+    during = follow(catalogue, p, logs, [], back - dt.timedelta(days=1), paused=[(pause[0][0], None)]).today
+    assert during.status is Status.paused
+    unpaused = follow(catalogue, p, logs, [], back).today  # the same days, not paused: a 30-day gap
+    assert [e.rule for e in unpaused.events] == [rules.GAP_STEP_BACK.id]
