@@ -154,6 +154,13 @@ def test_mobility_6_days_holds_the_hip_flexor_stretches_5_minutes_a_week_a_side(
     assert plan.rules == []
 
 
+def test_one_strength_day_a_week_says_2_are_advised(catalogue: Catalogue) -> None:
+    plan = build(catalogue, params(goal="strength", weeks=1, days_per_week=1))
+    assert [r.id for r in plan.rules] == [rules.STRENGTH_FEW.id]
+    both = build(catalogue, params(goal="balanced", weeks=1, days_per_week=2, weekdays=["sat", "sun"]))
+    assert [r.id for r in both.rules] == [rules.STRENGTH_APART.id, rules.STRENGTH_FEW.id]
+
+
 def test_a_mobility_plan_of_2_days_says_3_are_advised(catalogue: Catalogue) -> None:
     plan = build(catalogue, params(goal="mobility", weeks=1, days_per_week=2))
     assert rules.MOBILITY_DAYS.id in [r.id for r in plan.rules]

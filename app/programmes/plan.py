@@ -42,6 +42,7 @@ from app.programmes.rules import (
     REHAB_PHASES,
     STRENGTH_APART,
     STRENGTH_DAYS,
+    STRENGTH_FEW,
     STRETCH_MINUTES,
 )
 from app.workouts import Workout, WorkoutQuery, generate
@@ -130,6 +131,9 @@ def layout(params: ProgrammeParameters) -> Layout:
             text = STRENGTH_APART.reason.format(mobility=names, verb="is" if len(rest) == 1 else "are")
             text = text.replace("mobility days", "a mobility day") if len(rest) == 1 else text
             rules.append(RuleApplied(id=STRENGTH_APART.id, text=text))
+    if len(strong) < STRENGTH_FEW.params["days_at_least"]:
+        text = STRENGTH_FEW.reason.format(days=len(strong), **STRENGTH_FEW.params)
+        rules.append(RuleApplied(id=STRENGTH_FEW.id, text=text))
     return Layout(tuple(Slot(o, i + 1, o in strong) for i, o in enumerate(offsets)), tuple(rules))
 
 

@@ -83,10 +83,19 @@ STRETCH_MINUTES = _rule(
 STRENGTH_DAYS = _rule(
     "strength-2-3-days",
     "a strength, balanced or posture plan asks for more than 3 days a week",
-    {"days_at_most": 3, "days_at_least": 2},
+    {"days_at_most": 3},
     "3 strength days; the others become mobility days (`focus: mobility`), never a 422",
     "Strength work for the hip flexors is done {days_at_most} days a week at most, so {extra} of your "
     "{days} days are mobility days: {mobility}.",
+    GARBER,
+    False,
+)
+STRENGTH_FEW = _rule(
+    "strength-2-days-advised",
+    "a strength, balanced or posture plan has fewer than 2 strength days a week",
+    {"days_at_least": 2},
+    "the plan as asked, with a note: strength work is advised 2-3 days a week",
+    "Strength work for the hip flexors is advised on {days_at_least}-3 days a week; this plan has {days}.",
     GARBER,
     False,
 )
@@ -228,6 +237,7 @@ RULES: tuple[ProgrammeRule, ...] = (
     MOBILITY_DAYS,
     STRETCH_MINUTES,
     STRENGTH_DAYS,
+    STRENGTH_FEW,
     STRENGTH_APART,
     WEEKLY_STEP,
     WEEK_REPEATS,
