@@ -22,6 +22,7 @@ from functools import lru_cache
 
 from app.catalogue import Catalogue
 from app.catalogue.models import Goal, Kind, Role
+from app.catalogue.search import MAX_LIST
 from app.coaching import doses
 from app.coaching.conditions import NOT_PROGRESSED
 from app.coaching.gate import Gate
@@ -39,6 +40,7 @@ from app.programmes.models import (
 from app.programmes.rules import (
     DELOAD,
     MOBILITY_DAYS,
+    MOBILITY_STRENGTH,
     REHAB_PHASES,
     STRENGTH_APART,
     STRENGTH_DAYS,
@@ -46,6 +48,7 @@ from app.programmes.rules import (
     STRETCH_MINUTES,
 )
 from app.workouts import Workout, WorkoutQuery, generate
+from app.workouts.goals import BY_GOAL
 from app.workouts.models import SEED_MAX
 
 STRENGTH_GOALS = frozenset({Goal.strength, Goal.balanced, Goal.posture})
@@ -56,7 +59,8 @@ ISOTONIC_ROLES = frozenset({Role.dynamic, Role.rotators})
 
 @dataclass(frozen=True)
 class Slot:
-    """A session's place in every week: days after the week's first day, its number, and strength or not."""
+    """A session's place in every week: days after the week's first day, its number, and whether strength
+    work is allowed that day (the frequency rules: at most 3 days a week, never two in a row)."""
 
     offset: int
     index: int
@@ -111,15 +115,27 @@ def layout(params: ProgrammeParameters) -> Layout:
     """Where the week's sessions fall, and which are strength days (the frequency rules)."""
     offsets = _offsets(params)
     rules: list[RuleApplied] = []
-    if params.goal not in STRENGTH_GOALS:
-        if params.goal is Goal.mobility and params.days_per_week < MOBILITY_DAYS.params["days_at_least"]:
+    weekday = {o: WEEKDAYS[(params.start.weekday() + o) % 7] for o in offsets}
+    if params.goal is Goal.mobility:
+        if params.days_per_week < MOBILITY_DAYS.params["days_at_least"]:
             text = MOBILITY_DAYS.reason.format(days=params.days_per_week, **MOBILITY_DAYS.params)
             rules.append(RuleApplied(id=MOBILITY_DAYS.id, text=text))
-        return Layout(tuple(Slot(o, i + 1, False) for i, o in enumerate(offsets)), tuple(rules))
+        strong = set(_strength_days(offsets, int(MOBILITY_STRENGTH.params["days_at_most"])))
+        rest = [o for o in offsets if o not in strong]
+        if rest:
+            names = _names([_day_name(weekday[o]) for o in rest])
+            rules.append(
+                RuleApplied(
+                    id=MOBILITY_STRENGTH.id,
+                    text=MOBILITY_STRENGTH.reason.format(days=names, **MOBILITY_STRENGTH.params),
+                )
+            )
+        return Layout(tuple(Slot(o, i + 1, o in strong) for i, o in enumerate(offsets)), tuple(rules))
+    if params.goal not in STRENGTH_GOALS:  # rehab and warm-up: daily is allowed
+        return Layout(tuple(Slot(o, i + 1, True) for i, o in enumerate(offsets)), tuple(rules))
     most = int(STRENGTH_DAYS.params["days_at_most"])
     strong = set(_strength_days(offsets, most))
     rest = [o for o in offsets if o not in strong]
-    weekday = {o: WEEKDAYS[(params.start.weekday() + o) % 7] for o in offsets}
     if rest:
         names = _names([_day_name(weekday[o]) for o in rest])
         if len(offsets) > most:
@@ -175,11 +191,24 @@ def _isotonic(catalogue: Catalogue) -> tuple[str, ...]:
     )
 
 
+@lru_cache(maxsize=8)
+def _strength_work(catalogue: Catalogue) -> tuple[str, ...]:
+    """The strength exercises a mobility session could choose: left out on its days without strength."""
+    roles = {role for phase in BY_GOAL[Goal.mobility].phases for role in phase.roles}
+    return tuple(sorted(e.slug for e in catalogue.exercises if e.kind is Kind.strength and roles & set(e.roles)))
+
+
 def session(catalogue: Catalogue, params: ProgrammeParameters, slot: Slot, phase: str | None, slots: int) -> Workout:
-    """The slot's workout as ``/workouts`` builds it (the phase's exercises for rehab), at its plan doses.
-    Raises the generator's ``WorkoutImpossible`` when the constraints leave nothing."""
+    """The slot's workout as ``/workouts`` builds it (the phase's exercises for rehab; no strength work on
+    a mobility day without it), at its plan doses, so its ``self`` link reproduces it. Raises the
+    generator's ``WorkoutImpossible`` when the constraints leave nothing."""
     goal = focus(params, slot, phase, slots)
-    exclude = list(_isotonic(catalogue)) if goal is Goal.rehab and phase == REHAB_PHASES[0] else []
+    exclude: list[str] = []
+    if goal is Goal.rehab and phase == REHAB_PHASES[0]:
+        exclude = list(_isotonic(catalogue))
+    elif goal is Goal.mobility and not slot.strength:
+        exclude = list(_strength_work(catalogue))
+    exclude = exclude[:MAX_LIST]  # the query's own limit; the built-in catalogue needs 9 at most
     query = WorkoutQuery(
         goal=goal,
         level=params.level,

@@ -70,6 +70,17 @@ MOBILITY_DAYS = _rule(
     ACSM_2021,
     False,
 )
+MOBILITY_STRENGTH = _rule(
+    "mobility-strength-days",
+    "a mobility plan (or a strength plan's mobility day) would put its end-range strength work on more than "
+    "3 days a week, or on consecutive days",
+    {"days_at_most": 3},
+    "those days are breathing, mobility and stretching only: the session leaves the strength exercises out (`exclude`)",
+    "End-range strength work is kept to {days_at_most} days a week with a day between, so on {days} the "
+    "session is breathing, mobility and stretching only.",
+    GARBER,
+    False,
+)
 STRETCH_MINUTES = _rule(
     "stretch-5-minutes",
     "a week of a mobility plan holds the hip-flexor stretches for less than 5 minutes a side",
@@ -235,6 +246,7 @@ PAUSED = _rule(
 
 RULES: tuple[ProgrammeRule, ...] = (
     MOBILITY_DAYS,
+    MOBILITY_STRENGTH,
     STRETCH_MINUTES,
     STRENGTH_DAYS,
     STRENGTH_FEW,
