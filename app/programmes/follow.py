@@ -22,8 +22,9 @@ from typing import Any
 
 from app.catalogue import Catalogue
 from app.coaching.history import CheckIn, Session, order
+from app.programmes.layout import layout
 from app.programmes.models import Event, Programme, ProgrammeParameters, ProgrammeRef, Status, Today, zone
-from app.programmes.plan import WeekPlan, build_rules, deload_week, is_deload, layout, render, sessions_for
+from app.programmes.plan import WeekPlan, build_rules, deload_week, is_deload, render, sessions_for
 from app.programmes.replay import Key, Replay, judge, mornings, plan_of
 from app.programmes.rules import (
     GAP_REPEAT,
