@@ -578,3 +578,22 @@ def test_paused_days_are_not_a_gap_and_sessions_wait_for_the_person(catalogue: C
     assert during.status is Status.paused
     unpaused = follow(catalogue, p, logs, [], back).today  # the same days, not paused: a 30-day gap
     assert [e.rule for e in unpaused.events] == [rules.GAP_STEP_BACK.id]
+
+
+def test_every_week_done_at_target_follows_the_static_plan_through_its_deload(catalogue: Catalogue) -> None:
+    p = params(goal="balanced", advance="calendar", weeks=6, deload_every=4)
+    plan = build(catalogue, p)
+    logs = [log(s, day, pain_after=1) for _, day, s in sessions_of(plan, range(1, 6))]
+    followed = follow(catalogue, p, logs, [], MON + dt.timedelta(days=35))
+    for got, want in zip(followed.programme.weeks, plan.weeks, strict=True):
+        assert (got.deload, week_doses(got)) == (want.deload, week_doses(want)), got.week
+    steps = [e.week for e in followed.today.events if e.rule == rules.WEEKLY_STEP.id]
+    assert steps == [2, 3, 5, 6]  # week 4 is the deload; week 5 steps up from week 3
+
+
+def test_on_the_calendar_a_session_logged_a_day_late_counts_for_the_day_it_was_due(catalogue: Catalogue) -> None:
+    p = params(goal="strength", advance="calendar")
+    plan = build(catalogue, p)
+    _, _, monday = sessions_of(plan, [1])[0]
+    today = follow(catalogue, p, [log(monday, MON + dt.timedelta(days=1))], [], MON + dt.timedelta(days=3)).today
+    assert today.missed == 1  # Wednesday's only: Monday's was done on Tuesday
