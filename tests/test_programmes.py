@@ -597,3 +597,16 @@ def test_on_the_calendar_a_session_logged_a_day_late_counts_for_the_day_it_was_d
     _, _, monday = sessions_of(plan, [1])[0]
     today = follow(catalogue, p, [log(monday, MON + dt.timedelta(days=1))], [], MON + dt.timedelta(days=3)).today
     assert today.missed == 1  # Wednesday's only: Monday's was done on Tuesday
+
+
+def test_a_short_mobility_plan_says_its_weekly_stretch_minutes_fall_short(catalogue: Catalogue) -> None:
+    plan = build(catalogue, params(goal="mobility", days_per_week=3, minutes=10))
+    [rule] = plan.rules
+    assert rule.id == rules.STRETCH_MINUTES.id and "for 60 s a side" in rule.text
+
+
+def test_the_canonical_parameters_are_a_fixed_point() -> None:
+    p = params(goal="strength", equipment=["mini_band", "band", "band"], pain=["knee", "hip"], weekdays=["fri", "mon"],
+               days_per_week=2, tz="Europe/Berlin")
+    assert p.equipment == ["band", "mini_band"] and p.pain == ["hip", "knee"] and p.weekdays == ["mon", "fri"]
+    assert p.query().canonical(dt.date(2030, 1, 1), 99) == p
