@@ -240,6 +240,20 @@ def test_nothing_logged_monday_to_wednesday_monday_and_wednesday_are_missed_on_t
     assert (wednesday.status, wednesday.day, wednesday.missed) == (Status.due, 2, 1)
 
 
+def test_a_calendar_session_day_asked_about_after_it_passed_unlogged_is_missed(catalogue: Catalogue) -> None:
+    monday, wednesday, thursday = MON, MON + dt.timedelta(days=2), MON + dt.timedelta(days=3)
+    p = params(goal="mobility", advance="calendar")
+    asked_thursday = follow(catalogue, p, [], [], monday, now=thursday).today
+    assert (asked_thursday.status, asked_thursday.week, asked_thursday.day) == (Status.missed, 1, 1)
+    assert (asked_thursday.missed, asked_thursday.next_due, asked_thursday.session) == (1, wednesday, None)
+    # its own day it is still due until the day ends; a rest day is never missed
+    assert follow(catalogue, p, [], [], wednesday, now=wednesday).today.status is Status.due
+    assert follow(catalogue, p, [], [], MON + dt.timedelta(days=1), now=thursday).today.status is Status.rest
+    # with sessions the plan shifts instead: nothing is missed by date, the count says how many shifted
+    shifted = follow(catalogue, params(goal="mobility", advance="sessions"), [], [], monday, now=thursday).today
+    assert shifted.status is Status.due
+
+
 def test_week_1_below_target_week_2_repeats_its_doses_and_says_why(catalogue: Catalogue) -> None:
     p = params(goal="strength", advance="calendar")
     plan = build(catalogue, p)

@@ -249,6 +249,20 @@ def test_calendar_mode_counts_missed_sessions(db_client: TestClient, acme: Tenan
     assert shifted["missed"] == 1 and shifted["session"] is not None
 
 
+def test_a_past_calendar_session_day_with_nothing_logged_is_missed(db_client: TestClient, acme: Tenant) -> None:
+    real = local_today("Europe/Berlin")
+    monday = real - dt.timedelta(days=real.weekday() + 7)  # last week's Monday: its days have all passed
+    body = {**MOBILITY, "advance": "calendar", "start": monday.isoformat()}
+    programme = created(db_client, acme, body)
+    missed = today(db_client, acme, programme, monday.isoformat())
+    assert (missed["status"], missed["week"], missed["day"], missed["missed"]) == ("missed", 1, 1, 1)
+    assert missed["next_due"] == (monday + dt.timedelta(days=2)).isoformat() and missed["session"] is None
+    assert today(db_client, acme, programme, (monday + dt.timedelta(days=1)).isoformat())["status"] == "rest"
+    # sessions mode never misses by date: the first session is still due, late once per shifted session
+    sessions = created(db_client, acme, {**body, "goal": "rehab", "advance": "sessions"})
+    assert today(db_client, acme, sessions, monday.isoformat())["status"] == "due"
+
+
 def test_paused_and_finished(db_client: TestClient, acme: Tenant) -> None:
     programme = created(db_client, acme)
     db_client.patch(programme["self"], json={"status": "paused", "date": "2026-12-08"}, headers=acme.headers)

@@ -312,6 +312,20 @@ class TodayQuery(BaseModel):
                                  "programme's time zone.")
 
 
+def _past(day: dt.date, now: dt.date | None) -> str:
+    """Whether ``day`` has passed where the programme is, for the key of a kept answer (a past session day
+    answers `missed` where it answered `due`), without reading the programme for its zone: every zone's date
+    is within a day of UTC's, and changes on a quarter hour of UTC (offsets are whole quarter hours)."""
+    if now is not None:
+        return str(day < now)
+    utc = dt.datetime.now(dt.UTC)
+    if day < utc.date() - timedelta(days=1):
+        return "True"
+    if day > utc.date() + timedelta(days=1):
+        return "False"
+    return utc.replace(minute=utc.minute // 15 * 15, second=0, microsecond=0).isoformat()
+
+
 def today_reply(call: Call[TodayQuery, None]) -> Reply:
     """GET /users/{user_id}/programmes/{programme_id}/today, for the route and the fast path alike.
 
@@ -319,9 +333,9 @@ def today_reply(call: Call[TodayQuery, None]) -> Reply:
     one revision read; without, the programme is read first for its zone."""
     state, catalogue, tenant = call.state, call.catalogue, call.tenant
     user_id, programme_id, engine = call.params["user_id"], call.params["programme_id"], call.state.engine
-    day = call.query.date
+    day, now = call.query.date, None
     if day is None:
-        day = local_today(owned(engine, tenant, user_id, programme_id).parameters.tz)
+        day = now = local_today(owned(engine, tenant, user_id, programme_id).parameters.tz)
 
     def compute() -> bytes | None:
         with snapshot(engine) as connection:  # the programme, logs and check-ins of one state (app.db.snapshot)
@@ -329,12 +343,13 @@ def today_reply(call: Call[TodayQuery, None]) -> Reply:
             if stored is None:
                 return None  # (not kept: a 404)
             _in_range(day, stored.parameters, "query")
+            real = now if now is not None else local_today(stored.parameters.tz)
             try:
-                return today_answer(connection, tenant, user_id, stored, catalogue, day)
+                return today_answer(connection, tenant, user_id, stored, catalogue, day, real)
             except (UnknownExercises, WorkoutImpossible) as exc:
                 raise workout_problem(exc, "query") from exc
 
-    key = ("programme-today", catalogue.etag, programme_id, day.isoformat())
+    key = ("programme-today", catalogue.etag, programme_id, day.isoformat(), _past(day, now))
     body = user_answer(state.answers, engine, tenant, user_id, key, compute)
     if body is None:
         raise programme_not_found(user_id, programme_id)

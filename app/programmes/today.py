@@ -38,10 +38,11 @@ def _midnight(day: dt.date, tz: str) -> dt.datetime:
 
 
 def today_answer(
-    connection: Connection, tenant: str, user_id: str, stored: programmes.Stored, catalogue: Catalogue, day: dt.date
+    connection: Connection, tenant: str, user_id: str, stored: programmes.Stored, catalogue: Catalogue, day: dt.date,
+    now: dt.date | None = None,
 ) -> bytes:
     """What is due on ``day``, the session adapted by the coach: logs, check-ins and the programme read on one
-    snapshot (``connection``)."""
+    snapshot (``connection``). ``now``: the real local today, so a past session day can be ``missed``."""
     parameters, programme_id = stored.parameters, stored.state.id
     first = min(parameters.start - timedelta(days=1), window(day)[0].date())
     rows = programmes.logs_since(connection, tenant, user_id, _midnight(first, parameters.tz),
@@ -63,7 +64,8 @@ def today_answer(
         before = logs.last_performed(connection, tenant, user_id, before=window(day)[0])
         last_seen = None if before is None else before.astimezone(dt.UTC).date()
     paused = [(p.start, p.end) for p in stored.state.paused]
-    result = follow.follow(catalogue, parameters, followed, reports, day, paused=paused, ended=stored.state.ended)
+    result = follow.follow(catalogue, parameters, followed, reports, day, paused=paused, ended=stored.state.ended,
+                            now=now)
     today = result.today
     adapted: AdaptedWorkout | None = None
     if today.session is not None:  # the coach's one adapt path, as /workouts/next (app.coaching.plan)
