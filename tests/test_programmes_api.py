@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 
 from app.programmes import examples
 from app.programmes.calendar import local_today
+from app.state import state_of
 
 PROBLEM = "application/problem+json"
 MONDAY = "2026-12-07"  # a Monday: week 1 day 1 of the plans here
@@ -78,6 +79,28 @@ def test_the_public_plan_is_the_same_bytes_for_the_same_inputs_with_an_etag(db_c
     assert all(d["session"]["goal"] for d in sessions)
     again = db_client.get(url, headers={"If-None-Match": first.headers["etag"]})
     assert again.status_code == 304 and again.content == b""
+
+
+def test_a_plan_revalidates_without_being_built_and_its_gzip_is_the_same_plan(db_client: TestClient) -> None:
+    url = "/programmes?goal=strength&weeks=4&days_per_week=3&start=2026-12-07&seed=7"
+    answers = state_of(db_client.app).answers
+    before = answers.stats.misses
+    first = db_client.get(url, headers={"Accept-Encoding": "identity"})
+    assert first.status_code == 200 and answers.stats.misses == before + 1
+    tag = first.headers["etag"]
+    # the tag follows from the parameters: another order and spelling of the same plan, the same tag, no build
+    same = "/programmes?seed=7&start=2026-12-07&days_per_week=3&weeks=4&goal=strength&advance=calendar"
+    again = db_client.get(same, headers={"If-None-Match": tag})
+    assert again.status_code == 304 and again.headers["etag"] == tag and answers.stats.misses == before + 1
+    packed = db_client.get(url, headers={"Accept-Encoding": "gzip"})
+    assert packed.headers["content-encoding"] == "gzip" and packed.headers["etag"] == tag[:-1] + '-gzip"'
+    assert packed.content == first.content  # (httpx unpacks it)
+    raw = db_client.get(url, headers={"Accept-Encoding": "gzip", "If-None-Match": packed.headers["etag"]})
+    assert raw.status_code == 304
+    # another language is another plan and another tag; another seed too
+    german = db_client.get(url, headers={"Accept-Language": "de", "If-None-Match": tag})
+    assert german.status_code == 200 and german.headers["etag"] != tag
+    assert db_client.get(url.replace("seed=7", "seed=8"), headers={"If-None-Match": tag}).status_code == 200
 
 
 def test_the_public_plan_echoes_a_drawn_seed_and_todays_start(db_client: TestClient) -> None:
