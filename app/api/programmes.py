@@ -20,7 +20,7 @@ from app.api.deps import EngineDep, LocalisedCatalogueDep, SettingsDep
 from app.api.fastpath import Call, Reply, fast, respond, respond_async
 from app.api.idempotency_key import IdempotencyKey, created, key_problem, replay_headers
 from app.api.logs import UserIdPath, user_not_found
-from app.api.params import CommaList
+from app.api.params import CommaList, QueryMemo
 from app.api.representations import CACHE_CONTROL, body_etag, link_next, not_modified, page_url
 from app.api.workouts import workout_problem
 from app.catalogue import Catalogue
@@ -110,23 +110,37 @@ def plan_etag(catalogue: Catalogue, parameters_json: str) -> str:
     return '"p-' + digest.hexdigest() + '"'
 
 
+def _built(catalogue: Catalogue, parameters: ProgrammeParameters) -> bytes:
+    found = build(catalogue, parameters, "query")
+    return found.__pydantic_serializer__.to_json(found)
+
+
+_SEEDED: dict[tuple[bytes, str, dt.date | None], tuple[ProgrammeParameters, str, str]] = {}
+_SEEDED_MAX = 4096  # (each entry about a kB, its query at most QueryMemo.MAX_KEY; the oldest out first)
+
+
 async def plan_reply(call: Call[ProgrammeParams, None]) -> Reply:
     """GET /programmes, for the route and the fast path alike. A seeded plan is kept (app.answers) and its
     ETag comes from its parameters: a revalidation costs no plan, a repeat one dictionary read; the gzip of the
     kept bytes is kept too (app.api.delivery). A plan to build is built in a worker thread (tens of ms)."""
-    catalogue = call.catalogue
-    parameters = canonical(call.query)
+    catalogue, query = call.catalogue, call.query
     headers = _language(catalogue)
-
-    def compute() -> bytes:
-        found = build(catalogue, parameters, "query")
-        return found.__pydantic_serializer__.to_json(found)
-
-    if call.query.seed is None:
+    if query.seed is None:
+        parameters = canonical(query)
         headers["Cache-Control"] = "no-cache"
-        return Reply(200, await to_thread.run_sync(compute), headers)
-    canonical_json = parameters.model_dump_json()
-    headers["ETag"] = plan_etag(catalogue, canonical_json)
+        return Reply(200, await to_thread.run_sync(_built, catalogue, parameters), headers)
+    # A seeded query's canonical form and tag, by its raw text (and today, when it names no start)
+    seen = (call.scope["query_string"], catalogue.etag, None if query.start is not None else local_today(query.tz))
+    known = _SEEDED.get(seen)
+    if known is None:
+        parameters = canonical(query)
+        canonical_json = parameters.model_dump_json()
+        known = (parameters, canonical_json, plan_etag(catalogue, canonical_json))
+        if len(seen[0]) <= QueryMemo.MAX_KEY:
+            _SEEDED[seen] = known
+            if len(_SEEDED) > _SEEDED_MAX:
+                del _SEEDED[next(iter(_SEEDED))]
+    parameters, canonical_json, headers["ETag"] = known
     headers["Cache-Control"] = CACHE_CONTROL
     asked = call.header(b"if-none-match")
     if asked is not None and asked.strip() != "*" and not_modified(asked, headers["ETag"]):
@@ -135,7 +149,7 @@ async def plan_reply(call: Call[ProgrammeParams, None]) -> Reply:
     key = ("programmes", catalogue.etag, canonical_json)
     body = answers.hit(key)
     if body is None:
-        body = await to_thread.run_sync(answers.answer, key, compute)
+        body = await to_thread.run_sync(answers.answer, key, lambda: _built(catalogue, parameters))
         assert body is not None  # (compute never gives None)
     if not_modified(asked, headers["ETag"]):
         return Reply(304, b"", headers)
