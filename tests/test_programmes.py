@@ -610,3 +610,22 @@ def test_the_canonical_parameters_are_a_fixed_point() -> None:
                days_per_week=2, tz="Europe/Berlin")
     assert p.equipment == ["band", "mini_band"] and p.pain == ["hip", "knee"] and p.weekdays == ["mon", "fri"]
     assert p.query().canonical(dt.date(2030, 1, 1), 99) == p
+
+
+def test_a_flare_to_6_before_a_deload_week_holds_the_first_full_week_after_it_at_the_flared_doses(
+    catalogue: Catalogue,
+) -> None:
+    """Week 3 flares (next morning 6/10), week 4 is the deload and goes calmly: week 5 goes back to week 3's
+    doses, not above them, and says so; the deload must not wash the flare out of the record."""
+    p = params(goal="strength", advance="calendar", weeks=8, deload_every=4)
+    plan = build(catalogue, p)
+    logs = [log(s, day, pain_after=1) for _, day, s in sessions_of(plan, [1, 2, 3, 4])]
+    flare = [d for _, d, _ in sessions_of(plan, [3])][-1] + dt.timedelta(days=1)
+    followed = follow(catalogue, p, logs, [CheckIn(date=flare, pain=6)], MON + dt.timedelta(days=28))
+    week5 = followed.programme.weeks[4]
+    assert not week5.deload and week_doses(week5) == week_doses(plan.weeks[2])
+    assert week5.progression == "repeats week 3: pain reached 6/10 in week 3"
+    [held] = [e for e in followed.today.events if e.week == 5]
+    assert (held.rule, held.data["pain"], held.data["pain_week"]) == (rules.PAIN_NO_RISE.id, 6, 3)
+    assert held.text == "Pain reached 6/10 in week 3, so nothing goes up: the same doses again."
+    assert week_doses(followed.programme.weeks[5]) == week_doses(plan.weeks[4])  # then on as planned

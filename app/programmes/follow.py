@@ -162,7 +162,7 @@ def _known(
     if gapped is not None:
         return gapped
     judged = judge(replay, week - 1, before, day)
-    pain = judged.peak
+    pain, pain_week = _flare(replay, before, last_build, day, judged.peak)
     hurt = pain is not None and pain > PAIN_NO_RISE.params["above"]
     phase = before.phase
     held = False
@@ -204,8 +204,9 @@ def _known(
         return deload_week(week, phase, last_build)
     data = {"missing": judged.missing, "pain": pain, "from_week": last_build.week}
     if hurt:
-        replay.event(PAIN_NO_RISE, week, day, "hold", data)
-        return _same_again(week, before, last_build, f"pain reached {pain}/10")
+        replay.event(PAIN_NO_RISE, week, day, "hold", {**data, "pain_week": pain_week})
+        hurt_plan = before if pain_week == before.week else last_build
+        return _same_again(week, hurt_plan, last_build, f"pain reached {pain}/10 in week {pain_week}")
     if held:
         return _same_again(week, before, last_build, f"next-morning pain holds the {phase} phase")
     short: str | None = (
@@ -243,6 +244,20 @@ def _sessions_gap(
     return plan
 
 
+def _flare(
+    replay: Replay, before: WeekPlan, last_build: WeekPlan, day: date, peak: int | None
+) -> tuple[int | None, int]:
+    """The pain that decides the week after ``before``, and its week: ``before``'s worst, or when ``before``
+    was a deload, the last build week's when that flared above 5 and the deload hurt less. A deload comes
+    whatever the pain; the flare still holds the first full week after it at the doses that flared."""
+    if not before.deload or last_build.week >= before.week:
+        return peak, before.week
+    flare = judge(replay, last_build.week, last_build, day).peak
+    if flare is not None and flare > PAIN_NO_RISE.params["above"] and (peak is None or flare > peak):
+        return flare, last_build.week
+    return peak, before.week
+
+
 def _no_rise_after_pain(replay: Replay, before: WeekPlan, plan: WeekPlan, last_build: WeekPlan) -> WeekPlan:
     """The last word (rule ``pain-above-5-no-rise``): whatever decided a week (a gap, a projection), it is
     never above the week before when that week hurt above 5, and no rehab phase begins after it (a phase
@@ -256,9 +271,10 @@ def _no_rise_after_pain(replay: Replay, before: WeekPlan, plan: WeekPlan, last_b
             return plan
     elif plan.steps <= before.steps and (plan.deload or not before.deload):
         return plan
-    peak = judge(replay, before.week, before, replay.on).peak
+    peak, pain_week = _flare(replay, before, last_build, replay.on, judge(replay, before.week, before, replay.on).peak)
     if peak is not None and peak > PAIN_NO_RISE.params["above"]:
-        return _same_again(plan.week, before, last_build, f"pain reached {peak}/10")
+        hurt_plan = before if pain_week == before.week else last_build
+        return _same_again(plan.week, hurt_plan, last_build, f"pain reached {peak}/10 in week {pain_week}")
     return plan
 
 

@@ -150,10 +150,12 @@ STEP_FITS = _rule(
 )
 PAIN_NO_RISE = _rule(
     "pain-above-5-no-rise",
-    "a session of the last week hurt above 5/10 (during or after), or a next-morning check-in was above 5",
+    "a session of the last week hurt above 5/10 (during or after), or a next-morning check-in was above 5; "
+    "after a deload week, the build week before it too",
     {"above": 5},
-    "no dose rises the next week, and no rehab phase advances",
-    "Pain reached {pain}/10 last week, so nothing goes up: the same doses again.",
+    "no dose rises the next week, and no rehab phase advances; a flare just before a deload holds the first "
+    "full week after it at the doses that flared",
+    "Pain reached {pain}/10 in week {pain_week}, so nothing goes up: the same doses again.",
     SILBERNAGEL,
     False,
 )
