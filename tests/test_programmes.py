@@ -629,3 +629,8 @@ def test_a_flare_to_6_before_a_deload_week_holds_the_first_full_week_after_it_at
     assert (held.rule, held.data["pain"], held.data["pain_week"]) == (rules.PAIN_NO_RISE.id, 6, 3)
     assert held.text == "Pain reached 6/10 in week 3, so nothing goes up: the same doses again."
     assert week_doses(followed.programme.weeks[5]) == week_doses(plan.weeks[4])  # then on as planned
+    # the deload week hurting above 5 as well: its lighter doses again, not the full doses that flared
+    not_calm = [d for _, d, _ in sessions_of(plan, [4])][-1] + dt.timedelta(days=1)
+    checkins = [CheckIn(date=flare, pain=7), CheckIn(date=not_calm, pain=6)]
+    worse = follow(catalogue, p, logs, checkins, MON + dt.timedelta(days=28))
+    assert worse.programme.weeks[4].deload and week_doses(worse.programme.weeks[4]) == week_doses(plan.weeks[3])

@@ -248,12 +248,13 @@ def _flare(
     replay: Replay, before: WeekPlan, last_build: WeekPlan, day: date, peak: int | None
 ) -> tuple[int | None, int]:
     """The pain that decides the week after ``before``, and its week: ``before``'s worst, or when ``before``
-    was a deload, the last build week's when that flared above 5 and the deload hurt less. A deload comes
-    whatever the pain; the flare still holds the first full week after it at the doses that flared."""
-    if not before.deload or last_build.week >= before.week:
+    was a deload that itself stayed at 5 or below, the last build week's when that flared above 5. A deload
+    comes whatever the pain; the flare still holds the first full week after it at the doses that flared."""
+    above = PAIN_NO_RISE.params["above"]
+    if not before.deload or last_build.week >= before.week or (peak is not None and peak > above):
         return peak, before.week
     flare = judge(replay, last_build.week, last_build, day).peak
-    if flare is not None and flare > PAIN_NO_RISE.params["above"] and (peak is None or flare > peak):
+    if flare is not None and flare > above:
         return flare, last_build.week
     return peak, before.week
 
