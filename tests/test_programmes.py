@@ -634,3 +634,24 @@ def test_a_flare_to_6_before_a_deload_week_holds_the_first_full_week_after_it_at
     checkins = [CheckIn(date=flare, pain=7), CheckIn(date=not_calm, pain=6)]
     worse = follow(catalogue, p, logs, checkins, MON + dt.timedelta(days=28))
     assert worse.programme.weeks[4].deload and week_doses(worse.programme.weeks[4]) == week_doses(plan.weeks[3])
+
+
+@pytest.mark.parametrize("deload_every", [3, 4])
+def test_a_rehab_deload_week_does_not_count_towards_a_phases_2_week_minimum(
+    catalogue: Catalogue, deload_every: int
+) -> None:
+    """A half-dose week shows nothing about tolerating the phase's full load: every phase has 2 full weeks
+    before the next begins, in the plan and when the person does everything on target."""
+    p = params(goal="rehab", weeks=8, deload_every=deload_every)
+    plan = build(catalogue, p)
+    for phase in ("isometric", "isotonic"):
+        assert len([w for w in plan.weeks if w.phase == phase and not w.deload]) >= 2, [
+            (w.phase, w.deload) for w in plan.weeks
+        ]
+    logs = [log(s, day, pain_before=1, pain_after=1) for _, day, s in sessions_of(plan, range(1, 8))]
+    mornings = [CheckIn(date=day + dt.timedelta(days=1), pain=1) for _, day, _ in sessions_of(plan, range(1, 8))]
+    followed = follow(catalogue, p, logs, mornings, MON + dt.timedelta(days=7 * 7))
+    assert [(w.phase, w.deload) for w in followed.programme.weeks] == [(w.phase, w.deload) for w in plan.weeks]
+    advances = [e for e in followed.today.events if e.rule == rules.PHASE_ADVANCE.id]
+    [to_dynamic] = [e for e in advances if "on to dynamic" in e.text]
+    assert "after 2 weeks of isotonic work" in to_dynamic.text

@@ -24,7 +24,7 @@ from app.catalogue import Catalogue
 from app.coaching.history import CheckIn, Session, order
 from app.programmes.layout import layout
 from app.programmes.models import Event, Programme, ProgrammeParameters, ProgrammeRef, Status, Today, zone
-from app.programmes.plan import WeekPlan, build_rules, deload_week, is_deload, render, sessions_for
+from app.programmes.plan import WeekPlan, build_rules, deload_week, full_weeks, is_deload, render, sessions_for
 from app.programmes.replay import Key, Replay, judge, mornings, plan_of
 from app.programmes.rules import (
     GAP_REPEAT,
@@ -62,7 +62,11 @@ def _static_next(
 ) -> WeekPlan:
     """A week not known yet: as ``build`` plans it, every gate passing."""
     phase = plans[-1].phase
-    if phase is not None and week - phase_start >= 2 and phase != REHAB_PHASES[-1]:
+    if (
+        phase is not None
+        and full_weeks(plans, phase_start) >= PHASE_ADVANCE.params["weeks_at_least"]
+        and phase != REHAB_PHASES[-1]
+    ):
         nxt = REHAB_PHASES[REHAB_PHASES.index(phase) + 1]
         return WeekPlan(week, nxt, 0, False, f"first week of the {nxt} phase: the plan's doses")
     if is_deload(params, week):
@@ -166,11 +170,8 @@ def _known(
     hurt = pain is not None and pain > PAIN_NO_RISE.params["above"]
     phase = before.phase
     held = False
-    if (
-        phase is not None
-        and week - phase_start >= PHASE_ADVANCE.params["weeks_at_least"]
-        and (phase != REHAB_PHASES[-1])
-    ):
+    weeks_in = full_weeks(plans, phase_start)
+    if phase is not None and weeks_in >= PHASE_ADVANCE.params["weeks_at_least"] and (phase != REHAB_PHASES[-1]):
         phase_keys = [(w, s.index) for w in range(phase_start, week) for s in replay.lay.slots]
         reports = mornings(replay, phase_keys, day)
         values = [m for _, m, _ in reports]
@@ -178,7 +179,7 @@ def _known(
         rises = int(PHASE_HOLD.params["rises"])
         last = values[-(rises + 1) :]
         rising = len(last) == rises + 1 and all(a < b for a, b in zip(last, last[1:], strict=False))
-        data: dict[str, Any] = {"mornings": values[-3:], "weeks": week - phase_start, "missing": judged.missing}
+        data: dict[str, Any] = {"mornings": values[-3:], "weeks": weeks_in, "missing": judged.missing}
         shown = ", ".join(map(str, values[-3:])) or "none"
         if (values and values[-1] > PHASE_HOLD.params["above"]) or rising:
             replay.event(PHASE_HOLD, week, day, "hold", data, mornings=shown, phase=phase)

@@ -38,6 +38,7 @@ from app.programmes.models import (
 )
 from app.programmes.rules import (
     DELOAD,
+    PHASE_ADVANCE,
     REHAB_PHASES,
     STRETCH_MINUTES,
 )
@@ -173,7 +174,11 @@ def static_weeks(params: ProgrammeParameters) -> list[WeekPlan]:
     phase = REHAB_PHASES[0] if params.goal is Goal.rehab else None
     last_build: WeekPlan | None = None
     for week in range(1, params.weeks + 1):
-        if phase is not None and week - phase_start >= 2 and REHAB_PHASES.index(phase) < len(REHAB_PHASES) - 1:
+        if (
+            phase is not None
+            and full_weeks(plans, phase_start) >= PHASE_ADVANCE.params["weeks_at_least"]
+            and REHAB_PHASES.index(phase) < len(REHAB_PHASES) - 1
+        ):
             phase, phase_start, last_build = REHAB_PHASES[REHAB_PHASES.index(phase) + 1], week, None
             plans.append(WeekPlan(week, phase, 0, False, f"first week of the {phase} phase: the plan's doses"))
             last_build = plans[-1]
@@ -188,6 +193,12 @@ def static_weeks(params: ProgrammeParameters) -> list[WeekPlan]:
         plans.append(plan)
         last_build = plan
     return plans
+
+
+def full_weeks(plans: list[WeekPlan], phase_start: int) -> int:
+    """The phase's weeks so far that were not deloads: a half-dose week shows nothing about tolerating the
+    phase's load, so it does not count towards the phase's 2-week minimum."""
+    return sum(1 for plan in plans if plan.week >= phase_start and not plan.deload)
 
 
 def is_deload(params: ProgrammeParameters, week: int) -> bool:

@@ -172,7 +172,8 @@ DELOAD = _rule(
 REHAB_PHASES = ("isometric", "isotonic", "dynamic")
 PHASE_ADVANCE = _rule(
     "rehab-phase-advance",
-    "rehab, at least 2 weeks in the phase, the last two next-morning check-ins at most 2/10, neither above "
+    "rehab, at least 2 weeks in the phase (a deload week not counted), the last two next-morning check-ins "
+    "at most 2/10, neither above "
     "the pain before its session, and the phase's last week done",
     {"weeks_at_least": 2, "morning_at_most": 2, "checkins": 2},
     "the next phase: isometric -> isotonic -> dynamic (return to running)",
@@ -191,7 +192,8 @@ PHASE_HOLD = _rule(
 )
 PHASE_NOT_YET = _rule(
     "rehab-phase-not-yet",
-    "rehab, at least 2 weeks in the phase, but not yet two next-morning check-ins at most 2/10, or a "
+    "rehab, at least 2 weeks in the phase (a deload week not counted), but not yet two next-morning "
+    "check-ins at most 2/10, or a "
     "session of the last week not done",
     {"weeks_at_least": 2, "morning_at_most": 2, "checkins": 2},
     "the phase continues; the doses follow `weekly-step-gated`",
