@@ -5,6 +5,7 @@ dose, the same inputs give the same bytes)."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -655,3 +656,29 @@ def test_a_rehab_deload_week_does_not_count_towards_a_phases_2_week_minimum(
     advances = [e for e in followed.today.events if e.rule == rules.PHASE_ADVANCE.id]
     [to_dynamic] = [e for e in advances if "on to dynamic" in e.text]
     assert "after 2 weeks of isotonic work" in to_dynamic.text
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"goal": "balanced", "weeks": 12, "days_per_week": 4, "pain": ["knee", "low_back"]},
+        {"goal": "mobility", "weeks": 6, "days_per_week": 3, "level": "beginner", "equipment": ["none"]},
+        {"goal": "strength", "weeks": 8, "days_per_week": 5, "level": "intermediate", "equipment": ["band"]},
+    ],
+)
+def test_a_week_says_it_steps_up_only_when_a_dose_went_up(catalogue: Catalogue, query: dict[str, Any]) -> None:
+    """Late in a plan every dose can be at the top of its range or of the session's minutes: that week
+    says it holds the doses, rather than telling the person it steps up when nothing changed."""
+    plan = build(catalogue, params(**query))
+    by_week = {w.week: week_doses(w) for w in plan.weeks}
+    held = 0
+    for week in plan.weeks:
+        if up := re.fullmatch(r"steps up from week (\d+)", week.progression):
+            was = by_week[int(up[1])]
+            assert any(
+                doses.above(state, was[i][slug]) for i, items in by_week[week.week].items() for slug, state in items.items()
+            ), week.week
+        if same := re.match(r"the same doses as week (\d+): ", week.progression):
+            assert by_week[week.week] == by_week[int(same[1])]
+            held += 1
+    assert held, [w.progression for w in plan.weeks]

@@ -24,7 +24,16 @@ from app.catalogue import Catalogue
 from app.coaching.history import CheckIn, Session, order
 from app.programmes.layout import layout
 from app.programmes.models import Event, Programme, ProgrammeParameters, ProgrammeRef, Status, Today, zone
-from app.programmes.plan import WeekPlan, build_rules, deload_week, full_weeks, is_deload, render, sessions_for
+from app.programmes.plan import (
+    WeekPlan,
+    build_rules,
+    deload_week,
+    full_weeks,
+    is_deload,
+    render,
+    sessions_for,
+    step_up,
+)
 from app.programmes.replay import Key, Replay, judge, mornings, plan_of
 from app.programmes.rules import (
     GAP_REPEAT,
@@ -71,7 +80,7 @@ def _static_next(
         return WeekPlan(week, nxt, 0, False, f"first week of the {nxt} phase: the plan's doses")
     if is_deload(params, week):
         return deload_week(week, phase, last_build)
-    return WeekPlan(week, phase, last_build.steps + 1, False, f"steps up from week {last_build.week}")
+    return step_up(week, phase, last_build)
 
 
 def _weeks(replay: Replay) -> list[WeekPlan]:
@@ -223,7 +232,7 @@ def _known(
         replay.event(WEEK_REPEATS, week, day, "repeat", {**data, "why": short})
         return WeekPlan(week, phase, last_build.steps, False, f"repeats week {last_build.week}: {short}")
     replay.event(WEEKLY_STEP, week, day, "step_up", data)
-    return WeekPlan(week, phase, last_build.steps + 1, False, f"steps up from week {last_build.week}")
+    return step_up(week, phase, last_build)
 
 
 def _sessions_gap(

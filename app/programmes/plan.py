@@ -60,6 +60,11 @@ class WeekPlan:
     steps: int
     deload: bool
     progression: str
+    stepped_from: int | None = None  # the build week this one steps up from, when it does
+
+
+def step_up(week: int, phase: str | None, last_build: WeekPlan) -> WeekPlan:
+    return WeekPlan(week, phase, last_build.steps + 1, False, f"steps up from week {last_build.week}", last_build.week)
 
 
 def focus(params: ProgrammeParameters, slot: Slot, phase: str | None, slots: int) -> Goal:
@@ -189,7 +194,7 @@ def static_weeks(params: ProgrammeParameters) -> list[WeekPlan]:
         if last_build is None:
             plan = WeekPlan(week, phase, 0, False, "first week: the plan's doses")
         else:
-            plan = WeekPlan(week, phase, last_build.steps + 1, False, f"steps up from week {last_build.week}")
+            plan = step_up(week, phase, last_build)
         plans.append(plan)
         last_build = plan
     return plans
@@ -286,9 +291,25 @@ def render(
                 )
             )
         weeks.append(
-            ProgrammeWeek(week=plan.week, deload=plan.deload, phase=plan.phase, progression=plan.progression, days=days)
+            ProgrammeWeek(
+                week=plan.week, deload=plan.deload, phase=plan.phase, progression=told(plan, lay, sessions), days=days
+            )
         )
     return weeks
+
+
+def told(plan: WeekPlan, lay: Layout, sessions: Sessions) -> str:
+    """The week's progression as it turned out: a step up where every dose is already at the top of its
+    range, or a step would not fit the session's minutes (rule ``step-fits-session``), moves nothing."""
+    if plan.stepped_from is None:
+        return plan.progression
+    below = WeekPlan(plan.week, plan.phase, plan.steps - 1, False, "")
+    if any(sessions.at(slot, plan).items != sessions.at(slot, below).items for slot in lay.slots):
+        return plan.progression
+    return (
+        f"the same doses as week {plan.stepped_from}: each exercise is at the top of its range, or a step "
+        "would make the session longer than its minutes"
+    )
 
 
 def stretch_seconds(week: ProgrammeWeek, catalogue: Catalogue) -> int:
