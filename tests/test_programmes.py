@@ -682,3 +682,11 @@ def test_a_week_says_it_steps_up_only_when_a_dose_went_up(catalogue: Catalogue, 
             assert by_week[week.week] == by_week[int(same[1])]
             held += 1
     assert held, [w.progression for w in plan.weeks]
+
+
+def test_4_balanced_days_say_1_is_a_mobility_day_in_plain_english(catalogue: Catalogue) -> None:
+    plan = build(catalogue, params(goal="balanced", weeks=1, days_per_week=4))
+    assert [r.text for r in plan.rules] == [
+        "Strength work for the hip flexors is done 3 days a week at most, so 1 of your 4 days is a mobility day: "
+        "Tuesday."
+    ]

@@ -97,7 +97,7 @@ STRENGTH_DAYS = _rule(
     {"days_at_most": 3},
     "3 strength days; the others become mobility days (`focus: mobility`), never a 422",
     "Strength work for the hip flexors is done {days_at_most} days a week at most, so {extra} of your "
-    "{days} days are mobility days: {mobility}.",
+    "{days} days {verb} {what}: {mobility}.",
     GARBER,
     False,
 )
