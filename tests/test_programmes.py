@@ -690,3 +690,13 @@ def test_4_balanced_days_say_1_is_a_mobility_day_in_plain_english(catalogue: Cat
         "Strength work for the hip flexors is done 3 days a week at most, so 1 of your 4 days is a mobility day: "
         "Tuesday."
     ]
+
+
+def test_a_session_not_done_is_said_in_plain_english(catalogue: Catalogue) -> None:
+    p = params(goal="strength", advance="calendar")
+    plan = build(catalogue, p)
+    logs = [log(s, day) for _, day, s in sessions_of(plan, [1])[:2]]
+    week2 = follow(catalogue, p, logs, [], MON + dt.timedelta(days=7)).programme.weeks[1]
+    assert week2.progression == "repeats week 1: 1 session of week 1 was not done"
+    week2 = follow(catalogue, p, logs[:1], [], MON + dt.timedelta(days=7)).programme.weeks[1]
+    assert week2.progression == "repeats week 1: 2 sessions of week 1 were not done"

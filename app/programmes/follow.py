@@ -202,9 +202,9 @@ def _known(
                 replay.event(PHASE_ADVANCE, week, day, "advance", data, mornings=shown, phase=phase, next=nxt)
                 return WeekPlan(week, nxt, 0, False, f"first week of the {nxt} phase: its criteria were met")
             why = (
-                f"{judged.missing} session(s) of week {week - 1} not done"
+                not_done(judged.missing, week - 1)
                 if judged.missing
-                else f"pain reached {pain}/10"
+                else f"pain reached {pain}/10 in week {pain_week}"
                 if hurt
                 else f"next-morning pain {shown}/10: two reports at most 2/10, neither above the pain before "
                 "its session, are needed"
@@ -220,7 +220,7 @@ def _known(
     if held:
         return _same_again(week, before, last_build, f"next-morning pain holds the {phase} phase")
     short: str | None = (
-        f"{judged.missing} session(s) of week {week - 1} not done"
+        not_done(judged.missing, week - 1)
         if judged.missing
         else judged.short
         if judged.short is not None
@@ -252,6 +252,13 @@ def _sessions_gap(
         if gapped is not None:
             plan = gapped
     return plan
+
+
+def not_done(missing: int, week: int) -> str:
+    """How many sessions of a week were missed, in plain words."""
+    if missing == 1:
+        return f"1 session of week {week} was not done"
+    return f"{missing} sessions of week {week} were not done"
 
 
 def _flare(
