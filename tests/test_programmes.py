@@ -700,3 +700,31 @@ def test_a_session_not_done_is_said_in_plain_english(catalogue: Catalogue) -> No
     assert week2.progression == "repeats week 1: 1 session of week 1 was not done"
     week2 = follow(catalogue, p, logs[:1], [], MON + dt.timedelta(days=7)).programme.weeks[1]
     assert week2.progression == "repeats week 1: 2 sessions of week 1 were not done"
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"goal": "rehab", "weeks": 8},  # advance=sessions, phases by criteria, deloads
+        {"goal": "mobility", "weeks": 6, "level": "beginner", "equipment": ["none"]},  # advance=sessions
+        {"goal": "strength", "weeks": 8, "days_per_week": 5, "equipment": ["band"]},  # calendar, mobility days
+    ],
+)
+def test_everything_done_on_target_follows_the_static_plan_week_for_week(
+    catalogue: Catalogue, query: dict[str, Any]
+) -> None:
+    """A person who does every session as planned, pain 1/10 before, after and the next morning, gets the
+    plan ``build`` showed them: the same phases, deloads, doses and words, and today's session is the plan's."""
+    p = params(**query)
+    plan = build(catalogue, p)
+    done = sessions_of(plan, range(1, p.weeks))
+    logs = [log(s, day, pain_before=1, pain_after=1) for _, day, s in done]
+    mornings = [CheckIn(date=day + dt.timedelta(days=1), pain=1) for _, day, _ in done]
+    on = MON + dt.timedelta(days=7 * (p.weeks - 1))
+    followed = follow(catalogue, p, logs, mornings, on)
+    for got, want in zip(followed.programme.weeks, plan.weeks, strict=True):
+        assert (got.phase, got.deload, week_doses(got)) == (want.phase, want.deload, week_doses(want)), got.week
+        assert got.progression.split(":")[0] == want.progression.split(":")[0], got.week
+    today = followed.today
+    assert (today.status, today.week, today.day) == (Status.due, p.weeks, 1)
+    assert today.session == plan.weeks[-1].days[0].session
