@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from app.catalogue import Catalogue
-from app.catalogue.models import Goal, Kind
+from app.catalogue.models import Goal, Kind, Role
 from app.coaching import doses
 from app.coaching.history import CheckIn, Session, SetDone
 from app.coaching.models import DoseState
@@ -728,3 +728,21 @@ def test_everything_done_on_target_follows_the_static_plan_week_for_week(
     today = followed.today
     assert (today.status, today.week, today.day) == (Status.due, p.weeks, 1)
     assert today.session == plan.weeks[-1].days[0].session
+
+
+HOLDS = {"seated-isometric-hip-flexion", "isometric-hip-flexion-mini-band"}
+
+
+def test_a_rehab_plan_whose_isometric_phase_has_no_isometric_hold_says_so(catalogue: Catalogue) -> None:
+    """Hip pain rules out both isometric hip-flexor holds (resistance on an irritated hip flexor): the phase
+    called isometric is then release, stretching and bracing, and the person is told, not left to wonder."""
+    plan = build(catalogue, params(goal="rehab", weeks=4, pain=["hip"]))
+    isometric = [s for _, _, s in sessions_of(plan, [1, 2])]
+    assert not any(Role.isometric in catalogue.by_slug[i.exercise.slug].roles for s in isometric for i in s.items)
+    assert [r.id for r in plan.rules] == [rules.REHAB_NO_ISOMETRIC.id]
+    assert "first loaded in the isotonic phase" in plan.rules[0].text
+    assert build(catalogue, params(goal="rehab", weeks=4)).rules == []  # the seated hold is there
+    for seed in range(4):  # 10 minutes leave the hold no room in some sessions: told when it is in none
+        short = build(catalogue, params(goal="rehab", weeks=4, minutes=10, seed=seed))
+        holds = [i for _, _, s in sessions_of(short, [1, 2]) for i in s.items if i.exercise.slug in HOLDS]
+        assert [r.id for r in short.rules] == ([] if holds else [rules.REHAB_NO_ISOMETRIC.id])

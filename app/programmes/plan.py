@@ -39,6 +39,7 @@ from app.programmes.models import (
 from app.programmes.rules import (
     DELOAD,
     PHASE_ADVANCE,
+    REHAB_NO_ISOMETRIC,
     REHAB_PHASES,
     STRETCH_MINUTES,
 )
@@ -329,13 +330,18 @@ def build_rules(
     params: ProgrammeParameters, lay: Layout, weeks: list[ProgrammeWeek], catalogue: Catalogue
 ) -> list[RuleApplied]:
     """The rules that shaped the plan as a whole: the layout's, then the mobility plan's weekly minutes
-    (deload weeks not counted: they are lighter by design)."""
+    (deload weeks not counted: they are lighter by design), then a rehab isometric phase without its holds."""
     rules = list(lay.rules)
     build_weeks = [week for week in weeks if not week.deload]
     if params.goal is Goal.mobility and build_weeks:
         least = min(stretch_seconds(week, catalogue) for week in build_weeks)
         if least < STRETCH_MINUTES.params["seconds_per_side_at_least"]:
             rules.append(RuleApplied(id=STRETCH_MINUTES.id, text=STRETCH_MINUTES.reason.format(seconds=least)))
+    isometric = [day.session for week in weeks if week.phase == REHAB_PHASES[0] for day in week.days if day.session]
+    if isometric and not any(
+        Role.isometric in catalogue.by_slug[item.exercise.slug].roles for session in isometric for item in session.items
+    ):
+        rules.append(RuleApplied(id=REHAB_NO_ISOMETRIC.id, text=REHAB_NO_ISOMETRIC.reason))
     return rules
 
 

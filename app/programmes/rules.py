@@ -170,6 +170,18 @@ DELOAD = _rule(
     True,
 )
 REHAB_PHASES = ("isometric", "isotonic", "dynamic")
+REHAB_NO_ISOMETRIC = _rule(
+    "rehab-isometric-none",
+    "a rehab plan's isometric phase has no isometric hip-flexor hold: the person's pain flags or equipment rule "
+    "them all out (e.g. `pain=hip`: no resistance on an irritated hip flexor), or the minutes leave no room",
+    {},
+    "the plan as built, with a note: that phase is release, pain-free stretching and bracing only",
+    "No isometric hip-flexor hold suits this plan (your pain flags, equipment or minutes leave none), so its "
+    "isometric phase is release, pain-free stretching and bracing only; the hip flexors are first loaded "
+    "in the isotonic phase.",
+    OURS,
+    True,
+)
 PHASE_ADVANCE = _rule(
     "rehab-phase-advance",
     "rehab, at least 2 weeks in the phase (a deload week not counted), the last two next-morning check-ins "
@@ -260,6 +272,7 @@ RULES: tuple[ProgrammeRule, ...] = (
     STEP_FITS,
     PAIN_NO_RISE,
     DELOAD,
+    REHAB_NO_ISOMETRIC,
     PHASE_ADVANCE,
     PHASE_HOLD,
     PHASE_NOT_YET,
