@@ -34,7 +34,7 @@ from app.programmes.plan import (
     sessions_for,
     step_up,
 )
-from app.programmes.replay import Key, Replay, judge, mornings, plan_of
+from app.programmes.replay import Key, Replay, flare, judge, mornings, not_done, plan_of
 from app.programmes.rules import (
     GAP_REPEAT,
     GAP_STEP_BACK,
@@ -175,7 +175,7 @@ def _known(
     if gapped is not None:
         return gapped
     judged = judge(replay, week - 1, before, day)
-    pain, pain_week = _flare(replay, before, last_build, day, judged.peak)
+    pain, pain_week = flare(replay, before, last_build, day, judged.peak)
     hurt = pain is not None and pain > PAIN_NO_RISE.params["above"]
     phase = before.phase
     held = False
@@ -254,28 +254,6 @@ def _sessions_gap(
     return plan
 
 
-def not_done(missing: int, week: int) -> str:
-    """How many sessions of a week were missed, in plain words."""
-    if missing == 1:
-        return f"1 session of week {week} was not done"
-    return f"{missing} sessions of week {week} were not done"
-
-
-def _flare(
-    replay: Replay, before: WeekPlan, last_build: WeekPlan, day: date, peak: int | None
-) -> tuple[int | None, int]:
-    """The pain that decides the week after ``before``, and its week: ``before``'s worst, or when ``before``
-    was a deload that itself stayed at 5 or below, the last build week's when that flared above 5. A deload
-    comes whatever the pain; the flare still holds the first full week after it at the doses that flared."""
-    above = PAIN_NO_RISE.params["above"]
-    if not before.deload or last_build.week >= before.week or (peak is not None and peak > above):
-        return peak, before.week
-    flare = judge(replay, last_build.week, last_build, day).peak
-    if flare is not None and flare > above:
-        return flare, last_build.week
-    return peak, before.week
-
-
 def _no_rise_after_pain(replay: Replay, before: WeekPlan, plan: WeekPlan, last_build: WeekPlan) -> WeekPlan:
     """The last word (rule ``pain-above-5-no-rise``): whatever decided a week (a gap, a projection), it is
     never above the week before when that week hurt above 5, and no rehab phase begins after it (a phase
@@ -289,7 +267,7 @@ def _no_rise_after_pain(replay: Replay, before: WeekPlan, plan: WeekPlan, last_b
             return plan
     elif plan.steps <= before.steps and (plan.deload or not before.deload):
         return plan
-    peak, pain_week = _flare(replay, before, last_build, replay.on, judge(replay, before.week, before, replay.on).peak)
+    peak, pain_week = flare(replay, before, last_build, replay.on, judge(replay, before.week, before, replay.on).peak)
     if peak is not None and peak > PAIN_NO_RISE.params["above"]:
         hurt_plan = before if pain_week == before.week else last_build
         return _same_again(plan.week, hurt_plan, last_build, f"pain reached {peak}/10 in week {pain_week}")
