@@ -760,3 +760,25 @@ def test_a_rehab_plan_whose_isometric_phase_has_no_isometric_hold_says_so(catalo
         short = build(catalogue, params(goal="rehab", weeks=4, minutes=10, seed=seed))
         holds = [i for _, _, s in sessions_of(short, [1, 2]) for i in s.items if i.exercise.slug in HOLDS]
         assert [r.id for r in short.rules] == ([] if holds else [rules.REHAB_NO_ISOMETRIC.id])
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    weeks=st.integers(1, 16),
+    pauses=st.lists(st.tuples(st.integers(0, 120), st.integers(1, 30)), max_size=4),
+    day=st.integers(-10, 200),
+)
+def test_the_week_of_a_day_is_the_last_week_begun_by_it_pauses_and_all(
+    weeks: int, pauses: list[tuple[int, int]], day: int
+) -> None:
+    """``Replay.week_of`` (a bisection over the week starts, kept once per replay) is its definition."""
+    from app.programmes.layout import layout
+    from app.programmes.replay import Replay
+
+    p = params(goal="strength", advance="calendar", weeks=weeks)
+    ranges = sorted((MON + dt.timedelta(days=a), MON + dt.timedelta(days=a + n)) for a, n in pauses)
+    replay = Replay(the_catalogue(), p, layout(p), None, MON + dt.timedelta(days=200), ranges, {})  # type: ignore[arg-type]
+    on = MON + dt.timedelta(days=day)
+    expected = max([w for w in range(1, weeks + 1) if replay._week_start(w) <= on], default=1)
+    assert replay.week_of(on) == expected
+    assert [replay.week_start(w) for w in range(1, weeks + 1)] == [replay._week_start(w) for w in range(1, weeks + 1)]
