@@ -8,7 +8,8 @@ as it is, revalidated (``If-None-Match``: a 304) and gzipped (``Accept-Encoding:
 ``--only plans`` skips the user and its logs.
 Then one user with a 16-week programme and 2,000 logs through the API: GET .../today for dates one after
 another (each a new answer: what the first request of a day costs) and for one date (the kept answer);
-with ``--wrk N``: wrk, 16 connections, N seconds (target p99 <= 30 ms). It prints, it asserts nothing.
+with ``--wrk N``: wrk, 16 connections, N seconds (target p99 <= 30 ms), kept and computed (a new date each
+request, ``today_dates.lua``). It prints, it asserts nothing.
 """
 
 from __future__ import annotations
@@ -122,6 +123,7 @@ def main() -> None:
                 print(_line("today, 2,000 logs, a new date each", _each(days, key)))
                 print(_line("today, 2,000 logs, kept", _times(days[0], key, args.requests)))
                 rows.append(("today kept", days[0], {}, "get_authorized.lua"))
+                rows.append(("today computed", f"{base}{path}/today", {}, "today_dates.lua"))
             rows.append(("bare Starlette", f"http://127.0.0.1:{bare.port}/", {}, None))
             if args.wrk:
                 found = {}
