@@ -366,6 +366,30 @@ def test_the_calendar_feed_parses_twice_with_stable_uids_and_local_all_day_dates
     assert first.text.count("BEGIN:VEVENT") == len(planned)
 
 
+def test_on_the_calendar_the_feed_moves_the_sessions_after_a_pause_as_today_does(
+    db_client: TestClient, acme: Tenant
+) -> None:
+    real = local_today("Europe/Berlin")
+    monday = real - dt.timedelta(days=real.weekday() + 14)  # two weeks back: the pause below has begun
+    programme = created(db_client, acme, {**MOBILITY, "goal": "strength", "advance": "calendar",
+                                          "start": monday.isoformat()})
+    url = f"{programme['self']}/calendar.ics"
+    before = {str(e["UID"]): e.decoded("DTSTART") for e in icalendar.Calendar.from_ical(
+        db_client.get(url, headers=acme.headers).content).walk("VEVENT")}
+    for status, day in (("paused", 1), ("active", 3)):  # paused Tuesday to Thursday
+        answer = db_client.patch(programme["self"], headers=acme.headers,
+                                 json={"status": status, "date": (monday + dt.timedelta(days=day)).isoformat()})
+        assert answer.status_code == 200, answer.text
+    after = {str(e["UID"]): e.decoded("DTSTART") for e in icalendar.Calendar.from_ical(
+        db_client.get(url, headers=acme.headers).content).walk("VEVENT")}
+    assert list(after) == list(before)  # the same events, updated rather than added
+    week = dt.timedelta(days=7)
+    assert [after[uid] - before[uid] for uid in before] == [dt.timedelta(0)] + [week] * (len(before) - 1)
+    assert today(db_client, acme, programme, (monday + dt.timedelta(days=2)).isoformat())["status"] == "paused"
+    moved_to = after[f"{programme['id']}-w1-d2@hipflex"]  # where `today` has it too: a week on, and past
+    assert (today(db_client, acme, programme, moved_to.isoformat())["status"], moved_to.weekday()) == ("missed", 2)
+
+
 # --- export, erasure --------------------------------------------------------------------------------------
 
 

@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import pathlib
 from datetime import timedelta
+from functools import partial
 from typing import Annotated, Any
 
 from anyio import to_thread
@@ -33,7 +34,8 @@ from app.problems import FieldError, Problem, invalid, responses
 from app.programmes import examples, plan
 from app.programmes import store as programmes
 from app.programmes.calendar import feed, local_today
-from app.programmes.models import Programme, ProgrammeParameters, ProgrammeQuery, Weekday
+from app.programmes.models import Advance, Programme, ProgrammeParameters, ProgrammeQuery, Weekday
+from app.programmes.replay import moved
 from app.programmes.schemas import (
     ProgrammeCreate,
     ProgrammePage,
@@ -443,7 +445,8 @@ def get_programme_today(
         "RFC 5545: one all-day event per session on its local date in the programme's time zone (`X-WR-TIMEZONE`), "
         "named for the session and listing its exercises. Each event's UID is "
         "`<programme-id>-w<week>-d<session>@hipflex`, so a calendar app that subscribes updates events rather than "
-        "adding them twice. The dates are the plan's: a paused or shifted plan is answered by `today`."
+        "adding them twice. With `advance=calendar`, the sessions after a pause move by whole weeks, as `today` "
+        "reads them; with `advance=sessions` the dates are the plan's, and `today` says what is due after a shift."
     ),
     response_class=Response,
     responses={200: {"content": {"text/calendar": {"schema": {"type": "string"}}},
@@ -459,9 +462,17 @@ def get_programme_calendar(
     catalogue: LocalisedCatalogueDep,
 ) -> Response:
     stored = owned(engine, tenant, user_id, programme_id)
-    found = build(catalogue, stored.parameters, "query")
-    name = f"hipflex: {stored.parameters.goal.value}, {stored.parameters.weeks} weeks"
-    body = feed(found, programme_id, name, stored.state.created_at)
+    parameters = stored.parameters
+    found = build(catalogue, parameters, "query")
+    name = f"hipflex: {parameters.goal.value}, {parameters.weeks} weeks"
+    shift = None
+    if parameters.advance is Advance.calendar and stored.state.paused:
+        # as `today` reads them (app.programmes.follow): the pauses begun by today, an open one until tomorrow
+        now = local_today(parameters.tz)
+        pauses = sorted((p.start, p.end if p.end is not None else now + timedelta(days=1))
+                        for p in stored.state.paused if p.start <= now)
+        shift = partial(moved, pauses=pauses)
+    body = feed(found, programme_id, name, stored.state.created_at, shift)
     headers = {"ETag": body_etag(body), "Cache-Control": "private, no-cache", **_language(catalogue)}
     if not_modified(request.headers.get("if-none-match"), headers["ETag"]):
         return Response(status_code=304, headers=headers)

@@ -34,6 +34,16 @@ class Done:
     session: Session
 
 
+def moved(day: date, pauses: list[tuple[date, date]]) -> date:
+    """A planned day after the pauses (sorted [from, until)) that began before it (calendar mode): whole weeks
+    later. Also the calendar feed's dates (app.api.programmes)."""
+    shift = 0
+    for start, until in pauses:
+        if day + timedelta(days=shift) >= start:
+            shift += 7 * math.ceil((until - start).days / 7)
+    return day + timedelta(days=shift)
+
+
 @dataclass
 class Replay:
     """What the replay knows: the plan's shape, the logs placed on its sessions, the pauses."""
@@ -64,12 +74,7 @@ class Replay:
 
     # --- dates -----------------------------------------------------------------
     def moved(self, day: date) -> date:
-        """A planned day after the pauses that began before it (calendar mode): whole weeks later."""
-        shift = 0
-        for start, until in self.pauses:
-            if day + timedelta(days=shift) >= start:
-                shift += 7 * math.ceil((until - start).days / 7)
-        return day + timedelta(days=shift)
+        return moved(day, self.pauses)
 
     def week_start(self, week: int) -> date:
         return self._starts[week - 1] if 1 <= week <= self.params.weeks else self._week_start(week)
