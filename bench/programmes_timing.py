@@ -3,10 +3,13 @@
     .venv/bin/python -m bench.programmes_timing [--database sqlite|postgres] [--requests 40] [--wrk 10]
 
 GET /programmes for 12 weeks x 4 days: each request a new seed (computed every time: target <= 100 ms),
-then one seed again and again (the kept answer; with ``--wrk``, beside bare Starlette's /: target >= 0.5x).
+then one seed again and again (the kept answer; with ``--wrk``, beside bare Starlette's /: target >= 0.5x):
+as it is, revalidated (``If-None-Match``: a 304) and gzipped (``Accept-Encoding: gzip``).
+``--only plans`` skips the user and its logs.
 Then one user with a 16-week programme and 2,000 logs through the API: GET .../today for dates one after
 another (each a new answer: what the first request of a day costs) and for one date (the kept answer);
-with ``--wrk N``: wrk, 16 connections, N seconds (target p99 <= 30 ms). It prints, it asserts nothing.
+with ``--wrk N``: wrk, 16 connections, N seconds (target p99 <= 30 ms), kept and computed (a new date each
+request, ``today_dates.lua``). It prints, it asserts nothing.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import argparse
 import json
 import tempfile
 import time
+import urllib.error
 import urllib.request
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -52,6 +56,27 @@ def seed(base: str, key: str) -> str:
     return str(programme["self"])
 
 
+def _timed(url: str, headers: dict[str, str], count: int, status: int) -> list[float]:
+    """``_times`` with request headers, for any status (urllib raises on a 304)."""
+    spent = []
+    for _ in range(count):
+        started = time.perf_counter()
+        try:
+            with urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=60) as response:
+                response.read()
+                got = response.status
+        except urllib.error.HTTPError as error:
+            got = error.code
+        assert got == status, got
+        spent.append((time.perf_counter() - started) * 1000)
+    return spent
+
+
+def _etag(url: str) -> str:
+    with urllib.request.urlopen(url, timeout=60) as response:
+        return str(response.headers["ETag"])
+
+
 def _each(urls: list[str], key: str) -> list[float]:
     return [spent for url in urls for spent in _times(url, key, 1)]
 
@@ -61,6 +86,7 @@ def main() -> None:
     parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--requests", type=int, default=40)
     parser.add_argument("--wrk", type=int, default=0, help="seconds of wrk per row (0: none)")
+    parser.add_argument("--only", choices=["plans", "all"], default="all")
     args = parser.parse_args()
     pg_name = None
     if args.database == "sqlite":
@@ -78,19 +104,37 @@ def main() -> None:
             plans = [f"{base}{PLAN}&seed={n}" for n in range(args.requests)]
             print(_line("GET /programmes 12x4, a new seed each", _each(plans, key)))
             print(_line("GET /programmes 12x4, kept", _times(plans[0], key, args.requests)))
-            started = time.perf_counter()
-            path = seed(base, key)
-            print(f"seeded a programme and {LOGS} logs in {time.perf_counter() - started:.0f} s ({args.database})")
-            days = [f"{base}{path}/today?date={date(2026, 10, 1) + timedelta(days=n)}" for n in range(args.requests)]
-            print(_line("today, 2,000 logs, a new date each", _each(days, key)))
-            print(_line("today, 2,000 logs, kept", _times(days[0], key, args.requests)))
+            tag = _etag(plans[0])
+            revalidate = {"If-None-Match": tag}
+            gzipped = {"Accept-Encoding": "gzip"}
+            print(_line("GET /programmes 12x4, If-None-Match (304)", _timed(plans[0], revalidate, args.requests, 304)))
+            print(_line("GET /programmes 12x4, kept, gzip", _timed(plans[0], gzipped, args.requests, 200)))
+            rows: list[tuple[str, str, dict[str, str], str | None]] = [
+                ("programmes kept", plans[0], {}, None),
+                ("programmes 304", plans[0], revalidate, None),
+                ("programmes gzip", plans[0], gzipped, None),
+            ]
+            if args.only == "all":
+                started = time.perf_counter()
+                path = seed(base, key)
+                print(f"seeded a programme and {LOGS} logs in {time.perf_counter() - started:.0f} s ({args.database})")
+                days = [f"{base}{path}/today?date={date(2026, 10, 1) + timedelta(days=n)}"
+                        for n in range(args.requests)]
+                print(_line("today, 2,000 logs, a new date each", _each(days, key)))
+                print(_line("today, 2,000 logs, kept", _times(days[0], key, args.requests)))
+                rows.append(("today kept", days[0], {}, "get_authorized.lua"))
+                rows.append(("today computed", f"{base}{path}/today", {}, "today_dates.lua"))
+            rows.append(("bare Starlette", f"http://127.0.0.1:{bare.port}/", {}, None))
             if args.wrk:
-                rows = [("programmes kept", plans[0]), ("today kept", days[0]),
-                        ("bare Starlette", f"http://127.0.0.1:{bare.port}/")]
-                for name, target in rows:
-                    row = wrk(name, target, connections=16, duration=args.wrk, script="get_authorized.lua", env=env)
+                found = {}
+                for name, target, headers, script in rows:
+                    found[name] = row = wrk(name, target, connections=16, duration=args.wrk, script=script, env=env,
+                                            headers=headers)
                     print(f"wrk -c16 {args.wrk}s {name:<16}: {row.rps:7.0f} req/s  p50 {row.p50_ms:7.2f} ms  "
                           f"p99 {row.p99_ms:7.2f} ms  errors {row.errors}")
+                bare_rps = found["bare Starlette"].rps
+                for name in ("programmes kept", "programmes 304", "programmes gzip"):
+                    print(f"{name:<16}: {found[name].rps / bare_rps:.2f}x bare Starlette (target >= 0.5x)")
         finally:
             server.stop()
             bare.stop()

@@ -49,6 +49,9 @@ from app.state import state_of
 
 # Examples per registry entry; HIPFLEX_PARITY_EXAMPLES=1000 for a longer hunt.
 EXAMPLES = int(os.environ.get("HIPFLEX_PARITY_EXAMPLES", "100"))
+# Fewer for an entry each of whose answers is costly (GET /programmes builds a plan of up to 16 weeks, in
+# both apps): the one place a route is named here.
+COSTLY = {"/programmes": max(1, EXAMPLES // 4)}
 # Headers that differ between two identical requests.
 VOLATILE = {"date", "x-request-id", "ratelimit"}  # (ratelimit: what is left, per app)
 # Values no field takes, drawn beside each field's own: every parameter is also tried wrong.
@@ -356,8 +359,9 @@ def test_the_fast_path_answers_as_the_route_does(pair: Pair, catalogue: Catalogu
     writes = compiled.hot.body is not None and "POST" in (compiled.route.methods or ()) and compiled.hot.needs_key
     route = compiled.path
     seen: Counter[str] = Counter()
+    examples = COSTLY.get(route, EXAMPLES)
 
-    @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
+    @settings(max_examples=examples, deadline=None, suppress_health_check=list(HealthCheck))
     @given(request=requests(compiled, pair, slugs, etags))
     def check(request: Request) -> None:
         if request.headers.get("If-None-Match") == REVALIDATE:
@@ -394,7 +398,7 @@ def test_the_fast_path_answers_as_the_route_does(pair: Pair, catalogue: Catalogu
 
     check()
     # The draws reach the entry's own success, and the fast path served a good share of them.
-    assert seen["answered"] >= EXAMPLES // 10, seen
+    assert seen["answered"] >= examples // 10, seen
     print(f"\n{route}: {sum(seen[k] for k in ('answered', 'routed'))} examples, {dict(seen)}")
 
 

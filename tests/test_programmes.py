@@ -241,6 +241,20 @@ def test_nothing_logged_monday_to_wednesday_monday_and_wednesday_are_missed_on_t
     assert (wednesday.status, wednesday.day, wednesday.missed) == (Status.due, 2, 1)
 
 
+def test_a_calendar_session_day_asked_about_after_it_passed_unlogged_is_missed(catalogue: Catalogue) -> None:
+    monday, wednesday, thursday = MON, MON + dt.timedelta(days=2), MON + dt.timedelta(days=3)
+    p = params(goal="mobility", advance="calendar")
+    asked_thursday = follow(catalogue, p, [], [], monday, now=thursday).today
+    assert (asked_thursday.status, asked_thursday.week, asked_thursday.day) == (Status.missed, 1, 1)
+    assert (asked_thursday.missed, asked_thursday.next_due, asked_thursday.session) == (1, wednesday, None)
+    # its own day it is still due until the day ends; a rest day is never missed
+    assert follow(catalogue, p, [], [], wednesday, now=wednesday).today.status is Status.due
+    assert follow(catalogue, p, [], [], MON + dt.timedelta(days=1), now=thursday).today.status is Status.rest
+    # with sessions the plan shifts instead: nothing is missed by date, the count says how many shifted
+    shifted = follow(catalogue, params(goal="mobility", advance="sessions"), [], [], monday, now=thursday).today
+    assert shifted.status is Status.due
+
+
 def test_week_1_below_target_week_2_repeats_its_doses_and_says_why(catalogue: Catalogue) -> None:
     p = params(goal="strength", advance="calendar")
     plan = build(catalogue, p)
@@ -746,3 +760,25 @@ def test_a_rehab_plan_whose_isometric_phase_has_no_isometric_hold_says_so(catalo
         short = build(catalogue, params(goal="rehab", weeks=4, minutes=10, seed=seed))
         holds = [i for _, _, s in sessions_of(short, [1, 2]) for i in s.items if i.exercise.slug in HOLDS]
         assert [r.id for r in short.rules] == ([] if holds else [rules.REHAB_NO_ISOMETRIC.id])
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    weeks=st.integers(1, 16),
+    pauses=st.lists(st.tuples(st.integers(0, 120), st.integers(1, 30)), max_size=4),
+    day=st.integers(-10, 200),
+)
+def test_the_week_of_a_day_is_the_last_week_begun_by_it_pauses_and_all(
+    weeks: int, pauses: list[tuple[int, int]], day: int
+) -> None:
+    """``Replay.week_of`` (a bisection over the week starts, kept once per replay) is its definition."""
+    from app.programmes.layout import layout
+    from app.programmes.replay import Replay
+
+    p = params(goal="strength", advance="calendar", weeks=weeks)
+    ranges = sorted((MON + dt.timedelta(days=a), MON + dt.timedelta(days=a + n)) for a, n in pauses)
+    replay = Replay(the_catalogue(), p, layout(p), None, MON + dt.timedelta(days=200), ranges, {})  # type: ignore[arg-type]
+    on = MON + dt.timedelta(days=day)
+    expected = max([w for w in range(1, weeks + 1) if replay._week_start(w) <= on], default=1)
+    assert replay.week_of(on) == expected
+    assert [replay.week_start(w) for w in range(1, weeks + 1)] == [replay._week_start(w) for w in range(1, weeks + 1)]

@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 
 from app.programmes import examples
 from app.programmes.calendar import local_today
+from app.state import state_of
 
 PROBLEM = "application/problem+json"
 MONDAY = "2026-12-07"  # a Monday: week 1 day 1 of the plans here
@@ -78,6 +79,28 @@ def test_the_public_plan_is_the_same_bytes_for_the_same_inputs_with_an_etag(db_c
     assert all(d["session"]["goal"] for d in sessions)
     again = db_client.get(url, headers={"If-None-Match": first.headers["etag"]})
     assert again.status_code == 304 and again.content == b""
+
+
+def test_a_plan_revalidates_without_being_built_and_its_gzip_is_the_same_plan(db_client: TestClient) -> None:
+    url = "/programmes?goal=strength&weeks=4&days_per_week=3&start=2026-12-07&seed=7"
+    answers = state_of(db_client.app).answers
+    before = answers.stats.misses
+    first = db_client.get(url, headers={"Accept-Encoding": "identity"})
+    assert first.status_code == 200 and answers.stats.misses == before + 1
+    tag = first.headers["etag"]
+    # the tag follows from the parameters: another order and spelling of the same plan, the same tag, no build
+    same = "/programmes?seed=7&start=2026-12-07&days_per_week=3&weeks=4&goal=strength&advance=calendar"
+    again = db_client.get(same, headers={"If-None-Match": tag})
+    assert again.status_code == 304 and again.headers["etag"] == tag and answers.stats.misses == before + 1
+    packed = db_client.get(url, headers={"Accept-Encoding": "gzip"})
+    assert packed.headers["content-encoding"] == "gzip" and packed.headers["etag"] == tag[:-1] + '-gzip"'
+    assert packed.content == first.content  # (httpx unpacks it)
+    raw = db_client.get(url, headers={"Accept-Encoding": "gzip", "If-None-Match": packed.headers["etag"]})
+    assert raw.status_code == 304
+    # another language is another plan and another tag; another seed too
+    german = db_client.get(url, headers={"Accept-Language": "de", "If-None-Match": tag})
+    assert german.status_code == 200 and german.headers["etag"] != tag
+    assert db_client.get(url.replace("seed=7", "seed=8"), headers={"If-None-Match": tag}).status_code == 200
 
 
 def test_the_public_plan_echoes_a_drawn_seed_and_todays_start(db_client: TestClient) -> None:
@@ -249,6 +272,20 @@ def test_calendar_mode_counts_missed_sessions(db_client: TestClient, acme: Tenan
     assert shifted["missed"] == 1 and shifted["session"] is not None
 
 
+def test_a_past_calendar_session_day_with_nothing_logged_is_missed(db_client: TestClient, acme: Tenant) -> None:
+    real = local_today("Europe/Berlin")
+    monday = real - dt.timedelta(days=real.weekday() + 7)  # last week's Monday: its days have all passed
+    body = {**MOBILITY, "advance": "calendar", "start": monday.isoformat()}
+    programme = created(db_client, acme, body)
+    missed = today(db_client, acme, programme, monday.isoformat())
+    assert (missed["status"], missed["week"], missed["day"], missed["missed"]) == ("missed", 1, 1, 1)
+    assert missed["next_due"] == (monday + dt.timedelta(days=2)).isoformat() and missed["session"] is None
+    assert today(db_client, acme, programme, (monday + dt.timedelta(days=1)).isoformat())["status"] == "rest"
+    # sessions mode never misses by date: the first session is still due, late once per shifted session
+    sessions = created(db_client, acme, {**body, "goal": "rehab", "advance": "sessions"})
+    assert today(db_client, acme, sessions, monday.isoformat())["status"] == "due"
+
+
 def test_paused_and_finished(db_client: TestClient, acme: Tenant) -> None:
     programme = created(db_client, acme)
     db_client.patch(programme["self"], json={"status": "paused", "date": "2026-12-08"}, headers=acme.headers)
@@ -327,6 +364,30 @@ def test_the_calendar_feed_parses_twice_with_stable_uids_and_local_all_day_dates
         assert event["DTSTART"] == ({"VALUE": "DATE"}, day.replace("-", ""))
         assert "DTSTAMP" in event and "DESCRIPTION" in event
     assert first.text.count("BEGIN:VEVENT") == len(planned)
+
+
+def test_on_the_calendar_the_feed_moves_the_sessions_after_a_pause_as_today_does(
+    db_client: TestClient, acme: Tenant
+) -> None:
+    real = local_today("Europe/Berlin")
+    monday = real - dt.timedelta(days=real.weekday() + 14)  # two weeks back: the pause below has begun
+    programme = created(db_client, acme, {**MOBILITY, "goal": "strength", "advance": "calendar",
+                                          "start": monday.isoformat()})
+    url = f"{programme['self']}/calendar.ics"
+    before = {str(e["UID"]): e.decoded("DTSTART") for e in icalendar.Calendar.from_ical(
+        db_client.get(url, headers=acme.headers).content).walk("VEVENT")}
+    for status, day in (("paused", 1), ("active", 3)):  # paused Tuesday to Thursday
+        answer = db_client.patch(programme["self"], headers=acme.headers,
+                                 json={"status": status, "date": (monday + dt.timedelta(days=day)).isoformat()})
+        assert answer.status_code == 200, answer.text
+    after = {str(e["UID"]): e.decoded("DTSTART") for e in icalendar.Calendar.from_ical(
+        db_client.get(url, headers=acme.headers).content).walk("VEVENT")}
+    assert list(after) == list(before)  # the same events, updated rather than added
+    week = dt.timedelta(days=7)
+    assert [after[uid] - before[uid] for uid in before] == [dt.timedelta(0)] + [week] * (len(before) - 1)
+    assert today(db_client, acme, programme, (monday + dt.timedelta(days=2)).isoformat())["status"] == "paused"
+    moved_to = after[f"{programme['id']}-w1-d2@hipflex"]  # where `today` has it too: a week on, and past
+    assert (today(db_client, acme, programme, moved_to.isoformat())["status"], moved_to.weekday()) == ("missed", 2)
 
 
 # --- export, erasure --------------------------------------------------------------------------------------

@@ -1,9 +1,11 @@
-"""GET /programmes (a whole plan, stateless) and /users/{user_id}/programmes: stored plans, followed day by day."""
+"""/users/{user_id}/programmes: stored plans, followed day by day (GET /programmes, the stateless door, and the
+parameters' query form are app.api.programme_plans; ``router`` is its router)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from datetime import timedelta
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Path, Query, Request, Response
@@ -12,24 +14,23 @@ from pydantic import BaseModel, ConfigDict, Field
 from app import idempotency
 from app.answers import user_answer
 from app.api.auth import TenantDep
-from app.api.deps import EngineDep, LocalisedCatalogueDep, SettingsDep, StateDep
+from app.api.deps import EngineDep, LocalisedCatalogueDep, SettingsDep
 from app.api.fastpath import Call, Reply, fast, respond
 from app.api.idempotency_key import IdempotencyKey, created, key_problem, replay_headers
 from app.api.logs import UserIdPath, user_not_found
-from app.api.params import CommaList
-from app.api.representations import CACHE_CONTROL, body_etag, link_next, not_modified, page_url
+from app.api.programme_plans import JSON, build, canonical, catalogue_headers
+from app.api.programme_plans import router as router  # (app.main includes it beside ``users``)
+from app.api.representations import body_etag, link_next, not_modified, page_url
 from app.api.workouts import workout_problem
-from app.catalogue import Catalogue
-from app.catalogue.models import PainFlag
-from app.catalogue.search import MAX_LIST, EquipmentChoice
 from app.db import snapshot
-from app.languages import LOCALISED, language_headers
+from app.languages import LOCALISED
 from app.logs import CURSOR_PATTERN, BadCursor, Cursor
 from app.problems import FieldError, Problem, invalid, responses
-from app.programmes import examples, plan
+from app.programmes import examples
 from app.programmes import store as programmes
 from app.programmes.calendar import feed, local_today
-from app.programmes.models import Programme, ProgrammeParameters, ProgrammeQuery, Weekday
+from app.programmes.models import Advance, Programme, ProgrammeParameters
+from app.programmes.replay import moved
 from app.programmes.schemas import (
     ProgrammeCreate,
     ProgrammePage,
@@ -40,89 +41,15 @@ from app.programmes.schemas import (
     TodayPublic,
 )
 from app.programmes.today import out_of_range, today_answer
-from app.workouts import UnknownExercises, WorkoutImpossible, draw_seed
+from app.workouts import UnknownExercises, WorkoutImpossible
 
-router = APIRouter(tags=["programmes"])
-
-JSON = "application/json"
 ICS = "text/calendar; charset=utf-8"
 WORKERS = 4  # today's answers computed at once on the fast path (as /workouts/next: app.api.coaching.WORKERS)
-_fields = ProgrammeQuery.model_fields
-
-
-class ProgrammeParams(ProgrammeQuery):
-    """The query string: list parameters also take comma-separated values (`?weekdays=mon,wed,fri`)."""
-
-    equipment: Annotated[CommaList[EquipmentChoice], Field(max_length=MAX_LIST)] = Field(
-        default=[], description=_fields["equipment"].description
-    )
-    pain: Annotated[CommaList[PainFlag], Field(max_length=MAX_LIST)] = Field(
-        default=[], description=_fields["pain"].description
-    )
-    weekdays: Annotated[CommaList[Weekday], Field(max_length=7)] | None = Field(
-        default=None, description=_fields["weekdays"].description
-    )
 
 
 def programme_not_found(user_id: str, programme_id: str) -> Problem:
     """The one 404 for a programme that is missing, another user's or another tenant's."""
     return Problem(404, "not-found", f"No programme {programme_id!r} for user {user_id!r}.")
-
-
-def canonical(query: ProgrammeQuery) -> ProgrammeParameters:
-    """Every default filled in: the start is today in the query's zone, the seed drawn as /workouts draws it."""
-    return query.canonical(local_today(query.tz), draw_seed())
-
-
-def build(catalogue: Catalogue, parameters: ProgrammeParameters, location: str) -> Programme:
-    try:
-        return plan.build(catalogue, parameters)
-    except (UnknownExercises, WorkoutImpossible) as exc:
-        raise workout_problem(exc, location) from exc
-
-
-def _language(catalogue: Catalogue) -> dict[str, str]:
-    return {"X-Catalogue-Version": catalogue.version, **language_headers(catalogue.language)}
-
-
-@router.get(
-    "/programmes",
-    summary="A multi-week programme, computed (stateless)",
-    description=(
-        "Weeks of days, each a session (as GET /workouts builds it for that week) or a rest day, with the deload "
-        "weeks and, for `goal=rehab`, the phases. Nothing is stored and no API key is needed. The same parameters, "
-        "`start`, `seed` and catalogue always give the same bytes: with a `seed`, the answer has an ETag and is "
-        "kept. Without `start`, the plan starts today in `tz`."
-    ),
-    response_model=Programme,
-    responses={
-        **LOCALISED,
-        200: {**LOCALISED[200], "content": {JSON: {"example": examples.PLAN}}},
-        304: {"description": "Not modified (If-None-Match; seeded programmes only)"},
-        **responses(422),
-    },
-)
-def get_programme_plan(
-    request: Request, catalogue: LocalisedCatalogueDep, query: Annotated[ProgrammeParams, Query()], hipflex: StateDep
-) -> Response:
-    parameters = canonical(query)
-
-    def compute() -> bytes:
-        found = build(catalogue, parameters, "query")
-        return found.__pydantic_serializer__.to_json(found)
-
-    headers = _language(catalogue)
-    if query.seed is None:
-        headers["Cache-Control"] = "no-cache"
-        return Response(compute(), media_type=JSON, headers=headers)
-    key = ("programmes", catalogue.etag, parameters.model_dump_json())
-    body = hipflex.answers.answer(key, compute)
-    assert body is not None  # (compute never gives None)
-    headers["ETag"] = body_etag(body)
-    headers["Cache-Control"] = CACHE_CONTROL
-    if not_modified(request.headers.get("if-none-match"), headers["ETag"]):
-        return Response(status_code=304, headers=headers)
-    return Response(body, media_type=JSON, headers=headers)
 
 
 users = APIRouter(prefix="/users/{user_id}/programmes", tags=["programmes"])
@@ -251,7 +178,7 @@ def get_programme(
     """The programme's state and its whole plan, as created."""
     stored = owned(engine, tenant, user_id, programme_id)
     return Response(_public(stored, build(catalogue, stored.parameters, "query")), media_type=JSON,
-                    headers=_language(catalogue))
+                    headers=catalogue_headers(catalogue))
 
 
 @users.patch(
@@ -285,7 +212,7 @@ def update_programme(
     if changed is None:
         raise programme_not_found(user_id, programme_id)
     return Response(_public(changed, build(catalogue, changed.parameters, "query")), media_type=JSON,
-                    headers=_language(catalogue))
+                    headers=catalogue_headers(catalogue))
 
 
 @users.delete("/{programme_id}", status_code=204, summary="Delete a programme", responses=responses(401, 404, 422))
@@ -312,6 +239,20 @@ class TodayQuery(BaseModel):
                                  "programme's time zone.")
 
 
+def _past(day: dt.date, now: dt.date | None) -> str:
+    """Whether ``day`` has passed where the programme is, for the key of a kept answer (a past session day
+    answers `missed` where it answered `due`), without reading the programme for its zone: every zone's date
+    is within a day of UTC's, and changes on a quarter hour of UTC (offsets are whole quarter hours)."""
+    if now is not None:
+        return str(day < now)
+    utc = dt.datetime.now(dt.UTC)
+    if day < utc.date() - timedelta(days=1):
+        return "True"
+    if day > utc.date() + timedelta(days=1):
+        return "False"
+    return utc.replace(minute=utc.minute // 15 * 15, second=0, microsecond=0).isoformat()
+
+
 def today_reply(call: Call[TodayQuery, None]) -> Reply:
     """GET /users/{user_id}/programmes/{programme_id}/today, for the route and the fast path alike.
 
@@ -319,9 +260,9 @@ def today_reply(call: Call[TodayQuery, None]) -> Reply:
     one revision read; without, the programme is read first for its zone."""
     state, catalogue, tenant = call.state, call.catalogue, call.tenant
     user_id, programme_id, engine = call.params["user_id"], call.params["programme_id"], call.state.engine
-    day = call.query.date
+    day, now = call.query.date, None
     if day is None:
-        day = local_today(owned(engine, tenant, user_id, programme_id).parameters.tz)
+        day = now = local_today(owned(engine, tenant, user_id, programme_id).parameters.tz)
 
     def compute() -> bytes | None:
         with snapshot(engine) as connection:  # the programme, logs and check-ins of one state (app.db.snapshot)
@@ -329,16 +270,17 @@ def today_reply(call: Call[TodayQuery, None]) -> Reply:
             if stored is None:
                 return None  # (not kept: a 404)
             _in_range(day, stored.parameters, "query")
+            real = now if now is not None else local_today(stored.parameters.tz)
             try:
-                return today_answer(connection, tenant, user_id, stored, catalogue, day)
+                return today_answer(connection, tenant, user_id, stored, catalogue, day, real)
             except (UnknownExercises, WorkoutImpossible) as exc:
                 raise workout_problem(exc, "query") from exc
 
-    key = ("programme-today", catalogue.etag, programme_id, day.isoformat())
+    key = ("programme-today", catalogue.etag, programme_id, day.isoformat(), _past(day, now))
     body = user_answer(state.answers, engine, tenant, user_id, key, compute)
     if body is None:
         raise programme_not_found(user_id, programme_id)
-    return Reply(200, body, _language(catalogue))
+    return Reply(200, body, catalogue_headers(catalogue))
 
 
 @users.get(
@@ -373,7 +315,8 @@ def get_programme_today(
         "RFC 5545: one all-day event per session on its local date in the programme's time zone (`X-WR-TIMEZONE`), "
         "named for the session and listing its exercises. Each event's UID is "
         "`<programme-id>-w<week>-d<session>@hipflex`, so a calendar app that subscribes updates events rather than "
-        "adding them twice. The dates are the plan's: a paused or shifted plan is answered by `today`."
+        "adding them twice. With `advance=calendar`, the sessions after a pause move by whole weeks, as `today` "
+        "reads them; with `advance=sessions` the dates are the plan's, and `today` says what is due after a shift."
     ),
     response_class=Response,
     responses={200: {"content": {"text/calendar": {"schema": {"type": "string"}}},
@@ -389,10 +332,18 @@ def get_programme_calendar(
     catalogue: LocalisedCatalogueDep,
 ) -> Response:
     stored = owned(engine, tenant, user_id, programme_id)
-    found = build(catalogue, stored.parameters, "query")
-    name = f"hipflex: {stored.parameters.goal.value}, {stored.parameters.weeks} weeks"
-    body = feed(found, programme_id, name, stored.state.created_at)
-    headers = {"ETag": body_etag(body), "Cache-Control": "private, no-cache", **_language(catalogue)}
+    parameters = stored.parameters
+    found = build(catalogue, parameters, "query")
+    name = f"hipflex: {parameters.goal.value}, {parameters.weeks} weeks"
+    shift = None
+    if parameters.advance is Advance.calendar and stored.state.paused:
+        # as `today` reads them (app.programmes.follow): the pauses begun by today, an open one until tomorrow
+        now = local_today(parameters.tz)
+        pauses = sorted((p.start, p.end if p.end is not None else now + timedelta(days=1))
+                        for p in stored.state.paused if p.start <= now)
+        shift = partial(moved, pauses=pauses)
+    body = feed(found, programme_id, name, stored.state.created_at, shift)
+    headers = {"ETag": body_etag(body), "Cache-Control": "private, no-cache", **catalogue_headers(catalogue)}
     if not_modified(request.headers.get("if-none-match"), headers["ETag"]):
         return Response(status_code=304, headers=headers)
     return Response(body, headers=headers, media_type=ICS)

@@ -9,6 +9,7 @@ so a calendar app that subscribes updates an event when the plan changes rather 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 from icalendar import Calendar, Event
 
@@ -44,8 +45,12 @@ def describe(workout: Workout) -> str:
     return "\n".join(lines)
 
 
-def feed(programme: Programme, programme_id: str, name: str, stamp: dt.datetime) -> bytes:
-    """The programme's sessions as one VCALENDAR of all-day VEVENTs (rest days have none)."""
+def feed(
+    programme: Programme, programme_id: str, name: str, stamp: dt.datetime,
+    moved: Callable[[dt.date], dt.date] | None = None,
+) -> bytes:
+    """The programme's sessions as one VCALENDAR of all-day VEVENTs (rest days have none); ``moved``: where
+    a planned date has moved to (``advance=calendar`` after a pause), else the plan's dates."""
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
@@ -61,8 +66,9 @@ def feed(programme: Programme, programme_id: str, name: str, stamp: dt.datetime)
             event = Event()
             event.add("uid", event_uid(programme_id, week.week, day.index))
             event.add("dtstamp", stamp)
-            event.add("dtstart", day.date)
-            event.add("dtend", day.date + dt.timedelta(days=1))
+            on = day.date if moved is None else moved(day.date)
+            event.add("dtstart", on)
+            event.add("dtend", on + dt.timedelta(days=1))
             deload = ", deload" if week.deload else ""
             phase = f", {week.phase}" if week.phase else ""
             event.add("summary", f"{day.session.title}: week {week.week}, session {day.index}{phase}{deload}")

@@ -283,10 +283,12 @@ def follow(
     *,
     paused: Sequence[tuple[date, date | None]] = (),
     ended: date | None = None,
+    now: date | None = None,
 ) -> Followed:
     """The programme as it has gone up to ``on`` and what is due that day. ``on`` and every day are
     local dates in ``params.tz``; ``paused``: [from, until) ranges, ``until`` None while still paused;
-    ``ended``: the day the person ended it. Logs after ``on`` (or ``ended``) are not read."""
+    ``ended``: the day the person ended it; ``now``: the real local today, before which an unlogged calendar
+    session day is ``missed`` (None: ``on`` is not past). Logs after ``on`` (or ``ended``) are not read."""
     tz = zone(params.tz)
     lay = layout(params)
     last_day = on if ended is None else min(on, ended)
@@ -311,14 +313,14 @@ def follow(
     weeks = render(params, lay, plans, replay.store, replay.week_start)
     programme = Programme(parameters=params, rules=build_rules(params, lay, weeks, catalogue), weeks=weeks)
     events = sorted(replay.events, key=lambda e: (e.date, e.week))
-    return Followed(programme=programme, today=_today(replay, plans, ended, events))
+    return Followed(programme=programme, today=_today(replay, plans, ended, events, now))
 
 
 def _session(replay: Replay, plans: list[WeekPlan], key: Key) -> Workout:
     return replay.store.at(replay.slot(key), plan_of(plans, key[0]))
 
 
-def _today(replay: Replay, plans: list[WeekPlan], ended: date | None, events: list[Event]) -> Today:
+def _today(replay: Replay, plans: list[WeekPlan], ended: date | None, events: list[Event], now: date | None) -> Today:
     on = replay.on
     keys = replay.sessions()
     today_done = [k for k, d in replay.done.items() if d.day == on]
@@ -361,6 +363,8 @@ def _today(replay: Replay, plans: list[WeekPlan], ended: date | None, events: li
         if on > replay.planned(keys[-1]) and not upcoming:
             return answer(Status.finished, replay.params.weeks, None, missed, None)
         due = [k for k in open_ if replay.planned(k) == on]
+        if due and now is not None and on < now:  # its day has passed with nothing logged (upcoming[0] is due[0])
+            return answer(Status.missed, due[0][0], due[0], missed + 1, next(map(replay.planned, upcoming[1:]), None))
         if due:
             return answer(Status.due, due[0][0], due[0], missed, on)
         return answer(Status.rest, week, None, missed, next_due)

@@ -9,8 +9,10 @@ unfinished session (``advance=sessions``).
 from __future__ import annotations
 
 import math
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import cached_property
 from typing import Any
 
 from app.catalogue import Catalogue
@@ -30,6 +32,16 @@ Key = tuple[int, int]  # (week, session number), both from 1
 class Done:
     day: date
     session: Session
+
+
+def moved(day: date, pauses: list[tuple[date, date]]) -> date:
+    """A planned day after the pauses (sorted [from, until)) that began before it (calendar mode): whole weeks
+    later. Also the calendar feed's dates (app.api.programmes)."""
+    shift = 0
+    for start, until in pauses:
+        if day + timedelta(days=shift) >= start:
+            shift += 7 * math.ceil((until - start).days / 7)
+    return day + timedelta(days=shift)
 
 
 @dataclass
@@ -62,16 +74,19 @@ class Replay:
 
     # --- dates -----------------------------------------------------------------
     def moved(self, day: date) -> date:
-        """A planned day after the pauses that began before it (calendar mode): whole weeks later."""
-        shift = 0
-        for start, until in self.pauses:
-            if day + timedelta(days=shift) >= start:
-                shift += 7 * math.ceil((until - start).days / 7)
-        return day + timedelta(days=shift)
+        return moved(day, self.pauses)
 
     def week_start(self, week: int) -> date:
+        return self._starts[week - 1] if 1 <= week <= self.params.weeks else self._week_start(week)
+
+    def _week_start(self, week: int) -> date:
         first = self.params.start + timedelta(days=7 * (week - 1))
         return self.moved(first) if self.calendar else first
+
+    @cached_property
+    def _starts(self) -> list[date]:
+        """Each week's first day, once (read for every log placed; the pauses are fixed for a replay)."""
+        return [self._week_start(w) for w in range(1, self.params.weeks + 1)]
 
     def planned(self, key: Key) -> date:
         first = self.params.start + timedelta(days=7 * (key[0] - 1) + self.slot(key).offset)
@@ -85,11 +100,8 @@ class Replay:
         return sum(1 for n in range(1, (day - last).days + 1) if not self.paused(last + timedelta(days=n)))
 
     def week_of(self, day: date) -> int:
-        week = 1
-        for w in range(1, self.params.weeks + 1):
-            if self.week_start(w) <= day:
-                week = w
-        return week
+        """The last week begun by ``day`` (1 before the first); the starts never go back, so a bisection."""
+        return max(1, bisect_right(self._starts, day))
 
     # --- placing logs -------------------------------------------------------------
     def place(self, day: date, session: Session, ref: ProgrammeRef | None) -> None:

@@ -9,6 +9,7 @@ older than the data. Retries are made safe by ``Idempotency-Key`` as for assessm
 from __future__ import annotations
 
 import datetime as dt
+import json
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -278,7 +279,7 @@ def export(engine: Engine, tenant: str, user_id: str) -> list[Stored]:
 # What following a programme reads of a log: what the coach reads, and the programme session it names.
 _FOLLOWED = (
     LOGS.c.performed_at, LOGS.c.duration_minutes, LOGS.c.session_rpe, LOGS.c.pain_before, LOGS.c.pain_after,
-    cast(LOGS.c.entries, Text).label("entries"), LOGS.c.programme,
+    cast(LOGS.c.entries, Text).label("entries"), cast(LOGS.c.programme, Text).label("programme"),
 )
 MAX_FOLLOWED_LOGS = 2000  # 16 weeks of several sessions a day; older ones beyond it are not read
 
@@ -299,4 +300,8 @@ def logs_since(
     )
     result = connection.execute(statement)
     names = tuple(result.keys())
-    return [dict(zip(names, row, strict=True)) for row in reversed(result.all())]
+    found = [dict(zip(names, row, strict=True)) for row in reversed(result.all())]
+    for row in found:  # (as text: most logs name no programme, and a JSON column decodes each row's null)
+        raw = row["programme"]
+        row["programme"] = None if raw is None or raw == "null" else json.loads(raw)
+    return found

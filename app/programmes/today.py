@@ -38,12 +38,13 @@ def _midnight(day: dt.date, tz: str) -> dt.datetime:
 
 
 def today_answer(
-    connection: Connection, tenant: str, user_id: str, stored: programmes.Stored, catalogue: Catalogue, day: dt.date
+    connection: Connection, tenant: str, user_id: str, stored: programmes.Stored, catalogue: Catalogue, day: dt.date,
+    now: dt.date | None = None,
 ) -> bytes:
     """What is due on ``day``, the session adapted by the coach: logs, check-ins and the programme read on one
-    snapshot (``connection``)."""
+    snapshot (``connection``). ``now``: the real local today, so a past session day can be ``missed``."""
     parameters, programme_id = stored.parameters, stored.state.id
-    first = min(parameters.start - timedelta(days=1), window(day)[0].date())
+    first = min(parameters.start - timedelta(days=1), window(day)[0].date())  # (the coach reads its window)
     rows = programmes.logs_since(connection, tenant, user_id, _midnight(first, parameters.tz),
                                  _midnight(day + timedelta(days=1), parameters.tz))
     reports = [CheckIn(c.date, c.pain, c.stiffness) for c in checkins.between(connection, tenant, user_id, first, day)]
@@ -59,11 +60,13 @@ def today_answer(
             followed.append((logged, ProgrammeRef(ref["week"], ref["day"])))
         # (a log that names another programme fulfils nothing of this one)
     last_seen = None
-    if not any(s.performed_at >= window(day)[0] for s in everything):
-        before = logs.last_performed(connection, tenant, user_id, before=window(day)[0])
+    opens = window(day)[0]
+    if not any(s.performed_at >= opens for s in everything):
+        before = logs.last_performed(connection, tenant, user_id, before=opens)
         last_seen = None if before is None else before.astimezone(dt.UTC).date()
     paused = [(p.start, p.end) for p in stored.state.paused]
-    result = follow.follow(catalogue, parameters, followed, reports, day, paused=paused, ended=stored.state.ended)
+    result = follow.follow(catalogue, parameters, followed, reports, day, paused=paused, ended=stored.state.ended,
+                            now=now)
     today = result.today
     adapted: AdaptedWorkout | None = None
     if today.session is not None:  # the coach's one adapt path, as /workouts/next (app.coaching.plan)
