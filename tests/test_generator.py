@@ -21,7 +21,7 @@ from app.workouts import (
     generate_json,
 )
 from app.workouts.goals import BY_GOAL, GOALS, SQUAT_UNIVERSITY
-from app.workouts.index import TRANSITION_SECONDS, dosing
+from app.workouts.index import TRANSITION_SECONDS, dosing, index
 from app.workouts.models import OmitReason, TightSide
 from app.workouts.output import SEE_A_PROFESSIONAL, STOP_IF_PAIN
 
@@ -398,6 +398,25 @@ def test_mobility_breathes_then_stretches_then_strengthens_through_range(catalog
     assert {Role.breathing, Role.mobilise} & set(first.roles)
     last = catalogue.by_slug[workout.items[-1].exercise.slug]
     assert {Role.lengthen, Role.main_lift, Role.isolation} & set(last.roles)
+
+
+def test_the_prone_leg_lift_says_it_trains_hip_extension_in_a_strength_session(catalogue: Catalogue) -> None:
+    # A physio's reading: it is glute work that stretches as a side effect, so "adds some stretching" is untrue.
+    others = [e.slug for e in catalogue.exercises if Role.stretch in e.roles and not e.slug.startswith("prone-leg-lift")]
+    query = WorkoutQuery(goal=Goal.strength, level=Level.beginner, minutes=30, exclude=others)
+    item = next(i for i in generate(catalogue, query, 1).items if i.exercise.slug == "prone-leg-lift-bent-knee")
+    assert item.phase == "stretch"
+    assert item.why == (
+        "Strength phase 6 (stretch): Prone leg lift (bent knee) trains glute-driven hip extension: the glutes lift "
+        "the thigh, and the front of the hip lengthens as they work."
+    )
+    # and in every phase of every goal that can choose it, never a phase's purpose that is untrue of it
+    for goal in index(catalogue).goals.values():
+        for phase in goal.phases:
+            for slug in ("prone-leg-lift-bent-knee", "prone-leg-lift-straight-leg"):
+                if slug in phase.why:
+                    assert "trains glute-driven hip extension" in phase.why[slug]
+                    assert phase.phase.purpose not in phase.why[slug]
 
 
 def test_balanced_stretches_and_strengthens(catalogue: Catalogue) -> None:

@@ -339,6 +339,9 @@ class Exercise(BaseModel):
     # The dose whenever the user reports pain: gentle, at the bottom of the range (painful releases need one).
     dose_under_pain: Dose | None = None
     summary: Text
+    # What it does in a workout, completing "<name> ..." in an item's `why`, for an exercise of which its phase's
+    # own purpose would be untrue (a prone leg lift is glute work that stretches as a side effect).
+    purpose: Text | None = None
     instructions: list[Text] = Field(min_length=2)
     cues: list[Text] = Field(min_length=1)
     mistakes: list[Text] = []

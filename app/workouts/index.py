@@ -252,7 +252,13 @@ def _phase_index(
     table, name = words(catalogue), phase_name(catalogue, phase.title)
     why = {
         e.slug: say(
-            table, "why", goal=plan.title, number=number, phase=name, exercise=e.exercise.name, purpose=phase.purpose
+            table,
+            "why",
+            goal=plan.title,
+            number=number,
+            phase=name,
+            exercise=e.exercise.name,
+            purpose=e.exercise.purpose or phase.purpose,
         )
         for e in fitting
     }
