@@ -96,6 +96,10 @@ MUST_RULE_OUT = [
     ("pigeon-pose", {PainFlag.hip_pinch}),
     ("lizard-pose", {PainFlag.hip_pinch}),
     ("gravity-assisted-hip-flexor-stretch", {PainFlag.hip_pinch}),
+    # a physiotherapist's reading: seated, the hip is already at 90 degrees, and the press loads it there
+    ("seated-isometric-hip-flexion", {PainFlag.hip_pinch, PainFlag.hip}),
+    ("seated-marching", {PainFlag.hip_pinch}),
+    ("standing-supported-knee-raise", {PainFlag.hip_pinch}),
 ]
 
 
