@@ -349,7 +349,7 @@ def test_rehab_follows_squat_universitys_order(catalogue: Catalogue) -> None:
         by_phase = {i.phase: i for i in workout.items}
         assert by_phase["release"].exercise.slug == "hip-flexor-ball-release"
         assert by_phase["brace"].exercise.slug == "core-brace"
-        assert (by_phase["brace"].dose.reps, by_phase["brace"].dose.hold_seconds) == (20, 10)  # 2 x 20 x 10 s
+        assert (by_phase["brace"].dose.reps, by_phase["brace"].dose.hold_seconds) == (15, 10)  # 10-20 x 10 s
         assert by_phase["isometric"].exercise.slug == "isometric-hip-flexion-mini-band"
         assert (by_phase["isometric"].dose.reps, by_phase["isometric"].dose.hold_seconds) == (10, 4)  # 10 kicks, 3-5 s
         assert by_phase["dynamic"].exercise.slug == "marching-resisted-bridge"
@@ -359,6 +359,16 @@ def test_rehab_follows_squat_universitys_order(catalogue: Catalogue) -> None:
         stretch = catalogue.by_slug[by_phase["stretch"].exercise.slug]
         assert SQUAT_UNIVERSITY in [ref.source for ref in stretch.sources]  # the article's own stretches
         assert workout.items[0].why.startswith("Rehab phase 1 (soft-tissue release): ")
+
+
+def test_a_beginner_braces_2_x_10_and_builds_to_the_articles_2_x_20(catalogue: Catalogue) -> None:
+    # A physio's reading: 40 holds of 10 s is long for someone learning to brace; Squat University's 2 x 20 is the top.
+    doses = {}
+    for level in Level:
+        workout = generate(catalogue, WorkoutQuery(goal=Goal.rehab, level=level), 1)
+        brace = next(i.dose for i in workout.items if i.exercise.slug == "core-brace")
+        doses[level] = (brace.sets, brace.reps, brace.hold_seconds)
+    assert doses == {Level.beginner: (2, 10, 10), Level.intermediate: (2, 15, 10), Level.advanced: (2, 20, 10)}
 
 
 def test_posture_finds_the_pelvis_first_and_ends_breathing(catalogue: Catalogue) -> None:
