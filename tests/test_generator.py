@@ -9,7 +9,19 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from app.catalogue import Catalogue, load_catalogue
-from app.catalogue.models import Dose, Equipment, Exercise, Goal, Intensity, Kind, Level, PainFlag, Role
+from app.catalogue.models import (
+    Dose,
+    Equipment,
+    Exercise,
+    Goal,
+    Intensity,
+    Kind,
+    Level,
+    Muscle,
+    PainFlag,
+    Position,
+    Role,
+)
 from app.catalogue.search import EquipmentChoice
 from app.workouts import (
     UnknownExercises,
@@ -78,6 +90,22 @@ def in_caution(exercise: Exercise, query: WorkoutQuery) -> bool:
     lever = bool(mechanics & LEVERS) and ((query.pain_level >= 4 and not sites) or PainFlag.hip_pinch in query.pain)
     loaded = "loaded_hip_flexion" in mechanics and PainFlag.low_back in query.pain and query.pain_level >= 4
     return lever or loaded
+
+
+# Near-duplicates (a physiotherapist's reading): the stretches of the front of the hip do one job on one target,
+# kneeling (held or contract-relax), standing, lying on the side or hanging off a bed. Read from what an exercise is,
+# not from the catalogue's `pattern`: a stretch and nothing else, on the iliopsoas (and rectus femoris) only, not
+# lying face down (the prone lifts are glute work). A phase takes at most one of them.
+FRONT_OF_HIP = {Muscle.psoas_major, Muscle.iliacus, Muscle.rectus_femoris}
+
+
+def front_of_hip_stretch(exercise: Exercise) -> bool:
+    return (
+        exercise.kind is Kind.stretch
+        and exercise.roles == [Role.stretch]
+        and set(exercise.muscles.primary) <= FRONT_OF_HIP
+        and exercise.position is not Position.prone
+    )
 
 
 def family(exercise: Exercise, catalogue: Catalogue) -> str:
@@ -198,6 +226,8 @@ def test_every_workout_is_safe_complete_and_reproducible(
     phase_order = [p.key for p in plan.phases]
     seen_slugs: set[str] = set()
     seen_families: set[str] = set()
+    patterns: dict[str, list[str]] = {}  # per phase: the catalogue's near-duplicate groups
+    hip_stretches: dict[str, int] = {}  # per phase: the front-of-hip stretches, read independently
     last_phase = -1
     for item in workout.items:
         exercise = catalogue.by_slug[item.exercise.slug]
@@ -213,6 +243,13 @@ def test_every_workout_is_safe_complete_and_reproducible(
         assert family(exercise, catalogue) not in seen_families, exercise.slug
         seen_slugs.add(exercise.slug)
         seen_families.add(family(exercise, catalogue))
+        # no near-duplicates in a phase
+        pattern = exercise.pattern or exercise.family
+        assert pattern not in patterns.setdefault(item.phase, []), (item.phase, exercise.slug)
+        patterns[item.phase].append(pattern)
+        if front_of_hip_stretch(exercise):
+            hip_stretches[item.phase] = hip_stretches.get(item.phase, 0) + 1
+            assert hip_stretches[item.phase] == 1, (item.phase, exercise.slug)
         # in the goal's phase order, in a phase whose roles the exercise has
         phase = phase_order.index(item.phase)
         assert phase >= last_phase
@@ -335,9 +372,23 @@ def test_strength_is_strengthlogs_workout_at_its_doses(catalogue: Catalogue) -> 
 
 
 def test_strength_falls_back_to_the_lying_leg_raise(catalogue: Catalogue) -> None:
-    workout = generate(catalogue, WorkoutQuery(goal=Goal.strength, level=Level.beginner), 7)
+    workout = generate(catalogue, WorkoutQuery(goal=Goal.strength, level=Level.intermediate), 7)
     assert workout.items[1].exercise.slug == "lying-leg-raise"  # after the warm-up
-    assert (workout.items[1].dose.sets, workout.items[1].dose.reps) == (3, 8)  # bottom of 8-10 for a beginner
+    assert (workout.items[1].dose.sets, workout.items[1].dose.reps) == (3, 9)  # the middle of 8-10
+
+
+@pytest.mark.parametrize("goal", [Goal.balanced, Goal.mobility])
+def test_a_beginner_with_no_kit_gets_no_leg_raise_and_one_front_of_hip_stretch(catalogue: Catalogue, goal: Goal) -> None:
+    # A physio's reading of GET /workouts?level=beginner&equipment=none: the lying leg raise levers the lower back
+    # (not beginner work), and the closing stretches were a kneeling and a standing version of one stretch.
+    query = WorkoutQuery(goal=goal, level=Level.beginner, equipment=["none"])
+    for seed in range(20):
+        workout = generate(catalogue, query, seed)
+        assert "lying-leg-raise" not in slugs(workout)
+        chosen = [catalogue.by_slug[slug] for slug in slugs(workout)]
+        assert sum(front_of_hip_stretch(e) for e in chosen) <= 1, slugs(workout)
+    left_out = {o.slug: o for o in generate(catalogue, query, 1).omitted}
+    assert left_out["lying-leg-raise"].detail == "intermediate is above your level"
 
 
 def test_rehab_follows_squat_universitys_order(catalogue: Catalogue) -> None:

@@ -325,6 +325,9 @@ class Exercise(BaseModel):
     kind: Kind
     # Exercises of one family are too alike to share a session (L-sit progressions, mountain-climber variants).
     family: Slug
+    # Exercises of one pattern do the same job on the same target (the front-of-hip stretches: kneeling,
+    # standing or side-lying): near-duplicates, so a phase takes one of them. Unset: the family is the pattern.
+    pattern: Slug | None = None
     roles: list[Role] = Field(min_length=1)
     mechanics: list[Mechanic] = []
     muscles: Muscles

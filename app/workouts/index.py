@@ -112,7 +112,8 @@ class Entry:
 
     exercise: Exercise
     slug: str
-    family: str  # variants of one exercise share it
+    family: str  # variants of one exercise share it: one per session
+    pattern: str  # near-duplicates share it (the family unless the catalogue says otherwise): one per phase
     options: tuple[tuple[Equipment, ...], ...]  # most-equipped first, then data order
     option_sets: tuple[frozenset[Equipment], ...]
     flags: frozenset[PainFlag]
@@ -147,6 +148,7 @@ def _entry(exercise: Exercise, by_slug: dict[str, Exercise], table: Mapping[str,
         exercise=exercise,
         slug=exercise.slug,
         family=exercise.family,  # from the data: L-sit progressions share one without being variants
+        pattern=exercise.pattern or exercise.family,
         options=options,
         option_sets=tuple(frozenset(option) for option in options),
         flags=frozenset(c.flag for c in exercise.contraindications),
