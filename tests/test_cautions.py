@@ -111,8 +111,9 @@ def test_the_cautions_table_has_every_row_with_a_source() -> None:
 LYING = {Mechanic.lying_supine, Mechanic.lying_prone}
 KITS = [[], ["mini_band"], ["band", "mini_band", "bench", "dumbbell", "sliders", "ball"]]
 # Goals whose phases have side-lying, seated or standing work enough to fill these minutes (posture at 20 comes to
-# 73% for a beginner with no kit: its hamstring-pelvis phase has no such drill).
-FILLS = {15: {Goal.balanced, Goal.mobility, Goal.rehab, Goal.posture}, 20: {Goal.balanced, Goal.mobility, Goal.rehab}}
+# 73% for a beginner with no kit: its hamstring-pelvis phase has no such drill; mobility at 20 since catalogue 2.3:
+# its stretch phase takes one of the side-lying and standing hip-flexor stretches, near-duplicates).
+FILLS = {15: {Goal.balanced, Goal.mobility, Goal.rehab, Goal.posture}, 20: {Goal.balanced, Goal.rehab}}
 
 
 @pytest.mark.parametrize("minutes", [15, 20, 30])

@@ -85,9 +85,6 @@ STATEFUL_DETAILS = (
     "trials a side",
     " is measured by ",
     " measures ",
-    # PATCH /users/{user_id}/assessments/{id}: a field may be left out but not set to null. (The document
-    # still shows these fields as nullable: a known gap, to close by typing the PATCH model's fields.)
-    "may be left out, never null",
     # `tz` (programmes, /workouts/next, /workouts/adapt): a name the machine's tz database does not hold, as
     # `unknown-time-zone` above (the document gives a length, not the list, which changes with tzdata).
     "is not an IANA time zone",

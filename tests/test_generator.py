@@ -9,7 +9,19 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from app.catalogue import Catalogue, load_catalogue
-from app.catalogue.models import Dose, Equipment, Exercise, Goal, Intensity, Kind, Level, PainFlag, Role
+from app.catalogue.models import (
+    Dose,
+    Equipment,
+    Exercise,
+    Goal,
+    Intensity,
+    Kind,
+    Level,
+    Muscle,
+    PainFlag,
+    Position,
+    Role,
+)
 from app.catalogue.search import EquipmentChoice
 from app.workouts import (
     UnknownExercises,
@@ -21,7 +33,7 @@ from app.workouts import (
     generate_json,
 )
 from app.workouts.goals import BY_GOAL, GOALS, SQUAT_UNIVERSITY
-from app.workouts.index import TRANSITION_SECONDS, dosing
+from app.workouts.index import TRANSITION_SECONDS, dosing, index
 from app.workouts.models import OmitReason, TightSide
 from app.workouts.output import SEE_A_PROFESSIONAL, STOP_IF_PAIN
 
@@ -78,6 +90,22 @@ def in_caution(exercise: Exercise, query: WorkoutQuery) -> bool:
     lever = bool(mechanics & LEVERS) and ((query.pain_level >= 4 and not sites) or PainFlag.hip_pinch in query.pain)
     loaded = "loaded_hip_flexion" in mechanics and PainFlag.low_back in query.pain and query.pain_level >= 4
     return lever or loaded
+
+
+# Near-duplicates (a physiotherapist's reading): the stretches of the front of the hip do one job on one target,
+# kneeling (held or contract-relax), standing, lying on the side or hanging off a bed. Read from what an exercise is,
+# not from the catalogue's `pattern`: a stretch and nothing else, on the iliopsoas (and rectus femoris) only, not
+# lying face down (the prone lifts are glute work). A phase takes at most one of them.
+FRONT_OF_HIP = {Muscle.psoas_major, Muscle.iliacus, Muscle.rectus_femoris}
+
+
+def front_of_hip_stretch(exercise: Exercise) -> bool:
+    return (
+        exercise.kind is Kind.stretch
+        and exercise.roles == [Role.stretch]
+        and set(exercise.muscles.primary) <= FRONT_OF_HIP
+        and exercise.position is not Position.prone
+    )
 
 
 def family(exercise: Exercise, catalogue: Catalogue) -> str:
@@ -198,6 +226,8 @@ def test_every_workout_is_safe_complete_and_reproducible(
     phase_order = [p.key for p in plan.phases]
     seen_slugs: set[str] = set()
     seen_families: set[str] = set()
+    patterns: dict[str, list[str]] = {}  # per phase: the catalogue's near-duplicate groups
+    hip_stretches: dict[str, int] = {}  # per phase: the front-of-hip stretches, read independently
     last_phase = -1
     for item in workout.items:
         exercise = catalogue.by_slug[item.exercise.slug]
@@ -213,6 +243,13 @@ def test_every_workout_is_safe_complete_and_reproducible(
         assert family(exercise, catalogue) not in seen_families, exercise.slug
         seen_slugs.add(exercise.slug)
         seen_families.add(family(exercise, catalogue))
+        # no near-duplicates in a phase
+        pattern = exercise.pattern or exercise.family
+        assert pattern not in patterns.setdefault(item.phase, []), (item.phase, exercise.slug)
+        patterns[item.phase].append(pattern)
+        if front_of_hip_stretch(exercise):
+            hip_stretches[item.phase] = hip_stretches.get(item.phase, 0) + 1
+            assert hip_stretches[item.phase] == 1, (item.phase, exercise.slug)
         # in the goal's phase order, in a phase whose roles the exercise has
         phase = phase_order.index(item.phase)
         assert phase >= last_phase
@@ -335,9 +372,23 @@ def test_strength_is_strengthlogs_workout_at_its_doses(catalogue: Catalogue) -> 
 
 
 def test_strength_falls_back_to_the_lying_leg_raise(catalogue: Catalogue) -> None:
-    workout = generate(catalogue, WorkoutQuery(goal=Goal.strength, level=Level.beginner), 7)
+    workout = generate(catalogue, WorkoutQuery(goal=Goal.strength, level=Level.intermediate), 7)
     assert workout.items[1].exercise.slug == "lying-leg-raise"  # after the warm-up
-    assert (workout.items[1].dose.sets, workout.items[1].dose.reps) == (3, 8)  # bottom of 8-10 for a beginner
+    assert (workout.items[1].dose.sets, workout.items[1].dose.reps) == (3, 9)  # the middle of 8-10
+
+
+@pytest.mark.parametrize("goal", [Goal.balanced, Goal.mobility])
+def test_a_beginner_with_no_kit_gets_no_leg_raise_and_one_front_of_hip_stretch(catalogue: Catalogue, goal: Goal) -> None:
+    # A physio's reading of GET /workouts?level=beginner&equipment=none: the lying leg raise levers the lower back
+    # (not beginner work), and the closing stretches were a kneeling and a standing version of one stretch.
+    query = WorkoutQuery(goal=goal, level=Level.beginner, equipment=["none"])
+    for seed in range(20):
+        workout = generate(catalogue, query, seed)
+        assert "lying-leg-raise" not in slugs(workout)
+        chosen = [catalogue.by_slug[slug] for slug in slugs(workout)]
+        assert sum(front_of_hip_stretch(e) for e in chosen) <= 1, slugs(workout)
+    left_out = {o.slug: o for o in generate(catalogue, query, 1).omitted}
+    assert left_out["lying-leg-raise"].detail == "intermediate is above your level"
 
 
 def test_rehab_follows_squat_universitys_order(catalogue: Catalogue) -> None:
@@ -349,7 +400,7 @@ def test_rehab_follows_squat_universitys_order(catalogue: Catalogue) -> None:
         by_phase = {i.phase: i for i in workout.items}
         assert by_phase["release"].exercise.slug == "hip-flexor-ball-release"
         assert by_phase["brace"].exercise.slug == "core-brace"
-        assert (by_phase["brace"].dose.reps, by_phase["brace"].dose.hold_seconds) == (20, 10)  # 2 x 20 x 10 s
+        assert (by_phase["brace"].dose.reps, by_phase["brace"].dose.hold_seconds) == (15, 10)  # 10-20 x 10 s
         assert by_phase["isometric"].exercise.slug == "isometric-hip-flexion-mini-band"
         assert (by_phase["isometric"].dose.reps, by_phase["isometric"].dose.hold_seconds) == (10, 4)  # 10 kicks, 3-5 s
         assert by_phase["dynamic"].exercise.slug == "marching-resisted-bridge"
@@ -359,6 +410,16 @@ def test_rehab_follows_squat_universitys_order(catalogue: Catalogue) -> None:
         stretch = catalogue.by_slug[by_phase["stretch"].exercise.slug]
         assert SQUAT_UNIVERSITY in [ref.source for ref in stretch.sources]  # the article's own stretches
         assert workout.items[0].why.startswith("Rehab phase 1 (soft-tissue release): ")
+
+
+def test_a_beginner_braces_2_x_10_and_builds_to_the_articles_2_x_20(catalogue: Catalogue) -> None:
+    # A physio's reading: 40 holds of 10 s is long for someone learning to brace; Squat University's 2 x 20 is the top.
+    doses = {}
+    for level in Level:
+        workout = generate(catalogue, WorkoutQuery(goal=Goal.rehab, level=level), 1)
+        brace = next(i.dose for i in workout.items if i.exercise.slug == "core-brace")
+        doses[level] = (brace.sets, brace.reps, brace.hold_seconds)
+    assert doses == {Level.beginner: (2, 10, 10), Level.intermediate: (2, 15, 10), Level.advanced: (2, 20, 10)}
 
 
 def test_posture_finds_the_pelvis_first_and_ends_breathing(catalogue: Catalogue) -> None:
@@ -398,6 +459,25 @@ def test_mobility_breathes_then_stretches_then_strengthens_through_range(catalog
     assert {Role.breathing, Role.mobilise} & set(first.roles)
     last = catalogue.by_slug[workout.items[-1].exercise.slug]
     assert {Role.lengthen, Role.main_lift, Role.isolation} & set(last.roles)
+
+
+def test_the_prone_leg_lift_says_it_trains_hip_extension_in_a_strength_session(catalogue: Catalogue) -> None:
+    # A physio's reading: it is glute work that stretches as a side effect, so "adds some stretching" is untrue.
+    others = [e.slug for e in catalogue.exercises if Role.stretch in e.roles and not e.slug.startswith("prone-leg-lift")]
+    query = WorkoutQuery(goal=Goal.strength, level=Level.beginner, minutes=30, exclude=others)
+    item = next(i for i in generate(catalogue, query, 1).items if i.exercise.slug == "prone-leg-lift-bent-knee")
+    assert item.phase == "stretch"
+    assert item.why == (
+        "Strength phase 6 (stretch): Prone leg lift (bent knee) trains glute-driven hip extension: the glutes lift "
+        "the thigh, and the front of the hip lengthens as they work."
+    )
+    # and in every phase of every goal that can choose it, never a phase's purpose that is untrue of it
+    for goal in index(catalogue).goals.values():
+        for phase in goal.phases:
+            for slug in ("prone-leg-lift-bent-knee", "prone-leg-lift-straight-leg"):
+                if slug in phase.why:
+                    assert "trains glute-driven hip extension" in phase.why[slug]
+                    assert phase.phase.purpose not in phase.why[slug]
 
 
 def test_balanced_stretches_and_strengthens(catalogue: Catalogue) -> None:

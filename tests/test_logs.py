@@ -375,13 +375,14 @@ def test_malformed_json_is_refused(db_client: TestClient, acme: Tenant) -> None:
     assert count_logs(db_client, acme) == 0
 
 
-def test_body_bytes_that_are_not_utf8_are_a_documented_400(db_client: TestClient, acme: Tenant) -> None:
+def test_body_bytes_that_are_not_utf8_are_a_documented_415(db_client: TestClient, acme: Tenant) -> None:
     headers = acme.headers | {"Content-Type": "application/json"}
     response = db_client.post("/users/u-1/logs", content=b'{"notes": "\xff"}', headers=headers)
-    assert response.status_code == 400
+    assert response.status_code == 415  # not UTF-8 JSON (issue 21)
     assert response.headers["content-type"] == PROBLEM
+    assert "byte 11 (0xff)" in response.json()["detail"]
     documented = db_client.get("/openapi.json").json()["paths"]["/users/{user_id}/logs"]["post"]["responses"]
-    assert "400" in documented
+    assert "415" in documented
     assert count_logs(db_client, acme) == 0
 
 

@@ -615,9 +615,10 @@ def test_on_the_calendar_a_session_logged_a_day_late_counts_for_the_day_it_was_d
 
 
 def test_a_short_mobility_plan_says_its_weekly_stretch_minutes_fall_short(catalogue: Catalogue) -> None:
-    plan = build(catalogue, params(goal="mobility", days_per_week=3, minutes=10))
+    # (5 minutes since catalogue 2.3: at 10, a phase's one front-of-hip stretch leaves time for longer holds)
+    plan = build(catalogue, params(goal="mobility", days_per_week=3, minutes=5))
     [rule] = plan.rules
-    assert rule.id == rules.STRETCH_MINUTES.id and "for 60 s a side" in rule.text
+    assert rule.id == rules.STRETCH_MINUTES.id and "for 75 s a side" in rule.text
 
 
 def test_the_canonical_parameters_are_a_fixed_point() -> None:

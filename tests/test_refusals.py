@@ -95,8 +95,18 @@ def test_bodies_must_be_utf8_json(client: TestClient) -> None:
     ]:
         problem = _problem(client.post("/workouts/adapt", content=content, headers={"Content-Type": content_type}), 415)
         assert problem["type"].endswith("/unsupported-media-type")
-    # bytes that are not UTF-8 stay the documented 400; UTF-16 without a charset is not JSON to us
-    _problem(client.post("/workouts/adapt", content=body.encode()[:-1] + b"\xff}", headers=JSON), 400)
+    # bytes that are not UTF-8 are not UTF-8 JSON either (issue 21): a 415 that says where the first bad byte is
+    content = body.encode()[:-1] + b"\xff}"
+    problem = _problem(client.post("/workouts/adapt", content=content, headers=JSON), 415)
+    assert problem["type"].endswith("/unsupported-media-type")
+    where = len(content) - 2
+    assert f"byte {where} (0xff) is not UTF-8" in problem["detail"]
+    message = f"byte {where} (0xff) is not UTF-8"
+    assert problem["errors"] == [{"location": "body", "field": f"byte {where}", "message": message}]
+    # on a keyed route too (the gate runs before the key is checked): Latin-1 "café" is not UTF-8
+    problem = _problem(client.post("/users/u1/logs", content=b'{"notes": "caf\xe9"}', headers=JSON), 415)
+    assert problem["errors"][0]["field"] == "byte 14"
+    # UTF-16 without a charset is not JSON to us
     problem = _problem(client.post("/workouts/adapt", content=body.encode("utf-16-le"), headers=JSON), 422)
     assert problem["errors"][0]["message"] == "JSON decode error"
     for content_type in ("application/json", "application/json; charset=utf-8", "application/json;charset=UTF-8"):

@@ -293,7 +293,18 @@ FORBIDDEN_BY_NAME: dict[str, tuple[str, ...]] = {
     "wrist": ("l-sit", "mountain-climber", "all-fours", "lizard", "hanging"),
     "shoulder": ("l-sit", "mountain-climber", "hanging"),
     "hip": ("banded", "band-", "leg-raise", "l-sit", "mountain-climber", "nordic", "king-runner", "pigeon", "lizard"),
-    "hip_pinch": ("pigeon", "lizard", "l-sit", "mountain-climber", "hanging", "gravity-assisted", "standing-hip"),
+    "hip_pinch": (
+        "pigeon",
+        "lizard",
+        "l-sit",
+        "mountain-climber",
+        "hanging",
+        "gravity-assisted",
+        "standing-hip",
+        "seated-isometric",
+        "seated-march",
+        "knee-raise",
+    ),
     # "lying-leg", not "lying": side-lying is the position ACOG 804 prefers (supine and prone are by position)
     "pregnancy": ("lying-leg", "prone", "hanging", "l-sit", "mountain-climber", "nordic", "ball-release", "brace"),
 }

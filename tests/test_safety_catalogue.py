@@ -96,6 +96,10 @@ MUST_RULE_OUT = [
     ("pigeon-pose", {PainFlag.hip_pinch}),
     ("lizard-pose", {PainFlag.hip_pinch}),
     ("gravity-assisted-hip-flexor-stretch", {PainFlag.hip_pinch}),
+    # a physiotherapist's reading: seated, the hip is already at 90 degrees, and the press loads it there
+    ("seated-isometric-hip-flexion", {PainFlag.hip_pinch, PainFlag.hip}),
+    ("seated-marching", {PainFlag.hip_pinch}),
+    ("standing-supported-knee-raise", {PainFlag.hip_pinch}),
 ]
 
 
@@ -211,8 +215,9 @@ def test_kassams_items_are_in_the_catalogue_and_her_assisted_stretch_is_advice(c
 
 
 def test_the_version_is_a_new_major() -> None:
-    # 2.1: coaching fixes (prone-lift links, king runner family, controlled climbers); 2.2: pregnancy alternatives
-    assert json.loads(builtin_bytes())["version"] == "2.2.0"
+    # 2.1: coaching fixes (prone-lift links, king runner family, controlled climbers); 2.2: pregnancy alternatives;
+    # 2.3: a physiotherapist's reading (prone lifts' purpose, hip_pinch on the seated isometric, beginner doses)
+    assert json.loads(builtin_bytes())["version"] == "2.3.0"
 
 
 @pytest.mark.skipif(not SEEDS.is_dir(), reason=f"the seed articles are not at {SEEDS}")

@@ -123,7 +123,7 @@ _LINKS = {
     status_code=201,
     response_model=AssessmentPublic,
     summary="Record an assessment",
-    responses={201: created("The new assessment.", _LINKS), **responses(400, 401, 409, 413, 422)},
+    responses={201: created("The new assessment.", _LINKS), **responses(400, 401, 409, 413, 415, 422)},
 )
 def create_assessment(
     tenant: TenantDep,
@@ -273,7 +273,7 @@ _UPDATE_EXAMPLES = {"pain": {"summary": "Correct the pain and the notes", "value
     "/{assessment_id:assessment_id}",
     response_model=AssessmentPublic,
     summary="Change an assessment",
-    responses=responses(400, 401, 404, 413, 422),
+    responses=responses(400, 401, 404, 413, 415, 422),
 )
 def update_assessment(
     tenant: TenantDep,

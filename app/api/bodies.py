@@ -4,8 +4,9 @@ One pure-ASGI middleware in front of the fast path and the router, so both see o
 through:
 
 - a body sent as anything but JSON (``Content-Type`` not ``application/json`` or ``…+json``) or with a
-  ``charset`` other than UTF-8 is a 415, and bytes that are not UTF-8 the documented 400: ``json.loads``
-  guessed UTF-16 and UTF-32 from the bytes, so ``charset=utf-16`` bodies were read;
+  ``charset`` other than UTF-8 is a 415, and so are bytes that are not UTF-8 (the problem names the first
+  bad byte's offset): ``json.loads`` guessed UTF-16 and UTF-32 from the bytes, so ``charset=utf-16`` bodies
+  were read;
 - an object with a key twice is a 422 (the parser kept the last value, silently);
 - a body over ``LARGE_BODY_BYTES`` on a route whose body has a schema is validated here, once, in a
   worker thread (with FastAPI's own field, so the errors are the route's), and an invalid one is
@@ -164,8 +165,12 @@ def _check(body: bytes, route: APIRoute | None) -> tuple[bytes, Any, Any] | _Ref
     """``body`` parsed (and, given a route, validated with its body field), or why not."""
     try:
         value = parse(body)
-    except UnicodeDecodeError:  # (the documented 400 it always was; only its detail is new)
-        return _Refusal(400, "bad-request", "The request body is not UTF-8: JSON bodies must be.")
+    except UnicodeDecodeError as bad:  # not UTF-8 JSON, so not a media type we take (issue 21): 415, and where
+        where = f"byte {bad.start} (0x{body[bad.start]:02x})"
+        message = f"{where} is not UTF-8"
+        detail = f"The request body is not UTF-8: {message}. JSON bodies must be UTF-8."
+        error = FieldError(location="body", field=f"byte {bad.start}", message=message)
+        return _Refusal(415, "unsupported-media-type", detail, errors=[error])
     except RecursionError:
         return _Refusal(400, "bad-request", "The request body is nested too deeply to read.")
     except DuplicateKey as duplicate:

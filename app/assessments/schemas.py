@@ -91,7 +91,12 @@ class AssessmentCreate(BaseModel):
 
 
 def _never_null(schema: dict[str, Any]) -> None:
+    """The document says what the route does (issue 23): the field may be left out, never null."""
     schema.pop("default", None)
+    kinds = schema.pop("anyOf", None)
+    if kinds is not None:
+        (kind,) = [k for k in kinds if k != {"type": "null"}]
+        schema.update(kind)
 
 
 class AssessmentUpdate(BaseModel):

@@ -325,6 +325,9 @@ class Exercise(BaseModel):
     kind: Kind
     # Exercises of one family are too alike to share a session (L-sit progressions, mountain-climber variants).
     family: Slug
+    # Exercises of one pattern do the same job on the same target (the front-of-hip stretches: kneeling,
+    # standing or side-lying): near-duplicates, so a phase takes one of them. Unset: the family is the pattern.
+    pattern: Slug | None = None
     roles: list[Role] = Field(min_length=1)
     mechanics: list[Mechanic] = []
     muscles: Muscles
@@ -339,6 +342,9 @@ class Exercise(BaseModel):
     # The dose whenever the user reports pain: gentle, at the bottom of the range (painful releases need one).
     dose_under_pain: Dose | None = None
     summary: Text
+    # What it does in a workout, completing "<name> ..." in an item's `why`, for an exercise of which its phase's
+    # own purpose would be untrue (a prone leg lift is glute work that stretches as a side effect).
+    purpose: Text | None = None
     instructions: list[Text] = Field(min_length=2)
     cues: list[Text] = Field(min_length=1)
     mistakes: list[Text] = []

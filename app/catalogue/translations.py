@@ -24,7 +24,8 @@ LANGUAGES = ("en", "de")  # English first: it is the fallback
 # Fields that hold identifiers, not prose: never translated (a medium's address, licence and author are names;
 # its alt text is prose).
 IDENTIFIERS = frozenset(
-    {"slug", "regressions", "progressions", "variant_of", "source", "flag", "family", "key", "value", "members"}
+    {"slug", "regressions", "progressions", "variant_of", "source", "flag", "family", "pattern", "key", "value"}
+    | {"members"}
     | {"catalogue_version", "principle", "url", "licence", "author"}
 )
 # A list item is addressed by its identifier when it has one, so a reordered list cannot swap texts.

@@ -112,7 +112,8 @@ class Entry:
 
     exercise: Exercise
     slug: str
-    family: str  # variants of one exercise share it
+    family: str  # variants of one exercise share it: one per session
+    pattern: str  # near-duplicates share it (the family unless the catalogue says otherwise): one per phase
     options: tuple[tuple[Equipment, ...], ...]  # most-equipped first, then data order
     option_sets: tuple[frozenset[Equipment], ...]
     flags: frozenset[PainFlag]
@@ -147,6 +148,7 @@ def _entry(exercise: Exercise, by_slug: dict[str, Exercise], table: Mapping[str,
         exercise=exercise,
         slug=exercise.slug,
         family=exercise.family,  # from the data: L-sit progressions share one without being variants
+        pattern=exercise.pattern or exercise.family,
         options=options,
         option_sets=tuple(frozenset(option) for option in options),
         flags=frozenset(c.flag for c in exercise.contraindications),
@@ -252,7 +254,13 @@ def _phase_index(
     table, name = words(catalogue), phase_name(catalogue, phase.title)
     why = {
         e.slug: say(
-            table, "why", goal=plan.title, number=number, phase=name, exercise=e.exercise.name, purpose=phase.purpose
+            table,
+            "why",
+            goal=plan.title,
+            number=number,
+            phase=name,
+            exercise=e.exercise.name,
+            purpose=e.exercise.purpose or phase.purpose,
         )
         for e in fitting
     }

@@ -128,7 +128,8 @@ def select(
     ceiling = budget(constraints)
 
     chosen: list[Chosen] = []
-    families: set[str] = set()
+    families: set[str] = set()  # one exercise of a family per session
+    patterns: list[set[str]] = [set() for _ in goal.phases]  # and no near-duplicates in a phase
     counts = [0] * len(goal.phases)
     cursors = [0] * len(goal.phases)
     no_time: dict[int, Entry] = {}  # per core phase, the best candidate whose full dose did not fit
@@ -145,7 +146,7 @@ def select(
             if picks is not None and entry.slug not in picks:
                 return False
             cursors[p] += 1
-            if entry.family in families:
+            if entry.family in families or entry.pattern in patterns[p]:
                 continue
             dose, adjusted = dose_for(goal, constraints, entry.slug)
             tight = constraints.tight_side is not None and dose.per_side and adjusted is None  # no extra set in pain
@@ -156,6 +157,7 @@ def select(
                 continue
             chosen.append(item)
             families.add(entry.family)
+            patterns[p].add(entry.pattern)
             counts[p] += 1
             floor_total += item.cost(dose.min_sets)
             planned += item.cost()

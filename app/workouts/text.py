@@ -20,7 +20,10 @@ def dose_text(dose: Prescription) -> str:
 
 
 def render(workout: Workout, width: int = 78) -> str:
-    wrap = textwrap.TextWrapper(width=width, initial_indent="     ", subsequent_indent="     ")
+    # never split a hyphenated word ("glute-driven") across lines: a reader or a search would see "glute- driven"
+    wrap = textwrap.TextWrapper(
+        width=width, initial_indent="     ", subsequent_indent="     ", break_on_hyphens=False
+    )
     if workout.referral is not None:
         lines = [f"{workout.title} (seed {workout.seed}, catalogue {workout.catalogue_version})", ""]
         urgency = workout.referral.urgency.value.replace("_", " ")
