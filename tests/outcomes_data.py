@@ -18,7 +18,7 @@ from sqlalchemy import insert
 from sqlalchemy.engine import Engine
 
 from app import revisions
-from app.tables import Checkin, Log
+from app.tables import Assessment, Checkin, Log
 
 ENTRIES = [{"exercise": "kneeling-hip-flexor-stretch", "sets": [{"hold_seconds": 30}]}]
 
@@ -28,11 +28,14 @@ class Person:
     user_id: str
     checkins: list[tuple[date, int]] = field(default_factory=list)
     sessions: list[tuple[date, int | None, int | None]] = field(default_factory=list)  # (day, before, after)
+    goal: str | None = None  # every session's log names a workout generated for this goal
+    # hip-extension sessions: (day, method, rater, degrees left, degrees right); None leaves a side out
+    hip_extension: list[tuple[date, str, str, float | None, float | None]] = field(default_factory=list)
 
 
 def seed(engine: Engine, tenant: str, people: Iterable[Person]) -> None:
     now = datetime.now(UTC)
-    checkins, logs, owners = [], [], []
+    checkins, logs, owners, assessments = [], [], [], []
     for person in people:
         owners.append((tenant, person.user_id))
         checkins += [
@@ -44,15 +47,28 @@ def seed(engine: Engine, tenant: str, people: Iterable[Person]) -> None:
                 "id": str(uuid.uuid4()), "tenant": tenant, "user_id": person.user_id,
                 "performed_at": datetime.combine(day, time(9, 30), tzinfo=UTC),
                 "pain_before": before, "pain_after": after, "entries": json.loads(json.dumps(ENTRIES)),
+                "workout": None if person.goal is None else {"goal": person.goal, "seed": 1},
                 "created_at": now, "updated_at": now,
             }
             for day, before, after in person.sessions
+        ]
+        assessments += [
+            {
+                "id": str(uuid.uuid4()), "tenant": tenant, "user_id": person.user_id, "test": "hip-extension",
+                "performed_at": datetime.combine(day, time(8, 0), tzinfo=UTC), "method": method, "rater": rater,
+                "controls": {}, "pain": None, "notes": None, "created_at": now, "updated_at": now,
+                "trials": [{"side": side, "hip_extension": value}
+                           for side, value in (("left", left), ("right", right)) if value is not None],
+            }
+            for day, method, rater, left, right in person.hip_extension
         ]
     with engine.begin() as connection:
         if checkins:
             connection.execute(insert(Checkin.__table__), checkins)
         if logs:
             connection.execute(insert(Log.__table__), logs)
+        if assessments:
+            connection.execute(insert(Assessment.__table__), assessments)
         revisions.bump(connection, owners)
 
 

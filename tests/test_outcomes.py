@@ -60,7 +60,7 @@ def test_twelve_of_fifteen_improve_meaningfully_80_percent_with_its_interval(
     assert (rows["habit_point"]["numerator"], rows["habit_point"]["denominator"]) == (12, 15)
     # no user id anywhere in the report
     assert "better-" not in response.text and "same-" not in response.text
-    for missing in ("programme_completion", "rom_real_change", "referrals"):
+    for missing in ("programme_completion", "referrals"):
         assert rows[missing]["value"] is None and rows[missing]["note"].startswith("not available")
 
 

@@ -16,12 +16,13 @@ from fastapi import APIRouter, Header, Query, Response
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from starlette.concurrency import run_in_threadpool
 
-from app import checkins
 from app.answers import user_answer
 from app.api.auth import TenantDep
 from app.api.deps import AnswersDep, EngineDep, SettingsDep
 from app.api.examples.outcomes import COHORT_REPORT, USER_OUTCOMES
 from app.api.logs import UserIdPath, user_not_found
+from app.assessments import store as assessments
+from app.catalogue.models import Goal
 from app.outcomes import cohort, people, store
 from app.outcomes.models import CohortReport, UserOutcomes
 from app.problems import responses
@@ -43,6 +44,12 @@ class CohortQuery(BaseModel):
     start_to: str | None = Field(
         default=None, alias="to", pattern=MONTH_PATTERN,
         description="Only users who started in this month or earlier, `YYYY-MM`.",
+    )
+
+    goal: Goal | None = Field(
+        default=None,
+        description="Only users whose goal is this one: the goal most of their logged workouts were generated for "
+        "(ties: the most recent's). Users whose logs name no workout have none and are left out.",
     )
 
     @model_validator(mode="after")
@@ -95,7 +102,8 @@ _COHORT_RESPONSES: dict[int | str, dict[str, Any]] = {
 def get_user_outcomes(tenant: TenantDep, user_id: UserIdPath, engine: EngineDep, answers: AnswersDep) -> Response:
     """Pain now against the first 14 days (a minimal clinically important difference is at least 2 points AND
     at least 30 % less, Farrar et al. 2001), pain at weeks 6 and 12, adherence (sessions a week, the habit point
-    of six sessions in the first 14 days, Bailey et al. 2020) and safety counts. Each part says
+    of six sessions in the first 14 days, Bailey et al. 2020), safety counts, and per assessment test and side
+    the first session against the latest, judged by the test's MDC as /assessments/trends judges it. Each part says
     `too_little_data` and what is missing rather than give a number made from too few scores. Days are UTC
     days; the answer is kept until the user's data changes or the day does."""
     day = today()
@@ -103,9 +111,10 @@ def get_user_outcomes(tenant: TenantDep, user_id: UserIdPath, engine: EngineDep,
     def compute() -> bytes | None:
         with engine.connect() as connection:
             found = store.tallies(connection, tenant, day, user_id=user_id)
-            if not found and not checkins.known_user(connection, tenant, user_id):
+            rom = () if found else store.rom_of(connection, tenant, day, user_id)
+            if not found and not rom and not assessments.known_user(connection, tenant, user_id):
                 return None
-        answer = people.assess(found[0], day) if found else people.not_started(user_id, day)
+        answer = people.assess(found[0], day) if found else people.not_started(user_id, day, rom)
         return answer.__pydantic_serializer__.to_json(answer)
 
     body = user_answer(answers, engine, tenant, user_id, ("outcomes", day.isoformat()), compute)
@@ -119,7 +128,7 @@ def _month(day: date) -> str:
 
 
 def cohort_report(engine: Any, tenant: str, query: CohortQuery, day: date, min_size: int) -> CohortReport:
-    """The tenant's report: every user aggregated in SQL, assessed, then filtered by month of start."""
+    """The tenant's report: every user aggregated in SQL, assessed, then filtered by month of start and goal."""
     with engine.connect() as connection:
         everyone = [people.assess(t, day) for t in store.tallies(connection, tenant, day)]
     chosen = [
@@ -127,10 +136,11 @@ def cohort_report(engine: Any, tenant: str, query: CohortQuery, day: date, min_s
         if p.start is not None
         and (query.start_from is None or _month(p.start) >= query.start_from)
         and (query.start_to is None or _month(p.start) <= query.start_to)
+        and (query.goal is None or p.goal == query.goal.value)
     ]
     return cohort.report(
         chosen, everyone=len(everyone), as_of=day, start_from=query.start_from, start_to=query.start_to,
-        min_size=min_size,
+        goal=None if query.goal is None else query.goal.value, min_size=min_size,
     )
 
 
@@ -144,9 +154,10 @@ async def get_cohort_outcomes(
     settings: SettingsDep,
     accept: Annotated[str | None, Header(description="`text/csv` for the same table as CSV.")] = None,
 ) -> Response:
-    """Your users as one cohort (or those who started in `from`-`to`): users, the share at the habit point,
-    the share with meaningfully less pain at weeks 6 and 12 (of those due, and of completers, with the
-    drop-outs), the mean and median pain change, and safety counts. Each share has its numerator, denominator
+    """Your users as one cohort (or those who started in `from`-`to`, or have `goal`): users, the share at the
+    habit point, the share with meaningfully less pain at weeks 6 and 12 (of those due, and of completers, with
+    the drop-outs), the mean and median pain change, the share with a real range-of-motion change (any
+    assessment test and side improved by at least its MDC), and safety counts. Each share has its numerator, denominator
     and Wilson 95 % interval. No user ids; a cohort under `min_size` users (10 by default), or a filter that
     leaves out fewer than that, gets its size and no figures. Observational: there is no control group."""
     day = today()
@@ -155,7 +166,7 @@ async def get_cohort_outcomes(
     # async, so that a kept report costs one thread hop (the signature's read) and no more: 16 clients
     # in 16 threads taking turns on the GIL doubled the cost of a request (app/api/coachlane.py).
     count, total = await run_in_threadpool(store.signature, engine, tenant)
-    key = ("cohort-outcomes", tenant, day.isoformat(), count, total, query.start_from, query.start_to,
+    key = ("cohort-outcomes", tenant, day.isoformat(), count, total, query.start_from, query.start_to, query.goal,
            settings.outcomes_min_cohort, csv)
 
     def compute() -> bytes:
