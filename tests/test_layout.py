@@ -28,6 +28,7 @@ DOMAIN = (
     "app.outcomes.models",
     "app.outcomes.people",
     "app.outcomes.cohort",
+    "app.outcomes.motion",
 )
 FORBIDDEN = ("fastapi", "starlette", "sqlalchemy", "sqlmodel", "alembic", "uvicorn", "psycopg")
 MAX_LINES = 400

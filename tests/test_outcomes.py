@@ -32,10 +32,19 @@ def engine_of(client: TestClient) -> Any:
 
 @pytest.fixture
 def twelve_better_three_not(db_client: TestClient, acme: Tenant) -> None:
-    """The issue's cohort: 12 users whose pain goes 6 -> 2 over 12 weeks, 3 whose pain stays at 5."""
+    """The issue's cohort: 12 users whose pain goes 6 -> 2 over 12 weeks, 3 whose pain stays at 5; all doing
+    mobility workouts, with hip extension measured by a helper at the start and at week 12: the twelve's left
+    hip from -2 to 5 degrees (beyond the 3.9 MDC), the right from 3 to 5 (within it), the three's from 0 to 2."""
     start = today() - timedelta(days=100)
     people = [steady_change(f"better-{i:02}", start, 6, 2, sessions_first_fortnight=6) for i in range(12)]
     people += [steady_change(f"same-{i}", start, 5, 5, sessions_first_fortnight=2) for i in range(3)]
+    for person in people:
+        person.goal = "mobility"
+        better = person.user_id.startswith("better")
+        person.hip_extension = [
+            (start, "inclinometer", "helper", -2.0 if better else 0.0, 3.0 if better else 0.0),
+            (start + timedelta(days=83), "inclinometer", "helper", 5.0 if better else 2.0, 5.0 if better else 2.0),
+        ]
     seed(engine_of(db_client), acme.name, people)
 
 
@@ -58,6 +67,7 @@ def test_twelve_of_fifteen_improve_meaningfully_80_percent_with_its_interval(
     assert rows["pain_change_median_points"]["value"] == -4.0
     assert rows["pain_change_mean_points"]["value"] == round((12 * -4.0) / 15, 2)
     assert (rows["habit_point"]["numerator"], rows["habit_point"]["denominator"]) == (12, 15)
+    assert (rows["rom_real_change"]["numerator"], rows["rom_real_change"]["denominator"]) == (12, 15)
     # no user id anywhere in the report
     assert "better-" not in response.text and "same-" not in response.text
     for missing in ("programme_completion", "referrals"):

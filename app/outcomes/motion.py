@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from app.assessments import trends
+import app.assessments.trends as trends
 from app.assessments.catalogue import AssessmentTest, Method
 from app.outcomes.models import RangeOfMotion, RomChange
 

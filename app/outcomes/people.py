@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 import app.outcomes.measures as m
+import app.outcomes.motion as motion
 from app.assessments.catalogue import load as assessment_tests
-from app.outcomes import motion
 from app.outcomes.models import (
     Adherence,
     FollowUp,
