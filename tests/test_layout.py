@@ -29,6 +29,7 @@ DOMAIN = (
     "app.outcomes.people",
     "app.outcomes.cohort",
     "app.outcomes.motion",
+    "app.outcomes.completion",
 )
 FORBIDDEN = ("fastapi", "starlette", "sqlalchemy", "sqlmodel", "alembic", "uvicorn", "psycopg")
 MAX_LINES = 400

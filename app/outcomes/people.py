@@ -18,6 +18,7 @@ from app.outcomes.models import (
     UserOutcomes,
 )
 
+# The hook for programme completion, once the programmes table is merged: app/outcomes/completion.py.
 NO_PROGRAMMES = "programmes are not part of this service yet: no completion can be given"
 NO_REFERRALS = (
     "referrals are given in /workouts answers but not stored, so they cannot be counted; "
