@@ -191,6 +191,9 @@ def test_a_repeated_report_is_kept_and_a_new_check_in_shows_at_once(
     assert db_client.get("/outcomes", headers=acme.headers).content == first.content
     assert stats.hits == hits + 1
     assert first.headers["cache-control"] == "no-store"
+    # served by the fast path (app/api/fastpath.py): a kept report skips FastAPI's routing and dependencies
+    served = state_of(db_client.app).metrics.registry.get_sample_value("hipflex_fast_path_total", {"route": "/outcomes"})
+    assert served is not None and served >= 2
     posted = db_client.post("/users/same-0/checkins", json={"date": today().isoformat(), "pain": 9},
                             headers=acme.headers)
     assert posted.status_code == 201
