@@ -1,4 +1,5 @@
-"""The SQL behind outcomes: the statement that counts and sums each user's pain scores and sessions.
+"""The SQL behind outcomes: the statements that count and sum each user's pain scores and sessions, choose
+their goal from their logs, and reduce their assessments to each test and side's first and latest session.
 
 Aggregated per user where the data is (GROUP BYs over the tenant's check-ins
 and logs, the same text on SQLite and Postgres, 250 users a statement), then
