@@ -23,14 +23,22 @@ from app.tables import Assessment, Checkin, Log
 ENTRIES = [{"exercise": "kneeling-hip-flexor-stretch", "sets": [{"hold_seconds": 30}]}]
 
 
+Trials = float | list[float] | None
+
+
+def _listed(values: Trials) -> list[float]:
+    return [] if values is None else values if isinstance(values, list) else [values]
+
+
 @dataclass
 class Person:
     user_id: str
     checkins: list[tuple[date, int]] = field(default_factory=list)
     sessions: list[tuple[date, int | None, int | None]] = field(default_factory=list)  # (day, before, after)
     goal: str | None = None  # every session's log names a workout generated for this goal
-    # hip-extension sessions: (day, method, rater, degrees left, degrees right); None leaves a side out
-    hip_extension: list[tuple[date, str, str, float | None, float | None]] = field(default_factory=list)
+    # hip-extension sessions: (day, method, rater, degrees left, degrees right), a side's trials as a number or a
+    # list of them; None leaves a side out
+    hip_extension: list[tuple[date, str, str, Trials, Trials]] = field(default_factory=list)
 
 
 def seed(engine: Engine, tenant: str, people: Iterable[Person]) -> None:
@@ -58,7 +66,7 @@ def seed(engine: Engine, tenant: str, people: Iterable[Person]) -> None:
                 "performed_at": datetime.combine(day, time(8, 0), tzinfo=UTC), "method": method, "rater": rater,
                 "controls": {}, "pain": None, "notes": None, "created_at": now, "updated_at": now,
                 "trials": [{"side": side, "hip_extension": value}
-                           for side, value in (("left", left), ("right", right)) if value is not None],
+                           for side, values in (("left", left), ("right", right)) for value in _listed(values)],
             }
             for day, method, rater, left, right in person.hip_extension
         ]

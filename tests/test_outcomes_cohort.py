@@ -41,7 +41,8 @@ def small_cohort_client(
 
 
 pains = st.integers(min_value=0, max_value=10)
-degrees = st.none() | st.integers(-20, 50).map(float) | st.floats(-20, 50, allow_nan=False)
+degree = st.integers(-20, 50).map(float) | st.floats(-20, 50, allow_nan=False)
+degrees = st.none() | degree | st.lists(degree, min_size=1, max_size=3)  # a side's trials: none, one, up to 3
 hip_extension = st.tuples(  # day after start, method, rater, left, right (at least one side)
     st.integers(0, 100), st.sampled_from(["inclinometer", "goniometer"]), st.sampled_from(["helper", "clinician"]),
     degrees, degrees,
