@@ -35,7 +35,9 @@ from app.db import write_lock
 
 logger = logging.getLogger("hipflex.erasure")
 
-ERASED_TABLES = ("logs", "log_sets", "log_exercises", "checkins", "assessments", "idempotency_keys", "user_revisions")
+ERASED_TABLES = (
+    "logs", "log_sets", "log_exercises", "checkins", "assessments", "programmes", "idempotency_keys", "user_revisions"
+)
 _CHECKPOINT_TRIES = 20  # a reader mid-read makes a TRUNCATE checkpoint give up: try again shortly
 VacuumMode = Literal["plain", "full"]
 

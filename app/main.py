@@ -26,6 +26,7 @@ from app.api import (
     openapi,
     outcomes,
     pain_grades,
+    programmes,
     progress,
     screening,
     users,
@@ -62,6 +63,11 @@ TAGS = [
         "description": "Range-of-motion tests (modified Thomas test and others): the catalogue, your users' results "
         "and their trends judged against each test's minimal detectable change (API key required, but for the "
         "catalogue).",
+    },
+    {
+        "name": "programmes",
+        "description": "Multi-week programmes: computed from parameters (public), or stored per user and followed day "
+        "by day, with a calendar feed (API key required).",
     },
     {"name": "progress", "description": "Personal records and trends computed from the logs (API key required)."},
     {
@@ -190,6 +196,8 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
     )
     app.include_router(assessments.catalogue_router, responses=problems.responses(500))
     app.include_router(assessments.router, responses=problems.responses(500))
+    app.include_router(programmes.router, responses=problems.responses(500))
+    app.include_router(programmes.users, responses=problems.responses(500))
     for module in (*routers, health, metrics, docs):
         app.include_router(module.router, responses=problems.responses(500))
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]

@@ -15,6 +15,7 @@ from typing import Any
 
 from app.assessments import catalogue as assessment_catalogue
 from app.coaching import rules, today
+from app.programmes import rules as programme_rules
 from app.workouts import cautions, pain, screening
 
 TABLES: dict[str, Callable[[], str]] = {
@@ -24,6 +25,7 @@ TABLES: dict[str, Callable[[], str]] = {
     "cautions": cautions.markdown,
     "screening": screening.markdown,
     "assessment-tests": assessment_catalogue.markdown,
+    "programme-rules": programme_rules.markdown,
 }
 
 # A flare, as a person lives it: three ordinary rehab sessions, then the isometric hurts 7/10 during its

@@ -103,6 +103,8 @@ class Log(SQLModel, table=True):
     entries: Any = Field(sa_column=Column(JSON, nullable=False))
     created_at: datetime = _utc(nullable=False)
     updated_at: datetime = _utc(nullable=False)
+    # The programme session the log fulfils ({id, week, day}): read with the row, never searched on.
+    programme: Any = Field(default=None, sa_column=Column(JSON, nullable=True))
 
 
 class LogExercise(SQLModel, table=True):
@@ -228,5 +230,32 @@ class Assessment(SQLModel, table=True):
     pain: int | None = Field(default=None, sa_column=Column(Integer, nullable=True))
     notes: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     trials: Any = Field(sa_column=Column(JSON, nullable=False))
+    created_at: datetime = _utc(nullable=False)
+    updated_at: datetime = _utc(nullable=False)
+
+
+class Programme(SQLModel, table=True):
+    """A user's multi-week plan (app/programmes): its canonical parameters; the weeks are computed from them.
+
+    Written only by app/programmes/store.py; every change bumps the user's revision. ``open_goal`` is the
+    goal while the programme is active and null otherwise: its unique index is "one active programme per goal
+    per user", kept by the database on both backends (nulls never collide).
+    """
+
+    __tablename__ = "programmes"
+    __table_args__ = (
+        Index("ix_programmes_tenant_user_id_created_at_id", "tenant", "user_id", "created_at", "id"),
+        Index("ix_programmes_tenant_user_id_open_goal", "tenant", "user_id", "open_goal", unique=True),
+    )
+
+    id: str = Field(sa_column=Column(String(36), primary_key=True))
+    tenant: str = Field(sa_column=Column(String(64), nullable=False))
+    user_id: str = Field(sa_column=Column(String(128), nullable=False))
+    goal: str = Field(sa_column=Column(String(32), nullable=False))
+    open_goal: str | None = Field(default=None, sa_column=Column(String(32), nullable=True))
+    parameters: Any = Field(sa_column=Column(JSON, nullable=False))
+    status: str = Field(sa_column=Column(String(16), nullable=False))
+    paused: Any = Field(sa_column=Column(JSON, nullable=False))
+    ended: dt.date | None = Field(default=None, sa_column=Column(Date, nullable=True))
     created_at: datetime = _utc(nullable=False)
     updated_at: datetime = _utc(nullable=False)

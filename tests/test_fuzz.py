@@ -95,6 +95,11 @@ DELETE_CHECKIN = "DELETE /users/{user_id}/checkins/{day}"  # (likewise: needs a 
 GET_CHECKIN = "GET /users/{user_id}/checkins/{day}"  # (likewise; tests/test_checkins.py serves it every run)
 # (likewise: an assessment's id comes from a POST; tests/test_assessments.py serves each every run)
 ASSESSMENT_BY_ID = {f"{method} /users/{{user_id}}/assessments/{{assessment_id}}" for method in ("GET", "PATCH", "DELETE")}
+PROGRAMME_BY_ID = {
+    *(f"{method} /users/{{user_id}}/programmes/{{programme_id}}" for method in ("GET", "PATCH", "DELETE")),
+    "GET /users/{user_id}/programmes/{programme_id}/today",
+    "GET /users/{user_id}/programmes/{programme_id}/calendar.ics",
+}
 
 
 @pytest.fixture
@@ -182,13 +187,14 @@ def test_every_operation_passes_every_check(api: OpenApiSchema) -> None:
     assert not run.failures, f"{len(run.failures)} kinds of failure {seed}\n\n" + "\n\n".join(run.failures.values())
     # Not a vacuous pass: every operation was refused (4xx) and, with the key, served (2xx).
     operations = {result.ok().label for result in api.get_all_operations() if isinstance(result, Ok)}
-    # with pain grades, the screen, check-ins, records, progress, both coaching doors, assessments and outcomes
-    assert len(operations) == 35
+    # with pain grades, the screen, check-ins, records, progress, both coaching doors, assessments, outcomes and
+    # programmes
+    assert len(operations) == 43
     unrefused = sorted(label for label in operations if not run.answered[(label, 4)])
     assert not unrefused, f"never answered 4xx: {unrefused}"
     # Deleting a log, or reading or deleting a check-in, needs the id or date of one created earlier in
     # the run, which the fuzzer takes from POST responses only now and then; every other operation is
     # served every run.
-    needs_earlier = {DELETE_LOG, DELETE_CHECKIN, GET_CHECKIN, *ASSESSMENT_BY_ID}
+    needs_earlier = {DELETE_LOG, DELETE_CHECKIN, GET_CHECKIN, *ASSESSMENT_BY_ID, *PROGRAMME_BY_ID}
     unserved = sorted(label for label in operations - needs_earlier if not run.answered[(label, 2)])
     assert not unserved, f"never answered 2xx: {unserved}"

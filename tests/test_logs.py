@@ -255,7 +255,7 @@ def test_export_streams_every_page_in_order(db_client: TestClient, acme: Tenant,
     assert response.status_code == 200
     assert response.headers["content-type"] == "application/json"
     export = response.json()
-    assert list(export) == ["user_id", "exported_at", "logs", "count", "checkins", "assessments"]
+    assert list(export) == ["user_id", "exported_at", "logs", "count", "checkins", "assessments", "programmes"]
     assert export["checkins"] == export["assessments"] == []
     assert export["count"] == len(created)
     assert export["logs"] == sorted(created, key=lambda log: (log["performed_at"], log["id"]))

@@ -85,3 +85,36 @@ def test_0004_copies_the_logs_already_stored_into_log_sets(empty_database_url: s
         assert (best.value, best.performed_at, best.log_id, best.pain_qualified) == (12, when, row["id"], False)
     finally:
         engine.dispose()
+
+
+def test_0007_adds_programmes_and_keeps_the_logs_stored(empty_database_url: str) -> None:
+    url = empty_database_url
+    config = migrations.alembic_config(url)
+    command.upgrade(config, "0006")
+    engine = create_engine(url)
+    when = datetime(2026, 12, 2, 7, 30, tzinfo=UTC)
+    log = {"id": str(uuid.uuid4()), "tenant": "acme", "user_id": "u1", "performed_at": when,
+           "entries": [{"exercise": "thomas-test", "sets": [{"hold_seconds": 40}]}], "created_at": when,
+           "updated_at": when}
+    try:
+        with engine.begin() as connection:  # (the columns 0006 has: not the model's programme)
+            columns = [c for c in Log.__table__.c if c.name != "programme"]
+            connection.execute(insert(Log.__table__).values({c.name: log[c.name] for c in columns if c.name in log}))
+        migrations.upgrade(url)
+        inspector = inspect(engine)
+        assert "programmes" in inspector.get_table_names()
+        assert "programme" in {c["name"] for c in inspector.get_columns("logs")}
+        indexes = {tuple(ix["column_names"]): bool(ix["unique"]) for ix in inspector.get_indexes("programmes")}
+        assert indexes[("tenant", "user_id", "created_at", "id")] is False
+        assert indexes[("tenant", "user_id", "open_goal")] is True  # one open programme per goal, kept by the DB
+        with engine.connect() as connection:
+            (kept,) = connection.execute(select(Log.__table__.c.id, Log.__table__.c.programme)).all()
+        assert kept == (log["id"], None)
+        command.downgrade(config, "0006")
+        inspector = inspect(engine)
+        assert "programmes" not in inspector.get_table_names()
+        assert "programme" not in {c["name"] for c in inspector.get_columns("logs")}
+        with engine.connect() as connection:
+            assert connection.execute(select(Log.__table__.c.id)).scalars().all() == [log["id"]]
+    finally:
+        engine.dispose()

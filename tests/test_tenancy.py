@@ -202,6 +202,7 @@ def test_the_catalogue_and_workouts_stay_public(db_client: TestClient) -> None:
 # One row per (method, path template): the body to send (None for none) and the status another tenant gets.
 # A new /users/... route fails test_every_user_route_has_a_cross_tenant_case until it has a row here.
 DAY = "2026-11-21"
+PLAN = {"goal": "mobility", "weeks": 2, "days_per_week": 3, "start": DAY, "tz": "Europe/Berlin", "seed": 7}
 CROSS_TENANT: dict[tuple[str, str], tuple[Any, int]] = {
     ("GET", "/users/{user_id}/logs"): (None, 404),
     ("POST", "/users/{user_id}/logs"): ("log", 201),  # creates the other tenant's own alice
@@ -226,6 +227,14 @@ CROSS_TENANT: dict[tuple[str, str], tuple[Any, int]] = {
     ("GET", "/users/{user_id}/assessments/{assessment_id}"): (None, 404),
     ("PATCH", "/users/{user_id}/assessments/{assessment_id}"): ({"notes": "mine now"}, 404),
     ("DELETE", "/users/{user_id}/assessments/{assessment_id}"): (None, 404),
+    # their own alice's programme (the same goal as acme's: one open per goal is per tenant and user)
+    ("POST", "/users/{user_id}/programmes"): (PLAN, 201),
+    ("GET", "/users/{user_id}/programmes"): (None, 404),
+    ("GET", "/users/{user_id}/programmes/{programme_id}"): (None, 404),
+    ("PATCH", "/users/{user_id}/programmes/{programme_id}"): ({"status": "ended"}, 404),
+    ("DELETE", "/users/{user_id}/programmes/{programme_id}"): (None, 404),
+    ("GET", "/users/{user_id}/programmes/{programme_id}/today"): (None, 404),
+    ("GET", "/users/{user_id}/programmes/{programme_id}/calendar.ics"): (None, 404),
 }
 
 
@@ -260,9 +269,11 @@ def test_another_tenant_with_the_same_user_id_sees_nothing_of_acmes(
     assert db_client.post("/users/alice/checkins", json=checkin, headers=acme.headers).status_code == 201
     acme_checkins = db_client.get("/users/alice/checkins", headers=acme.headers).json()
     measured = db_client.post("/users/alice/assessments", json=ALICE_THOMAS, headers=acme.headers).json()
+    planned = db_client.post("/users/alice/programmes", json=PLAN, headers=acme.headers).json()
     body, expected = CROSS_TENANT[(method, template)]
     path = template.format(
-        user_id="alice", log_id=alice_log["id"], day=DAY, slug="thomas-test", assessment_id=measured["id"]
+        user_id="alice", log_id=alice_log["id"], day=DAY, slug="thomas-test", assessment_id=measured["id"],
+        programme_id=planned["id"],
     )
     if template.endswith("/workouts/next"):
         path += "?goal=rehab"
@@ -276,3 +287,4 @@ def test_another_tenant_with_the_same_user_id_sees_nothing_of_acmes(
     _unchanged(db_client, acme, alice_log)
     assert db_client.get("/users/alice/checkins", headers=acme.headers).json() == acme_checkins
     assert db_client.get(f"/users/alice/assessments/{measured['id']}", headers=acme.headers).json() == measured
+    assert db_client.get(planned["self"], headers=acme.headers).json() == planned

@@ -20,6 +20,7 @@ from app.api.deps import LocalisedCatalogueDep
 from app.api.examples.coaching import ADAPT_REQUEST, ADAPTED_WORKOUT
 from app.api.fastpath import Call, Reply, fast, respond
 from app.api.logs import UserIdPath
+from app.api.params import TZ_DESCRIPTION, Zone
 from app.api.workouts import WorkoutParams, workout_problem
 from app.assessments import steer
 from app.assessments import store as assessment_store
@@ -37,6 +38,7 @@ from app.logs import LogCreate
 from app.logs.schemas import WHOLE
 from app.observability import Metrics
 from app.problems import FieldError, invalid
+from app.programmes.calendar import local_today
 from app.workouts import UnknownExercises, WorkoutImpossible, WorkoutQuery, draw_seed
 from app.workouts.models import MAX_MINUTES, MIN_MINUTES, SEED_MAX
 
@@ -45,7 +47,7 @@ router = APIRouter(tags=["coaching"])
 Answer = tuple[bytes, dict[str, str]]  # a 200's JSON body and its headers
 
 
-TODAY_DESCRIPTION = "The day to plan for; default: the server's UTC date. Echoed as `adapted_for`."
+TODAY_DESCRIPTION = "The day to plan for; default: today's date in `tz` (UTC by default). Echoed as `adapted_for`."
 _FIELDS = WorkoutQuery.model_fields
 PAIN_LEVEL_DESCRIPTION = (
     f"{_FIELDS['pain_level'].description} Not sent: taken from the person's own data (the newest check-in of "
@@ -67,6 +69,7 @@ class AdaptRequest(WorkoutQuery):
         default=[], max_length=MAX_CHECKINS, description="Check-ins in their schema (POST /users/{user_id}/checkins)."
     )
     today: CalendarDate | None = Field(default=None, description=TODAY_DESCRIPTION)
+    tz: Zone = Field(default="UTC", description=TZ_DESCRIPTION)
     exclude: list[Annotated[Slug, IN_CATALOGUE]] = Field(
         default=[], max_length=MAX_LIST, description=_FIELDS["exclude"].description
     )
@@ -95,6 +98,7 @@ class AdaptRequest(WorkoutQuery):
 
 class NextParams(WorkoutParams):
     today: CalendarDate | None = Field(default=None, description=TODAY_DESCRIPTION)
+    tz: Zone = Field(default="UTC", description=TZ_DESCRIPTION)
     pain_level: int = Field(default=0, ge=0, le=10, description=PAIN_LEVEL_DESCRIPTION)
 
 
@@ -190,7 +194,8 @@ def adapted_answer(catalogue: Catalogue, body: AdaptRequest, metrics: Metrics) -
     check_history(body.history, catalogue)
     history = [session_of_model(log) for log in body.history]
     reports = [CheckIn(c.date, c.pain, c.stiffness) for c in body.checkins]
-    return _render(catalogue, body, body.today, history, reports, metrics, "body")
+    day = body.today if body.today is not None else local_today(body.tz)
+    return _render(catalogue, body, day, history, reports, metrics, "body")
 
 
 def stored_history(engine: Engine | Connection, tenant: str, user_id: str, today: dt.date) -> list[dict[str, Any]]:
@@ -213,7 +218,7 @@ def next_reply(call: Call[NextParams, None]) -> Reply:
     """
     state, query, catalogue = call.state, call.query, call.catalogue
     tenant, user_id = call.tenant, call.params["user_id"]
-    day = query.today if query.today is not None else dt.datetime.now(dt.UTC).date()
+    day = query.today if query.today is not None else local_today(query.tz)
     planned = query if query.today is not None else query.model_copy(update={"today": day})
 
     def compute() -> bytes:
@@ -259,7 +264,7 @@ def next_answer(
 ) -> Answer:
     """The body and headers of GET /users/{user_id}/workouts/next, for the route and the fast path
     alike; errors are raised as ``Problem``."""
-    day = query.today if query.today is not None else dt.datetime.now(dt.UTC).date()
+    day = query.today if query.today is not None else local_today(query.tz)
     with snapshot(engine) as connection:  # logs and check-ins of one state (app.db.snapshot)
         history = [session_of(log) for log in stored_history(connection, tenant, user_id, day)]
         last_seen = None

@@ -25,7 +25,7 @@ class Health(BaseModel):
 class Readiness(BaseModel):
     model_config = ConfigDict(
         json_schema_extra={
-            "examples": [{"status": "ok", "database": "ok", "schema_revision": "0006", "schema_head": "0006"}]
+            "examples": [{"status": "ok", "database": "ok", "schema_revision": "0007", "schema_head": "0007"}]
         }
     )
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Path, Query, Request, Response
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
@@ -18,6 +19,7 @@ from app.catalogue import Catalogue
 from app.logs import Instant, LogCreate, LogPage, LogPublic, LogUpdate, Slug
 from app.observability import Metrics
 from app.problems import FieldError, Problem, invalid, responses
+from app.programmes import store as programmes
 
 router = APIRouter(prefix="/users/{user_id}/logs", tags=["logs"])
 
@@ -52,6 +54,26 @@ def check_exercises(entries: list[logs.EntryLog] | None, catalogue: Catalogue) -
     if errors:
         detail = f"entries.{errors[0].field.split('.')[1]}: {errors[0].message} (see /exercises)."
         raise invalid(detail, errors)
+
+
+def check_programme(engine: Any, tenant: str, user_id: str, link: logs.ProgrammeLink | None) -> None:
+    """A log's `programme` must be one of this user's programmes, its week and session in the plan: else a 422
+    naming the field (another user's or tenant's programme is simply not one of this user's)."""
+    if link is None:
+        return
+    stored = programmes.get(engine, tenant, user_id, link.id)
+    errors: list[tuple[str, str]] = []
+    if stored is None:
+        errors.append(("programme.id", f"no programme {link.id!r} for user {user_id!r}"))
+    else:
+        plan = stored.parameters
+        if link.week > plan.weeks:
+            errors.append(("programme.week", f"the programme has {plan.weeks} weeks"))
+        if link.day > plan.days_per_week:
+            errors.append(("programme.day", f"the programme has {plan.days_per_week} sessions a week"))
+    if errors:
+        fields = [FieldError(location="body", field=f, message=m) for f, m in errors]
+        raise invalid(f"field '{errors[0][0]}': {errors[0][1]}.", fields)
 
 
 _CREATE_EXAMPLES = {"log": {"summary": "A mobility session with two exercises", "value": logs.LOG_EXAMPLE}}
@@ -107,6 +129,8 @@ async def new_log(call: Call[None, LogCreate]) -> Reply:
     """POST /users/{user_id}/logs, for the route and the fast path alike."""
     state = call.state
     check_exercises(call.body.entries, state.catalogue)
+    if call.body.programme is not None:  # (a read: off the event loop)
+        await asyncio.to_thread(check_programme, state.engine, call.tenant, call.params["user_id"], call.body.programme)
     ttl = timedelta(hours=state.settings.idempotency_ttl_hours)
     key, writer = call.header(b"idempotency-key"), state.log_writer
     try:
@@ -209,6 +233,7 @@ def update_log(
     engine: EngineDep,
 ) -> LogPublic:
     """Replace the fields given (`entries` as a whole); the others keep their value. Bumps `updated_at`."""
+    check_programme(engine, tenant, user_id, body.programme)
     log = logs.update_log(engine, tenant, user_id, log_id, body)
     if log is None:
         raise log_not_found(user_id, log_id)

@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Annotated, Any, TypeVar, cast, get_origin
 from urllib.parse import parse_qsl
 
-from pydantic import BaseModel, BeforeValidator, ValidationError
+from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, ValidationError
+
+from app.programmes.models import MAX_TZ_LENGTH, valid_zone
 
 
 def _split_commas(value: Any) -> Any:
@@ -25,6 +27,11 @@ T = TypeVar("T")
 
 # ``list[T]`` that also splits comma-separated values: ``CommaList[PainFlag]``.
 CommaList = Annotated[list[T], BeforeValidator(_split_commas)]
+
+
+# An IANA time zone name (`Europe/Berlin`): the zone a person's calendar days are counted in.
+Zone = Annotated[str, Field(min_length=1, max_length=MAX_TZ_LENGTH), AfterValidator(valid_zone)]
+TZ_DESCRIPTION = "The IANA time zone the person's days are counted in (e.g. `Pacific/Auckland`); default UTC."
 
 
 _LIST_FIELDS: dict[type[BaseModel], frozenset[str]] = {}

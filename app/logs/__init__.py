@@ -25,6 +25,7 @@ from app.logs.schemas import (
     LogPage,
     LogPublic,
     LogUpdate,
+    ProgrammeLink,
     SetLog,
     SetSide,
     Slug,
@@ -51,6 +52,7 @@ from app.logs.store import (
 from app.logs.writer import ClaimLost, LogWriter
 
 __all__ = [
+    "ProgrammeLink",
     "CONTENT_FIELDS",
     "CURSOR_PATTERN",
     "EXPORT_PAGE",

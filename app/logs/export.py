@@ -13,7 +13,7 @@ from sqlalchemy import Text, and_, cast, or_, select
 from sqlalchemy.engine import Engine
 
 from app.logs.cursor import Cursor
-from app.logs.schemas import LOG_FIELDS, LogPublic, SetLog, WorkoutRef
+from app.logs.schemas import LOG_FIELDS, LogPublic, ProgrammeLink, SetLog, WorkoutRef
 from app.logs.writer import LOGS
 
 # Logs read per query: at the 256 KiB body cap a page is a few MiB of Python objects, and the
@@ -79,7 +79,8 @@ def _exported(row: Any) -> Iterator[bytes]:
     """
     workout = WorkoutRef(**row.workout) if isinstance(row.workout, dict) else row.workout
     fields = {name: getattr(row, name) for name in LOG_FIELDS}
-    shell = LogPublic.model_construct(**{**fields, "workout": workout, "entries": []})
+    programme = ProgrammeLink(**row.programme) if isinstance(row.programme, dict) else None
+    shell = LogPublic.model_construct(**{**fields, "workout": workout, "programme": programme, "entries": []})
     before, after = LogPublic.__pydantic_serializer__.to_json(shell).split(_ENTRIES_SLOT, 1)
     yield before + b'"entries":['
     for index, entry in enumerate(_entries(row.entries)):

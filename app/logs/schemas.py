@@ -25,6 +25,7 @@ from pydantic import (
 from pydantic.config import JsonDict
 
 from app.catalogue.models import IN_CATALOGUE, SLUG_PATTERN, Goal
+from app.programmes.models import MAX_DAYS_PER_WEEK, MAX_WEEKS
 from app.workouts.models import SEED_MAX
 
 MAX_ENTRIES = 100
@@ -193,6 +194,22 @@ class WorkoutSeed(BaseModel):
     seed: Seed
 
 
+PROGRAMME_ID_PATTERN = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+
+
+class ProgrammeLink(BaseModel):
+    """The programme session a log fulfils: the programme's id, the week, and the session's number in that week
+    (from 1). A log without one, on a day a session is due, counts for that session."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: Annotated[StrictStr, Field(pattern=PROGRAMME_ID_PATTERN, max_length=36, description="The programme's id.")]
+    week: Annotated[StrictInt, Field(ge=1, le=MAX_WEEKS), _WHOLE]
+    day: Annotated[
+        StrictInt, Field(ge=1, le=MAX_DAYS_PER_WEEK, description="The session's number in its week."), _WHOLE
+    ]
+
+
 class SetLog(BaseModel):
     """One set as performed: give `reps`, `hold_seconds` or both (a set with neither is a 422)."""
 
@@ -250,6 +267,9 @@ class LogCreate(BaseModel):
     pain_after: Pain | None = None
     notes: CleanStr | None = Field(default=None, max_length=MAX_NOTES, json_schema_extra=NO_NUL)
     entries: list[EntryLog] = Field(min_length=1, max_length=MAX_ENTRIES)
+    programme: ProgrammeLink | None = Field(
+        default=None, description="The programme session this log fulfils (one of this user's programmes)."
+    )
 
 
 def _never_null(schema: dict[str, Any]) -> None:
@@ -274,6 +294,7 @@ class LogUpdate(BaseModel):
     entries: list[EntryLog] | None = Field(
         default=None, min_length=1, max_length=MAX_ENTRIES, json_schema_extra=_never_null
     )
+    programme: ProgrammeLink | None = None
 
     @field_validator("performed_at", "entries", mode="before")
     @classmethod
@@ -313,6 +334,7 @@ class LogPublic(BaseModel):
     entries: list[EntryPublic]
     created_at: datetime
     updated_at: datetime
+    programme: ProgrammeLink | None = Field(default=None, description="The programme session it fulfils, if any.")
 
 
 # The one list of a log's fields: what is stored and returned. A client writes the content

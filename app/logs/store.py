@@ -79,6 +79,8 @@ def _stored(name: str, value: Any) -> Any:
         return [entry.model_dump(mode="json", exclude_defaults=True) for entry in value]
     if name == "workout" and isinstance(value, WorkoutSeed):
         return value.model_dump(mode="json")
+    if name == "programme" and value is not None:
+        return value.model_dump(mode="json")
     return value
 
 

@@ -1,0 +1,401 @@
+"""GET /programmes (a whole plan, stateless) and /users/{user_id}/programmes: stored plans, followed day by day."""
+
+from __future__ import annotations
+
+import datetime as dt
+from datetime import timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Path, Query, Request, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from app import idempotency
+from app.answers import user_answer
+from app.api.auth import TenantDep
+from app.api.deps import EngineDep, LocalisedCatalogueDep, SettingsDep, StateDep
+from app.api.idempotency_key import IdempotencyKey, created, key_problem, replay_headers
+from app.api.logs import UserIdPath, user_not_found
+from app.api.params import CommaList
+from app.api.representations import CACHE_CONTROL, body_etag, link_next, not_modified, page_url
+from app.api.workouts import workout_problem
+from app.catalogue import Catalogue
+from app.catalogue.models import PainFlag
+from app.catalogue.search import MAX_LIST, EquipmentChoice
+from app.db import snapshot
+from app.languages import LOCALISED, language_headers
+from app.logs import CURSOR_PATTERN, BadCursor, Cursor
+from app.problems import FieldError, Problem, invalid, responses
+from app.programmes import examples, plan
+from app.programmes import store as programmes
+from app.programmes.calendar import feed, local_today
+from app.programmes.models import Programme, ProgrammeParameters, ProgrammeQuery, Weekday
+from app.programmes.schemas import (
+    ProgrammeCreate,
+    ProgrammePage,
+    ProgrammePublic,
+    ProgrammeStatus,
+    ProgrammeSummary,
+    ProgrammeUpdate,
+    TodayPublic,
+)
+from app.programmes.today import today_answer
+from app.workouts import UnknownExercises, WorkoutImpossible, draw_seed
+
+router = APIRouter(tags=["programmes"])
+
+JSON = "application/json"
+ICS = "text/calendar; charset=utf-8"
+# How far from the plan a `date` may be: a year either side is more than any client needs to look.
+DATE_MARGIN = timedelta(days=366)
+_fields = ProgrammeQuery.model_fields
+
+
+class ProgrammeParams(ProgrammeQuery):
+    """The query string: list parameters also take comma-separated values (`?weekdays=mon,wed,fri`)."""
+
+    equipment: Annotated[CommaList[EquipmentChoice], Field(max_length=MAX_LIST)] = Field(
+        default=[], description=_fields["equipment"].description
+    )
+    pain: Annotated[CommaList[PainFlag], Field(max_length=MAX_LIST)] = Field(
+        default=[], description=_fields["pain"].description
+    )
+    weekdays: Annotated[CommaList[Weekday], Field(max_length=7)] | None = Field(
+        default=None, description=_fields["weekdays"].description
+    )
+
+
+def programme_not_found(user_id: str, programme_id: str) -> Problem:
+    """The one 404 for a programme that is missing, another user's or another tenant's."""
+    return Problem(404, "not-found", f"No programme {programme_id!r} for user {user_id!r}.")
+
+
+def canonical(query: ProgrammeQuery) -> ProgrammeParameters:
+    """Every default filled in: the start is today in the query's zone, the seed drawn as /workouts draws it."""
+    return query.canonical(local_today(query.tz), draw_seed())
+
+
+def build(catalogue: Catalogue, parameters: ProgrammeParameters, location: str) -> Programme:
+    try:
+        return plan.build(catalogue, parameters)
+    except (UnknownExercises, WorkoutImpossible) as exc:
+        raise workout_problem(exc, location) from exc
+
+
+def _language(catalogue: Catalogue) -> dict[str, str]:
+    return {"X-Catalogue-Version": catalogue.version, **language_headers(catalogue.language)}
+
+
+@router.get(
+    "/programmes",
+    summary="A multi-week programme, computed (stateless)",
+    description=(
+        "Weeks of days, each a session (as GET /workouts builds it for that week) or a rest day, with the deload "
+        "weeks and, for `goal=rehab`, the phases. Nothing is stored and no API key is needed. The same parameters, "
+        "`start`, `seed` and catalogue always give the same bytes: with a `seed`, the answer has an ETag and is "
+        "kept. Without `start`, the plan starts today in `tz`."
+    ),
+    response_model=Programme,
+    responses={
+        **LOCALISED,
+        200: {**LOCALISED[200], "content": {JSON: {"example": examples.PLAN}}},
+        304: {"description": "Not modified (If-None-Match; seeded programmes only)"},
+        **responses(422),
+    },
+)
+def get_programme_plan(
+    request: Request, catalogue: LocalisedCatalogueDep, query: Annotated[ProgrammeParams, Query()], hipflex: StateDep
+) -> Response:
+    parameters = canonical(query)
+
+    def compute() -> bytes:
+        found = build(catalogue, parameters, "query")
+        return found.__pydantic_serializer__.to_json(found)
+
+    headers = _language(catalogue)
+    if query.seed is None:
+        headers["Cache-Control"] = "no-cache"
+        return Response(compute(), media_type=JSON, headers=headers)
+    key = ("programmes", catalogue.etag, parameters.model_dump_json())
+    body = hipflex.answers.answer(key, compute)
+    assert body is not None  # (compute never gives None)
+    headers["ETag"] = body_etag(body)
+    headers["Cache-Control"] = CACHE_CONTROL
+    if not_modified(request.headers.get("if-none-match"), headers["ETag"]):
+        return Response(status_code=304, headers=headers)
+    return Response(body, media_type=JSON, headers=headers)
+
+
+users = APIRouter(prefix="/users/{user_id}/programmes", tags=["programmes"])
+ProgrammeIdPath = Annotated[str, Path(description="The programme's id (a UUID).", max_length=36)]
+
+
+def _public(stored: programmes.Stored, programme: Programme) -> bytes:
+    public = ProgrammePublic(**stored.state.model_dump(), **dict(programme))
+    return public.__pydantic_serializer__.to_json(public)
+
+
+_THIS = {"user_id": "$request.path.user_id", "programme_id": "$response.body#/id"}
+_LINKS = {
+    "GetProgramme": {"operationId": "get_programme", "parameters": _THIS},
+    "UpdateProgramme": {"operationId": "update_programme", "parameters": _THIS},
+    "DeleteProgramme": {"operationId": "delete_programme", "parameters": _THIS},
+    "GetProgrammeToday": {"operationId": "get_programme_today", "parameters": _THIS},
+    "GetProgrammeCalendar": {"operationId": "get_programme_calendar", "parameters": _THIS},
+}
+_CREATE_EXAMPLES = {"mobility": {"summary": "6 weeks of mobility, Mon/Wed/Fri", "value": examples.CREATE}}
+
+
+@users.post(
+    "",
+    status_code=201,
+    response_model=ProgrammePublic,
+    summary="Start a programme",
+    responses={201: created("The new programme, its weeks computed.", _LINKS), **responses(400, 401, 409, 413, 422)},
+)
+def create_programme(
+    tenant: TenantDep,
+    user_id: UserIdPath,
+    body: Annotated[ProgrammeCreate, Body(openapi_examples=_CREATE_EXAMPLES)],
+    catalogue: LocalisedCatalogueDep,
+    engine: EngineDep,
+    settings: SettingsDep,
+    idempotency_key: IdempotencyKey = None,
+) -> Response:
+    """Stores the parameters (canonical: `start` today in `tz` and a drawn `seed` when not sent) and answers the
+    whole plan with the programme's `id` and `self`. One open programme (active or paused) per goal: a second is a
+    409 `programme-exists` naming the first (end it first). `Idempotency-Key` works as for logs."""
+    parameters = canonical(body)
+    found = build(catalogue, parameters, "body")
+    ttl = timedelta(hours=settings.idempotency_ttl_hours)
+    try:
+        outcome = programmes.create(
+            engine, tenant, user_id, parameters, lambda stored: _public(stored, found), idempotency_key, ttl,
+            request=body.model_dump(mode="json"),
+        )
+    except programmes.GoalTaken as exc:
+        location = programmes.programme_path(user_id, exc.existing)
+        raise Problem(
+            409,
+            "programme-exists",
+            f"User {user_id!r} already has an open {exc.goal} programme ({exc.existing}): end it "
+            f"(PATCH {location} with status ended) before starting another.",
+            headers={"Location": location},
+            extra={"existing": location},
+        ) from None
+    except (idempotency.KeyReused, idempotency.KeyInFlight) as exc:
+        raise key_problem(exc) from None
+    if isinstance(outcome, idempotency.Replay):
+        return Response(outcome.body, outcome.status, headers=replay_headers(outcome), media_type=JSON)
+    return Response(outcome.body, 201, headers={"Location": outcome.location}, media_type=JSON)
+
+
+class ProgrammeListQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    status: ProgrammeStatus | None = Field(default=None, description="Only programmes in this status.")
+    limit: int = Field(default=20, ge=1, le=100, description="Programmes per page.")
+    cursor: str | None = Field(
+        default=None,
+        description="Where to continue: from a `next` link.",
+        json_schema_extra={"pattern": CURSOR_PATTERN},
+    )
+
+
+@users.get("", response_model=ProgrammePage, summary="List a user's programmes", responses=responses(401, 404, 422))
+def list_programmes(
+    tenant: TenantDep,
+    user_id: UserIdPath,
+    query: Annotated[ProgrammeListQuery, Query()],
+    engine: EngineDep,
+    settings: SettingsDep,
+    request: Request,
+    response: Response,
+) -> ProgrammePage:
+    """Newest first, each with its state and parameters (GET its `self` for the weeks). Follow `next` (or the
+    `Link` header). A user with no logs, check-ins, assessments or programmes is a 404."""
+    after = None
+    if query.cursor is not None:
+        try:
+            after = Cursor.decode(query.cursor)
+        except BadCursor as exc:
+            error = FieldError(location="query", field="cursor", message=str(exc))
+            raise invalid(f"query parameter 'cursor': {exc}.", [error]) from None
+    found = programmes.page(engine, tenant, user_id, limit=query.limit, after=after, status=query.status)
+    if found is None:
+        raise user_not_found(user_id)
+    items, cursor = found
+    next_link = None
+    if cursor is not None:
+        url = request.url.include_query_params(cursor=cursor.encode())
+        next_link = page_url(request.scope, settings.public_url, url.query)
+        response.headers["Link"] = link_next(next_link)
+    return ProgrammePage(
+        items=[ProgrammeSummary(**s.state.model_dump(), parameters=s.parameters) for s in items], next=next_link
+    )
+
+
+def owned(engine: Any, tenant: str, user_id: str, programme_id: str) -> programmes.Stored:
+    found = programmes.get(engine, tenant, user_id, programme_id)
+    if found is None:
+        raise programme_not_found(user_id, programme_id)
+    return found
+
+
+@users.get(
+    "/{programme_id}", response_model=ProgrammePublic, summary="Get a programme", responses=responses(401, 404, 422)
+)
+def get_programme(
+    tenant: TenantDep, user_id: UserIdPath, programme_id: ProgrammeIdPath, engine: EngineDep,
+    catalogue: LocalisedCatalogueDep,
+) -> Response:
+    """The programme's state and its whole plan, as created."""
+    stored = owned(engine, tenant, user_id, programme_id)
+    return Response(_public(stored, build(catalogue, stored.parameters, "query")), media_type=JSON,
+                    headers=_language(catalogue))
+
+
+_UPDATE_EXAMPLES = {
+    "pause": {"summary": "Pause it today", "value": {"status": "paused"}},
+    "resume": {"summary": "Resume it", "value": {"status": "active"}},
+    "end": {"summary": "End it for good", "value": {"status": "ended", "date": "2026-12-20"}},
+}
+
+
+@users.patch(
+    "/{programme_id}", response_model=ProgrammePublic, summary="Pause, resume or end a programme",
+    responses=responses(400, 401, 404, 409, 413, 422),
+)
+def update_programme(
+    tenant: TenantDep,
+    user_id: UserIdPath,
+    programme_id: ProgrammeIdPath,
+    body: Annotated[ProgrammeUpdate, Body(openapi_examples=_UPDATE_EXAMPLES)],
+    engine: EngineDep,
+    catalogue: LocalisedCatalogueDep,
+) -> Response:
+    """`paused` opens a pause on `date` (default: today in the programme's zone), `active` closes it, `ended` ends
+    the programme for good (a later change is a 409 `programme-ended`). The same status again changes nothing.
+    A `date` before the last pause or resume is a 422."""
+    stored = owned(engine, tenant, user_id, programme_id)
+    day = body.date if body.date is not None else local_today(stored.parameters.tz)
+    _in_range(day, stored.parameters, "body")
+    try:
+        changed = programmes.change_status(engine, tenant, user_id, programme_id, body.status, day)
+    except programmes.Ended as exc:
+        raise Problem(
+            409, "programme-ended", f"Programme {programme_id!r} was ended on {exc.ended}: it does not change again."
+        ) from None
+    except programmes.TooEarly as exc:
+        message = f"must not be before {exc.last.isoformat()}, the programme's last pause or resume"
+        error = FieldError(location="body", field="date", message=message)
+        raise invalid(f"field 'date': {message}", [error]) from None
+    if changed is None:
+        raise programme_not_found(user_id, programme_id)
+    return Response(_public(changed, build(catalogue, changed.parameters, "query")), media_type=JSON,
+                    headers=_language(catalogue))
+
+
+@users.delete("/{programme_id}", status_code=204, summary="Delete a programme", responses=responses(401, 404, 422))
+def delete_programme(
+    tenant: TenantDep, user_id: UserIdPath, programme_id: ProgrammeIdPath, engine: EngineDep
+) -> Response:
+    """Delete a programme for good (204). Logs that named it keep their `programme` reference."""
+    if not programmes.delete_programme(engine, tenant, user_id, programme_id):
+        raise programme_not_found(user_id, programme_id)
+    return Response(status_code=204)
+
+
+def _end(parameters: ProgrammeParameters) -> dt.date:
+    return parameters.start + timedelta(days=7 * parameters.weeks - 1)
+
+
+def _in_range(day: dt.date, parameters: ProgrammeParameters, location: str) -> None:
+    first, last = parameters.start - DATE_MARGIN, _end(parameters) + DATE_MARGIN
+    if not first <= day <= last:
+        message = f"must be between {first.isoformat()} and {last.isoformat()} (a year either side of the plan)"
+        raise invalid(f"{'query parameter' if location == 'query' else 'field'} 'date': {message}",
+                      [FieldError(location=location, field="date", message=message)])
+
+
+class TodayQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    date: dt.date | None = Field(default=None, description="The local day to answer for; default: today in the "
+                                 "programme's time zone.")
+
+
+@users.get(
+    "/{programme_id}/today",
+    response_model=TodayPublic,
+    summary="What the programme asks of the user today",
+    description=(
+        "The week, the session of the week, the phase and whether it is a deload week; the day's `status` (`due`, "
+        "`done`, `rest`, `missed`, `paused` or `finished`), how many sessions were missed and the next day one is "
+        "due; the rules that advanced, held or repeated a week (`events`); and the session itself, adapted by the "
+        "coach from the user's logs and check-ins exactly as GET /users/{user_id}/workouts/next adapts its "
+        "workout. Days are local days in the programme's time zone. Kept until the user's data changes."
+    ),
+    responses={**LOCALISED, **responses(401, 404, 422)},
+)
+def get_programme_today(
+    tenant: TenantDep,
+    user_id: UserIdPath,
+    programme_id: ProgrammeIdPath,
+    query: Annotated[TodayQuery, Query()],
+    hipflex: StateDep,
+    catalogue: LocalisedCatalogueDep,
+) -> Response:
+    engine = hipflex.engine
+    # With a date, a kept answer costs one revision read: the programme is read only to compute one.
+    day = query.date
+    if day is None:
+        day = local_today(owned(engine, tenant, user_id, programme_id).parameters.tz)
+
+    def compute() -> bytes | None:
+        with snapshot(engine) as connection:  # the programme, logs and check-ins of one state (app.db.snapshot)
+            stored = programmes.get(connection, tenant, user_id, programme_id)
+            if stored is None:
+                return None  # (not kept: a 404)
+            _in_range(day, stored.parameters, "query")
+            try:
+                return today_answer(connection, tenant, user_id, stored, catalogue, day)
+            except (UnknownExercises, WorkoutImpossible) as exc:
+                raise workout_problem(exc, "query") from exc
+
+    key = ("programme-today", catalogue.etag, programme_id, day.isoformat())
+    body = user_answer(hipflex.answers, engine, tenant, user_id, key, compute)
+    if body is None:
+        raise programme_not_found(user_id, programme_id)
+    return Response(body, media_type=JSON, headers=_language(catalogue))
+
+
+@users.get(
+    "/{programme_id}/calendar.ics",
+    summary="The programme as a calendar feed (iCalendar)",
+    description=(
+        "RFC 5545: one all-day event per session on its local date in the programme's time zone (`X-WR-TIMEZONE`), "
+        "named for the session and listing its exercises. Each event's UID is "
+        "`<programme-id>-w<week>-d<session>@hipflex`, so a calendar app that subscribes updates events rather than "
+        "adding them twice. The dates are the plan's: a paused or shifted plan is answered by `today`."
+    ),
+    response_class=Response,
+    responses={200: {"content": {"text/calendar": {"schema": {"type": "string"}}},
+                     "description": "The calendar."}, 304: {"description": "Not modified (If-None-Match)"},
+               **responses(401, 404, 422)},
+)
+def get_programme_calendar(
+    request: Request,
+    tenant: TenantDep,
+    user_id: UserIdPath,
+    programme_id: ProgrammeIdPath,
+    engine: EngineDep,
+    catalogue: LocalisedCatalogueDep,
+) -> Response:
+    stored = owned(engine, tenant, user_id, programme_id)
+    found = build(catalogue, stored.parameters, "query")
+    name = f"hipflex: {stored.parameters.goal.value}, {stored.parameters.weeks} weeks"
+    body = feed(found, programme_id, name, stored.state.created_at)
+    headers = {"ETag": body_etag(body), "Cache-Control": "private, no-cache", **_language(catalogue)}
+    if not_modified(request.headers.get("if-none-match"), headers["ETag"]):
+        return Response(status_code=304, headers=headers)
+    return Response(body, headers=headers, media_type=ICS)

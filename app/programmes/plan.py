@@ -1,0 +1,386 @@
+"""The static plan: parameters -> weeks -> days -> sessions, assuming every gate passes (``build``).
+
+The pieces are shared with ``follow``: ``layout`` places the sessions in a week (the frequency rules),
+``session`` generates a slot's workout with the generator, and ``dosed`` sets its doses for a week: the
+coach's own step (``doses.step_up`` at the ``two-for-two`` rule's step sizes) applied ``steps`` times,
+inside the catalogue's range and the generator's time budget, or half the sets for a deload.
+
+A slot keeps its exercises from week to week (its seed comes from the programme's seed, the slot and
+the rehab phase, not the week), so a week's doses step up from the same exercises the week before, and
+a deload week has the same exercises, as the deload rule asks.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from functools import lru_cache
+
+from app.catalogue import Catalogue
+from app.catalogue.models import Goal, Kind, Role
+from app.coaching import doses
+from app.coaching.conditions import NOT_PROGRESSED
+from app.coaching.gate import Gate
+from app.coaching.models import DoseState
+from app.coaching.rules import BY_ID as COACH_RULES
+from app.programmes.models import (
+    WEEKDAYS,
+    Programme,
+    ProgrammeDay,
+    ProgrammeParameters,
+    ProgrammeWeek,
+    RuleApplied,
+    Weekday,
+)
+from app.programmes.rules import (
+    DELOAD,
+    MOBILITY_DAYS,
+    REHAB_PHASES,
+    STRENGTH_APART,
+    STRENGTH_DAYS,
+    STRETCH_MINUTES,
+)
+from app.workouts import Workout, WorkoutQuery, generate
+from app.workouts.models import SEED_MAX
+
+STRENGTH_GOALS = frozenset({Goal.strength, Goal.balanced, Goal.posture})
+STEP = COACH_RULES["two-for-two"].params  # the coach's step: +1 rep, else +5 s, else +1 set
+# The rehab goal's isotonic work: left out in the isometric phase (its isometric holds stay).
+ISOTONIC_ROLES = frozenset({Role.dynamic, Role.rotators})
+
+
+@dataclass(frozen=True)
+class Slot:
+    """A session's place in every week: days after the week's first day, its number, and strength or not."""
+
+    offset: int
+    index: int
+    strength: bool
+
+
+@dataclass(frozen=True)
+class Layout:
+    slots: tuple[Slot, ...]
+    rules: tuple[RuleApplied, ...]
+
+
+@dataclass(frozen=True)
+class WeekPlan:
+    """What one week is: its phase, how many steps its doses are above the phase's first week, and why."""
+
+    week: int
+    phase: str | None
+    steps: int
+    deload: bool
+    progression: str
+
+
+def _offsets(params: ProgrammeParameters) -> list[int]:
+    if params.weekdays is not None:
+        first = params.start.weekday()
+        return sorted((day.number - first) % 7 for day in params.weekdays)
+    count = params.days_per_week
+    return [i * 7 // count for i in range(count)]  # spread: 3 days are 0, 2, 4
+
+
+def _apart(offsets: tuple[int, ...]) -> bool:
+    """No two on consecutive days, the week's last day and the next week's first included."""
+    taken = set(offsets)
+    return all((o + 1) % 7 not in taken for o in offsets) if len(taken) < 7 else False
+
+
+def _strength_days(offsets: list[int], most: int) -> tuple[int, ...]:
+    """The most days (up to ``most``) with none consecutive; on a tie, the earliest."""
+    for size in range(min(most, len(offsets)), 0, -1):
+        for chosen in itertools.combinations(offsets, size):
+            if size == 1 or _apart(chosen):
+                return chosen
+    return ()
+
+
+def _names(days: list[str]) -> str:
+    return days[0] if len(days) == 1 else ", ".join(days[:-1]) + " and " + days[-1]
+
+
+def layout(params: ProgrammeParameters) -> Layout:
+    """Where the week's sessions fall, and which are strength days (the frequency rules)."""
+    offsets = _offsets(params)
+    rules: list[RuleApplied] = []
+    if params.goal not in STRENGTH_GOALS:
+        if params.goal is Goal.mobility and params.days_per_week < MOBILITY_DAYS.params["days_at_least"]:
+            text = MOBILITY_DAYS.reason.format(days=params.days_per_week, **MOBILITY_DAYS.params)
+            rules.append(RuleApplied(id=MOBILITY_DAYS.id, text=text))
+        return Layout(tuple(Slot(o, i + 1, False) for i, o in enumerate(offsets)), tuple(rules))
+    most = int(STRENGTH_DAYS.params["days_at_most"])
+    strong = set(_strength_days(offsets, most))
+    rest = [o for o in offsets if o not in strong]
+    weekday = {o: WEEKDAYS[(params.start.weekday() + o) % 7] for o in offsets}
+    if rest:
+        names = _names([_day_name(weekday[o]) for o in rest])
+        if len(offsets) > most:
+            text = STRENGTH_DAYS.reason.format(
+                extra=len(rest), days=len(offsets), mobility=names, **STRENGTH_DAYS.params
+            )
+            rules.append(RuleApplied(id=STRENGTH_DAYS.id, text=text))
+        else:
+            text = STRENGTH_APART.reason.format(mobility=names, verb="is" if len(rest) == 1 else "are")
+            text = text.replace("mobility days", "a mobility day") if len(rest) == 1 else text
+            rules.append(RuleApplied(id=STRENGTH_APART.id, text=text))
+    return Layout(tuple(Slot(o, i + 1, o in strong) for i, o in enumerate(offsets)), tuple(rules))
+
+
+def _day_name(day: Weekday) -> str:
+    return {
+        "mon": "Monday",
+        "tue": "Tuesday",
+        "wed": "Wednesday",
+        "thu": "Thursday",
+        "fri": "Friday",
+        "sat": "Saturday",
+        "sun": "Sunday",
+    }[day.value]
+
+
+def focus(params: ProgrammeParameters, slot: Slot, phase: str | None, slots: int) -> Goal:
+    """The goal of a slot's session: a strength plan's non-strength days are mobility days; in the rehab
+    plan's dynamic phase the week's last session is the warm-up's dynamic work, before an easy run."""
+    if params.goal in STRENGTH_GOALS and not slot.strength:
+        return Goal.mobility
+    if params.goal is Goal.rehab and phase == REHAB_PHASES[-1] and slots >= 2 and slot.index == slots:
+        return Goal.warmup
+    return params.goal
+
+
+def seed_of(params: ProgrammeParameters, slot: Slot, goal: Goal, phase: str | None) -> int:
+    text = f"{params.seed}:{slot.index}:{goal.value}:{phase or ''}"
+    return int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "big") % (SEED_MAX + 1)
+
+
+@lru_cache(maxsize=8)
+def _isotonic(catalogue: Catalogue) -> tuple[str, ...]:
+    return tuple(
+        sorted(
+            e.slug
+            for e in catalogue.exercises
+            if e.kind is Kind.strength and ISOTONIC_ROLES & set(e.roles) and Role.isometric not in e.roles
+        )
+    )
+
+
+def session(catalogue: Catalogue, params: ProgrammeParameters, slot: Slot, phase: str | None, slots: int) -> Workout:
+    """The slot's workout as ``/workouts`` builds it (the phase's exercises for rehab), at its plan doses.
+    Raises the generator's ``WorkoutImpossible`` when the constraints leave nothing."""
+    goal = focus(params, slot, phase, slots)
+    exclude = list(_isotonic(catalogue)) if goal is Goal.rehab and phase == REHAB_PHASES[0] else []
+    query = WorkoutQuery(
+        goal=goal,
+        level=params.level,
+        equipment=params.equipment,
+        pain=params.pain,
+        minutes=params.minutes,
+        exclude=exclude,
+    )
+    return generate(catalogue, query, seed_of(params, slot, goal, phase))
+
+
+def half_sets(sets: int) -> int:
+    """About half (rounded half up), at least one: the deload rule's size."""
+    return max(int(DELOAD.params["sets_at_least"]), math.floor(sets * DELOAD.params["sets_fraction"] + 0.5))
+
+
+def dosed(catalogue: Catalogue, workout: Workout, steps: int, deload: bool, note: str | None) -> Workout:
+    """``workout`` with every exercise the coach trains harder stepped up ``steps`` times (most important
+    first; a step that would not fit the generator's time budget waits), then halved for a deload."""
+    if workout.referral is not None or (steps == 0 and not deload):
+        return workout
+    gate = Gate(catalogue, workout)
+    states = [doses.planned(item.exercise.slug, item.dose) for item in workout.items]
+    seconds = [item.estimated_seconds for item in workout.items]
+    rank = {slug: n for n, slug in enumerate(gate.priority())}
+    order = sorted(range(len(states)), key=lambda n: rank.get(states[n].exercise, len(rank)))
+    for _ in range(steps):
+        moved = False
+        for n in order:
+            slug = states[n].exercise
+            if catalogue.by_slug[slug].kind in NOT_PROGRESSED:
+                continue
+            up = doses.step_up(states[n], gate.dose_range(slug), int(STEP["rep_step"]), int(STEP["hold_step_seconds"]))
+            if up is None:
+                continue
+            cost = gate.prescription(up, tight=False)[1]
+            if sum(seconds) - seconds[n] + cost <= gate.budget:
+                states[n], seconds[n], moved = up, cost, True
+        if not moved:
+            break
+    if deload:
+        states = [s.model_copy(update={"sets": half_sets(s.sets)}) for s in states]
+    items = []
+    for item, state in zip(workout.items, states, strict=True):
+        if state == doses.planned(item.exercise.slug, item.dose):
+            items.append(item)
+            continue
+        dose, cost = gate.prescription(state, tight=False)
+        items.append(item.model_copy(update={"dose": dose, "estimated_seconds": cost}))
+    total = sum(item.estimated_seconds for item in items)
+    notes = [*workout.notes, *([note] if note else [])]
+    return workout.model_copy(
+        update={"items": items, "estimated_seconds": total, "estimated_minutes": (total + 30) // 60, "notes": notes}
+    )
+
+
+def dose_of(state: DoseState) -> str:
+    return doses.describe(state)
+
+
+def static_weeks(params: ProgrammeParameters) -> list[WeekPlan]:
+    """Every week as it goes when every gate passes: a step a build week, a deload every
+    ``deload_every``-th week, and for rehab a new phase at each phase's 2-week minimum."""
+    plans: list[WeekPlan] = []
+    phase_start = 1
+    phase = REHAB_PHASES[0] if params.goal is Goal.rehab else None
+    last_build: WeekPlan | None = None
+    for week in range(1, params.weeks + 1):
+        if phase is not None and week - phase_start >= 2 and REHAB_PHASES.index(phase) < len(REHAB_PHASES) - 1:
+            phase, phase_start, last_build = REHAB_PHASES[REHAB_PHASES.index(phase) + 1], week, None
+            plans.append(WeekPlan(week, phase, 0, False, f"first week of the {phase} phase: the plan's doses"))
+            last_build = plans[-1]
+            continue
+        if is_deload(params, week) and last_build is not None:
+            plans.append(deload_week(week, phase, last_build))
+            continue
+        if last_build is None:
+            plan = WeekPlan(week, phase, 0, False, "first week: the plan's doses")
+        else:
+            plan = WeekPlan(week, phase, last_build.steps + 1, False, f"steps up from week {last_build.week}")
+        plans.append(plan)
+        last_build = plan
+    return plans
+
+
+def is_deload(params: ProgrammeParameters, week: int) -> bool:
+    return params.deload_every > 0 and week % params.deload_every == 0
+
+
+def deload_week(week: int, phase: str | None, last_build: WeekPlan) -> WeekPlan:
+    return WeekPlan(
+        week, phase, last_build.steps, True, f"deload: about half the sets of week {last_build.week}, no progression"
+    )
+
+
+class Sessions:
+    """Each slot's workout, generated once per (slot, phase) and dosed once per (steps, deload), with the
+    coach's ``Gate`` of each. Shared by every request for one programme (``sessions_for``): its answers
+    depend on nothing else, and a person's ``today`` replays the same weeks again and again."""
+
+    def __init__(self, catalogue: Catalogue, params: ProgrammeParameters, slots: tuple[Slot, ...]) -> None:
+        self.catalogue, self.params, self.slots = catalogue, params, slots
+        self._plain: dict[tuple[int, str | None], Workout] = {}
+        self._dosed: dict[tuple[int, str | None, int, bool], Workout] = {}
+        self._gates: dict[tuple[int, str | None, int, bool], Gate] = {}
+
+    def plain(self, slot: Slot, phase: str | None) -> Workout:
+        key = (slot.index, phase)
+        if key not in self._plain:
+            self._plain[key] = session(self.catalogue, self.params, slot, phase, len(self.slots))
+        return self._plain[key]
+
+    def at(self, slot: Slot, plan: WeekPlan) -> Workout:
+        key = (slot.index, plan.phase, plan.steps, plan.deload)
+        if key not in self._dosed:
+            note = None
+            if plan.steps or plan.deload:
+                note = (
+                    f"Programme doses: {plan.steps} step(s) up from this session's first week"
+                    + (", then about half the sets (a deload week)" if plan.deload else "")
+                    + "; `self` gives the session at its first week's doses."
+                )
+            self._dosed[key] = dosed(self.catalogue, self.plain(slot, plan.phase), plan.steps, plan.deload, note)
+        return self._dosed[key]
+
+    def gate(self, slot: Slot, plan: WeekPlan) -> Gate:
+        key = (slot.index, plan.phase, plan.steps, plan.deload)
+        if key not in self._gates:
+            self._gates[key] = Gate(self.catalogue, self.at(slot, plan))
+        return self._gates[key]
+
+
+@lru_cache(maxsize=256)
+def _shared(catalogue: Catalogue, params_json: str) -> Sessions:
+    params = ProgrammeParameters.model_validate_json(params_json)
+    return Sessions(catalogue, params, layout(params).slots)
+
+
+def sessions_for(catalogue: Catalogue, params: ProgrammeParameters) -> Sessions:
+    """The programme's ``Sessions``, one per (catalogue, parameters) for the process (256 kept)."""
+    return _shared(catalogue, params.model_dump_json())
+
+
+def render(
+    params: ProgrammeParameters,
+    lay: Layout,
+    plans: list[WeekPlan],
+    sessions: Sessions,
+    week_start: Callable[[int], date] | None = None,
+) -> list[ProgrammeWeek]:
+    by_offset = {slot.offset: slot for slot in lay.slots}
+    weeks = []
+    for plan in plans:
+        first = week_start(plan.week) if week_start else params.start + timedelta(days=7 * (plan.week - 1))
+        days = []
+        for offset in range(7):
+            day = first + timedelta(days=offset)
+            slot = by_offset.get(offset)
+            if slot is None:
+                days.append(
+                    ProgrammeDay(date=day, weekday=Weekday.of(day), rest=True, focus=None, session=None, index=None)
+                )
+                continue
+            workout = sessions.at(slot, plan)
+            days.append(
+                ProgrammeDay(
+                    date=day, weekday=Weekday.of(day), rest=False, focus=workout.goal, session=workout, index=slot.index
+                )
+            )
+        weeks.append(
+            ProgrammeWeek(week=plan.week, deload=plan.deload, phase=plan.phase, progression=plan.progression, days=days)
+        )
+    return weeks
+
+
+def stretch_seconds(week: ProgrammeWeek, catalogue: Catalogue) -> int:
+    """The week's hip-flexor stretch holds, in seconds a side (a two-sided stretch counts for each side)."""
+    total = 0
+    for day in week.days:
+        for item in day.session.items if day.session else []:
+            if catalogue.by_slug[item.exercise.slug].kind is not Kind.stretch:
+                continue
+            dose = item.dose
+            each = dose.hold_seconds if dose.hold_seconds is not None else dose.duration_seconds or 0
+            total += dose.sets * (dose.reps or 1) * each
+    return total
+
+
+def build_rules(
+    params: ProgrammeParameters, lay: Layout, weeks: list[ProgrammeWeek], catalogue: Catalogue
+) -> list[RuleApplied]:
+    """The rules that shaped the plan as a whole: the layout's, then the mobility plan's weekly minutes
+    (deload weeks not counted: they are lighter by design)."""
+    rules = list(lay.rules)
+    build_weeks = [week for week in weeks if not week.deload]
+    if params.goal is Goal.mobility and build_weeks:
+        least = min(stretch_seconds(week, catalogue) for week in build_weeks)
+        if least < STRETCH_MINUTES.params["seconds_per_side_at_least"]:
+            rules.append(RuleApplied(id=STRETCH_MINUTES.id, text=STRETCH_MINUTES.reason.format(seconds=least)))
+    return rules
+
+
+def build(catalogue: Catalogue, params: ProgrammeParameters) -> Programme:
+    """The whole plan for ``params``, every gate passing; the same inputs give the same bytes.
+    Raises the generator's ``WorkoutImpossible`` when a session's constraints leave nothing."""
+    lay = layout(params)
+    weeks = render(params, lay, static_weeks(params), sessions_for(catalogue, params))
+    return Programme(parameters=params, rules=build_rules(params, lay, weeks, catalogue), weeks=weeks)
