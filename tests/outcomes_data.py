@@ -18,7 +18,8 @@ from sqlalchemy import insert
 from sqlalchemy.engine import Engine
 
 from app import revisions
-from app.tables import Assessment, Checkin, Log
+from app.programmes.models import ProgrammeQuery
+from app.tables import Assessment, Checkin, Log, Programme
 
 ENTRIES = [{"exercise": "kneeling-hip-flexor-stretch", "sets": [{"hold_seconds": 30}]}]
 
@@ -39,11 +40,13 @@ class Person:
     # hip-extension sessions: (day, method, rater, degrees left, degrees right), a side's trials as a number or a
     # list of them; None leaves a side out
     hip_extension: list[tuple[date, str, str, Trials, Trials]] = field(default_factory=list)
+    # programmes, as the programmes store keeps them: (goal, start, weeks, days a week, the day it ended or None)
+    programmes: list[tuple[str, date, int, int, date | None]] = field(default_factory=list)
 
 
 def seed(engine: Engine, tenant: str, people: Iterable[Person]) -> None:
     now = datetime.now(UTC)
-    checkins, logs, owners, assessments = [], [], [], []
+    checkins, logs, owners, assessments, programmes = [], [], [], [], []
     for person in people:
         owners.append((tenant, person.user_id))
         checkins += [
@@ -70,6 +73,17 @@ def seed(engine: Engine, tenant: str, people: Iterable[Person]) -> None:
             }
             for day, method, rater, left, right in person.hip_extension
         ]
+        programmes += [
+            {
+                "id": str(uuid.uuid4()), "tenant": tenant, "user_id": person.user_id, "goal": goal,
+                "open_goal": None if ended else goal, "status": "ended" if ended else "active", "paused": [],
+                "ended": ended, "created_at": now, "updated_at": now,
+                "parameters": ProgrammeQuery.model_validate(
+                    {"goal": goal, "start": start.isoformat(), "weeks": weeks, "days_per_week": days}
+                ).canonical(start, 1).model_dump(mode="json"),
+            }
+            for goal, start, weeks, days, ended in person.programmes
+        ]
     with engine.begin() as connection:
         if checkins:
             connection.execute(insert(Checkin.__table__), checkins)
@@ -77,6 +91,8 @@ def seed(engine: Engine, tenant: str, people: Iterable[Person]) -> None:
             connection.execute(insert(Log.__table__), logs)
         if assessments:
             connection.execute(insert(Assessment.__table__), assessments)
+        if programmes:
+            connection.execute(insert(Programme.__table__), programmes)
         revisions.bump(connection, owners)
 
 

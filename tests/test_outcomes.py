@@ -70,7 +70,7 @@ def test_twelve_of_fifteen_improve_meaningfully_80_percent_with_its_interval(
     assert (rows["rom_real_change"]["numerator"], rows["rom_real_change"]["denominator"]) == (12, 15)
     # no user id anywhere in the report
     assert "better-" not in response.text and "same-" not in response.text
-    for missing in ("programme_completion", "referrals"):
+    for missing in ("referrals",):
         assert rows[missing]["value"] is None and rows[missing]["note"].startswith("not available")
 
 
@@ -161,7 +161,7 @@ def test_five_days_of_data_is_too_little_and_says_what_is_missing(db_client: Tes
     assert pain["baseline"]["days_scored"] == 5 and pain["baseline"]["mean"] == 6.0  # the baseline itself is known
     assert [f["status"] for f in answer["follow_ups"]] == ["not_yet_due", "not_yet_due"]
     assert answer["adherence"]["habit_point_reached"] is None and answer["adherence"]["sessions_a_week"] is None
-    assert answer["programme"]["status"] == "not_available"
+    assert answer["programme"]["status"] == "too_little_data" and answer["programme"]["programmes"] == 0
 
 
 def test_a_user_without_pain_scores_says_so(db_client: TestClient, acme: Tenant) -> None:

@@ -1,5 +1,5 @@
-"""The tenant's report (whole and by goal) is the aggregation of its users' own answers, over random cohorts
-(check-ins, sessions, goals and hip-extension assessments), on both databases.
+"""The tenant's report (whole, by goal and by programme) is the aggregation of its users' own answers, over random cohorts
+(check-ins, sessions, goals, hip-extension assessments and programmes), on both databases.
 
 The aggregation here is written again, separately from app/outcomes/cohort.py,
 from the per-user JSON alone: what GET /users/{id}/outcomes shows.
@@ -48,6 +48,8 @@ hip_extension = st.tuples(  # day after start, method, rater, left, right (at le
     degrees, degrees,
 ).filter(lambda s: s[3] is not None or s[4] is not None)
 GOALS = [None, "mobility", "strength"]
+# a programme: days from the user's start to its start, weeks, days a week, ended after so many days (or not)
+programme = st.tuples(st.integers(-10, 60), st.integers(1, 6), st.integers(1, 4), st.none() | st.integers(0, 40))
 people = st.lists(
     st.tuples(
         st.integers(min_value=0, max_value=130),  # the first day, days before today
@@ -55,6 +57,8 @@ people = st.lists(
         st.lists(st.tuples(st.integers(0, 100), st.none() | pains, st.none() | pains), max_size=12),
         st.lists(hip_extension, max_size=4),
         st.sampled_from(GOALS),
+        st.none() | programme,  # a mobility programme
+        st.none() | programme,  # a strength programme (one open programme a goal)
     ),
     max_size=9,
 )
@@ -63,11 +67,16 @@ people = st.lists(
 def _people(drawn: list[Any]) -> list[Person]:
     today = datetime.now(UTC).date()
     found = []
-    for index, (back, checkins, sessions, hips, goal) in enumerate(drawn):
+    for index, (back, checkins, sessions, hips, goal, *plans) in enumerate(drawn):
         start = today - timedelta(days=back)
         person = Person(f"user-{index}", sessions=[(start + timedelta(days=d), b, a) for d, b, a in sessions])
         person.hip_extension = [(start + timedelta(days=d), *rest) for d, *rest in hips]
         person.goal = goal
+        person.programmes = [
+            (kind, start + timedelta(days=at), weeks, days, None if ended is None else start + timedelta(days=at + ended))
+            for kind, plan in zip(("mobility", "strength"), plans, strict=True) if plan is not None
+            for at, weeks, days, ended in [plan]
+        ]
         person.checkins = sorted({start + timedelta(days=d): p for d, p in checkins}.items())  # one a date
         if not person.checkins and not person.sessions:
             person.checkins = [(start, 3)]
@@ -121,6 +130,8 @@ def expected_matches(report: dict[str, Any], answers: list[dict[str, Any]], left
     _summary(rows, "pain_change_mean_percent", percents, statistics.fmean)
     moved = [a["assessments"]["real_change"] for a in answers if a["assessments"]["real_change"] is not None]
     _share(rows, "rom_real_change", sum(moved), len(moved))
+    planned = [a["programme"]["completed_any"] for a in answers if a["programme"]["completed_any"] is not None]
+    _share(rows, "programme_completion", sum(planned), len(planned))
     assert rows["sessions_above_5"]["value"] == sum(a["safety"]["sessions_above_5"] for a in answers)
     assert rows["sessions_above_5"]["denominator"] == sum(a["adherence"]["sessions"] for a in answers)
     assert rows["checkins_at_8_or_more"]["value"] == sum(a["safety"]["checkins_at_8_or_more"] for a in answers)
@@ -161,8 +172,14 @@ def test_the_tenant_report_is_the_aggregation_of_the_per_user_answers(
     report = client.get("/outcomes", headers=tenant.headers)
     assert report.status_code == 200, report.text
     expected_matches(report.json(), answers)
-    for goal in GOALS[1:]:
-        mine = [a for a in answers if a["goal"] == goal]
-        filtered = client.get(f"/outcomes?goal={goal}", headers=tenant.headers)
+    filters = {
+        **{f"goal={goal}": (lambda a, g=goal: a["goal"] == g) for goal in GOALS[1:]},
+        "programme=any": lambda a: a["programme"]["programmes"] > 0,
+        "programme=none": lambda a: a["programme"]["programmes"] == 0,
+        "programme=strength": lambda a: "strength" in a["programme"]["goals"],
+    }
+    for query, chosen in filters.items():
+        mine = [a for a in answers if chosen(a)]
+        filtered = client.get(f"/outcomes?{query}", headers=tenant.headers)
         assert filtered.status_code == 200, filtered.text
         expected_matches(filtered.json(), mine, left_out=len(answers) - len(mine))

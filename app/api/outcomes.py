@@ -10,6 +10,7 @@ small read, and any change to any user's logs or check-ins is in the next one.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from enum import StrEnum
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request, Response
@@ -34,6 +35,27 @@ CSV = "text/csv; charset=utf-8"
 MONTH_PATTERN = r"^(19|2[01])\d\d-(0[1-9]|1[0-2])$"
 
 
+class ProgrammeFilter(StrEnum):
+    """`any`, `none`, or a goal (the goals' names, as GET /workouts takes them)."""
+
+    any = "any"
+    none = "none"
+    balanced = Goal.balanced.value
+    mobility = Goal.mobility.value
+    strength = Goal.strength.value
+    rehab = Goal.rehab.value
+    posture = Goal.posture.value
+    warmup = Goal.warmup.value
+
+
+def on_programme(found: UserOutcomes, wanted: ProgrammeFilter | None) -> bool:
+    if wanted is None:
+        return True
+    if wanted in (ProgrammeFilter.any, ProgrammeFilter.none):
+        return (found.programme.programmes > 0) is (wanted == ProgrammeFilter.any)
+    return wanted.value in found.programme.goals
+
+
 class CohortQuery(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
@@ -50,6 +72,11 @@ class CohortQuery(BaseModel):
         default=None,
         description="Only users whose goal is this one: the goal most of their logged workouts were generated for "
         "(ties: the most recent's). Users whose logs name no workout have none and are left out.",
+    )
+
+    programme: ProgrammeFilter | None = Field(
+        default=None,
+        description="Only users with a stored programme (`any`), with none (`none`), or with one for this goal.",
     )
 
     @model_validator(mode="after")
@@ -112,9 +139,10 @@ def get_user_outcomes(tenant: TenantDep, user_id: UserIdPath, engine: EngineDep,
         with engine.connect() as connection:
             found = store.tallies(connection, tenant, day, user_id=user_id)
             rom = () if found else store.rom_of(connection, tenant, day, user_id)
-            if not found and not rom and not assessments.known_user(connection, tenant, user_id):
+            plans = () if found else store.programmes_of(connection, tenant, day, user_id)
+            if not (found or rom or plans or assessments.known_user(connection, tenant, user_id)):
                 return None
-        answer = people.assess(found[0], day) if found else people.not_started(user_id, day, rom)
+        answer = people.assess(found[0], day) if found else people.not_started(user_id, day, rom, plans)
         return answer.__pydantic_serializer__.to_json(answer)
 
     body = user_answer(answers, engine, tenant, user_id, ("outcomes", day.isoformat()), compute)
@@ -137,10 +165,12 @@ def cohort_report(engine: Any, tenant: str, query: CohortQuery, day: date, min_s
         and (query.start_from is None or _month(p.start) >= query.start_from)
         and (query.start_to is None or _month(p.start) <= query.start_to)
         and (query.goal is None or p.goal == query.goal.value)
+        and on_programme(p, query.programme)
     ]
     return cohort.report(
         chosen, everyone=len(everyone), as_of=day, start_from=query.start_from, start_to=query.start_to,
-        goal=None if query.goal is None else query.goal.value, min_size=min_size,
+        goal=None if query.goal is None else query.goal.value,
+        programme=None if query.programme is None else query.programme.value, min_size=min_size,
     )
 
 
@@ -162,7 +192,7 @@ def cohort_answer(call: Call[CohortQuery, None]) -> Reply:
     min_size = state.settings.outcomes_min_cohort
     count, total = store.signature(state.engine, tenant)
     key = ("cohort-outcomes", tenant, day.isoformat(), count, total, query.start_from, query.start_to, query.goal,
-           min_size, csv)
+           query.programme, min_size, csv)
 
     def compute() -> bytes:
         found = cohort_report(state.engine, tenant, query, day, min_size)
@@ -187,11 +217,11 @@ def get_cohort_outcomes(
     query: Annotated[CohortQuery, Query()],
     accept: Annotated[str | None, Header(description="`text/csv` for the same table as CSV.")] = None,
 ) -> Response:
-    """Your users as one cohort (or those who started in `from`-`to`, or have `goal`): users, the share at the
-    habit point, the share with meaningfully less pain at weeks 6 and 12 (of those due, and of completers, with
-    the drop-outs), the mean and median pain change, the share with a real range-of-motion change (any
-    assessment test and side improved by at least its MDC), and safety counts. Each share has its numerator,
-    denominator and Wilson 95 % interval. No user ids; a cohort under `min_size` users (10 by default), or a
-    filter that leaves out fewer than that, gets its size and no figures. Observational: there is no control
-    group."""
+    """Your users as one cohort (or those who started in `from`-`to`, have `goal`, or a `programme`): users,
+    the share at the habit point, programme completion, the share with meaningfully less pain at weeks 6 and
+    12 (of those due, and of completers, with the drop-outs), the mean and median pain change, the share with
+    a real range-of-motion change (any assessment test and side improved by at least its MDC), and safety
+    counts. Each share has its numerator, denominator and Wilson 95 % interval. No user ids; a cohort under
+    `min_size` users (10 by default), or a filter that leaves out fewer than that, gets its size and no
+    figures. Observational: there is no control group."""
     return respond(request, cohort_answer, query=query, tenant=tenant)

@@ -24,7 +24,6 @@ CAVEAT = (
     "as drop-outs); shares 'of those due' count them as not improved."
 )
 NOT_AVAILABLE = {
-    "programme_completion": ("Programme completion rate", "programmes are not part of this service yet"),
     "referrals": (
         "Referrals by urgency",
         "referrals are given in /workouts answers but not stored; see checkins_at_8_or_more",
@@ -99,6 +98,8 @@ def figures(people: Sequence[UserOutcomes], min_size: int) -> list[Figure]:
     sessions = sum(p.adherence.sessions for p in people)
     moved = [p.assessments for p in people if p.assessments.real_change is not None]
     unmeasured = len(people) - len(moved)
+    planned = [p.programme for p in people if p.programme.completed_any is not None]
+    unfinished = len(people) - len(planned)
     found = [
         _share(
             "habit_point", "Reached the habit point: six sessions in the first 14 days (Bailey et al. 2020)",
@@ -125,6 +126,13 @@ def figures(people: Sequence[UserOutcomes], min_size: int) -> list[Figure]:
             "session against the latest with one method (of users with a test measured twice; own design)",
             sum(1 for r in moved if r.real_change), len(moved), min_size,
             note=f"{unmeasured} user(s) without a test measured twice on one side with one method left out",
+        ),
+        _share(
+            "programme_completion",
+            "Completed a programme: finished (ended, or its weeks over) with at least 80 % of its planned sessions "
+            "logged (of users with a finished programme; own design)",
+            sum(1 for c in planned if c.completed_any), len(planned), min_size,
+            note=f"{unfinished} user(s) without a finished programme left out",
         ),
         _count("sessions_above_5", "Sessions with pain before or after above 5/10 (Silbernagel et al. 2007)",
                sum(p.safety.sessions_above_5 for p in people), "sessions", of=sessions),
@@ -155,14 +163,15 @@ def withheld(size: int, everyone: int, filtered: bool, min_size: int) -> str | N
 
 def report(
     people: Sequence[UserOutcomes], *, everyone: int, as_of: date, start_from: str | None, start_to: str | None,
-    min_size: int, goal: str | None = None,
+    min_size: int, goal: str | None = None, programme: str | None = None,
 ) -> CohortReport:
     """The report for ``people`` (the filtered cohort) of a tenant with ``everyone`` users."""
-    filtered = start_from is not None or start_to is not None or goal is not None
+    filtered = any(f is not None for f in (start_from, start_to, goal, programme))
     reason = withheld(len(people), everyone, filtered, min_size)
     users = _count("users", "Users in the cohort", len(people), "users", note=reason)
     cohort = Cohort(
-        as_of=as_of, start_from=start_from, start_to=start_to, goal=goal, users=len(people), min_size=min_size,
+        as_of=as_of, start_from=start_from, start_to=start_to, goal=goal, programme=programme,
+        users=len(people), min_size=min_size,
         figures_shown=reason is None, withheld=reason,
     )
     rows = [users] if reason is not None else [users, *figures(people, min_size)]

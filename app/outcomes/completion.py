@@ -1,11 +1,9 @@
-"""Programme completion for outcomes: one function fed by programme rows, waiting for the programmes table.
+"""Programme completion for outcomes: one function fed by programme rows.
 
-Pure. Programmes (issue 22) are stored in a table of their own on another branch; until it is merged,
-``people.assess`` says `not_available` (``people.NO_PROGRAMMES``). The hook, once it is: the SQL in
-app/outcomes/store.py reads each user's programmes (status, weeks, days a week, start, the day it ended)
-with the count of logs that name each one (``logs.programme``), and ``assess`` below turns them into the
-user's ``programme`` part; the cohort's `programme_completion` is then the share of users whose
-``completed`` is true, of those for whom it is not null, as `rom_real_change` is made.
+Pure. The SQL in app/outcomes/store.py reads each user's programmes (issue 22's table: status, weeks,
+days a week, start, the day it ended) with the days they logged a session inside each one's weeks, and
+``assess`` turns them into the user's ``programme`` part; the cohort's `programme_completion` is the
+share of users with a completed programme, of those with a finished one.
 """
 
 from __future__ import annotations
@@ -15,6 +13,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from app.outcomes.models import ProgrammeOutcome
+
 COMPLETED_SHARE = 0.8  # own design: at least 80 % of the planned sessions logged, a common adherence cut-off
 
 
@@ -22,12 +22,13 @@ COMPLETED_SHARE = 0.8  # own design: at least 80 % of the planned sessions logge
 class ProgrammeRow:
     """One of the user's stored programmes, as outcomes read it."""
 
+    goal: str
     status: str  # active | paused | ended (the programmes store's)
     weeks: int
     days_per_week: int
     start: date
     ended: date | None  # the day it was ended, if it was
-    sessions_done: int  # logs that name this programme's sessions
+    sessions_done: int  # days with a logged session from its start to its end (the day ended, or its last week's)
 
 
 @dataclass(frozen=True)
@@ -58,3 +59,20 @@ def assess(rows: Iterable[ProgrammeRow], today: date) -> Completion:
     done = [r for r in mine if finished(r, today)]
     hits = [r for r in done if completed(r, today)]
     return Completion(len(mine), len(done), len(hits), bool(hits) if done else None)
+
+
+def outcome(rows: Iterable[ProgrammeRow], today: date) -> ProgrammeOutcome:
+    """The user's ``programme`` part: counts, whether any finished programme was completed, and the goals."""
+    mine = list(rows)
+    found = assess(mine, today)
+    missing = None
+    if not mine:
+        missing = "no programmes: completion needs a stored programme (POST /users/{user_id}/programmes)"
+    elif found.finished == 0:
+        ends = min(r.start + timedelta(weeks=r.weeks) for r in mine)
+        missing = f"no programme finished yet: the first to end is over on {ends.isoformat()}"
+    return ProgrammeOutcome(
+        status="ok" if missing is None else "too_little_data", missing=missing, programmes=found.programmes,
+        finished=found.finished, completed=found.completed, completed_any=found.completed_any,
+        goals=sorted({r.goal for r in mine}),
+    )

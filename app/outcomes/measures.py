@@ -157,6 +157,9 @@ DEFINITIONS: tuple[Definition, ...] = (
     Definition("goal", "A user's goal is the goal most of their logged workouts were generated for (the log's "
                "workout seed or link); a tie goes to the goal of the latest such log; no goal when no log names "
                "its workout", OWN_DESIGN, True),
+    Definition("programme-completed", "A programme is finished when ended or its planned weeks are over, and "
+               "completed when finished with at least 80 % of its planned sessions logged (days with a log from "
+               "its start to its end); a user counts when any finished programme was completed", OWN_DESIGN, True),
     Definition("interval", "Each share's 95 % confidence interval is Wilson's score interval", WILSON, False),
     Definition("min-cohort", f"No figure over fewer than {MIN_COHORT} users (cohort or denominator), nor for a "
                "filter that leaves out fewer than that", OWN_DESIGN + " (see the README's privacy rule)", True),

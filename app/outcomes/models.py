@@ -109,6 +109,21 @@ class RangeOfMotion(BaseModel):
     tests: list[RomChange]
 
 
+class ProgrammeOutcome(BaseModel):
+    """The user's stored programmes (issue 22): how many, finished, completed."""
+
+    status: Literal["ok", "too_little_data"]
+    missing: str | None = Field(description="What is missing when no programme is finished.")
+    programmes: int
+    finished: int = Field(description="Ended, or their planned weeks over.")
+    completed: int = Field(
+        description="Finished with at least 80 % of the planned sessions (weeks x days a week) logged: days with a "
+        "session from the start to the end (hipflex own design)."
+    )
+    completed_any: bool | None = Field(description="Any finished programme completed; null while none is finished.")
+    goals: list[str] = Field(description="The goals of the user's programmes: what `GET /outcomes?programme=` reads.")
+
+
 class UserOutcomes(BaseModel):
     """One user's outcomes, from their check-ins and logs up to `as_of` (UTC days)."""
 
@@ -127,7 +142,7 @@ class UserOutcomes(BaseModel):
     follow_ups: list[FollowUp]
     adherence: Adherence
     safety: Safety
-    programme: NotAvailable
+    programme: ProgrammeOutcome
     assessments: RangeOfMotion
 
 
@@ -150,6 +165,9 @@ class Cohort(BaseModel):
     start_from: str | None = Field(description="First month of start (YYYY-MM) in the cohort, if filtered.")
     start_to: str | None = Field(description="Last month of start (YYYY-MM) in the cohort, if filtered.")
     goal: str | None = Field(description="Only users whose goal (see a user's outcomes) is this one, if filtered.")
+    programme: str | None = Field(
+        description="Only users with a programme (`any`), with none (`none`), or with one for this goal."
+    )
     users: int = Field(description="Users in the cohort (always stated).")
     min_size: int = Field(description="The smallest cohort that gets figures.")
     figures_shown: bool

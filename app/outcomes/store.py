@@ -1,5 +1,6 @@
 """The SQL behind outcomes: the statements that count and sum each user's pain scores and sessions, choose
-their goal from their logs, and reduce their assessments to each test and side's first and latest session.
+their goal from their logs, reduce their assessments to each test and side's first and latest session, and
+read their programmes with the days they trained in each.
 
 Aggregated per user where the data is (GROUP BYs over the tenant's check-ins
 and logs, the same text on SQLite and Postgres, 250 users a statement), then
@@ -28,6 +29,7 @@ from sqlalchemy.engine import Connection, Engine
 from app.assessments.catalogue import load as assessment_tests
 from app.catalogue.models import Goal
 from app.outcomes import measures as m
+from app.outcomes.completion import ProgrammeRow
 from app.outcomes.motion import SideSessions
 from app.outcomes.people import UserTally
 from app.tables import UtcDateTime
@@ -211,6 +213,51 @@ def rom_of(connection: Connection, tenant: str, today: date, user_id: str) -> tu
     return rom_rows(connection, params).get(user_id, ())
 
 
+# A programme's weeks and days a week from its stored parameters, and its days as integers (as logs' days).
+_PROGRAMME = {
+    "sqlite": ("CAST(json_extract(pr.parameters, '$.weeks') AS INTEGER)",
+               "CAST(json_extract(pr.parameters, '$.days_per_week') AS INTEGER)",
+               "CAST(julianday(json_extract(pr.parameters, '$.start')) - 2440587.5 AS INTEGER)",
+               "CAST(julianday(pr.ended) - 2440587.5 AS INTEGER)"),
+    "postgresql": ("CAST(pr.parameters ->> 'weeks' AS INTEGER)", "CAST(pr.parameters ->> 'days_per_week' AS INTEGER)",
+                   "(CAST(pr.parameters ->> 'start' AS DATE) - DATE '1970-01-01')", "(pr.ended - DATE '1970-01-01')"),
+}
+
+
+def _programmes_sql(dialect: str) -> str:
+    """Per programme of the users ``first``-``last``: its state and plan's size, and the days with a logged
+    session from its start to its end (the day it ended, else its last planned day), up to ``latest``."""
+    weeks, days_per_week, start, ended = _PROGRAMME[dialect]
+    day = _LOG_DAY[dialect]
+    return f"""
+        WITH p AS (
+            SELECT pr.id AS id, pr.user_id AS user_id, pr.goal AS goal, pr.status AS status, pr.created_at AS at,
+                   {weeks} AS weeks, {days_per_week} AS days_per_week, {start} AS start, {ended} AS ended
+            FROM programmes AS pr WHERE pr.tenant = :tenant AND pr.user_id BETWEEN :first AND :last)
+        SELECT p.user_id, p.goal, p.status, p.weeks, p.days_per_week, p.start, p.ended,
+               (SELECT count(DISTINCT {day}) FROM logs AS l
+                WHERE l.tenant = :tenant AND l.user_id = p.user_id AND {day} >= p.start
+                  AND {day} <= coalesce(p.ended, p.start + 7 * p.weeks - 1) AND {day} <= :latest) AS done
+        FROM p ORDER BY p.user_id, p.at, p.id
+    """
+
+
+def programme_rows(connection: Connection, params: dict[str, Any]) -> dict[str, tuple[ProgrammeRow, ...]]:
+    """By user id: their programmes, oldest first (the users ``first``-``last``)."""
+    found: dict[str, list[ProgrammeRow]] = defaultdict(list)
+    for row in connection.execute(text(_programmes_sql(connection.dialect.name)), params):
+        found[row.user_id].append(ProgrammeRow(
+            goal=row.goal, status=row.status, weeks=int(row.weeks), days_per_week=int(row.days_per_week),
+            start=_day(row.start) or EPOCH, ended=_day(row.ended), sessions_done=int(row.done),
+        ))
+    return {user_id: tuple(rows) for user_id, rows in found.items()}
+
+
+def programmes_of(connection: Connection, tenant: str, today: date, user_id: str) -> tuple[ProgrammeRow, ...]:
+    params = {"tenant": tenant, "latest": day_number(today) + m.DAYS_AHEAD, "first": user_id, "last": user_id}
+    return programme_rows(connection, params).get(user_id, ())
+
+
 def day_number(day: date) -> int:
     return (day - EPOCH).days
 
@@ -271,8 +318,9 @@ def tallies(connection: Connection, tenant: str, today: date, user_id: str | Non
         params = {"tenant": tenant, "latest": day_number(today) + m.DAYS_AHEAD, "first": chunk[0], "last": chunk[-1]}
         chosen = {row.user_id: row.goal for row in connection.execute(goals, params)}
         motion = rom_rows(connection, params)
+        plans = programme_rows(connection, params)
         found += [
-            replace(t, goal=chosen.get(t.user_id), rom=motion.get(t.user_id, ()))
+            replace(t, goal=chosen.get(t.user_id), rom=motion.get(t.user_id, ()), programmes=plans.get(t.user_id, ()))
             for t in map(_tally, connection.execute(statement, params))
         ]
         done += len(chunk)

@@ -51,8 +51,13 @@ USER_OUTCOMES: dict[str, Any] = {
         },
     },
     "programme": {
-        "status": "not_available",
-        "missing": "programmes are not part of this service yet: no completion can be given",
+        "status": "too_little_data",
+        "missing": "no programmes: completion needs a stored programme (POST /users/{user_id}/programmes)",
+        "programmes": 0,
+        "finished": 0,
+        "completed": 0,
+        "completed_any": None,
+        "goals": [],
     },
     "assessments": {
         "status": "ok",
@@ -103,6 +108,7 @@ COHORT_REPORT: dict[str, Any] = {
         "start_from": None,
         "start_to": None,
         "goal": None,
+        "programme": None,
         "users": 15,
         "min_size": 10,
         "figures_shown": True,
@@ -269,6 +275,19 @@ COHORT_REPORT: dict[str, Any] = {
             "note": "0 user(s) without a test measured twice on one side with one method left out",
         },
         {
+            "id": "programme_completion",
+            "label": "Completed a programme: finished (ended, or its weeks over) with at least 80 % of its "
+            "planned sessions logged (of users with a finished programme; own design)",
+            "value": None,
+            "numerator": None,
+            "denominator": 0,
+            "ci95_low": None,
+            "ci95_high": None,
+            "unit": "share",
+            "note": "0 user(s) in the denominator, under the minimum of 10: not shown; 15 user(s) without a "
+            "finished programme left out",
+        },
+        {
             "id": "sessions_above_5",
             "label": "Sessions with pain before or after above 5/10 (Silbernagel et al. 2007)",
             "value": 96,
@@ -289,17 +308,6 @@ COHORT_REPORT: dict[str, Any] = {
             "ci95_high": None,
             "unit": "check-ins",
             "note": None,
-        },
-        {
-            "id": "programme_completion",
-            "label": "Programme completion rate",
-            "value": None,
-            "numerator": None,
-            "denominator": None,
-            "ci95_low": None,
-            "ci95_high": None,
-            "unit": "share",
-            "note": "not available: programmes are not part of this service yet",
         },
         {
             "id": "referrals",
