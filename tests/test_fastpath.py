@@ -86,6 +86,7 @@ class Pair:
     fast: TestClient
     slow: TestClient
     tenants: dict[str, Tenant]  # acme (owns ann), globex, revoked
+    programmes: list[str]  # ann's (acme's) programme ids
 
 
 @pytest.fixture(scope="module")
@@ -107,7 +108,10 @@ def pair(tmp_path_factory: pytest.TempPathFactory, catalogue: Catalogue) -> Iter
         for day in (1, 2):
             checkin = {"date": (TODAY - timedelta(days=day)).isoformat(), "pain": 3 + day}
             assert slow_client.post("/users/ann/checkins", json=checkin, headers=_auth(tenants["acme"])).status_code == 201
-        yield Pair(fast_client, slow_client, tenants)
+        plan = {"goal": "mobility", "weeks": 2, "start": (TODAY - timedelta(days=3)).isoformat(), "seed": 3}
+        created = slow_client.post("/users/ann/programmes", json=plan, headers=_auth(tenants["acme"]))
+        assert created.status_code == 201, created.text
+        yield Pair(fast_client, slow_client, tenants, [created.json()["id"]])
 
 
 def _auth(tenant: Tenant) -> dict[str, str]:
@@ -309,7 +313,10 @@ def requests(draw: st.DrawFn, compiled: Compiled, pair: Pair, slugs: list[str], 
     hot: Hot = compiled.hot
     path = compiled.path
     for name in compiled.params:
-        value = draw(st.sampled_from(["ann"] * 4 + USERS if name == "user_id" else [*slugs[:6], "no-such-slug", "Bad_Slug"]))
+        if name == "programme_id":
+            value = draw(st.sampled_from(pair.programmes * 4 + ["00000000-0000-4000-8000-000000000000", "not-an-id"]))
+        else:
+            value = draw(st.sampled_from(["ann"] * 4 + USERS if name == "user_id" else [*slugs[:6], "no-such-slug", "Bad_Slug"]))
         path = path.replace("{" + name + "}", quote(value, safe=""))
     query = _query(draw, hot.query, slugs)
     url = f"{path}?{query}" if query else path

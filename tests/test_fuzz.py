@@ -88,6 +88,21 @@ STATEFUL_DETAILS = (
     # PATCH /users/{user_id}/assessments/{id}: a field may be left out but not set to null. (The document
     # still shows these fields as nullable: a known gap, to close by typing the PATCH model's fields.)
     "may be left out, never null",
+    # `tz` (programmes, /workouts/next, /workouts/adapt): a name the machine's tz database does not hold, as
+    # `unknown-time-zone` above (the document gives a length, not the list, which changes with tzdata).
+    "is not an IANA time zone",
+    # Programmes: weekdays as many as days_per_week (a relation between two parameters) and distinct (the
+    # document could say uniqueItems: a known gap); deload_every 0 or 3-6 (a hole in a range: a known gap).
+    "weekdays names ",
+    "weekdays must be distinct",
+    "deload_every is 0 (none) or",
+    # A log's `programme`: one of the user's programmes, its week and session inside that plan (stored state).
+    "no programme ",
+    "the programme has ",
+    # PATCH /users/{user_id}/programmes/{id}: a date before the last pause or resume; GET .../today: a date
+    # more than a year from the plan (both relative to the stored programme).
+    "the programme's last pause or resume",
+    "a year either side of the plan",
 )
 
 DELETE_LOG = "DELETE /users/{user_id}/logs/{log_id}"

@@ -13,6 +13,7 @@ from app import idempotency
 from app.answers import user_answer
 from app.api.auth import TenantDep
 from app.api.deps import EngineDep, LocalisedCatalogueDep, SettingsDep, StateDep
+from app.api.fastpath import Call, Reply, fast, respond
 from app.api.idempotency_key import IdempotencyKey, created, key_problem, replay_headers
 from app.api.logs import UserIdPath, user_not_found
 from app.api.params import CommaList
@@ -38,15 +39,14 @@ from app.programmes.schemas import (
     ProgrammeUpdate,
     TodayPublic,
 )
-from app.programmes.today import today_answer
+from app.programmes.today import out_of_range, today_answer
 from app.workouts import UnknownExercises, WorkoutImpossible, draw_seed
 
 router = APIRouter(tags=["programmes"])
 
 JSON = "application/json"
 ICS = "text/calendar; charset=utf-8"
-# How far from the plan a `date` may be: a year either side is more than any client needs to look.
-DATE_MARGIN = timedelta(days=366)
+WORKERS = 4  # today's answers computed at once on the fast path (as /workouts/next: app.api.coaching.WORKERS)
 _fields = ProgrammeQuery.model_fields
 
 
@@ -254,13 +254,6 @@ def get_programme(
                     headers=_language(catalogue))
 
 
-_UPDATE_EXAMPLES = {
-    "pause": {"summary": "Pause it today", "value": {"status": "paused"}},
-    "resume": {"summary": "Resume it", "value": {"status": "active"}},
-    "end": {"summary": "End it for good", "value": {"status": "ended", "date": "2026-12-20"}},
-}
-
-
 @users.patch(
     "/{programme_id}", response_model=ProgrammePublic, summary="Pause, resume or end a programme",
     responses=responses(400, 401, 404, 409, 413, 422),
@@ -269,7 +262,7 @@ def update_programme(
     tenant: TenantDep,
     user_id: UserIdPath,
     programme_id: ProgrammeIdPath,
-    body: Annotated[ProgrammeUpdate, Body(openapi_examples=_UPDATE_EXAMPLES)],
+    body: Annotated[ProgrammeUpdate, Body(openapi_examples=examples.UPDATES)],
     engine: EngineDep,
     catalogue: LocalisedCatalogueDep,
 ) -> Response:
@@ -305,16 +298,11 @@ def delete_programme(
     return Response(status_code=204)
 
 
-def _end(parameters: ProgrammeParameters) -> dt.date:
-    return parameters.start + timedelta(days=7 * parameters.weeks - 1)
-
-
 def _in_range(day: dt.date, parameters: ProgrammeParameters, location: str) -> None:
-    first, last = parameters.start - DATE_MARGIN, _end(parameters) + DATE_MARGIN
-    if not first <= day <= last:
-        message = f"must be between {first.isoformat()} and {last.isoformat()} (a year either side of the plan)"
-        raise invalid(f"{'query parameter' if location == 'query' else 'field'} 'date': {message}",
-                      [FieldError(location=location, field="date", message=message)])
+    message = out_of_range(day, parameters)
+    if message is not None:
+        where = "query parameter" if location == "query" else "field"
+        raise invalid(f"{where} 'date': {message}", [FieldError(location=location, field="date", message=message)])
 
 
 class TodayQuery(BaseModel):
@@ -324,30 +312,14 @@ class TodayQuery(BaseModel):
                                  "programme's time zone.")
 
 
-@users.get(
-    "/{programme_id}/today",
-    response_model=TodayPublic,
-    summary="What the programme asks of the user today",
-    description=(
-        "The week, the session of the week, the phase and whether it is a deload week; the day's `status` (`due`, "
-        "`done`, `rest`, `missed`, `paused` or `finished`), how many sessions were missed and the next day one is "
-        "due; the rules that advanced, held or repeated a week (`events`); and the session itself, adapted by the "
-        "coach from the user's logs and check-ins exactly as GET /users/{user_id}/workouts/next adapts its "
-        "workout. Days are local days in the programme's time zone. Kept until the user's data changes."
-    ),
-    responses={**LOCALISED, **responses(401, 404, 422)},
-)
-def get_programme_today(
-    tenant: TenantDep,
-    user_id: UserIdPath,
-    programme_id: ProgrammeIdPath,
-    query: Annotated[TodayQuery, Query()],
-    hipflex: StateDep,
-    catalogue: LocalisedCatalogueDep,
-) -> Response:
-    engine = hipflex.engine
-    # With a date, a kept answer costs one revision read: the programme is read only to compute one.
-    day = query.date
+def today_reply(call: Call[TodayQuery, None]) -> Reply:
+    """GET /users/{user_id}/programmes/{programme_id}/today, for the route and the fast path alike.
+
+    Kept under the user's revision (app.answers) by programme and local day: with a `date`, a kept answer costs
+    one revision read; without, the programme is read first for its zone."""
+    state, catalogue, tenant = call.state, call.catalogue, call.tenant
+    user_id, programme_id, engine = call.params["user_id"], call.params["programme_id"], call.state.engine
+    day = call.query.date
     if day is None:
         day = local_today(owned(engine, tenant, user_id, programme_id).parameters.tz)
 
@@ -363,10 +335,35 @@ def get_programme_today(
                 raise workout_problem(exc, "query") from exc
 
     key = ("programme-today", catalogue.etag, programme_id, day.isoformat())
-    body = user_answer(hipflex.answers, engine, tenant, user_id, key, compute)
+    body = user_answer(state.answers, engine, tenant, user_id, key, compute)
     if body is None:
         raise programme_not_found(user_id, programme_id)
-    return Response(body, media_type=JSON, headers=_language(catalogue))
+    return Reply(200, body, _language(catalogue))
+
+
+@users.get(
+    "/{programme_id}/today",
+    response_model=TodayPublic,
+    summary="What the programme asks of the user today",
+    description=(
+        "The week, the session of the week, the phase and whether it is a deload week; the day's `status` (`due`, "
+        "`done`, `rest`, `missed`, `paused` or `finished`), how many sessions were missed and the next day one is "
+        "due; the rules that advanced, held or repeated a week (`events`); and the session itself, adapted by the "
+        "coach from the user's logs and check-ins exactly as GET /users/{user_id}/workouts/next adapts its "
+        "workout. Days are local days in the programme's time zone. Kept until the user's data changes."
+    ),
+    responses={**LOCALISED, **responses(401, 404, 422)},
+)
+@fast(today_reply, query=TodayQuery, needs_key=True, thread=True, workers=WORKERS)
+def get_programme_today(
+    request: Request,
+    tenant: TenantDep,
+    user_id: UserIdPath,
+    programme_id: ProgrammeIdPath,
+    query: Annotated[TodayQuery, Query()],
+    catalogue: LocalisedCatalogueDep,
+) -> Response:
+    return respond(request, today_reply, query=query, tenant=tenant, user_id=user_id, programme_id=programme_id)
 
 
 @users.get(

@@ -264,6 +264,13 @@ CREATE: dict[str, Any] = {
     "tz": "Europe/Berlin", "seed": 42,
 }
 
+# PATCH /users/{user_id}/programmes/{id}
+UPDATES: dict[str, Any] = {
+    "pause": {"summary": "Pause it today", "value": {"status": "paused"}},
+    "resume": {"summary": "Resume it", "value": {"status": "active"}},
+    "end": {"summary": "End it for good", "value": {"status": "ended", "date": "2026-12-20"}},
+}
+
 STATE: dict[str, Any] = {
     "id": "6f1c2a9e-3b7d-4e15-9a0c-5d2e8f41b7c3",
     "self": "/users/user-1842/programmes/6f1c2a9e-3b7d-4e15-9a0c-5d2e8f41b7c3",

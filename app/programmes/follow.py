@@ -22,8 +22,9 @@ from typing import Any
 
 from app.catalogue import Catalogue
 from app.coaching.history import CheckIn, Session, order
+from app.programmes.layout import layout
 from app.programmes.models import Event, Programme, ProgrammeParameters, ProgrammeRef, Status, Today, zone
-from app.programmes.plan import WeekPlan, build_rules, deload_week, is_deload, layout, render, sessions_for
+from app.programmes.plan import WeekPlan, build_rules, deload_week, is_deload, render, sessions_for
 from app.programmes.replay import Key, Replay, judge, mornings, plan_of
 from app.programmes.rules import (
     GAP_REPEAT,
@@ -244,8 +245,16 @@ def _sessions_gap(
 
 def _no_rise_after_pain(replay: Replay, before: WeekPlan, plan: WeekPlan, last_build: WeekPlan) -> WeekPlan:
     """The last word (rule ``pain-above-5-no-rise``): whatever decided a week (a gap, a projection), it is
-    never above the week before when that week hurt above 5. A new rehab phase is other exercises."""
-    if plan.phase != before.phase or (plan.steps <= before.steps and (plan.deload or not before.deload)):
+    never above the week before when that week hurt above 5, and no rehab phase begins after it (a phase
+    stepped back to is lower, and stays)."""
+    if plan.phase != before.phase:
+        if (
+            plan.phase is None
+            or before.phase is None
+            or REHAB_PHASES.index(plan.phase) < REHAB_PHASES.index(before.phase)
+        ):
+            return plan
+    elif plan.steps <= before.steps and (plan.deload or not before.deload):
         return plan
     peak = judge(replay, before.week, before, replay.on).peak
     if peak is not None and peak > PAIN_NO_RISE.params["above"]:

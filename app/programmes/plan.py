@@ -1,6 +1,6 @@
 """The static plan: parameters -> weeks -> days -> sessions, assuming every gate passes (``build``).
 
-The pieces are shared with ``follow``: ``layout`` places the sessions in a week (the frequency rules),
+The pieces are shared with ``follow``: ``layout.layout`` places the sessions in a week (the frequency rules),
 ``session`` generates a slot's workout with the generator, and ``dosed`` sets its doses for a week: the
 coach's own step (``doses.step_up`` at the ``two-for-two`` rule's step sizes) applied ``steps`` times,
 inside the catalogue's range and the generator's time budget, or half the sets for a deload.
@@ -13,7 +13,6 @@ a deload week has the same exercises, as the deload rule asks.
 from __future__ import annotations
 
 import hashlib
-import itertools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,13 +21,14 @@ from functools import lru_cache
 
 from app.catalogue import Catalogue
 from app.catalogue.models import Goal, Kind, Role
+from app.catalogue.search import MAX_LIST
 from app.coaching import doses
 from app.coaching.conditions import NOT_PROGRESSED
 from app.coaching.gate import Gate
 from app.coaching.models import DoseState
 from app.coaching.rules import BY_ID as COACH_RULES
+from app.programmes.layout import STRENGTH_GOALS, Layout, Slot, layout
 from app.programmes.models import (
-    WEEKDAYS,
     Programme,
     ProgrammeDay,
     ProgrammeParameters,
@@ -38,34 +38,16 @@ from app.programmes.models import (
 )
 from app.programmes.rules import (
     DELOAD,
-    MOBILITY_DAYS,
     REHAB_PHASES,
-    STRENGTH_APART,
-    STRENGTH_DAYS,
     STRETCH_MINUTES,
 )
 from app.workouts import Workout, WorkoutQuery, generate
+from app.workouts.goals import BY_GOAL
 from app.workouts.models import SEED_MAX
 
-STRENGTH_GOALS = frozenset({Goal.strength, Goal.balanced, Goal.posture})
 STEP = COACH_RULES["two-for-two"].params  # the coach's step: +1 rep, else +5 s, else +1 set
 # The rehab goal's isotonic work: left out in the isometric phase (its isometric holds stay).
 ISOTONIC_ROLES = frozenset({Role.dynamic, Role.rotators})
-
-
-@dataclass(frozen=True)
-class Slot:
-    """A session's place in every week: days after the week's first day, its number, and strength or not."""
-
-    offset: int
-    index: int
-    strength: bool
-
-
-@dataclass(frozen=True)
-class Layout:
-    slots: tuple[Slot, ...]
-    rules: tuple[RuleApplied, ...]
 
 
 @dataclass(frozen=True)
@@ -77,72 +59,6 @@ class WeekPlan:
     steps: int
     deload: bool
     progression: str
-
-
-def _offsets(params: ProgrammeParameters) -> list[int]:
-    if params.weekdays is not None:
-        first = params.start.weekday()
-        return sorted((day.number - first) % 7 for day in params.weekdays)
-    count = params.days_per_week
-    return [i * 7 // count for i in range(count)]  # spread: 3 days are 0, 2, 4
-
-
-def _apart(offsets: tuple[int, ...]) -> bool:
-    """No two on consecutive days, the week's last day and the next week's first included."""
-    taken = set(offsets)
-    return all((o + 1) % 7 not in taken for o in offsets) if len(taken) < 7 else False
-
-
-def _strength_days(offsets: list[int], most: int) -> tuple[int, ...]:
-    """The most days (up to ``most``) with none consecutive; on a tie, the earliest."""
-    for size in range(min(most, len(offsets)), 0, -1):
-        for chosen in itertools.combinations(offsets, size):
-            if size == 1 or _apart(chosen):
-                return chosen
-    return ()
-
-
-def _names(days: list[str]) -> str:
-    return days[0] if len(days) == 1 else ", ".join(days[:-1]) + " and " + days[-1]
-
-
-def layout(params: ProgrammeParameters) -> Layout:
-    """Where the week's sessions fall, and which are strength days (the frequency rules)."""
-    offsets = _offsets(params)
-    rules: list[RuleApplied] = []
-    if params.goal not in STRENGTH_GOALS:
-        if params.goal is Goal.mobility and params.days_per_week < MOBILITY_DAYS.params["days_at_least"]:
-            text = MOBILITY_DAYS.reason.format(days=params.days_per_week, **MOBILITY_DAYS.params)
-            rules.append(RuleApplied(id=MOBILITY_DAYS.id, text=text))
-        return Layout(tuple(Slot(o, i + 1, False) for i, o in enumerate(offsets)), tuple(rules))
-    most = int(STRENGTH_DAYS.params["days_at_most"])
-    strong = set(_strength_days(offsets, most))
-    rest = [o for o in offsets if o not in strong]
-    weekday = {o: WEEKDAYS[(params.start.weekday() + o) % 7] for o in offsets}
-    if rest:
-        names = _names([_day_name(weekday[o]) for o in rest])
-        if len(offsets) > most:
-            text = STRENGTH_DAYS.reason.format(
-                extra=len(rest), days=len(offsets), mobility=names, **STRENGTH_DAYS.params
-            )
-            rules.append(RuleApplied(id=STRENGTH_DAYS.id, text=text))
-        else:
-            text = STRENGTH_APART.reason.format(mobility=names, verb="is" if len(rest) == 1 else "are")
-            text = text.replace("mobility days", "a mobility day") if len(rest) == 1 else text
-            rules.append(RuleApplied(id=STRENGTH_APART.id, text=text))
-    return Layout(tuple(Slot(o, i + 1, o in strong) for i, o in enumerate(offsets)), tuple(rules))
-
-
-def _day_name(day: Weekday) -> str:
-    return {
-        "mon": "Monday",
-        "tue": "Tuesday",
-        "wed": "Wednesday",
-        "thu": "Thursday",
-        "fri": "Friday",
-        "sat": "Saturday",
-        "sun": "Sunday",
-    }[day.value]
 
 
 def focus(params: ProgrammeParameters, slot: Slot, phase: str | None, slots: int) -> Goal:
@@ -171,11 +87,24 @@ def _isotonic(catalogue: Catalogue) -> tuple[str, ...]:
     )
 
 
+@lru_cache(maxsize=8)
+def _strength_work(catalogue: Catalogue) -> tuple[str, ...]:
+    """The strength exercises a mobility session could choose: left out on its days without strength."""
+    roles = {role for phase in BY_GOAL[Goal.mobility].phases for role in phase.roles}
+    return tuple(sorted(e.slug for e in catalogue.exercises if e.kind is Kind.strength and roles & set(e.roles)))
+
+
 def session(catalogue: Catalogue, params: ProgrammeParameters, slot: Slot, phase: str | None, slots: int) -> Workout:
-    """The slot's workout as ``/workouts`` builds it (the phase's exercises for rehab), at its plan doses.
-    Raises the generator's ``WorkoutImpossible`` when the constraints leave nothing."""
+    """The slot's workout as ``/workouts`` builds it (the phase's exercises for rehab; no strength work on
+    a mobility day without it), at its plan doses, so its ``self`` link reproduces it. Raises the
+    generator's ``WorkoutImpossible`` when the constraints leave nothing."""
     goal = focus(params, slot, phase, slots)
-    exclude = list(_isotonic(catalogue)) if goal is Goal.rehab and phase == REHAB_PHASES[0] else []
+    exclude: list[str] = []
+    if goal is Goal.rehab and phase == REHAB_PHASES[0]:
+        exclude = list(_isotonic(catalogue))
+    elif goal is Goal.mobility and not slot.strength:
+        exclude = list(_strength_work(catalogue))
+    exclude = exclude[:MAX_LIST]  # the query's own limit; the built-in catalogue needs 9 at most
     query = WorkoutQuery(
         goal=goal,
         level=params.level,

@@ -18,8 +18,9 @@ from app.catalogue.models import Dose, DoseRange
 from app.coaching import doses
 from app.coaching.conditions import peak_pain
 from app.coaching.history import Session
+from app.programmes.layout import Layout, Slot
 from app.programmes.models import Advance, Event, ProgrammeParameters, ProgrammeRef
-from app.programmes.plan import Layout, Sessions, Slot, WeekPlan
+from app.programmes.plan import Sessions, WeekPlan
 from app.programmes.rules import ProgrammeRule
 
 Key = tuple[int, int]  # (week, session number), both from 1

@@ -70,6 +70,17 @@ MOBILITY_DAYS = _rule(
     ACSM_2021,
     False,
 )
+MOBILITY_STRENGTH = _rule(
+    "mobility-strength-days",
+    "a mobility plan (or a strength plan's mobility day) would put its end-range strength work on more than "
+    "3 days a week, or on consecutive days",
+    {"days_at_most": 3},
+    "those days are breathing, mobility and stretching only: the session leaves the strength exercises out (`exclude`)",
+    "End-range strength work is kept to {days_at_most} days a week with a day between, so on {days} the "
+    "session is breathing, mobility and stretching only.",
+    GARBER,
+    False,
+)
 STRETCH_MINUTES = _rule(
     "stretch-5-minutes",
     "a week of a mobility plan holds the hip-flexor stretches for less than 5 minutes a side",
@@ -83,10 +94,19 @@ STRETCH_MINUTES = _rule(
 STRENGTH_DAYS = _rule(
     "strength-2-3-days",
     "a strength, balanced or posture plan asks for more than 3 days a week",
-    {"days_at_most": 3, "days_at_least": 2},
+    {"days_at_most": 3},
     "3 strength days; the others become mobility days (`focus: mobility`), never a 422",
     "Strength work for the hip flexors is done {days_at_most} days a week at most, so {extra} of your "
     "{days} days are mobility days: {mobility}.",
+    GARBER,
+    False,
+)
+STRENGTH_FEW = _rule(
+    "strength-2-days-advised",
+    "a strength, balanced or posture plan has fewer than 2 strength days a week",
+    {"days_at_least": 2},
+    "the plan as asked, with a note: strength work is advised 2-3 days a week",
+    "Strength work for the hip flexors is advised on {days_at_least}-3 days a week; this plan has {days}.",
     GARBER,
     False,
 )
@@ -226,8 +246,10 @@ PAUSED = _rule(
 
 RULES: tuple[ProgrammeRule, ...] = (
     MOBILITY_DAYS,
+    MOBILITY_STRENGTH,
     STRETCH_MINUTES,
     STRENGTH_DAYS,
+    STRENGTH_FEW,
     STRENGTH_APART,
     WEEKLY_STEP,
     WEEK_REPEATS,

@@ -17,8 +17,20 @@ from app.coaching.history import window
 from app.coaching.plan import coach, read_day
 from app.programmes import follow
 from app.programmes import store as programmes
-from app.programmes.models import ProgrammeRef
+from app.programmes.models import ProgrammeParameters, ProgrammeRef
 from app.programmes.schemas import TodayPublic
+
+# How far from the plan a `date` may be: a year either side is more than any client needs to look.
+DATE_MARGIN = timedelta(days=366)
+
+
+def out_of_range(day: dt.date, parameters: ProgrammeParameters) -> str | None:
+    """Why ``day`` is too far from the plan to ask about, or None."""
+    first = parameters.start - DATE_MARGIN
+    last = parameters.start + timedelta(days=7 * parameters.weeks - 1) + DATE_MARGIN
+    if first <= day <= last:
+        return None
+    return f"must be between {first.isoformat()} and {last.isoformat()} (a year either side of the plan)"
 
 
 def _midnight(day: dt.date, tz: str) -> dt.datetime:
