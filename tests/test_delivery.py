@@ -34,6 +34,7 @@ QUERIES = {
     "/workouts": "?goal=mobility&seed=3",
     "/users/{user_id}/workouts/next": "?goal=rehab&seed=3&today=2026-11-21",
     "/users/{user_id}/assessments/trends": "?test=modified-thomas-hip",
+    "/programmes": "?goal=mobility&weeks=2&seed=3&start=2026-12-07",  # a seed: the same plan twice
 }
 # A first page with a next one, for each paged route (a response model with a `next` field).
 PAGED = {
@@ -41,6 +42,7 @@ PAGED = {
     "/users/{user_id}/logs": "/users/u-1/logs?limit=2",
     "/users/{user_id}/checkins": "/users/u-1/checkins?limit=2",
     "/users/{user_id}/assessments": "/users/u-1/assessments?limit=2",
+    "/users/{user_id}/programmes": "/users/u-1/programmes?limit=1",
 }
 # Headers that differ between two identical requests.
 VOLATILE = {"date", "x-request-id", "server-timing", "ratelimit"}  # (ratelimit: what is left changes)
@@ -63,7 +65,7 @@ def _routes(app: FastAPI) -> Iterator[RouteContext]:
 
 @pytest.fixture
 def with_logs(db_client: TestClient, acme: Tenant, make_log: LogFactory) -> dict[str, str]:
-    """Three logs, check-ins and assessments for user u-1; the path values with one log's and assessment's id."""
+    """Three logs, check-ins and assessments and a programme for user u-1; the path values with their ids."""
     ids, assessed = [], []
     for day in ("2026-11-18", "2026-11-19", "2026-11-20"):
         response = db_client.post("/users/u-1/logs", json=make_log(), headers=acme.headers)
@@ -77,7 +79,12 @@ def with_logs(db_client: TestClient, acme: Tenant, make_log: LogFactory) -> dict
         assessment = db_client.post("/users/u-1/assessments", json=thomas, headers=acme.headers)
         assert assessment.status_code == 201, assessment.text
         assessed.append(assessment.json()["id"])
-    return {**PATH_VALUES, "log_id": ids[0], "assessment_id": assessed[0]}
+    plan = {"goal": "mobility", "weeks": 2, "start": "2026-11-16", "tz": "Europe/Berlin", "seed": 3}
+    programme = db_client.post("/users/u-1/programmes", json=plan, headers=acme.headers)
+    assert programme.status_code == 201, programme.text
+    second = db_client.post("/users/u-1/programmes", json={**plan, "goal": "strength"}, headers=acme.headers)
+    assert second.status_code == 201, second.text  # two: a first page with a next one
+    return {**PATH_VALUES, "log_id": ids[0], "assessment_id": assessed[0], "programme_id": programme.json()["id"]}
 
 
 def _url(path: str, values: dict[str, str]) -> str:
@@ -135,6 +142,8 @@ def test_everything_under_users_is_no_store_errors_included(
             "trials": [{"side": "left", "knee_flexion": 120, "hip_rise": False}],
         },
         f"/users/u-1/assessments/{with_logs['assessment_id']}": {"notes": "re-read"},
+        "/users/u-1/programmes": {"goal": "rehab", "weeks": 2},  # mobility and strength have their open ones
+        f"/users/u-1/programmes/{with_logs['programme_id']}": {"status": "paused"},
     }
     for method, url in calls:
         body = bodies.get(url, make_log()) if method in ("POST", "PATCH") else None

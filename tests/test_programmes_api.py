@@ -382,3 +382,17 @@ def test_the_documents_examples_are_what_the_api_answers(
                                     "minutes": None, "advance": "sessions", "deload_every": 4}
     log_session(db_client, acme, make_log, "2026-12-07T18:00:00+01:00")
     assert today(db_client, acme, stored, "2026-12-08") == examples.TODAY
+
+
+def test_todays_pain_above_the_planned_level_rebuilds_the_session_at_it(db_client: TestClient, acme: Tenant) -> None:
+    programme = created(db_client, acme)
+    planned = today(db_client, acme, programme, MONDAY)["session"]
+    assert planned["parameters"]["pain_level"] == 0
+    checkin = {"date": MONDAY, "pain": 6}
+    assert db_client.post("/users/u1/checkins", json=checkin, headers=acme.headers).status_code == 201
+    sore = today(db_client, acme, programme, MONDAY)
+    assert sore["status"] == "due"
+    # the coach reads today's check-in, as /workouts/next does, and the session is graded at it
+    assert sore["session"]["pain_today"]["level"] == 6
+    assert sore["session"]["parameters"]["pain_level"] == 6
+    assert sore["session"]["pain_grade"] != planned["pain_grade"]

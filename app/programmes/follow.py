@@ -24,8 +24,17 @@ from app.catalogue import Catalogue
 from app.coaching.history import CheckIn, Session, order
 from app.programmes.layout import layout
 from app.programmes.models import Event, Programme, ProgrammeParameters, ProgrammeRef, Status, Today, zone
-from app.programmes.plan import WeekPlan, build_rules, deload_week, is_deload, render, sessions_for
-from app.programmes.replay import Key, Replay, judge, mornings, plan_of
+from app.programmes.plan import (
+    WeekPlan,
+    build_rules,
+    deload_week,
+    full_weeks,
+    is_deload,
+    render,
+    sessions_for,
+    step_up,
+)
+from app.programmes.replay import Key, Replay, flare, judge, mornings, not_done, plan_of
 from app.programmes.rules import (
     GAP_REPEAT,
     GAP_STEP_BACK,
@@ -62,12 +71,16 @@ def _static_next(
 ) -> WeekPlan:
     """A week not known yet: as ``build`` plans it, every gate passing."""
     phase = plans[-1].phase
-    if phase is not None and week - phase_start >= 2 and phase != REHAB_PHASES[-1]:
+    if (
+        phase is not None
+        and full_weeks(plans, phase_start) >= PHASE_ADVANCE.params["weeks_at_least"]
+        and phase != REHAB_PHASES[-1]
+    ):
         nxt = REHAB_PHASES[REHAB_PHASES.index(phase) + 1]
         return WeekPlan(week, nxt, 0, False, f"first week of the {nxt} phase: the plan's doses")
     if is_deload(params, week):
         return deload_week(week, phase, last_build)
-    return WeekPlan(week, phase, last_build.steps + 1, False, f"steps up from week {last_build.week}")
+    return step_up(week, phase, last_build)
 
 
 def _weeks(replay: Replay) -> list[WeekPlan]:
@@ -162,15 +175,12 @@ def _known(
     if gapped is not None:
         return gapped
     judged = judge(replay, week - 1, before, day)
-    pain = judged.peak
+    pain, pain_week = flare(replay, before, last_build, day, judged.peak)
     hurt = pain is not None and pain > PAIN_NO_RISE.params["above"]
     phase = before.phase
     held = False
-    if (
-        phase is not None
-        and week - phase_start >= PHASE_ADVANCE.params["weeks_at_least"]
-        and (phase != REHAB_PHASES[-1])
-    ):
+    weeks_in = full_weeks(plans, phase_start)
+    if phase is not None and weeks_in >= PHASE_ADVANCE.params["weeks_at_least"] and (phase != REHAB_PHASES[-1]):
         phase_keys = [(w, s.index) for w in range(phase_start, week) for s in replay.lay.slots]
         reports = mornings(replay, phase_keys, day)
         values = [m for _, m, _ in reports]
@@ -178,7 +188,7 @@ def _known(
         rises = int(PHASE_HOLD.params["rises"])
         last = values[-(rises + 1) :]
         rising = len(last) == rises + 1 and all(a < b for a, b in zip(last, last[1:], strict=False))
-        data: dict[str, Any] = {"mornings": values[-3:], "weeks": week - phase_start, "missing": judged.missing}
+        data: dict[str, Any] = {"mornings": values[-3:], "weeks": weeks_in, "missing": judged.missing}
         shown = ", ".join(map(str, values[-3:])) or "none"
         if (values and values[-1] > PHASE_HOLD.params["above"]) or rising:
             replay.event(PHASE_HOLD, week, day, "hold", data, mornings=shown, phase=phase)
@@ -192,9 +202,9 @@ def _known(
                 replay.event(PHASE_ADVANCE, week, day, "advance", data, mornings=shown, phase=phase, next=nxt)
                 return WeekPlan(week, nxt, 0, False, f"first week of the {nxt} phase: its criteria were met")
             why = (
-                f"{judged.missing} session(s) of week {week - 1} not done"
+                not_done(judged.missing, week - 1)
                 if judged.missing
-                else f"pain reached {pain}/10"
+                else f"pain reached {pain}/10 in week {pain_week}"
                 if hurt
                 else f"next-morning pain {shown}/10: two reports at most 2/10, neither above the pain before "
                 "its session, are needed"
@@ -204,12 +214,13 @@ def _known(
         return deload_week(week, phase, last_build)
     data = {"missing": judged.missing, "pain": pain, "from_week": last_build.week}
     if hurt:
-        replay.event(PAIN_NO_RISE, week, day, "hold", data)
-        return _same_again(week, before, last_build, f"pain reached {pain}/10")
+        replay.event(PAIN_NO_RISE, week, day, "hold", {**data, "pain_week": pain_week})
+        hurt_plan = before if pain_week == before.week else last_build
+        return _same_again(week, hurt_plan, last_build, f"pain reached {pain}/10 in week {pain_week}")
     if held:
         return _same_again(week, before, last_build, f"next-morning pain holds the {phase} phase")
     short: str | None = (
-        f"{judged.missing} session(s) of week {week - 1} not done"
+        not_done(judged.missing, week - 1)
         if judged.missing
         else judged.short
         if judged.short is not None
@@ -221,7 +232,7 @@ def _known(
         replay.event(WEEK_REPEATS, week, day, "repeat", {**data, "why": short})
         return WeekPlan(week, phase, last_build.steps, False, f"repeats week {last_build.week}: {short}")
     replay.event(WEEKLY_STEP, week, day, "step_up", data)
-    return WeekPlan(week, phase, last_build.steps + 1, False, f"steps up from week {last_build.week}")
+    return step_up(week, phase, last_build)
 
 
 def _sessions_gap(
@@ -256,9 +267,10 @@ def _no_rise_after_pain(replay: Replay, before: WeekPlan, plan: WeekPlan, last_b
             return plan
     elif plan.steps <= before.steps and (plan.deload or not before.deload):
         return plan
-    peak = judge(replay, before.week, before, replay.on).peak
+    peak, pain_week = flare(replay, before, last_build, replay.on, judge(replay, before.week, before, replay.on).peak)
     if peak is not None and peak > PAIN_NO_RISE.params["above"]:
-        return _same_again(plan.week, before, last_build, f"pain reached {peak}/10")
+        hurt_plan = before if pain_week == before.week else last_build
+        return _same_again(plan.week, hurt_plan, last_build, f"pain reached {peak}/10 in week {pain_week}")
     return plan
 
 

@@ -92,7 +92,12 @@ def layout(params: ProgrammeParameters) -> Layout:
         names = _names([_day_name(weekday[o]) for o in rest])
         if len(offsets) > most:
             text = STRENGTH_DAYS.reason.format(
-                extra=len(rest), days=len(offsets), mobility=names, **STRENGTH_DAYS.params
+                extra=len(rest),
+                days=len(offsets),
+                mobility=names,
+                verb="is" if len(rest) == 1 else "are",
+                what="a mobility day" if len(rest) == 1 else "mobility days",
+                **STRENGTH_DAYS.params,
             )
             rules.append(RuleApplied(id=STRENGTH_DAYS.id, text=text))
         else:

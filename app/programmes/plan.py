@@ -38,6 +38,8 @@ from app.programmes.models import (
 )
 from app.programmes.rules import (
     DELOAD,
+    PHASE_ADVANCE,
+    REHAB_NO_ISOMETRIC,
     REHAB_PHASES,
     STRETCH_MINUTES,
 )
@@ -59,6 +61,11 @@ class WeekPlan:
     steps: int
     deload: bool
     progression: str
+    stepped_from: int | None = None  # the build week this one steps up from, when it does
+
+
+def step_up(week: int, phase: str | None, last_build: WeekPlan) -> WeekPlan:
+    return WeekPlan(week, phase, last_build.steps + 1, False, f"steps up from week {last_build.week}", last_build.week)
 
 
 def focus(params: ProgrammeParameters, slot: Slot, phase: str | None, slots: int) -> Goal:
@@ -173,7 +180,11 @@ def static_weeks(params: ProgrammeParameters) -> list[WeekPlan]:
     phase = REHAB_PHASES[0] if params.goal is Goal.rehab else None
     last_build: WeekPlan | None = None
     for week in range(1, params.weeks + 1):
-        if phase is not None and week - phase_start >= 2 and REHAB_PHASES.index(phase) < len(REHAB_PHASES) - 1:
+        if (
+            phase is not None
+            and full_weeks(plans, phase_start) >= PHASE_ADVANCE.params["weeks_at_least"]
+            and REHAB_PHASES.index(phase) < len(REHAB_PHASES) - 1
+        ):
             phase, phase_start, last_build = REHAB_PHASES[REHAB_PHASES.index(phase) + 1], week, None
             plans.append(WeekPlan(week, phase, 0, False, f"first week of the {phase} phase: the plan's doses"))
             last_build = plans[-1]
@@ -184,10 +195,16 @@ def static_weeks(params: ProgrammeParameters) -> list[WeekPlan]:
         if last_build is None:
             plan = WeekPlan(week, phase, 0, False, "first week: the plan's doses")
         else:
-            plan = WeekPlan(week, phase, last_build.steps + 1, False, f"steps up from week {last_build.week}")
+            plan = step_up(week, phase, last_build)
         plans.append(plan)
         last_build = plan
     return plans
+
+
+def full_weeks(plans: list[WeekPlan], phase_start: int) -> int:
+    """The phase's weeks so far that were not deloads: a half-dose week shows nothing about tolerating the
+    phase's load, so it does not count towards the phase's 2-week minimum."""
+    return sum(1 for plan in plans if plan.week >= phase_start and not plan.deload)
 
 
 def is_deload(params: ProgrammeParameters, week: int) -> bool:
@@ -275,9 +292,25 @@ def render(
                 )
             )
         weeks.append(
-            ProgrammeWeek(week=plan.week, deload=plan.deload, phase=plan.phase, progression=plan.progression, days=days)
+            ProgrammeWeek(
+                week=plan.week, deload=plan.deload, phase=plan.phase, progression=told(plan, lay, sessions), days=days
+            )
         )
     return weeks
+
+
+def told(plan: WeekPlan, lay: Layout, sessions: Sessions) -> str:
+    """The week's progression as it turned out: a step up where every dose is already at the top of its
+    range, or a step would not fit the session's minutes (rule ``step-fits-session``), moves nothing."""
+    if plan.stepped_from is None:
+        return plan.progression
+    below = WeekPlan(plan.week, plan.phase, plan.steps - 1, False, "")
+    if any(sessions.at(slot, plan).items != sessions.at(slot, below).items for slot in lay.slots):
+        return plan.progression
+    return (
+        f"the same doses as week {plan.stepped_from}: each exercise is at the top of its range, or a step "
+        "would make the session longer than its minutes"
+    )
 
 
 def stretch_seconds(week: ProgrammeWeek, catalogue: Catalogue) -> int:
@@ -297,13 +330,18 @@ def build_rules(
     params: ProgrammeParameters, lay: Layout, weeks: list[ProgrammeWeek], catalogue: Catalogue
 ) -> list[RuleApplied]:
     """The rules that shaped the plan as a whole: the layout's, then the mobility plan's weekly minutes
-    (deload weeks not counted: they are lighter by design)."""
+    (deload weeks not counted: they are lighter by design), then a rehab isometric phase without its holds."""
     rules = list(lay.rules)
     build_weeks = [week for week in weeks if not week.deload]
     if params.goal is Goal.mobility and build_weeks:
         least = min(stretch_seconds(week, catalogue) for week in build_weeks)
         if least < STRETCH_MINUTES.params["seconds_per_side_at_least"]:
             rules.append(RuleApplied(id=STRETCH_MINUTES.id, text=STRETCH_MINUTES.reason.format(seconds=least)))
+    isometric = [day.session for week in weeks if week.phase == REHAB_PHASES[0] for day in week.days if day.session]
+    if isometric and not any(
+        Role.isometric in catalogue.by_slug[item.exercise.slug].roles for session in isometric for item in session.items
+    ):
+        rules.append(RuleApplied(id=REHAB_NO_ISOMETRIC.id, text=REHAB_NO_ISOMETRIC.reason))
     return rules
 
 

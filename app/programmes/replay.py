@@ -21,7 +21,7 @@ from app.coaching.history import Session
 from app.programmes.layout import Layout, Slot
 from app.programmes.models import Advance, Event, ProgrammeParameters, ProgrammeRef
 from app.programmes.plan import Sessions, WeekPlan
-from app.programmes.rules import ProgrammeRule
+from app.programmes.rules import PAIN_NO_RISE, ProgrammeRule
 
 Key = tuple[int, int]  # (week, session number), both from 1
 
@@ -196,3 +196,25 @@ def judge(replay: Replay, week: int, plan: WeekPlan, until: date) -> Judged:
             peaks.append(peak)
     peaks += [pain for _, pain, _ in mornings(replay, keys, until)]
     return Judged(missing, short, max(peaks, default=None))
+
+
+def not_done(missing: int, week: int) -> str:
+    """How many sessions of a week were missed, in plain words."""
+    if missing == 1:
+        return f"1 session of week {week} was not done"
+    return f"{missing} sessions of week {week} were not done"
+
+
+def flare(
+    replay: Replay, before: WeekPlan, last_build: WeekPlan, day: date, peak: int | None
+) -> tuple[int | None, int]:
+    """The pain that decides the week after ``before``, and its week: ``before``'s worst, or when ``before``
+    was a deload that itself stayed at 5 or below, the last build week's when that flared above 5. A deload
+    comes whatever the pain; the flare still holds the first full week after it at the doses that flared."""
+    above = PAIN_NO_RISE.params["above"]
+    if not before.deload or last_build.week >= before.week or (peak is not None and peak > above):
+        return peak, before.week
+    worst = judge(replay, last_build.week, last_build, day).peak
+    if worst is not None and worst > above:
+        return worst, last_build.week
+    return peak, before.week

@@ -97,7 +97,7 @@ STRENGTH_DAYS = _rule(
     {"days_at_most": 3},
     "3 strength days; the others become mobility days (`focus: mobility`), never a 422",
     "Strength work for the hip flexors is done {days_at_most} days a week at most, so {extra} of your "
-    "{days} days are mobility days: {mobility}.",
+    "{days} days {verb} {what}: {mobility}.",
     GARBER,
     False,
 )
@@ -150,10 +150,12 @@ STEP_FITS = _rule(
 )
 PAIN_NO_RISE = _rule(
     "pain-above-5-no-rise",
-    "a session of the last week hurt above 5/10 (during or after), or a next-morning check-in was above 5",
+    "a session of the last week hurt above 5/10 (during or after), or a next-morning check-in was above 5; "
+    "after a deload week, the build week before it too",
     {"above": 5},
-    "no dose rises the next week, and no rehab phase advances",
-    "Pain reached {pain}/10 last week, so nothing goes up: the same doses again.",
+    "no dose rises the next week, and no rehab phase advances; a flare just before a deload holds the first "
+    "full week after it at the doses that flared",
+    "Pain reached {pain}/10 in week {pain_week}, so nothing goes up: the same doses again.",
     SILBERNAGEL,
     False,
 )
@@ -168,9 +170,22 @@ DELOAD = _rule(
     True,
 )
 REHAB_PHASES = ("isometric", "isotonic", "dynamic")
+REHAB_NO_ISOMETRIC = _rule(
+    "rehab-isometric-none",
+    "a rehab plan's isometric phase has no isometric hip-flexor hold: the person's pain flags or equipment rule "
+    "them all out (e.g. `pain=hip`: no resistance on an irritated hip flexor), or the minutes leave no room",
+    {},
+    "the plan as built, with a note: that phase is release, pain-free stretching and bracing only",
+    "No isometric hip-flexor hold suits this plan (your pain flags, equipment or minutes leave none), so its "
+    "isometric phase is release, pain-free stretching and bracing only; the hip flexors are first loaded "
+    "in the isotonic phase.",
+    OURS,
+    True,
+)
 PHASE_ADVANCE = _rule(
     "rehab-phase-advance",
-    "rehab, at least 2 weeks in the phase, the last two next-morning check-ins at most 2/10, neither above "
+    "rehab, at least 2 weeks in the phase (a deload week not counted), the last two next-morning check-ins "
+    "at most 2/10, neither above "
     "the pain before its session, and the phase's last week done",
     {"weeks_at_least": 2, "morning_at_most": 2, "checkins": 2},
     "the next phase: isometric -> isotonic -> dynamic (return to running)",
@@ -189,7 +204,8 @@ PHASE_HOLD = _rule(
 )
 PHASE_NOT_YET = _rule(
     "rehab-phase-not-yet",
-    "rehab, at least 2 weeks in the phase, but not yet two next-morning check-ins at most 2/10, or a "
+    "rehab, at least 2 weeks in the phase (a deload week not counted), but not yet two next-morning "
+    "check-ins at most 2/10, or a "
     "session of the last week not done",
     {"weeks_at_least": 2, "morning_at_most": 2, "checkins": 2},
     "the phase continues; the doses follow `weekly-step-gated`",
@@ -256,6 +272,7 @@ RULES: tuple[ProgrammeRule, ...] = (
     STEP_FITS,
     PAIN_NO_RISE,
     DELOAD,
+    REHAB_NO_ISOMETRIC,
     PHASE_ADVANCE,
     PHASE_HOLD,
     PHASE_NOT_YET,
