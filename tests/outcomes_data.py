@@ -18,9 +18,17 @@ from sqlalchemy import insert
 from sqlalchemy.engine import Engine
 
 from app import revisions
-from app.tables import Checkin, Log
+from app.programmes.models import ProgrammeQuery
+from app.tables import Assessment, Checkin, Log, Programme
 
 ENTRIES = [{"exercise": "kneeling-hip-flexor-stretch", "sets": [{"hold_seconds": 30}]}]
+
+
+Trials = float | list[float] | None
+
+
+def _listed(values: Trials) -> list[float]:
+    return [] if values is None else values if isinstance(values, list) else [values]
 
 
 @dataclass
@@ -28,11 +36,17 @@ class Person:
     user_id: str
     checkins: list[tuple[date, int]] = field(default_factory=list)
     sessions: list[tuple[date, int | None, int | None]] = field(default_factory=list)  # (day, before, after)
+    goal: str | None = None  # every session's log names a workout generated for this goal
+    # hip-extension sessions: (day, method, rater, degrees left, degrees right), a side's trials as a number or a
+    # list of them; None leaves a side out
+    hip_extension: list[tuple[date, str, str, Trials, Trials]] = field(default_factory=list)
+    # programmes, as the programmes store keeps them: (goal, start, weeks, days a week, the day it ended or None)
+    programmes: list[tuple[str, date, int, int, date | None]] = field(default_factory=list)
 
 
 def seed(engine: Engine, tenant: str, people: Iterable[Person]) -> None:
     now = datetime.now(UTC)
-    checkins, logs, owners = [], [], []
+    checkins, logs, owners, assessments, programmes = [], [], [], [], []
     for person in people:
         owners.append((tenant, person.user_id))
         checkins += [
@@ -44,15 +58,41 @@ def seed(engine: Engine, tenant: str, people: Iterable[Person]) -> None:
                 "id": str(uuid.uuid4()), "tenant": tenant, "user_id": person.user_id,
                 "performed_at": datetime.combine(day, time(9, 30), tzinfo=UTC),
                 "pain_before": before, "pain_after": after, "entries": json.loads(json.dumps(ENTRIES)),
+                "workout": None if person.goal is None else {"goal": person.goal, "seed": 1},
                 "created_at": now, "updated_at": now,
             }
             for day, before, after in person.sessions
+        ]
+        assessments += [
+            {
+                "id": str(uuid.uuid4()), "tenant": tenant, "user_id": person.user_id, "test": "hip-extension",
+                "performed_at": datetime.combine(day, time(8, 0), tzinfo=UTC), "method": method, "rater": rater,
+                "controls": {}, "pain": None, "notes": None, "created_at": now, "updated_at": now,
+                "trials": [{"side": side, "hip_extension": value}
+                           for side, values in (("left", left), ("right", right)) for value in _listed(values)],
+            }
+            for day, method, rater, left, right in person.hip_extension
+        ]
+        programmes += [
+            {
+                "id": str(uuid.uuid4()), "tenant": tenant, "user_id": person.user_id, "goal": goal,
+                "open_goal": None if ended else goal, "status": "ended" if ended else "active", "paused": [],
+                "ended": ended, "created_at": now, "updated_at": now,
+                "parameters": ProgrammeQuery.model_validate(
+                    {"goal": goal, "start": start.isoformat(), "weeks": weeks, "days_per_week": days}
+                ).canonical(start, 1).model_dump(mode="json"),
+            }
+            for goal, start, weeks, days, ended in person.programmes
         ]
     with engine.begin() as connection:
         if checkins:
             connection.execute(insert(Checkin.__table__), checkins)
         if logs:
             connection.execute(insert(Log.__table__), logs)
+        if assessments:
+            connection.execute(insert(Assessment.__table__), assessments)
+        if programmes:
+            connection.execute(insert(Programme.__table__), programmes)
         revisions.bump(connection, owners)
 
 

@@ -30,6 +30,8 @@ DOMAIN = (
     "app.outcomes.models",
     "app.outcomes.people",
     "app.outcomes.cohort",
+    "app.outcomes.motion",
+    "app.outcomes.completion",
     *sorted(
         f"app.programmes.{p.stem}" for p in (APP / "programmes").glob("*.py") if p.stem not in PROGRAMMES_NOT_DOMAIN
     ),

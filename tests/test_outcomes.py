@@ -32,10 +32,19 @@ def engine_of(client: TestClient) -> Any:
 
 @pytest.fixture
 def twelve_better_three_not(db_client: TestClient, acme: Tenant) -> None:
-    """The issue's cohort: 12 users whose pain goes 6 -> 2 over 12 weeks, 3 whose pain stays at 5."""
+    """The issue's cohort: 12 users whose pain goes 6 -> 2 over 12 weeks, 3 whose pain stays at 5; all doing
+    mobility workouts, with hip extension measured by a helper at the start and at week 12: the twelve's left
+    hip from -2 to 5 degrees (beyond the 3.9 MDC), the right from 3 to 5 (within it), the three's from 0 to 2."""
     start = today() - timedelta(days=100)
     people = [steady_change(f"better-{i:02}", start, 6, 2, sessions_first_fortnight=6) for i in range(12)]
     people += [steady_change(f"same-{i}", start, 5, 5, sessions_first_fortnight=2) for i in range(3)]
+    for person in people:
+        person.goal = "mobility"
+        better = person.user_id.startswith("better")
+        person.hip_extension = [
+            (start, "inclinometer", "helper", -2.0 if better else 0.0, 3.0 if better else 0.0),
+            (start + timedelta(days=83), "inclinometer", "helper", 5.0 if better else 2.0, 5.0 if better else 2.0),
+        ]
     seed(engine_of(db_client), acme.name, people)
 
 
@@ -58,9 +67,10 @@ def test_twelve_of_fifteen_improve_meaningfully_80_percent_with_its_interval(
     assert rows["pain_change_median_points"]["value"] == -4.0
     assert rows["pain_change_mean_points"]["value"] == round((12 * -4.0) / 15, 2)
     assert (rows["habit_point"]["numerator"], rows["habit_point"]["denominator"]) == (12, 15)
+    assert (rows["rom_real_change"]["numerator"], rows["rom_real_change"]["denominator"]) == (12, 15)
     # no user id anywhere in the report
     assert "better-" not in response.text and "same-" not in response.text
-    for missing in ("programme_completion", "rom_real_change", "referrals"):
+    for missing in ("referrals",):
         assert rows[missing]["value"] is None and rows[missing]["note"].startswith("not available")
 
 
@@ -151,7 +161,7 @@ def test_five_days_of_data_is_too_little_and_says_what_is_missing(db_client: Tes
     assert pain["baseline"]["days_scored"] == 5 and pain["baseline"]["mean"] == 6.0  # the baseline itself is known
     assert [f["status"] for f in answer["follow_ups"]] == ["not_yet_due", "not_yet_due"]
     assert answer["adherence"]["habit_point_reached"] is None and answer["adherence"]["sessions_a_week"] is None
-    assert answer["programme"]["status"] == "not_available"
+    assert answer["programme"]["status"] == "too_little_data" and answer["programme"]["programmes"] == 0
 
 
 def test_a_user_without_pain_scores_says_so(db_client: TestClient, acme: Tenant) -> None:
@@ -181,6 +191,9 @@ def test_a_repeated_report_is_kept_and_a_new_check_in_shows_at_once(
     assert db_client.get("/outcomes", headers=acme.headers).content == first.content
     assert stats.hits == hits + 1
     assert first.headers["cache-control"] == "no-store"
+    # served by the fast path (app/api/fastpath.py): a kept report skips FastAPI's routing and dependencies
+    served = state_of(db_client.app).metrics.registry.get_sample_value("hipflex_fast_path_total", {"route": "/outcomes"})
+    assert served is not None and served >= 2
     posted = db_client.post("/users/same-0/checkins", json={"date": today().isoformat(), "pain": 9},
                             headers=acme.headers)
     assert posted.status_code == 201

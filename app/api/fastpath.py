@@ -72,11 +72,12 @@ class Reply(NamedTuple):
 
 
 class FixedHeaders(dict[str, str]):
-    """Headers that many answers share (a catalogue's), encoded once for ``Sent``; do not change them."""
+    """Headers that many answers share (a catalogue's), and the body's type, encoded once for ``Sent``."""
 
-    def __init__(self, headers: Mapping[str, str]) -> None:
+    def __init__(self, headers: Mapping[str, str], media_type: str = JSON) -> None:
         super().__init__(headers)
         self.raw = _encoded(self)
+        self.media = media_type.encode("latin-1")
 
 
 def _encoded(headers: Mapping[str, str]) -> list[tuple[bytes, bytes]]:
@@ -94,12 +95,13 @@ class Sent(Response):
         self.status_code = reply.status
         self.background = None
         headers = reply.headers
-        raw = list(headers.raw) if isinstance(headers, FixedHeaders) else _encoded(headers)
+        fixed = headers if isinstance(headers, FixedHeaders) else None
+        raw, media = (list(fixed.raw), fixed.media) if fixed is not None else (_encoded(headers), b"application/json")
         if reply.status == 304:  # no body, so no type or length either
             self.body = b""
         else:
             self.body = reply.body
-            raw += [(b"content-length", str(len(reply.body)).encode()), (b"content-type", b"application/json")]
+            raw += [(b"content-length", str(len(reply.body)).encode()), (b"content-type", media)]
         self.raw_headers = raw
 
 

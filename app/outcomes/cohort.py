@@ -24,11 +24,6 @@ CAVEAT = (
     "as drop-outs); shares 'of those due' count them as not improved."
 )
 NOT_AVAILABLE = {
-    "programme_completion": ("Programme completion rate", "programmes are not part of this service yet"),
-    "rom_real_change": (
-        "Share with a range-of-motion change beyond the test's MDC",
-        "assessments are not part of this service yet",
-    ),
     "referrals": (
         "Referrals by urgency",
         "referrals are given in /workouts answers but not stored; see checkins_at_8_or_more",
@@ -101,6 +96,10 @@ def figures(people: Sequence[UserOutcomes], min_size: int) -> list[Figure]:
     points = [c.change_points for c in changed if c.change_points is not None]
     percents = [c.change_percent for c in changed if c.change_percent is not None]
     sessions = sum(p.adherence.sessions for p in people)
+    moved = [p.assessments for p in people if p.assessments.real_change is not None]
+    unmeasured = len(people) - len(moved)
+    planned = [p.programme for p in people if p.programme.completed_any is not None]
+    unfinished = len(people) - len(planned)
     found = [
         _share(
             "habit_point", "Reached the habit point: six sessions in the first 14 days (Bailey et al. 2020)",
@@ -121,6 +120,20 @@ def figures(people: Sequence[UserOutcomes], min_size: int) -> list[Figure]:
                  points, min_size, statistics.median, "points"),
         _summary("pain_change_mean_percent", "Mean pain change as a percentage of the baseline",
                  percents, min_size, statistics.fmean, "percent"),
+        _share(
+            "rom_real_change",
+            "A real range-of-motion change: any assessment test and side improved by at least its MDC95, first "
+            "session against the latest with one method (of users with a test measured twice; own design)",
+            sum(1 for r in moved if r.real_change), len(moved), min_size,
+            note=f"{unmeasured} user(s) without a test measured twice on one side with one method left out",
+        ),
+        _share(
+            "programme_completion",
+            "Completed a programme: finished (ended, or its weeks over) with at least 80 % of its planned sessions "
+            "logged (of users with a finished programme; own design)",
+            sum(1 for c in planned if c.completed_any), len(planned), min_size,
+            note=f"{unfinished} user(s) without a finished programme left out",
+        ),
         _count("sessions_above_5", "Sessions with pain before or after above 5/10 (Silbernagel et al. 2007)",
                sum(p.safety.sessions_above_5 for p in people), "sessions", of=sessions),
         _count("checkins_at_8_or_more", "Check-ins at 8/10 or more (where /workouts refers to a clinician)",
@@ -150,14 +163,15 @@ def withheld(size: int, everyone: int, filtered: bool, min_size: int) -> str | N
 
 def report(
     people: Sequence[UserOutcomes], *, everyone: int, as_of: date, start_from: str | None, start_to: str | None,
-    min_size: int,
+    min_size: int, goal: str | None = None, programme: str | None = None,
 ) -> CohortReport:
     """The report for ``people`` (the filtered cohort) of a tenant with ``everyone`` users."""
-    filtered = start_from is not None or start_to is not None
+    filtered = any(f is not None for f in (start_from, start_to, goal, programme))
     reason = withheld(len(people), everyone, filtered, min_size)
     users = _count("users", "Users in the cohort", len(people), "users", note=reason)
     cohort = Cohort(
-        as_of=as_of, start_from=start_from, start_to=start_to, users=len(people), min_size=min_size,
+        as_of=as_of, start_from=start_from, start_to=start_to, goal=goal, programme=programme,
+        users=len(people), min_size=min_size,
         figures_shown=reason is None, withheld=reason,
     )
     rows = [users] if reason is not None else [users, *figures(people, min_size)]

@@ -147,6 +147,19 @@ DEFINITIONS: tuple[Definition, ...] = (
                False),
     Definition("severe-checkin", f"A check-in at {REFERRAL_PAIN}/10 or more: where /workouts refers to a clinician",
                "app/workouts/pain.py (NICE CKS hip pain)", False),
+    Definition("rom-change", "Per assessment test and side: the first session's mean of its trials against the "
+               "latest's, in the method of the test's latest session (methods are never compared), judged by the "
+               "test's MDC95 for that method and rater design: app/assessments/trends.py's verdict",
+               "the assessment catalogue's MDC95 sources (app/assessments/data/tests.json)", False),
+    Definition("rom-real-change", "A user has a real range-of-motion change when any test and side improved (got "
+               "looser) by at least its MDC95; of users with a test measured twice on one side with one method",
+               OWN_DESIGN, True),
+    Definition("goal", "A user's goal is the goal most of their logged workouts were generated for (the log's "
+               "workout seed or link); a tie goes to the goal of the latest such log; no goal when no log names "
+               "its workout", OWN_DESIGN, True),
+    Definition("programme-completed", "A programme is finished when ended or its planned weeks are over, and "
+               "completed when finished with at least 80 % of its planned sessions logged (days with a log from "
+               "its start to its end); a user counts when any finished programme was completed", OWN_DESIGN, True),
     Definition("interval", "Each share's 95 % confidence interval is Wilson's score interval", WILSON, False),
     Definition("min-cohort", f"No figure over fewer than {MIN_COHORT} users (cohort or denominator), nor for a "
                "filter that leaves out fewer than that", OWN_DESIGN + " (see the README's privacy rule)", True),

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Literal
 
 from pydantic import BaseModel, Field
+
+from app.assessments.catalogue import Design
+from app.assessments.trends import Verdict
 
 Status = Literal["ok", "too_little_data", "not_available"]
 
@@ -72,6 +75,55 @@ class Safety(BaseModel):
     referrals: NotAvailable
 
 
+class RomChange(BaseModel):
+    """One test on one side: its first session against its latest, in one method, judged by the test's MDC."""
+
+    test: str
+    side: str
+    method: str = Field(description="The method of the test's latest session; other methods are not compared.")
+    measure: str = Field(description="The test's primary measure (GET /assessment-tests gives its unit).")
+    status: Literal["ok", "too_little_data"]
+    missing: str | None = Field(description="What is missing when `status` is not `ok`.")
+    sessions: int = Field(description="Sessions of this test with this method on this side.")
+    baseline: float | None = Field(description="The first session's mean of its trials on this side.")
+    baseline_at: datetime | None
+    current: float | None = Field(description="The latest session's mean of its trials on this side.")
+    current_at: datetime | None
+    change: float | None = Field(description="Current minus baseline, in the measure's unit.")
+    mdc: float | None = Field(description="The test's MDC95 for the method and rater design the change is judged by.")
+    design: Design | None = Field(description="`intra` when both sessions had the same kind of rater, else `inter`.")
+    verdict: Verdict | None = Field(
+        description="`improved` (looser by at least the MDC), `worse`, or `within_error`: as /assessments/trends."
+    )
+
+
+class RangeOfMotion(BaseModel):
+    """Range of motion from the user's assessments: per test and side, and whether any changed for real."""
+
+    status: Literal["ok", "too_little_data"]
+    missing: str | None = Field(description="What is missing when no test and side has a change to judge.")
+    real_change: bool | None = Field(
+        description="Any test and side improved by at least its MDC (hipflex own design); null when none can be "
+        "judged."
+    )
+    tests: list[RomChange]
+
+
+class ProgrammeOutcome(BaseModel):
+    """The user's stored programmes (issue 22): how many, finished, completed."""
+
+    status: Literal["ok", "too_little_data"]
+    missing: str | None = Field(description="What is missing when no programme is finished.")
+    programmes: int
+    finished: int = Field(description="Ended, or their planned weeks over.")
+    completed: int = Field(
+        description="Finished with at least 80 % of the planned sessions (weeks x days a week) logged: days with a "
+        "session from the start to the end (hipflex own design)."
+    )
+    completed_any: bool | None = Field(description="Any finished programme completed; null while none is finished.")
+    goals: list[str] = Field(description="The goals of the user's programmes: what `GET /outcomes?programme=` reads.")
+
+
 class UserOutcomes(BaseModel):
     """One user's outcomes, from their check-ins and logs up to `as_of` (UTC days)."""
 
@@ -82,12 +134,16 @@ class UserOutcomes(BaseModel):
         "dated after `as_of`: such a user is in no cohort yet)."
     )
     days_followed: int = Field(description="Days from `start` to `as_of`, both counted (0 before the start).")
+    goal: str | None = Field(
+        description="The goal most of the user's logged workouts were generated for (ties: the most recent's); "
+        "null when no log names its workout. What `GET /outcomes?goal=` filters on."
+    )
     pain: PainOutcome
     follow_ups: list[FollowUp]
     adherence: Adherence
     safety: Safety
-    programme: NotAvailable
-    assessments: NotAvailable
+    programme: ProgrammeOutcome
+    assessments: RangeOfMotion
 
 
 class Figure(BaseModel):
@@ -108,6 +164,10 @@ class Cohort(BaseModel):
     as_of: date
     start_from: str | None = Field(description="First month of start (YYYY-MM) in the cohort, if filtered.")
     start_to: str | None = Field(description="Last month of start (YYYY-MM) in the cohort, if filtered.")
+    goal: str | None = Field(description="Only users whose goal (see a user's outcomes) is this one, if filtered.")
+    programme: str | None = Field(
+        description="Only users with a programme (`any`), with none (`none`), or with one for this goal."
+    )
     users: int = Field(description="Users in the cohort (always stated).")
     min_size: int = Field(description="The smallest cohort that gets figures.")
     figures_shown: bool

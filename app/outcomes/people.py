@@ -5,7 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+import app.outcomes.completion as completion
 import app.outcomes.measures as m
+import app.outcomes.motion as motion
+from app.assessments.catalogue import load as assessment_tests
 from app.outcomes.models import (
     Adherence,
     FollowUp,
@@ -16,8 +19,6 @@ from app.outcomes.models import (
     UserOutcomes,
 )
 
-NO_PROGRAMMES = "programmes are not part of this service yet: no completion can be given"
-NO_ASSESSMENTS = "assessments are not part of this service yet: no range-of-motion change can be given"
 NO_REFERRALS = (
     "referrals are given in /workouts answers but not stored, so they cannot be counted; "
     "`checkins_at_8_or_more` counts check-ins at the referral level instead"
@@ -39,6 +40,9 @@ class UserTally:
     sessions_in_programme: int  # in the first 12 weeks
     sessions_above_5: int
     checkins_at_8_or_more: int
+    goal: str | None = None  # the goal most of the user's logs were for (m.GOAL)
+    rom: tuple[motion.SideSessions, ...] = ()  # per assessment test, method and side: first and latest session
+    programmes: tuple[completion.ProgrammeRow, ...] = ()
 
 
 def _rounded(value: float | None, digits: int = 2) -> float | None:
@@ -102,12 +106,16 @@ def _follow_up(t: UserTally, week: int, today: date) -> FollowUp:
     )
 
 
-def not_started(user_id: str, today: date) -> UserOutcomes:
-    """A user whose every check-in and session is dated after ``today``: nothing to assess yet."""
+def not_started(
+    user_id: str, today: date, rom: tuple[motion.SideSessions, ...] = (),
+    programmes: tuple[completion.ProgrammeRow, ...] = (),
+) -> UserOutcomes:
+    """A user whose every check-in and session is dated after ``today`` (or who has only assessments):
+    no pain or adherence to assess yet, and in no cohort."""
     nothing = UserTally(
         user_id=user_id, start=today, last_score_day=None, baseline=m.Tally(0, 0), current=m.Tally(0, 0),
         follow_ups={week: m.Tally(0, 0) for week in m.FOLLOW_UPS}, sessions=0, sessions_first_two_weeks=0,
-        sessions_in_programme=0, sessions_above_5=0, checkins_at_8_or_more=0,
+        sessions_in_programme=0, sessions_above_5=0, checkins_at_8_or_more=0, rom=rom, programmes=programmes,
     )
     found = assess(nothing, today)
     return found.model_copy(update={"start": None, "days_followed": 0})
@@ -121,6 +129,7 @@ def assess(t: UserTally, today: date) -> UserOutcomes:
         as_of=today,
         start=t.start,
         days_followed=days_followed,
+        goal=t.goal,
         pain=_pain(t),
         follow_ups=[_follow_up(t, week, today) for week in sorted(m.FOLLOW_UPS)],
         adherence=Adherence(
@@ -134,6 +143,6 @@ def assess(t: UserTally, today: date) -> UserOutcomes:
             checkins_at_8_or_more=t.checkins_at_8_or_more,
             referrals=NotAvailable(missing=NO_REFERRALS),
         ),
-        programme=NotAvailable(missing=NO_PROGRAMMES),
-        assessments=NotAvailable(missing=NO_ASSESSMENTS),
+        programme=completion.outcome(t.programmes, today),
+        assessments=motion.assess(t.rom, assessment_tests().tests),
     )

@@ -1,4 +1,6 @@
-"""The SQL behind outcomes: the statement that counts and sums each user's pain scores and sessions.
+"""The SQL behind outcomes: the statements that count and sum each user's pain scores and sessions, choose
+their goal from their logs, reduce their assessments to each test and side's first and latest session, and
+read their programmes with the days they trained in each.
 
 Aggregated per user where the data is (GROUP BYs over the tenant's check-ins
 and logs, the same text on SQLite and Postgres, 250 users a statement), then
@@ -16,14 +18,21 @@ does not.
 from __future__ import annotations
 
 import time
+from collections import defaultdict
+from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
 
+from app.assessments.catalogue import load as assessment_tests
+from app.catalogue.models import Goal
 from app.outcomes import measures as m
+from app.outcomes.completion import ProgrammeRow
+from app.outcomes.motion import SideSessions
 from app.outcomes.people import UserTally
+from app.tables import UtcDateTime
 
 EPOCH = date(1970, 1, 1)
 FIXED = 1_000_000  # a day's pain score in SQL: doubled, in millionths (integer division, so exact to 1e-6 / 2)
@@ -101,6 +110,154 @@ def _sql(dialect: str) -> str:
     """
 
 
+# A stored workout names its goal as {"goal": ..., "seed": ...} or inside its link, `/workouts?goal=...&...`.
+_WORKOUT = {
+    "sqlite": ("json_type(l.workout)", "'object'", "json_extract(l.workout, '$.goal')", "'text'",
+               "json_extract(l.workout, '$')", "instr"),
+    "postgresql": ("json_typeof(l.workout)", "'object'", "(l.workout ->> 'goal')", "'string'",
+                   "(l.workout #>> '{}')", "strpos"),
+}
+
+
+def _goal_sql(dialect: str) -> str:
+    """Per user of ``first``-``last``: the goal most of their logs (up to ``latest``) were for; a tie goes to
+    the goal of the latest log among them. A link's goal is read from its query string, known goals only."""
+    kind, obj, of_object, string, link, find = _WORKOUT[dialect]
+    query = f"('&' || substr({link}, {find}({link}, '?') + 1) || '&')"
+    of_link = " ".join(f"WHEN {query} LIKE '%&goal={g.value}&%' THEN '{g.value}'" for g in Goal)
+    day = _LOG_DAY[dialect]
+    return f"""
+        WITH goals AS (
+            SELECT l.user_id AS user_id, l.performed_at AS at,
+                   CASE {kind} WHEN {obj} THEN {of_object} WHEN {string} THEN CASE {of_link} END END AS goal
+            FROM logs AS l
+            WHERE l.tenant = :tenant AND l.user_id BETWEEN :first AND :last AND {day} <= :latest),
+        counted AS (
+            SELECT user_id, goal, count(*) AS n, max(at) AS last_at FROM goals WHERE goal IS NOT NULL
+            GROUP BY user_id, goal),
+        ranked AS (
+            SELECT user_id, goal,
+                   row_number() OVER (PARTITION BY user_id ORDER BY n DESC, last_at DESC, goal) AS place
+            FROM counted)
+        SELECT user_id, goal FROM ranked WHERE place = 1
+    """
+
+
+# A trial's value of the test's primary measure when it is a number (a yes/no measure is never one).
+_TRIAL_NUMBER = {
+    "sqlite": "CASE WHEN json_type(t.value, '$.' || {m}) IN ('integer', 'real') "
+              "THEN json_extract(t.value, '$.' || {m}) END",
+    "postgresql": "CASE WHEN json_typeof(t.value -> {m}) = 'number' THEN CAST(t.value ->> {m} AS DOUBLE PRECISION) END",
+}
+_TRIAL_SIDE = {"sqlite": "json_extract(t.value, '$.side')", "postgresql": "(t.value ->> 'side')"}
+_TRIALS = {"sqlite": "json_each(a.trials) AS t", "postgresql": "json_array_elements(a.trials) AS t(value)"}
+
+
+def _rom_sql(dialect: str) -> tuple[str, dict[str, str]]:
+    """Per user of ``first``-``last``, test, method and side: the first and the latest session (up to
+    ``latest``) with the sum and count of its trials' primary measure on that side, and how many sessions.
+
+    The trials are read in the database (JSON functions of each), so a user's dozens of sessions come back
+    as at most two rows a test, method and side. Returns the statement and the parameters naming each
+    test's primary measure (bound, not written into the SQL)."""
+    tests = assessment_tests().tests
+    params = {**{f"test{i}": t.code for i, t in enumerate(tests)},
+              **{f"measure{i}": t.primary_measure for i, t in enumerate(tests)}}
+    measure = "CASE a.test " + " ".join(f"WHEN :test{i} THEN :measure{i}" for i in range(len(tests))) + " END"
+    value = _TRIAL_NUMBER[dialect].format(m=measure)
+    day = _LOG_DAY[dialect].replace("l.performed_at", "a.performed_at")
+    sql = f"""
+        WITH trials AS (
+            SELECT a.id AS id, a.user_id AS user_id, a.test AS test, a.method AS method, a.rater AS rater,
+                   a.performed_at AS at, {_TRIAL_SIDE[dialect]} AS side, {value} AS value
+            FROM assessments AS a, {_TRIALS[dialect]}
+            WHERE a.tenant = :tenant AND a.user_id BETWEEN :first AND :last AND {day} <= :latest),
+        sides AS (
+            SELECT id, user_id, test, method, rater, at, side, sum(value) AS total, count(value) AS n
+            FROM trials WHERE value IS NOT NULL AND side IS NOT NULL
+            GROUP BY id, user_id, test, method, rater, at, side),
+        ranked AS (
+            SELECT id, user_id, test, method, rater, at, side, total, n,
+                   row_number() OVER (PARTITION BY user_id, test, method, side ORDER BY at, id) AS up,
+                   row_number() OVER (PARTITION BY user_id, test, method, side ORDER BY at DESC, id DESC) AS down,
+                   count(*) OVER (PARTITION BY user_id, test, method, side) AS sessions
+            FROM sides)
+        SELECT user_id, test, method, side, sessions, up, id, at, rater, total, n
+        FROM ranked WHERE up = 1 OR down = 1
+        ORDER BY user_id, test, method, side, up
+    """
+    return sql, params
+
+
+def rom_rows(connection: Connection, params: dict[str, Any]) -> dict[str, tuple[SideSessions, ...]]:
+    """By user id: each test, method and side's first and latest session (the users ``first``-``last``)."""
+    sql, names = _rom_sql(connection.dialect.name)
+    statement = text(sql).columns(at=UtcDateTime())
+    grouped: dict[tuple[str, str, str, str], list[Any]] = defaultdict(list)
+    for row in connection.execute(statement, {**params, **names}):
+        grouped[(row.user_id, row.test, row.method, row.side)].append(row)
+    found: dict[str, list[SideSessions]] = defaultdict(list)
+    for (user_id, test, method, side), (first, *rest) in grouped.items():
+        last = rest[-1] if rest else first
+        found[user_id].append(SideSessions(
+            test=test, method=method, side=side, sessions=int(first.sessions),
+            first_at=first.at, first_value=float(first.total) / int(first.n), first_rater=first.rater,
+            last_at=last.at, last_id=last.id, last_value=float(last.total) / int(last.n), last_rater=last.rater,
+        ))
+    return {user_id: tuple(rows) for user_id, rows in found.items()}
+
+
+def rom_of(connection: Connection, tenant: str, today: date, user_id: str) -> tuple[SideSessions, ...]:
+    """One user's range-of-motion rows up to ``today`` (and a day's grace, as ``tallies``)."""
+    params = {"tenant": tenant, "latest": day_number(today) + m.DAYS_AHEAD, "first": user_id, "last": user_id}
+    return rom_rows(connection, params).get(user_id, ())
+
+
+# A programme's weeks and days a week from its stored parameters, and its days as integers (as logs' days).
+_PROGRAMME = {
+    "sqlite": ("CAST(json_extract(pr.parameters, '$.weeks') AS INTEGER)",
+               "CAST(json_extract(pr.parameters, '$.days_per_week') AS INTEGER)",
+               "CAST(julianday(json_extract(pr.parameters, '$.start')) - 2440587.5 AS INTEGER)",
+               "CAST(julianday(pr.ended) - 2440587.5 AS INTEGER)"),
+    "postgresql": ("CAST(pr.parameters ->> 'weeks' AS INTEGER)", "CAST(pr.parameters ->> 'days_per_week' AS INTEGER)",
+                   "(CAST(pr.parameters ->> 'start' AS DATE) - DATE '1970-01-01')", "(pr.ended - DATE '1970-01-01')"),
+}
+
+
+def _programmes_sql(dialect: str) -> str:
+    """Per programme of the users ``first``-``last``: its state and plan's size, and the days with a logged
+    session from its start to its end (the day it ended, else its last planned day), up to ``latest``."""
+    weeks, days_per_week, start, ended = _PROGRAMME[dialect]
+    day = _LOG_DAY[dialect]
+    return f"""
+        WITH p AS (
+            SELECT pr.id AS id, pr.user_id AS user_id, pr.goal AS goal, pr.status AS status, pr.created_at AS at,
+                   {weeks} AS weeks, {days_per_week} AS days_per_week, {start} AS start, {ended} AS ended
+            FROM programmes AS pr WHERE pr.tenant = :tenant AND pr.user_id BETWEEN :first AND :last)
+        SELECT p.user_id, p.goal, p.status, p.weeks, p.days_per_week, p.start, p.ended,
+               (SELECT count(DISTINCT {day}) FROM logs AS l
+                WHERE l.tenant = :tenant AND l.user_id = p.user_id AND {day} >= p.start
+                  AND {day} <= coalesce(p.ended, p.start + 7 * p.weeks - 1) AND {day} <= :latest) AS done
+        FROM p ORDER BY p.user_id, p.at, p.id
+    """
+
+
+def programme_rows(connection: Connection, params: dict[str, Any]) -> dict[str, tuple[ProgrammeRow, ...]]:
+    """By user id: their programmes, oldest first (the users ``first``-``last``)."""
+    found: dict[str, list[ProgrammeRow]] = defaultdict(list)
+    for row in connection.execute(text(_programmes_sql(connection.dialect.name)), params):
+        found[row.user_id].append(ProgrammeRow(
+            goal=row.goal, status=row.status, weeks=int(row.weeks), days_per_week=int(row.days_per_week),
+            start=_day(row.start) or EPOCH, ended=_day(row.ended), sessions_done=int(row.done),
+        ))
+    return {user_id: tuple(rows) for user_id, rows in found.items()}
+
+
+def programmes_of(connection: Connection, tenant: str, today: date, user_id: str) -> tuple[ProgrammeRow, ...]:
+    params = {"tenant": tenant, "latest": day_number(today) + m.DAYS_AHEAD, "first": user_id, "last": user_id}
+    return programme_rows(connection, params).get(user_id, ())
+
+
 def day_number(day: date) -> int:
     return (day - EPOCH).days
 
@@ -152,13 +309,20 @@ def tallies(connection: Connection, tenant: str, today: date, user_id: str | Non
     (an empty list when they have no data up to then)."""
     ids = [user_id] if user_id is not None else list(connection.execute(text(_USERS), {"tenant": tenant}).scalars())
     statement = text(_sql(connection.dialect.name))
+    goals = text(_goal_sql(connection.dialect.name))
     found = []
     done, size = 0, SLICE
     while done < len(ids):
         chunk = ids[done : done + size]
         started = time.monotonic()
         params = {"tenant": tenant, "latest": day_number(today) + m.DAYS_AHEAD, "first": chunk[0], "last": chunk[-1]}
-        found += [_tally(row) for row in connection.execute(statement, params)]
+        chosen = {row.user_id: row.goal for row in connection.execute(goals, params)}
+        motion = rom_rows(connection, params)
+        plans = programme_rows(connection, params)
+        found += [
+            replace(t, goal=chosen.get(t.user_id), rom=motion.get(t.user_id, ()), programmes=plans.get(t.user_id, ()))
+            for t in map(_tally, connection.execute(statement, params))
+        ]
         done += len(chunk)
         size = _next_size(size, time.monotonic() - started)
     return found

@@ -1,5 +1,6 @@
 """Real outcome answers, for the API document: the README's worked example (12 users from 6/10 to 2/10 over 12 weeks,
-3 staying at 5/10), made by tests/outcomes_data.py and the real routes on 2026-12-06."""
+3 staying at 5/10, all doing mobility workouts, hip extension measured at the start and at week 12), made by
+tests/outcomes_data.py and the real routes on 2026-12-06, as tests/test_outcomes.py's fixture builds it."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ USER_OUTCOMES: dict[str, Any] = {
     "as_of": "2026-12-06",
     "start": "2026-08-28",
     "days_followed": 101,
+    "goal": "mobility",
     "pain": {
         "status": "ok",
         "missing": None,
@@ -49,12 +51,54 @@ USER_OUTCOMES: dict[str, Any] = {
         },
     },
     "programme": {
-        "status": "not_available",
-        "missing": "programmes are not part of this service yet: no completion can be given",
+        "status": "too_little_data",
+        "missing": "no programmes: completion needs a stored programme (POST /users/{user_id}/programmes)",
+        "programmes": 0,
+        "finished": 0,
+        "completed": 0,
+        "completed_any": None,
+        "goals": [],
     },
     "assessments": {
-        "status": "not_available",
-        "missing": "assessments are not part of this service yet: no range-of-motion change can be given",
+        "status": "ok",
+        "missing": None,
+        "real_change": True,
+        "tests": [
+            {
+                "test": "hip-extension",
+                "side": "left",
+                "method": "inclinometer",
+                "measure": "hip_extension",
+                "status": "ok",
+                "missing": None,
+                "sessions": 2,
+                "baseline": -2.0,
+                "baseline_at": "2026-08-28T08:00:00Z",
+                "current": 5.0,
+                "current_at": "2026-11-19T08:00:00Z",
+                "change": 7.0,
+                "mdc": 3.9,
+                "design": "intra",
+                "verdict": "improved",
+            },
+            {
+                "test": "hip-extension",
+                "side": "right",
+                "method": "inclinometer",
+                "measure": "hip_extension",
+                "status": "ok",
+                "missing": None,
+                "sessions": 2,
+                "baseline": 3.0,
+                "baseline_at": "2026-08-28T08:00:00Z",
+                "current": 5.0,
+                "current_at": "2026-11-19T08:00:00Z",
+                "change": 2.0,
+                "mdc": 3.9,
+                "design": "intra",
+                "verdict": "within_error",
+            },
+        ],
     },
 }
 
@@ -63,6 +107,8 @@ COHORT_REPORT: dict[str, Any] = {
         "as_of": "2026-12-06",
         "start_from": None,
         "start_to": None,
+        "goal": None,
+        "programme": None,
         "users": 15,
         "min_size": 10,
         "figures_shown": True,
@@ -216,6 +262,32 @@ COHORT_REPORT: dict[str, Any] = {
             "note": None,
         },
         {
+            "id": "rom_real_change",
+            "label": "A real range-of-motion change: any assessment test and side improved by at least its "
+            "MDC95, first session against the latest with one method (of users with a test measured "
+            "twice; own design)",
+            "value": 0.8,
+            "numerator": 12,
+            "denominator": 15,
+            "ci95_low": 0.5481,
+            "ci95_high": 0.9295,
+            "unit": "share",
+            "note": "0 user(s) without a test measured twice on one side with one method left out",
+        },
+        {
+            "id": "programme_completion",
+            "label": "Completed a programme: finished (ended, or its weeks over) with at least 80 % of its "
+            "planned sessions logged (of users with a finished programme; own design)",
+            "value": None,
+            "numerator": None,
+            "denominator": 0,
+            "ci95_low": None,
+            "ci95_high": None,
+            "unit": "share",
+            "note": "0 user(s) in the denominator, under the minimum of 10: not shown; 15 user(s) without a "
+            "finished programme left out",
+        },
+        {
             "id": "sessions_above_5",
             "label": "Sessions with pain before or after above 5/10 (Silbernagel et al. 2007)",
             "value": 96,
@@ -236,28 +308,6 @@ COHORT_REPORT: dict[str, Any] = {
             "ci95_high": None,
             "unit": "check-ins",
             "note": None,
-        },
-        {
-            "id": "programme_completion",
-            "label": "Programme completion rate",
-            "value": None,
-            "numerator": None,
-            "denominator": None,
-            "ci95_low": None,
-            "ci95_high": None,
-            "unit": "share",
-            "note": "not available: programmes are not part of this service yet",
-        },
-        {
-            "id": "rom_real_change",
-            "label": "Share with a range-of-motion change beyond the test's MDC",
-            "value": None,
-            "numerator": None,
-            "denominator": None,
-            "ci95_low": None,
-            "ci95_high": None,
-            "unit": "share",
-            "note": "not available: assessments are not part of this service yet",
         },
         {
             "id": "referrals",
