@@ -18,6 +18,7 @@ DOMAIN_PACKAGES = ("app.catalogue", "app.workouts", "app.coaching")
 PROGRAMMES_NOT_DOMAIN = ("__init__", "store", "schemas", "today")
 DOMAIN = (
     *(name for name in DOMAIN_PACKAGES if (APP.parent / name.replace(".", "/")).is_dir()),
+    "app.dates",
     "app.progress.records",
     "app.progress.trends",
     "app.progress.exercises",

@@ -125,6 +125,9 @@ def test_the_public_plan_echoes_a_drawn_seed_and_todays_start(db_client: TestCli
         ("days_per_week=3&weekdays=mon,wed", None),  # the count does not match: named in the message
         ("weekdays=mon,funday", "weekdays"),
         ("tz=" + "A" * 65, "tz"),
+        ("start=0", "start"),  # a Unix time is not a day (found by the fuzz: it was read as 1970-01-01)
+        ("start=2026-12-07T10:00:00Z", "start"),
+        ("start=2300-01-01", "start"),
     ],
 )
 def test_bad_parameters_are_a_422_naming_the_field(db_client: TestClient, query: str, field: str | None) -> None:

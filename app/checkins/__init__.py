@@ -9,7 +9,7 @@ is the only writer of ``checkins``; every change bumps the user's revision
 (app/revisions.py) in its transaction.
 """
 
-from app.checkins.schemas import DATE_PATTERN, CalendarDate, CheckinCreate, CheckinPage, CheckinPublic
+from app.checkins.schemas import CheckinCreate, CheckinPage, CheckinPublic
 from app.checkins.store import (
     EARLIEST,
     LATEST,
@@ -25,6 +25,7 @@ from app.checkins.store import (
     known_user,
     page,
 )
+from app.dates import DATE_PATTERN, CalendarDate
 
 __all__ = [
     "DATE_PATTERN",

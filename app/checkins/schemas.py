@@ -2,30 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date, datetime
-from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
+from pydantic import BaseModel, ConfigDict, Field
 
+from app.dates import CalendarDate
 from app.logs.schemas import MAX_NOTES, NO_NUL, CleanStr, Pain
-
-# A calendar date as ISO 8601 writes it, and nothing else (no Unix times, no date-times).
-DATE_PATTERN = r"^(19|2[01])\d\d-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$"
-_DATE = re.compile(DATE_PATTERN)
-
-
-def _date_input(value: Any) -> Any:
-    if isinstance(value, date) or (isinstance(value, str) and _DATE.match(value)):
-        return value
-    raise ValueError("must be a calendar date, YYYY-MM-DD, in the years 1900-2199")
-
-
-CalendarDate = Annotated[
-    date,
-    BeforeValidator(_date_input),
-    WithJsonSchema({"type": "string", "format": "date", "pattern": DATE_PATTERN}),
-]
 
 
 class CheckinCreate(BaseModel):

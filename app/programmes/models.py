@@ -20,6 +20,7 @@ from pydantic.fields import FieldInfo
 
 from app.catalogue.models import Goal, Level, PainFlag
 from app.catalogue.search import EquipmentChoice
+from app.dates import CalendarDate  # YYYY-MM-DD only: never a Unix time read as a date
 from app.workouts.models import SEED_MAX, Workout, WorkoutQuery
 
 MIN_WEEKS = 1
@@ -114,7 +115,7 @@ class ProgrammeQuery(BaseModel):
         max_length=MAX_DAYS_PER_WEEK,
         description="The training days (distinct, as many as `days_per_week`); default: spread over the week.",
     )
-    start: dt.date | None = Field(default=None, description="The first day; default: today in `tz`.")
+    start: CalendarDate | None = Field(default=None, description="The first day; default: today in `tz`.")
     tz: str = Field(
         default="UTC",
         min_length=1,
