@@ -253,8 +253,8 @@ def readings(
     with _reading(engine) as connection:
         rows = connection.execute(statement).all()
         known = bool(rows) or (ask_known and known_user(connection, tenant, user_id))
-    trials = json.loads(f"[{','.join(r.trials for r in rows)}]")
+    trials = json.loads(f"[{','.join(row[-1] for row in rows)}]")
     return [
-        Reading(r.id, r.test, r.performed_at, r.method, r.rater, r.pain, tuple(t))
-        for r, t in zip(rows, trials, strict=True)
+        Reading(id_, test_code, at, method, rater, pain, tuple(t))
+        for (id_, test_code, at, method, rater, pain, _), t in zip(rows, trials, strict=True)
     ], known

@@ -215,10 +215,8 @@ def method_trend(test: AssessmentTest, method: Method, sessions: Sequence[Readin
     change: dict[Side, SideChange] = {}
     for side in test.sides:
         exact = [(r, found) for r, means in measured if (found := means.get(side.value)) is not None]
-        # (built, not validated: every field is of its type already; validating them was a third of the trends)
-        point = TrendPoint.model_construct
         series[side] = [
-            point(at=r.performed_at, value=round(v, 2), trials=n, rater=r.rater, assessment_id=r.id)
+            TrendPoint(at=r.performed_at, value=round(v, 2), trials=n, rater=r.rater, assessment_id=r.id)
             for r, (v, n) in exact
         ]
         if exact:
