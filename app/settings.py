@@ -96,7 +96,7 @@ class Settings(BaseSettings):
         ge=1,
         le=1000,
         description="Exports (`GET /users/{id}/export`) that may stream at once from one worker process; "
-        "one more is answered 503 with Retry-After at once. Each holds a page of logs (up to ~4 MiB at the "
+        "one more is answered 503 with Retry-After at once. Each holds a page of logs (~3 MiB at the "
         "body cap) until its client has read it, so this bounds their memory in total.",
     )
     sqlite_busy_timeout_ms: int = Field(
