@@ -106,6 +106,17 @@ def configure_logging(level: str) -> None:
             logger.handlers = [handler]
         logger.setLevel(level.upper())
         logger.propagate = False
+    uvicorn_errors = logging.getLogger("uvicorn.error")
+    if not any(isinstance(f, _AbortedQuietly) for f in uvicorn_errors.filters):
+        uvicorn_errors.addFilter(_AbortedQuietly())
+
+
+class _AbortedQuietly(logging.Filter):
+    """Drops uvicorn's traceback for a response aborted on purpose (``ResponseAborted``): the failure
+    is already logged in one line by ``Observability``, and uvicorn closes the connection either way."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.exc_info and isinstance(record.exc_info[1], ResponseAborted))
 
 
 class Observability:

@@ -91,6 +91,14 @@ class Settings(BaseSettings):
         description="A client that reads none of its answer for this long (our send buffer full) is "
         "disconnected: an export nobody reads holds its memory no longer than this.",
     )
+    export_streams: int = Field(
+        default=16,
+        ge=1,
+        le=1000,
+        description="Exports (`GET /users/{id}/export`) that may stream at once from one worker process; "
+        "one more is answered 503 with Retry-After at once. Each holds a page of logs (~3 MiB at the "
+        "body cap) until its client has read it, so this bounds their memory in total.",
+    )
     sqlite_busy_timeout_ms: int = Field(
         default=5000, ge=0, le=600_000, description="How long a SQLite writer waits for the lock."
     )

@@ -20,6 +20,7 @@ from app.catalogue import Catalogue
 from app.erasure import Scrubber
 from app.keys import RememberedKeys
 from app.logs import LogWriter
+from app.logs.streams import ExportStreams
 from app.observability import AccessLog, Metrics
 from app.settings import Settings
 
@@ -40,6 +41,13 @@ class AppState:
     exercise_pages: dict[str, Any] = field(default_factory=dict)
     # /readyz's own threads, made on the serving loop at its first probe.
     probe_threads: anyio.CapacityLimiter | None = None
+    # Exports streaming now, at most ``settings.export_streams`` (app.logs.streams), and the threads
+    # that render them (made on the serving loop at the first export: app.api.users).
+    export_streams: ExportStreams = field(init=False)
+    export_threads: anyio.CapacityLimiter | None = None
+
+    def __post_init__(self) -> None:
+        self.export_streams = ExportStreams(self.settings.export_streams)
 
     def open(self, engine: Engine) -> None:
         self._engine = engine

@@ -261,6 +261,31 @@ def test_export_streams_every_page_in_order(db_client: TestClient, acme: Tenant,
     assert export["logs"] == sorted(created, key=lambda log: (log["performed_at"], log["id"]))
 
 
+def test_exports_beyond_the_streams_allowed_are_refused_at_once(
+    db_client: TestClient, acme: Tenant, make_log: LogFactory
+) -> None:
+    """Every place taken (as by exports whose clients do not read): the next is a 503 with Retry-After,
+    nothing read; an export that ends, or a user not found, gives its place back."""
+    streams = state_of(db_client.app).export_streams  # type: ignore[arg-type]
+    post(db_client, acme, make_log())
+    assert db_client.get("/users/u-1/export", headers=acme.headers).status_code == 200
+    assert db_client.get("/users/nobody/export", headers=acme.headers).status_code == 404
+    assert streams.streaming == 0
+    taken = 0
+    while streams.take():
+        taken += 1
+    try:
+        assert taken == streams.limit == 16
+        refused = db_client.get("/users/u-1/export", headers=acme.headers)
+        assert refused.status_code == 503 and refused.headers["retry-after"] == "5"
+        assert refused.headers["content-type"] == "application/problem+json"
+        assert refused.json()["type"].endswith("/exports-busy") and "16 exports" in refused.json()["detail"]
+    finally:
+        for _ in range(taken):
+            streams.give_back()
+    assert db_client.get("/users/u-1/export", headers=acme.headers).status_code == 200
+
+
 def test_a_stored_seed_is_one_workouts_accepts(db_client: TestClient, acme: Tenant, make_log: LogFactory) -> None:
     largest = SEED_MAX
     stored = post(db_client, acme, make_log(workout={"goal": "mobility", "seed": largest}))

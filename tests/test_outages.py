@@ -4,10 +4,13 @@ unexpected gives a 500 that still carries its request id; SQL parameters never r
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 import threading
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import psycopg
@@ -306,14 +309,44 @@ def test_an_export_cut_by_an_outage_mid_stream_is_an_error_not_a_short_200(
                     copies = [{**row, "id": str(uuid.uuid4())} for _ in range(EXPORT_PAGE * 50)]
                     connection.execute(LOGS.insert(), copies)
                 state_of(app).engine.dispose()
-                with pytest.raises(httpx.HTTPError), client.stream("GET", "/users/u1/export") as answer:
-                    assert answer.status_code == 200
-                    chunks = answer.iter_raw(1024)
-                    next(chunks)  # the export has started ...
-                    postgres_server.drop(url)  # ... and the database goes away under it
-                    dropped = True
-                    for _ in chunks:
-                        pass
+                seen = _Records()
+                with seen.on("hipflex.errors", "uvicorn.error"):
+                    with pytest.raises(httpx.HTTPError), client.stream("GET", "/users/u1/export") as answer:
+                        assert answer.status_code == 200
+                        chunks = answer.iter_raw(1024)
+                        next(chunks)  # the export has started ...
+                        postgres_server.drop(url)  # ... and the database goes away under it
+                        dropped = True
+                        for _ in chunks:
+                            pass
+                    time.sleep(0.2)  # (the server's side of it may log a moment after the client's)
+        # The server's side: the export failed on the database (not the client or a timeout), said in one line.
+        logged = [(r.name, r.getMessage()) for r in seen.records]
+        # (the driver's class: AdminShutdown if a page's query was running, else the refused connect)
+        assert [name for name, _ in logged] == ["hipflex.errors"], logged  # and no traceback from uvicorn
+        assert logged[0][1].startswith("request failed: OperationalError: "), logged
     finally:
         if not dropped:
             postgres_server.drop(url)
+
+
+class _Records(logging.Handler):
+    """The records some loggers emit while ``on`` is in force (ours do not propagate to caplog's root)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+    @contextmanager
+    def on(self, *names: str) -> Iterator[None]:
+        loggers = [logging.getLogger(name) for name in names]
+        for logger in loggers:
+            logger.addHandler(self)
+        try:
+            yield
+        finally:
+            for logger in loggers:
+                logger.removeHandler(self)

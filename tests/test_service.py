@@ -54,6 +54,16 @@ def test_every_operation_is_documented(document: dict[str, Any]) -> None:
             assert "application/problem+json" in content, f"{where} {status}"
 
 
+def test_every_operation_with_a_body_documents_what_refuses_one(document: dict[str, Any]) -> None:
+    """Every body passes the same gate (app/api/bodies.py): too large (413), not UTF-8 JSON (415), broken JSON
+    (400), invalid (422). A new body route that leaves one out is caught here, not by the fuzz's luck."""
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            if isinstance(operation, dict) and "requestBody" in operation:
+                missing = {"400", "413", "415", "422"} - set(operation["responses"])
+                assert not missing, f"{method.upper()} {path} does not document {sorted(missing)}"
+
+
 def test_operation_ids_read_well_once_generated(document: dict[str, Any]) -> None:
     ids = [operation["operationId"] for _, operation in _operations(document)]
     for where, operation in _operations(document):

@@ -18,7 +18,7 @@ from app.logs.writer import LOGS
 
 # Logs read per query: at the 256 KiB body cap a page is a few MiB of Python objects, and the
 # export's memory is one page whatever the user's total (measured in tests/test_faults.py).
-EXPORT_PAGE = 8
+EXPORT_PAGE = 4
 
 # ``entries`` as its stored text, decoded here one entry at a time (see ``_exported``).
 _COLUMNS = [cast(LOGS.c[name], Text).label(name) if name == "entries" else LOGS.c[name] for name in LOG_FIELDS]
@@ -58,6 +58,7 @@ def export_stream(
     head = _ExportHead(user_id=user_id, exported_at=datetime.now(UTC)).model_dump_json()
     yield head[:-1].encode() + b',"logs":['
     count, rows = 0, first
+    del first  # (else the first page is held as long as the whole stream)
     while rows:
         for row in rows:
             # one log a chunk: the event loop sends while the next one is rendered
@@ -65,8 +66,8 @@ def export_stream(
             count += 1
         if len(rows) < EXPORT_PAGE:
             break
-        last = rows[-1]
-        rows = export_page(engine, tenant, user_id, Cursor(last.performed_at, last.id))
+        after, rows = Cursor(rows[-1].performed_at, rows[-1].id), []  # one page held at a time, not two
+        rows = export_page(engine, tenant, user_id, after)
     yield b'],"count":' + str(count).encode() + trailer + b"}"
 
 
