@@ -6,7 +6,7 @@ Seeds 500 modified-Thomas-test sessions (two methods, three kinds of rater, both
 trials a side) through the API, then times sequential GET .../assessments/trends requests over loopback:
 from the answer cache (hits), and by a second server with the cache off (every request a miss: what
 the first request after each new assessment costs). With ``--wrk N``: wrk, 16 connections, N seconds,
-on both servers. For looking at a change; it prints, it asserts nothing.
+on both servers, and on bare Starlette first (the ratio's yardstick, same run). For looking at a change; it prints, it asserts nothing.
 """
 
 from __future__ import annotations
@@ -76,6 +76,15 @@ def main() -> None:
             started = time.perf_counter()
             seed(f"http://127.0.0.1:{cached.port}", key)
             print(f"seeded {SESSIONS} assessments in {time.perf_counter() - started:.0f} s ({args.database})")
+            yardstick = None
+            if args.wrk:  # the ratio's yardstick, measured in the same run (the machine's load moves)
+                bare = Server("bench.bare:app", {})
+                try:
+                    yardstick = wrk("bare", f"http://127.0.0.1:{bare.port}/", connections=16, duration=args.wrk)
+                finally:
+                    bare.stop()
+                print(f"wrk -c16 {args.wrk}s bare Starlette (same run): {yardstick.rps:7.0f} req/s  "
+                      f"p50 {yardstick.p50_ms:7.2f} ms  p99 {yardstick.p99_ms:7.2f} ms")
             for name, server in (("hits", cached), ("misses: cache off", uncached)):
                 target = f"http://127.0.0.1:{server.port}{USER}{PATH}"
                 _times(target, key, 3)  # warm
@@ -83,7 +92,8 @@ def main() -> None:
                 if args.wrk:
                     row = wrk(PATH, target, connections=16, duration=args.wrk, script="get_authorized.lua", env=env)
                     print(f"wrk -c16 {args.wrk}s trends ({name}): {row.rps:7.0f} req/s  p50 {row.p50_ms:7.2f} ms  "
-                          f"p99 {row.p99_ms:7.2f} ms  errors {row.errors}")
+                          f"p99 {row.p99_ms:7.2f} ms  errors {row.errors}"
+                          + (f"  ({row.rps / yardstick.rps:.2f}x bare req/s)" if yardstick else ""))
         finally:
             cached.stop()
             uncached.stop()

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from app.assessments.catalogue import Design, Side, load
 from app.assessments.trends import Reading, trends
+from app.state import state_of
 
 START = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
 CATALOGUE = load()
@@ -174,3 +175,54 @@ def test_after_any_writes_edits_and_deletes_the_trends_equal_a_fresh_computation
             assert got.status_code == 404
         else:
             assert got.status_code == 200 and got.json() == fresh
+
+
+# --- the kept answer follows every change (the fast path serves it) --------------------------------------------
+
+TRENDS_ROUTE = "/users/{user_id}/assessments/trends"
+
+
+def _served(client: TestClient) -> float:
+    found = state_of(client.app).metrics.registry.get_sample_value("hipflex_fast_path_total", {"route": TRENDS_ROUTE})
+    return found or 0.0
+
+
+def test_a_new_changed_or_deleted_assessment_changes_the_kept_trends(db_client: TestClient, acme: Tenant) -> None:
+    """Left -8, right +4 by inclinometer: provisional. Asked again: the kept answer, from memory. A second
+    session five days later confirms it; a corrected right side takes the asymmetry away; deleting that
+    session brings back the first one's reading. Each answer is the fast path's, and each change is in it."""
+    url = "/users/ines/assessments"
+    answers = state_of(db_client.app).answers
+    trend = f"{url}/trends?test=modified-thomas-hip"
+
+    def asked() -> dict[str, Any]:
+        before = _served(db_client)
+        got = db_client.get(trend, headers=acme.headers)
+        assert got.status_code == 200, got.text
+        assert _served(db_client) == before + 1
+        return got.json()  # type: ignore[no-any-return]
+
+    first = db_client.post(url, json=_thomas(0, -8, 4, "inclinometer"), headers=acme.headers)
+    assert first.status_code == 201
+    shown = asked()
+    assert (shown["asymmetry"]["status"], shown["asymmetry"]["tighter_side"]) == ("provisional", "right")
+    hits = answers.stats.hits
+    assert asked() == shown and answers.stats.hits == hits + 1  # kept
+
+    second = db_client.post(url, json=_thomas(5, -7, 3, "inclinometer"), headers=acme.headers)
+    assert second.status_code == 201
+    shown = asked()
+    assert shown["asymmetry"]["status"] == "confirmed"
+    assert [p["value"] for p in shown["series"]["right"]] == [4.0, 3.0]
+
+    patch = {"trials": [{"side": "left", "thigh_angle": -7}, {"side": "right", "thigh_angle": -6}]}
+    changed = db_client.patch(f"{url}/{second.json()['id']}", json=patch, headers=acme.headers)
+    assert changed.status_code == 200
+    shown = asked()
+    assert shown["asymmetry"]["status"] == "none"
+    assert [p["value"] for p in shown["series"]["right"]] == [4.0, -6.0]
+
+    assert db_client.delete(f"{url}/{second.json()['id']}", headers=acme.headers).status_code == 204
+    shown = asked()
+    assert [p["value"] for p in shown["series"]["right"]] == [4.0]
+    assert shown["asymmetry"]["status"] == "provisional"

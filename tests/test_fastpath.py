@@ -42,6 +42,8 @@ from app.api.exercises import PageCache
 from app.api.fastpath import REGISTRY, Compiled, FastPath, Hot
 from app.catalogue import Catalogue
 from app.api.examples.coaching import ADAPT_REQUEST
+from app.assessments import catalogue as assessment_tests
+from app.assessments.schemas import EXAMPLE as ASSESSMENT_EXAMPLE
 from app.logs import LOG_EXAMPLE, LogCreate
 from app.main import create_app
 from app.settings import Settings
@@ -62,6 +64,9 @@ TODAY = datetime.now(UTC).date()
 BODIES: dict[type[BaseModel], dict[str, Any]] = {}
 REVALIDATE = "<the ETag of the answer without If-None-Match>"
 USERS = ["ann", "bob", "a\tb", "x" * 129, "Zoë"]
+# Codes a text field may name beside exercise slugs: the assessment tests (twice: the likelier) and their measures.
+_TESTS = assessment_tests.load().tests
+CODES = sorted([t.code for t in _TESTS] * 2 + list({m.name for t in _TESTS for m in t.measures}))
 
 
 def _body_examples() -> dict[type[BaseModel], dict[str, Any]]:
@@ -111,6 +116,11 @@ def pair(tmp_path_factory: pytest.TempPathFactory, catalogue: Catalogue) -> Iter
         for day in (1, 2):
             checkin = {"date": (TODAY - timedelta(days=day)).isoformat(), "pain": 3 + day}
             assert slow_client.post("/users/ann/checkins", json=checkin, headers=_auth(tenants["acme"])).status_code == 201
+        for n, method in enumerate(["inclinometer", "goniometer", "inclinometer"]):
+            when = (datetime.now(UTC) - timedelta(days=10 - 3 * n)).isoformat()
+            assessment = {**ASSESSMENT_EXAMPLE, "performed_at": when, "method": method}
+            response = slow_client.post("/users/ann/assessments", json=assessment, headers=_auth(tenants["acme"]))
+            assert response.status_code == 201, response.text
         plan = {"goal": "mobility", "weeks": 2, "start": (TODAY - timedelta(days=3)).isoformat(), "seed": 3}
         created = slow_client.post("/users/ann/programmes", json=plan, headers=_auth(tenants["acme"]))
         assert created.status_code == 201, created.text
@@ -174,7 +184,8 @@ def _item_values(item: Any, slugs: list[str]) -> st.SearchStrategy[Any]:
     if get_origin(item) is Literal:
         return st.sampled_from(list(get_args(item)))
     if item is str:
-        return st.sampled_from([*slugs, "no-such-slug", "Europe/Berlin", "UTC", "Mars/Olympus"])
+        named = st.sampled_from([*slugs, "no-such-slug", "Europe/Berlin", "UTC", "Mars/Olympus"])
+        return named | st.sampled_from(CODES)
     if item is date:
         days = [TODAY, TODAY - timedelta(days=1), TODAY + timedelta(days=30), date(2026, 2, 28)]
         return st.sampled_from([d.isoformat() for d in days] + ["2026-02-30", "yesterday"])
@@ -214,6 +225,8 @@ def _valid_values(field: FieldInfo, slugs: list[str]) -> st.SearchStrategy[Any]:
         return st.integers(low if low is not None else 0, high if high is not None else 100)
     if annotation is date:
         return st.sampled_from([TODAY, TODAY - timedelta(days=3), TODAY + timedelta(days=1)]).map(date.isoformat)
+    if annotation is str:  # (a code the fixture's data names more often: its answers are the successes)
+        return st.sampled_from(CODES) | _item_values(str, slugs)
     return _item_values(annotation, slugs)
 
 
@@ -224,7 +237,7 @@ def _query(draw: st.DrawFn, model: type[BaseModel] | None, slugs: list[str]) -> 
     pairs: list[tuple[str, str]] = []
     if draw(st.booleans()):  # any of the fields, each in its type and bounds: the successes, in combinations
         for name, field in fields.items():
-            if draw(st.booleans()):
+            if field.is_required() or draw(st.booleans()):
                 value = draw(_valid_values(field, slugs))
                 pairs.append((name, ",".join(map(str, value)) if isinstance(value, list) else str(value)))
     else:  # a few, each anything: at and past its bounds, another type, an unknown name

@@ -10,11 +10,13 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.convertors import Convertor, register_url_convertor
 
 from app import idempotency, problems
-from app.answers import user_answer
+from app.answers import Key, user_answer
 from app.api.auth import TenantDep
-from app.api.deps import AnswersDep, EngineDep, SettingsDep
+from app.api.deps import EngineDep, SettingsDep
+from app.api.fastpath import Call, Reply, fast, respond
 from app.api.idempotency_key import IdempotencyKey, created, key_problem, replay_headers
 from app.api.logs import UserIdPath, user_not_found
+from app.api.progress import READERS
 from app.api.representations import CACHE_CONTROL, cached_json, link_next, page_url
 from app.assessments import catalogue, examples, store
 from app.assessments.catalogue import AssessmentCatalogue, AssessmentTest, Method
@@ -216,25 +218,17 @@ def trend_test(tests: AssessmentCatalogue, query: TrendQuery) -> tuple[Assessmen
     return test, measure
 
 
-@router.get(
-    "/trends",
-    response_model=TrendsPublic,
-    summary="A test's trend, side by side",
-    responses={200: {"content": {JSON: {"example": examples.TRENDS}}}, **responses(401, 404, 422)},
-)
-def get_assessment_trends(
-    tenant: TenantDep,
-    user_id: UserIdPath,
-    query: Annotated[TrendQuery, Query()],
-    engine: EngineDep,
-    tests: TestsDep,
-    answers: AnswersDep,
-) -> Response:
-    """Per side and per method (never across methods): each session's mean, the change from baseline and from
-    the previous session, and a verdict (`improved`, `worse`, `within_error`) by the test's MDC95 for that
-    method and rater design; and the current asymmetry: `confirmed` when |left - right| reached the MDC in the
-    last two two-sided sessions, same side tighter, at most 14 days apart. Kept until the user's data changes."""
-    test, measure = trend_test(tests, query)
+def trends_key(test: AssessmentTest, measure: str, query: TrendQuery) -> Key:
+    """What a trends answer is kept under, beside the user and their revision (the query normalised)."""
+    return ("assessment-trends", test.code, measure, query.method.value if query.method else None)
+
+
+def trends_answer(call: Call[TrendQuery, None]) -> Reply:
+    """GET /users/{user_id}/assessments/trends, kept until the user's data changes; for the route and the fast
+    path. A kept answer costs the revision's read and a dictionary look-up, in a worker thread: no FastAPI
+    routing or dependencies (with 500 sessions, those made a kept answer 0.10x bare Starlette)."""
+    query, engine, tenant, user_id = call.query, call.state.engine, call.tenant, call.params["user_id"]
+    test, measure = trend_test(catalogue.load(), query)
 
     def compute() -> bytes | None:
         readings, known = store.readings(engine, tenant, user_id, test.code)
@@ -243,11 +237,27 @@ def get_assessment_trends(
         found = trends(test, measure, readings, query.method)
         return found.__pydantic_serializer__.to_json(found)
 
-    key = ("assessment-trends", test.code, measure, query.method.value if query.method else None)
-    body = user_answer(answers, engine, tenant, user_id, key, compute)
+    body = user_answer(call.state.answers, engine, tenant, user_id, trends_key(test, measure, query), compute)
     if body is None:
         raise user_not_found(user_id)
-    return Response(body, media_type=JSON)
+    return Reply(200, body, {})
+
+
+@router.get(
+    "/trends",
+    response_model=TrendsPublic,
+    summary="A test's trend, side by side",
+    responses={200: {"content": {JSON: {"example": examples.TRENDS}}}, **responses(401, 404, 422)},
+)
+@fast(trends_answer, query=TrendQuery, needs_key=True, thread=True, workers=READERS)
+def get_assessment_trends(
+    request: Request, tenant: TenantDep, user_id: UserIdPath, query: Annotated[TrendQuery, Query()]
+) -> Response:
+    """Per side and per method (never across methods): each session's mean, the change from baseline and from
+    the previous session, and a verdict (`improved`, `worse`, `within_error`) by the test's MDC95 for that
+    method and rater design; and the current asymmetry: `confirmed` when |left - right| reached the MDC in the
+    last two two-sided sessions, same side tighter, at most 14 days apart. Kept until the user's data changes."""
+    return respond(request, trends_answer, query=query, tenant=tenant, user_id=user_id)
 
 
 @router.get(

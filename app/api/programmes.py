@@ -77,7 +77,9 @@ _CREATE_EXAMPLES = {"mobility": {"summary": "6 weeks of mobility, Mon/Wed/Fri", 
     status_code=201,
     response_model=ProgrammePublic,
     summary="Start a programme",
-    responses={201: created("The new programme, its weeks computed.", _LINKS), **responses(400, 401, 409, 413, 415, 422)},
+    responses={
+        201: created("The new programme, its weeks computed.", _LINKS), **responses(400, 401, 409, 413, 415, 422)
+    },
 )
 def create_programme(
     tenant: TenantDep,
