@@ -107,9 +107,9 @@ class Settings(BaseSettings):
     )
     fast_path: bool = Field(
         default=True,
-        description="Serve the hot public reads, kept /records and /progress answers, and POST /users/{id}/logs "
-        "without FastAPI's routing "
-        "(same validation, same bodies; anything else falls through to the routes).",
+        description="Serve the routes marked `@fast` (the hot public reads, the person-aware reads, the outcome "
+        "report, log writes) without FastAPI's routing (same validation, same bodies; anything else falls "
+        "through to the routes).",
     )
     gzip_min_bytes: int = Field(
         default=1024, ge=0, le=1024 * 1024,
