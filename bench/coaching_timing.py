@@ -258,7 +258,7 @@ def main() -> None:
     try:
         migrations.upgrade(url)
         key, _ = keys.create(_engine(url), "bench")
-        app = create_app(Settings(database_url=url, access_log=False))
+        app = create_app(Settings(database_url=url, access_log=False, rate_limits=False))
         with TestClient(app) as client:
             _seed(client, key)
             if not args.profile and not args.server:
