@@ -170,6 +170,15 @@ class Delivery:
             if head:
                 scope["method"] = "GET"
         personal = scope["path"].startswith(PERSONAL_PREFIX)
+        if not (head or gzip_ok or personal or DEPRECATIONS):
+            # The common GET: nothing to compress, drop or add but Vary, so the answer goes out as it comes
+            # (no start held, no copies of each message: a quarter of a cached read's time in here).
+            try:
+                await self.app(scope, receive, self._varied(send, min_bytes))
+            finally:
+                if scope is not outer and "route" in scope:
+                    outer["route"] = scope["route"]  # (see below)
+            return
         inner = scope
         start: Message | None = None
 
@@ -203,6 +212,30 @@ class Delivery:
                 # The router (or the fast path) named the route on our copy: the access log and the metrics
                 # outside read it from the original (HEAD and gzip revalidations were "<unmatched>").
                 outer["route"] = scope["route"]
+
+    @staticmethod
+    def _varied(send: Send, min_bytes: int) -> Send:
+        """``send`` adding ``Vary: Accept-Encoding`` where ``_shape`` would, for a GET that gets no gzip."""
+        if not min_bytes:
+            return send
+
+        async def varied(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = message["headers"]
+                content_type = None
+                for name, value in headers:
+                    if name == b"content-type":
+                        content_type = value
+                    elif name == b"content-encoding":
+                        break
+                else:
+                    if message["status"] == 304 or (content_type is not None and content_type.startswith(COMPRESSIBLE)):
+                        headers = list(headers)
+                        _add_vary(headers, b"Accept-Encoding")
+                        message = {**message, "headers": headers}
+            await send(message)
+
+        return varied
 
     @staticmethod
     def _shape(
