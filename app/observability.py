@@ -242,9 +242,10 @@ class AccessLog:
                 f'Z","level":"info","logger":"{ACCESS_LOGGER}","message":"request","method":"{method}",'
                 f'"route":{json.dumps(route)},"status":{status},"duration_ms":'
             )
-        # (%03d truncates as int() did; the id is ours or matched the regex)
+        # (the id is ours or matched the regex)
         self.lines.append(
-            '{"ts":"%s.%03d%s%.3f,"request_id":"%s"}\n' % (self._stamp, now % 1 * 1000, middle, elapsed * 1000, request_id)
+            f'{{"ts":"{self._stamp}.{int(now % 1 * 1000):03d}{middle}{elapsed * 1000:.3f},'
+            f'"request_id":"{request_id}"}}\n'
         )
         if now - self.last_flush >= self.max_delay or len(self.lines) >= self.max_lines:
             self.flush()

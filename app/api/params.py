@@ -62,8 +62,8 @@ class QueryMemo:
             if apart is not None and adapter is not None:
                 rest, seed = apart
                 found = self._parse(model, rest)
-                if found is None or getattr(found, "seed") is not None:  # (a seed spelt %73eed: as FastAPI would)
-                    return parse_query(model, raw) if found is not None else None
+                if found is None or getattr(found, "seed", None) is not None:
+                    return parse_query(model, raw)  # (another seed in the rest, spelt se%65d: as FastAPI would)
                 try:
                     value = adapter.validate_python(seed.decode("ascii"))
                 except ValidationError:
@@ -74,7 +74,11 @@ class QueryMemo:
     def _seed_adapter(self, model: type[BaseModel]) -> TypeAdapter[Any] | None:
         if model not in self.seeds:
             field = model.model_fields.get("seed")
-            self.seeds[model] = None if field is None else TypeAdapter(Annotated[field.annotation, *field.metadata])
+            if field is not None and field.alias not in (None, "seed"):
+                field = None  # (the query names it otherwise)
+            # (the field's type with its bounds: ge, le)
+            bounded = None if field is None else Annotated.__class_getitem__((field.annotation, *field.metadata))  # type: ignore[attr-defined]
+            self.seeds[model] = None if bounded is None else TypeAdapter(bounded)
         return self.seeds[model]
 
     def _parse(self, model: type[BaseModel], raw: bytes) -> BaseModel | None:
