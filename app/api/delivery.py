@@ -215,13 +215,19 @@ class Delivery:
 
     @staticmethod
     def _varied(send: Send, min_bytes: int) -> Send:
-        """``send`` adding ``Vary: Accept-Encoding`` where ``_shape`` would, for a GET that gets no gzip."""
-        if not min_bytes:
-            return send
+        """``send`` adding ``Vary: Accept-Encoding`` where ``_shape`` would, for a GET that gets no gzip. The start
+        is held until the first body part, as ``deliver`` holds it: an answer that fails before its body still
+        leaves the connection clean for app.observability's 500."""
+        start: Message | None = None
 
         async def varied(message: Message) -> None:
+            nonlocal start
             if message["type"] == "http.response.start":
-                headers = message["headers"]
+                start = message
+                return
+            if start is not None and message["type"] == "http.response.body":
+                held, start = start, None
+                headers = held["headers"]
                 content_type = None
                 for name, value in headers:
                     if name == b"content-type":
@@ -229,10 +235,13 @@ class Delivery:
                     elif name == b"content-encoding":
                         break
                 else:
-                    if message["status"] == 304 or (content_type is not None and content_type.startswith(COMPRESSIBLE)):
+                    if min_bytes and (
+                        held["status"] == 304 or (content_type is not None and content_type.startswith(COMPRESSIBLE))
+                    ):
                         headers = list(headers)
                         _add_vary(headers, b"Accept-Encoding")
-                        message = {**message, "headers": headers}
+                        held = {**held, "headers": headers}
+                await send(held)
             await send(message)
 
         return varied
