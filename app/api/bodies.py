@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from functools import cache
 from typing import Annotated, Any, get_args, get_origin
 
 from anyio import to_thread
@@ -222,6 +223,14 @@ def _list_item_model(annotation: Any) -> type[BaseModel] | None:
     return None
 
 
+@cache
+def _list_fields(model: type[BaseModel]) -> tuple[tuple[str, type[BaseModel]], ...]:
+    """(key, item model) of each of ``model``'s ``list[M]`` fields: read from the annotations once a model
+    (read for every item scouted, they cost five times the validations themselves)."""
+    found = ((field.alias or name, _list_item_model(field.annotation)) for name, field in model.model_fields.items())
+    return tuple((key, item) for key, item in found if item is not None)
+
+
 def scout(model: type[BaseModel], value: Any, limit: int) -> tuple[list[dict[str, Any]], int]:
     """The first ``limit`` errors in the items of ``model``'s list fields, found one small item at a time.
 
@@ -236,10 +245,9 @@ def scout(model: type[BaseModel], value: Any, limit: int) -> tuple[list[dict[str
     def walk(kind: type[BaseModel], data: Any, loc: tuple[Any, ...]) -> None:
         if not isinstance(data, dict):
             return
-        for name, field in kind.model_fields.items():
-            key = field.alias or name
-            items, item_kind = data.get(key), _list_item_model(field.annotation)
-            if item_kind is None or not isinstance(items, list):
+        for key, item_kind in _list_fields(kind):
+            items = data.get(key)
+            if not isinstance(items, list):
                 continue
             for index, item in enumerate(items):
                 if len(found) >= limit or budget[0] <= 0:
