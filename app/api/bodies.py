@@ -8,10 +8,12 @@ through:
   bad byte's offset): ``json.loads`` guessed UTF-16 and UTF-32 from the bytes, so ``charset=utf-16`` bodies
   were read;
 - an object with a key twice is a 422 (the parser kept the last value, silently);
-- a body over ``LARGE_BODY_BYTES`` on a route whose body has a schema is validated here, once, in a
-  worker thread (with FastAPI's own field, so the errors are the route's), and an invalid one is
-  answered here with the route's 422, bounded as every problem is (app.problems). Validating 14,000
-  invalid sets on the event loop held every other client for about 240 ms. On a route that needs a
+- a body over ``LARGE_BODY_BYTES`` on a route whose body has a schema is validated here, once (with
+  FastAPI's own field, so the errors are the route's), and an invalid one is answered here with the
+  route's 422, bounded as every problem is (app.problems). Validating 14,000 invalid sets on the event
+  loop held every other client for about 240 ms: a body too big to be validated whole in a few ms even
+  at its worst (``_whole_first``) is scouted, in a worker thread; a smaller one is validated where it
+  is (pydantic holds the GIL in a thread too, and the hop cost ~0.14 ms of CPU a request). On a route that needs a
   key, only a request whose key was checked in the last moments (``keys.recently_authenticated``)
   is validated here: anyone else gets the route's own answer (a 401 comes before a 422).
 
@@ -117,10 +119,10 @@ class BodyGate:
             return
         if body:
             validate = len(body) > LARGE_BODY_BYTES and (not keyed or self._authenticated(headers))
-            if validate or len(body) > LARGE_BODY_BYTES:
+            if len(body) > LARGE_BODY_BYTES and not _whole_first(body):
                 outcome = await to_thread.run_sync(_check, body, route if validate else None)
             else:
-                outcome = _check(body, None)
+                outcome = _check(body, route if validate else None)
             if isinstance(outcome, _Refusal):
                 await self._answer(scope, send, outcome)
                 return
