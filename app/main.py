@@ -103,12 +103,13 @@ def _freeze_startup_objects() -> None:
 
     Measured: full collections walking those long-lived objects were most of
     the p99 of log writes (62 ms -> 26 ms). Once per process, so repeated
-    apps (the tests) do not pile up frozen garbage.
+    apps (the tests) do not pile up frozen garbage. No full collection first:
+    it found about 20 unreachable objects among 170,000 and was 85 ms of the
+    cold start (issue 20).
     """
     global _frozen
     if not _frozen:
         _frozen = True
-        gc.collect()
         gc.freeze()
 
 
