@@ -1,4 +1,4 @@
-"""Request bodies are UTF-8 JSON with one value per key, and a large one is validated off the event loop.
+"""Request bodies are UTF-8 JSON with one value per key, and a large one is validated before the route.
 
 One pure-ASGI middleware in front of the fast path and the router, so both see only bodies it let
 through:
@@ -13,9 +13,10 @@ through:
   route's 422, bounded as every problem is (app.problems). Validating 14,000 invalid sets on the event
   loop held every other client for about 240 ms: a body too big to be validated whole in a few ms even
   at its worst (``_whole_first``) is scouted, in a worker thread; a smaller one is validated where it
-  is (pydantic holds the GIL in a thread too, and the hop cost ~0.14 ms of CPU a request). On a route that needs a
-  key, only a request whose key was checked in the last moments (``keys.recently_authenticated``)
-  is validated here: anyone else gets the route's own answer (a 401 comes before a 422).
+  is (pydantic holds the GIL in a thread too, and the hop cost ~0.14 ms of CPU a request). On a route
+  that needs a key, only a request whose key was checked in the last moments
+  (``keys.recently_authenticated``) is validated here: anyone else gets the route's own answer (a 401
+  comes before a 422).
 
 A body that passed is handed on unchanged (the bytes replayed), with what was parsed in the scope
 (``scope["hipflex.body"]``: the bytes, the JSON value and, if validated here, the model) for a
