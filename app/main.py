@@ -163,9 +163,9 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
     configure_logging(settings.log_level)
     problems.install(app)
     # Middleware, innermost first: the fast path, CORS around it, the body gate (UTF-8 JSON, one value
-    # a key, large bodies validated off the event loop: app.api.bodies), rate limits (before a body is
-    # read: app.api.rate_limits), the body cap, delivery (HEAD,
-    # gzip, no-store) around all of them so both paths give the same bytes, and observability outermost.
+    # a key, large bodies validated, the largest scouted off the event loop: app.api.bodies), rate limits
+    # (before a body is read: app.api.rate_limits), the body cap, delivery (HEAD, gzip, no-store) around
+    # all of them so both paths give the same bytes, and observability outermost.
     if settings.fast_path:
         app.add_middleware(FastPath, api=app)  # the routes marked @fast (app.api.fastpath)
     if settings.cors_origins:
