@@ -32,7 +32,7 @@ from app.checkins import CalendarDate, CheckinCreate
 from app.coaching import AdaptedWorkout, CheckIn, Session, session_of, session_of_model
 from app.coaching.history import MAX_CHECKINS, MAX_SESSIONS, recent, window
 from app.coaching.inputs import Inputs
-from app.coaching.plan import next_workout
+from app.coaching.plan import at_pain, next_workout, read_day
 from app.db import snapshot
 from app.languages import LOCALISED, language_headers
 from app.logs import LogCreate
@@ -40,8 +40,11 @@ from app.logs.schemas import WHOLE
 from app.observability import Metrics
 from app.problems import FieldError, invalid
 from app.programmes.calendar import local_today
+from app.state import AppState
 from app.workouts import UnknownExercises, WorkoutImpossible, WorkoutQuery, draw_seed
+from app.workouts.generator import variant
 from app.workouts.models import MAX_MINUTES, MIN_MINUTES, SEED_MAX
+from app.workouts.output import seed_fields
 
 router = APIRouter(tags=["coaching"])
 
@@ -215,9 +218,8 @@ def next_reply(call: Call[NextParams, None]) -> Reply:
     A seeded answer is a pure function of the user's logs, check-ins and assessments (their revision), the catalogue
     (its language too), the query and the day: kept under the user's revision like /records (app.answers),
     so a client asking again before anything changes costs a revision read. An unseeded one is a fresh
-    draw each time and is not kept. What the answer is computed from, the user's data read for the day
-    (``Inputs``), is kept under the same revision and the day: a seed or parameters not asked before cost
-    the coaching alone, no read. The revision is read once, before either.
+    draw each time and is not kept. Two more things are kept under the same revision and day, for the
+    answers not kept yet (``seeded_answer``); the revision is read once, before any of them.
     """
     state, query, catalogue = call.state, call.query, call.catalogue
     tenant, user_id, engine = call.tenant, call.params["user_id"], state.engine
@@ -226,12 +228,7 @@ def next_reply(call: Call[NextParams, None]) -> Reply:
     revision = revisions.peek(engine, tenant, user_id)
 
     def compute() -> bytes:
-        inputs = at_revision(
-            state.coach_inputs, tenant, user_id, revision, ("next-inputs", day.isoformat()),
-            lambda: read_inputs(engine, tenant, user_id, day),
-        )
-        assert inputs is not None  # (read_inputs never gives None)
-        return answer_from(catalogue, planned, day, inputs, state.metrics)[0]
+        return seeded_answer(state, tenant, user_id, revision, catalogue, planned, day)
 
     if query.seed is None:
         body = compute()
@@ -242,6 +239,54 @@ def next_reply(call: Call[NextParams, None]) -> Reply:
         assert kept is not None  # (compute never gives None)
         body = kept
     return Reply(200, body, _headers(catalogue))
+
+
+def seeded_answer(
+    state: AppState, tenant: str, user_id: str, revision: int | None, catalogue: Catalogue, query: NextParams,
+    day: dt.date,
+) -> bytes:
+    """The body of GET /users/{user_id}/workouts/next for ``query`` (its seed drawn if not sent) on ``day``.
+
+    Two things kept under the user's revision and the day make a seed not asked before cheap:
+
+    - the user's data read and decoded (``Inputs``), the same for every seed and parameter: no read;
+    - the answer by the seed's shape (``generator.variant``): seeds of one shape give one plain workout but
+      for its ``seed`` and ``self``, and one priority, and the coach reads the seed only through that
+      priority (its time fitter's), so their answers differ only in those two fields. The body is kept split
+      around them, and a seed of a kept shape is answered by putting its own in (1,000 seeds of a rehab
+      query have 16 shapes). tests/test_coaching_api.py compares such answers with computed ones, byte for byte.
+    """
+    inputs = at_revision(
+        state.coach_inputs, tenant, user_id, revision, ("next-inputs", day.isoformat()),
+        lambda: read_inputs(state.engine, tenant, user_id, day),
+    )
+    assert inputs is not None  # (read_inputs never gives None)
+    seed = query.seed if query.seed is not None else draw_seed()
+    seeded = query.model_copy(update={"seed": seed})
+    asked = query.pain_level if "pain_level" in query.model_fields_set else None
+    pain = read_day(day, inputs.history, inputs.reports, asked_pain=asked, last_seen=inputs.last_seen).pain
+    try:
+        shape = variant(catalogue, at_pain(query, pain.level), seed)
+    except UnknownExercises as exc:
+        raise workout_problem(exc, "query") from exc
+    fields = seed_fields(seed, catalogue.version, shape.link)
+    computed = False
+
+    def split() -> tuple[bytes, bytes]:
+        nonlocal computed
+        computed = True
+        head, found, rest = answer_from(catalogue, seeded, day, inputs, state.metrics)[0].partition(fields)
+        if not found:  # (never: the answer's seed fields are the plain workout's)
+            raise RuntimeError(f"no seed fields {fields!r} in the adapted workout")
+        return head, rest
+
+    key = ("next-variant", catalogue.etag, query.model_dump_json(exclude_unset=True, exclude={"seed"}),
+           day.isoformat(), shape.shape)
+    parts = at_revision(state.coach_variants, tenant, user_id, revision, key, split)
+    assert parts is not None  # (split never gives None)
+    if not computed:
+        state.metrics.child(state.metrics.workouts, query.goal.value).inc()  # (as answer_from counts one)
+    return parts[0] + fields + parts[1]
 
 
 @router.get(

@@ -19,8 +19,10 @@ belongs in the stage it changes; this module only wires them together.
 
 from __future__ import annotations
 
+import hashlib
 import random
 from functools import lru_cache
+from typing import NamedTuple
 
 from app.catalogue import Catalogue
 from app.workouts import output
@@ -60,6 +62,24 @@ def generate_json(catalogue: Catalogue, query: WorkoutQuery, seed: int) -> bytes
     built, constraints, orders = _prepare(catalogue, query, seed)
     head = _body_head(built, catalogue.version, constraints, orders)
     return head + output.tail(seed, catalogue.version, constraints.link(seed))
+
+
+class Variant(NamedTuple):
+    """What ``seed`` makes of the workout for a query: ``shape``, a digest of the workout but for its ``seed`` and
+    ``self`` and of its ``priority``, and ``link``, its ``self``. Seeds of one shape give one workout but for those
+    two fields, and one priority (1,000 seeds of a rehab query: 16 shapes), so a caller may keep what it derives
+    from a workout by shape."""
+
+    shape: bytes
+    link: str
+
+
+def variant(catalogue: Catalogue, query: WorkoutQuery, seed: int) -> Variant:
+    """``seed``'s ``Variant`` of the workout for ``query``. Raises ``UnknownExercises``."""
+    built, constraints, orders = _prepare(catalogue, query, seed)
+    head = _body_head(built, catalogue.version, constraints, orders)
+    shape = hashlib.blake2b(head + repr(priority(catalogue, query, seed)).encode(), digest_size=16).digest()
+    return Variant(shape, constraints.link(seed))
 
 
 def priority(catalogue: Catalogue, query: WorkoutQuery, seed: int) -> tuple[str, ...]:
