@@ -263,8 +263,10 @@ def seeded_answer(
     assert inputs is not None  # (read_inputs never gives None)
     seed = query.seed if query.seed is not None else draw_seed()
     seeded = query.model_copy(update={"seed": seed})
-    asked = query.pain_level if "pain_level" in query.model_fields_set else None
-    pain = read_day(day, inputs.history, inputs.reports, asked_pain=asked, last_seen=inputs.last_seen).pain
+    if "pain_level" in query.model_fields_set:  # asked: it counts, never below today's check-in
+        pain = read_day(day, inputs.history, inputs.reports, asked_pain=query.pain_level).pain
+    else:
+        pain = inputs.pain
     try:
         shape = variant(catalogue, at_pain(query, pain.level), seed)
     except UnknownExercises as exc:
@@ -332,7 +334,7 @@ def read_inputs(engine: Engine, tenant: str, user_id: str, day: dt.date) -> Inpu
             last_seen = None if before is None else before.astimezone(dt.UTC).date()
         reports = tuple(stored_checkins(connection, tenant, user_id, day))
         finding = assessed(connection, tenant, user_id, day)
-    return Inputs(history, reports, last_seen, finding)
+    return Inputs(history, reports, last_seen, finding, read_day(day, history, reports, last_seen=last_seen).pain)
 
 
 def answer_from(catalogue: Catalogue, query: NextParams, day: dt.date, inputs: Inputs, metrics: Metrics) -> Answer:

@@ -78,15 +78,18 @@ def variant(catalogue: Catalogue, query: WorkoutQuery, seed: int) -> Variant:
     """``seed``'s ``Variant`` of the workout for ``query``. Raises ``UnknownExercises``."""
     built, constraints, orders = _prepare(catalogue, query, seed)
     head = _body_head(built, catalogue.version, constraints, orders)
-    shape = hashlib.blake2b(head + repr(priority(catalogue, query, seed)).encode(), digest_size=16).digest()
-    return Variant(shape, constraints.link(seed))
+    order = repr(_priority(built, constraints, orders)).encode()
+    return Variant(hashlib.blake2b(head + order, digest_size=16).digest(), constraints.link(seed))
 
 
 def priority(catalogue: Catalogue, query: WorkoutQuery, seed: int) -> tuple[str, ...]:
     """The workout's exercises in the order the time fitter added them: the goal's core (one per phase)
     first, the most important first; empty for a referral. For a caller that fits changed doses into the
     same time again (adaptation), so it keeps what the generator would keep."""
-    built, constraints, orders = _prepare(catalogue, query, seed)
+    return _priority(*_prepare(catalogue, query, seed))
+
+
+def _priority(built: Index, constraints: Constraints, orders: Orders) -> tuple[str, ...]:
     if constraints.referral:
         return ()
     _, allowed = pool(built, constraints.pool_key)
