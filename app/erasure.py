@@ -30,7 +30,6 @@ import threading
 import time
 from typing import Literal
 
-import psycopg
 from sqlalchemy.engine import Engine
 
 from app.db import write_lock
@@ -122,6 +121,8 @@ class Scrubber:
             return
         # Not through the engine's pool: the stall watchdog (app.stalls) would cut a VACUUM that runs
         # longer than a statement should, and the pool's statement_timeout would cancel it.
+        import psycopg  # (Postgres only: a SQLite service never loads the driver, issue 20)
+
         url = self.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
         with psycopg.connect(url, autocommit=True, connect_timeout=10) as connection:
             connection.execute("SET statement_timeout = 0")

@@ -20,12 +20,12 @@ import re
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from typing import Any
 
 from sqlalchemy import bindparam, delete, select, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
+from sqlalchemy.sql.dml import Insert
 from sqlmodel import Session
 
 from app.db import write_session
@@ -110,13 +110,21 @@ def claim(
     raise KeyInFlight()
 
 
-# (RETURNING says whether the row went in: rowcount is not reliable for this on every driver)
-_INSERT_IF_NEW = {
-    "sqlite": sqlite_insert(_TABLE).on_conflict_do_nothing(index_elements=["tenant", "key"]).returning(_TABLE.c.owner),
-    "postgresql": postgresql_insert(_TABLE)
-    .on_conflict_do_nothing(index_elements=["tenant", "key"])
-    .returning(_TABLE.c.owner),
-}
+@cache
+def _insert_if_new(dialect: str) -> Insert:
+    """INSERT ... ON CONFLICT DO NOTHING in the database's dialect, built once per dialect.
+
+    (RETURNING says whether the row went in: rowcount is not reliable for this on every driver.) Built on
+    first use: importing SQLAlchemy's Postgres dialect cost a SQLite service's cold start (issue 20).
+    """
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+
+        statement = postgresql_insert(_TABLE).on_conflict_do_nothing(index_elements=["tenant", "key"])
+        return statement.returning(_TABLE.c.owner)
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert(_TABLE).on_conflict_do_nothing(index_elements=["tenant", "key"]).returning(_TABLE.c.owner)
 _SELECT = select(
     _TABLE.c.request_hash,
     _TABLE.c.owner,
@@ -151,7 +159,7 @@ def claim_in(
     connection = session.connection()
     # A new key, the usual case, is one statement. On Postgres a request
     # racing us with the same key waits here for our commit, then finds our row.
-    inserted = connection.execute(_INSERT_IF_NEW[connection.dialect.name], {"tenant": tenant, "key": key, **fresh})
+    inserted = connection.execute(_insert_if_new(connection.dialect.name), {"tenant": tenant, "key": key, **fresh})
     if inserted.first() is not None:
         if random.random() < PURGE_CHANCE:
             _purge(session, now - ttl)

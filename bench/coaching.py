@@ -80,7 +80,7 @@ def rows(base_rps: float, duration: int, database_url: str, key: str, label: str
         if with_adapt:
             body = adapt_body(Path(tempfile.mkdtemp(prefix="hipflex-bench-adapt-")))
             result = wrk("`POST /workouts/adapt`, 30 sessions", url + "/workouts/adapt", connections=32,
-                         duration=duration, script="adapt.lua", env={"HIPFLEX_BENCH_BODY": str(body)})
+                         duration=duration, script="adapt_varied.lua", env={"HIPFLEX_BENCH_BODY": str(body)})
             result.ratio = result.rps / base_rps
             found.append(result)
     finally:

@@ -5,6 +5,8 @@
     ... --profile adapt|next      cProfile of whole requests driven in one thread (ASGI, no thread pool)
     ... --server                  a real uvicorn server's CPU per request (/proc), one request at a time,
                                   beside bare Starlette and GET /workouts
+    ... --adapt-wrk 1 32          POST /workouts/adapt (each a different history) through wrk at those
+                                  connections, with the server's CPU per request
     ... --database-url URL --key KEY [--server | --wrk 1 16]
                                   the same on an already seeded database (no seeding); --wrk: /next
                                   through wrk at those connections, with the server's CPU per request
@@ -21,6 +23,7 @@ import datetime as dt
 import json
 import os
 import pstats
+import re
 import tempfile
 import time
 from collections.abc import Callable
@@ -40,7 +43,7 @@ from app.settings import Settings
 from app.state import state_of
 from app.workouts import WorkoutQuery, generate
 from bench.__main__ import drop_postgres, fresh_postgres
-from bench.coaching import EXERCISES, LOGS, USER, history
+from bench.coaching import EXERCISES, LOGS, USER, adapt_body, history
 
 PARAMS = {"goal": "rehab", "equipment": ["mini_band", "bench"]}
 JSON = {"Content-Type": "application/json"}
@@ -171,13 +174,13 @@ def server_cpu(url: str, key: str, count: int) -> list[tuple[str, float]]:
     from bench.__main__ import Server, hipflex
 
     today = dt.datetime.now(dt.UTC).date()
-    raw = json.dumps({**PARAMS, "history": history(30)}).encode()
+    raw = json.dumps({**PARAMS, "history": history(30)})
     auth = {"Authorization": f"Bearer {key}"}
     found = []
     for name, app, method, target, body, headers in [
         ("bare Starlette GET /", "bare", "GET", "/", None, {}),
         ("GET /workouts (random seeds)", "hipflex", "GET", "/workouts?goal=rehab&equipment=mini_band,bench", None, {}),
-        ("POST /workouts/adapt, 30 sessions", "hipflex", "POST", "/workouts/adapt", raw, JSON),
+        ("POST /workouts/adapt, 30 sessions (varied)", "hipflex", "POST", "/workouts/adapt", raw, JSON),
         ("GET /users/{id}/workouts/next, 2,000 logs", "hipflex", "GET",
          f"/users/{USER}/workouts/next?goal=rehab&equipment=mini_band,bench&today={today}&seed=", None, auth),
     ]:
@@ -185,11 +188,13 @@ def server_cpu(url: str, key: str, count: int) -> list[tuple[str, float]]:
         try:
             connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
             paths = [target + str(n % 1000) if target.endswith("seed=") else target for n in range(30 + count)]
-            for path in paths[:30]:
-                _request(connection, method, path, body, headers)
+            # each adapt request a different history, as bench/adapt_varied.lua sends them (made beforehand)
+            bodies = [None if body is None else varied(body, n).encode() for n in range(30 + count)]
+            for path, sent in zip(paths[:30], bodies, strict=False):
+                _request(connection, method, path, sent, headers)
             before = _cpu_seconds(server.process.pid)
-            for path in paths[30:]:
-                _request(connection, method, path, body, headers)
+            for path, sent in zip(paths[30:], bodies[30:], strict=True):
+                _request(connection, method, path, sent, headers)
             found.append((name, (_cpu_seconds(server.process.pid) - before) * 1000 / count))
             connection.close()
         finally:
@@ -197,10 +202,22 @@ def server_cpu(url: str, key: str, count: int) -> list[tuple[str, float]]:
     return found
 
 
-def server_cpu_under_wrk(url: str, key: str, connections: int, duration: int = 5) -> str:
-    """GET /users/{id}/workouts/next through wrk (bench/next_workout.lua) at ``connections``: the server's
-    CPU per request under concurrency, beside wrk's own figures."""
-    import re
+def varied(template: str, n: int) -> str:
+    """``template`` with every set's RPE rewritten from ``n``, as bench/adapt_varied.lua does for request n."""
+    count = 0
+
+    def rpe(_: re.Match[str]) -> str:
+        nonlocal count
+        count += 1
+        return f'"rpe": {4 + (n + count) % 6}'
+
+    return re.sub(r'"rpe": \d+', rpe, template)
+
+
+def server_cpu_under_wrk(url: str, key: str, connections: int, duration: int = 5, route: str = "next") -> str:
+    """GET /users/{id}/workouts/next (bench/next_workout.lua) or POST /workouts/adapt, each request a different
+    30-session history (bench/adapt_varied.lua), through wrk at ``connections``: the server's CPU per
+    request under concurrency, beside wrk's own figures."""
     import subprocess
 
     from bench.__main__ import ROOT, hipflex
@@ -210,6 +227,9 @@ def server_cpu_under_wrk(url: str, key: str, connections: int, duration: int = 5
         env = {**os.environ, "HIPFLEX_BENCH_KEY": key, "HIPFLEX_BENCH_USER": USER}
         base = f"http://127.0.0.1:{server.port}"
         script = str(ROOT / "bench" / "next_workout.lua")
+        if route == "adapt":
+            env["HIPFLEX_BENCH_BODY"] = str(adapt_body(Path(tempfile.mkdtemp(prefix="hipflex-bench-adapt-"))))
+            base, script = base + "/workouts/adapt", str(ROOT / "bench" / "adapt_varied.lua")
         subprocess.run(["wrk", "-t1", "-c2", "-d1s", "-s", script, base], env=env, capture_output=True, check=True)
         before = _cpu_seconds(server.process.pid)
         out = subprocess.run(
@@ -222,7 +242,7 @@ def server_cpu_under_wrk(url: str, key: str, connections: int, duration: int = 5
     count = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
     rps = re.search(r"Requests/sec:\s+(\S+)", out).group(1)  # type: ignore[union-attr]
     p99 = re.search(r"99%\s+(\S+)", out).group(1)  # type: ignore[union-attr]
-    return f"{connections} connections: {rps} requests/s, p99 {p99}, server CPU {cpu * 1000 / count:.2f} ms a request"
+    return f"{route}, {connections} connections: {rps} requests/s, p99 {p99}, server CPU {cpu * 1000 / count:.2f} ms a request"
 
 
 def _report_server(url: str, key: str, count: int) -> None:
@@ -242,10 +262,17 @@ def main() -> None:
     parser.add_argument("--database-url", help="an already seeded database (with --key): no seeding")
     parser.add_argument("--key")
     parser.add_argument("--wrk", type=int, nargs="*", help="with --database-url: /next through wrk at these connections")
+    parser.add_argument("--adapt-wrk", type=int, nargs="*", help="POST /workouts/adapt through wrk at these connections")
     args = parser.parse_args()
     if args.database_url and args.wrk:
         for connections in args.wrk:
             print(server_cpu_under_wrk(args.database_url, args.key, connections))
+        return
+    if args.adapt_wrk:  # (no history stored: a migrated database is enough)
+        url = f"sqlite:///{Path(tempfile.mkdtemp(prefix='hipflex-coach-')) / 'bench.db'}"
+        migrations.upgrade(url)
+        for connections in args.adapt_wrk:
+            print(server_cpu_under_wrk(url, "", connections, route="adapt"))
         return
     if args.database_url:
         _report_server(args.database_url, args.key, args.repeat)

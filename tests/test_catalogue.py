@@ -162,6 +162,8 @@ ARTICLE_DOSES = [
     ("side-plank-clamshell", (2, 2), (15, 15), None, True),
     ("hanging-leg-raise", (3, 3), (8, 10), None, None),
     ("standing-hip-flexor-raise", (3, 3), (10, 10), None, None),
+    # its unweighted version, a beginner's isolation work: 2-3 x 8-10 per side with a 1-2 s pause at the top
+    ("standing-supported-knee-raise", (2, 3), (8, 10), (1, 2), True),
     ("mountain-climbers", (3, 3), (10, 30), None, None),  # beginners: 10 controlled drives (issue 19)
 ]
 

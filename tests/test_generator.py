@@ -391,6 +391,68 @@ def test_a_beginner_with_no_kit_gets_no_leg_raise_and_one_front_of_hip_stretch(c
     assert left_out["lying-leg-raise"].detail == "intermediate is above your level"
 
 
+HIP_FLEXOR_STRENGTH = {Role.main_lift, Role.isolation}  # the strength goal's own strength slots
+
+
+@pytest.mark.parametrize("level", list(Level))
+@pytest.mark.parametrize("pain", [[], ["low_back"], ["pregnancy"]], ids=["no-pain", "low_back", "pregnancy"])
+def test_a_strength_session_with_no_kit_has_strength_work(catalogue: Catalogue, level: Level, pain: list[str]) -> None:
+    # A physio's finding on catalogue 2.3.0: a beginner with no kit (or pregnant) asking for strength got climbers,
+    # stretches and a prone lift, no main lift and no isolation exercise. Since 2.3.1 the knee raise is isolation.
+    query = WorkoutQuery(goal=Goal.strength, level=level, equipment=["none"], pain=pain)
+    for seed in range(20):
+        workout = generate(catalogue, query, seed)
+        strength = [i for i in workout.items if HIP_FLEXOR_STRENGTH & set(catalogue.by_slug[i.exercise.slug].roles)]
+        assert strength, slugs(workout)
+        assert {i.phase for i in strength} <= {"main-lift", "isolation"}
+
+
+def test_a_beginners_isolation_work_is_the_knee_raise_at_a_strength_dose(catalogue: Catalogue) -> None:
+    # 2-3 sets of 8 per side with a 1 s pause at the top: easy to learn, room to add reps, the pause, then a weight
+    for pain in ([], ["low_back"], ["pregnancy"]):
+        query = WorkoutQuery(goal=Goal.strength, level=Level.beginner, equipment=["none"], pain=pain)
+        workout = generate(catalogue, query, 1)
+        item = next(i for i in workout.items if i.phase == "isolation")
+        assert item.exercise.slug == "standing-supported-knee-raise"
+        assert (item.dose.reps, item.dose.hold_seconds, item.dose.per_side) == (8, 1, True)
+        assert 2 <= item.dose.sets <= 3 and item.dose.load_kg is None
+        assert "main-lift" not in {i.phase for i in workout.items}  # nothing lifts the legs for a beginner
+        assert "Nothing for phase 2 (main lift) fits your constraints (see omitted)." in workout.notes
+    # and the article's weighted raise still comes first for whoever has the kit for it
+    kit = WorkoutQuery(goal=Goal.strength, level=Level.intermediate, equipment=["ankle_weight"])
+    by_phase = {i.phase: i.exercise.slug for i in generate(catalogue, kit, 1).items}
+    assert (by_phase["main-lift"], by_phase["isolation"]) == ("lying-leg-raise", "standing-hip-flexor-raise")
+
+
+def test_a_pinching_hip_gets_no_hip_flexor_strength_with_no_kit_and_is_told_so(catalogue: Catalogue) -> None:
+    # The knee raise, the seated press and the seated march all take the hip to about 90 degrees: ruled out.
+    query = WorkoutQuery(goal=Goal.strength, level=Level.beginner, equipment=["none"], pain=["hip_pinch"])
+    for seed in range(20):
+        workout = generate(catalogue, query, seed)
+        chosen = [catalogue.by_slug[slug] for slug in slugs(workout)]
+        assert not any(e.ruled_out_by(PainFlag.hip_pinch) for e in chosen), slugs(workout)
+        assert not any(HIP_FLEXOR_STRENGTH & set(e.roles) for e in chosen)
+        assert {"Nothing for phase 2 (main lift) fits your constraints (see omitted).",
+                "Nothing for phase 3 (isolation) fits your constraints (see omitted)."} <= set(workout.notes)
+        omitted = {o.slug: o for o in workout.omitted}
+        assert omitted["standing-supported-knee-raise"].reason == "pain"
+
+
+def test_the_knee_raise_is_isolation_work_but_not_end_range_strength(catalogue: Catalogue) -> None:
+    # It stops at hip height on purpose, so "strength at long length or near the end of the range" is untrue of it.
+    phases = {
+        (goal.plan.goal, phase.phase.key)
+        for goal in index(catalogue).goals.values()
+        for phase in goal.phases
+        if "standing-supported-knee-raise" in phase.why
+    }
+    assert (Goal.strength, "isolation") in phases
+    assert (Goal.mobility, "strength-through-range") not in phases
+    for seed in range(10):
+        mobility = generate(catalogue, WorkoutQuery(goal=Goal.mobility, level=Level.beginner), seed)
+        assert "standing-supported-knee-raise" not in slugs(mobility)
+
+
 def test_rehab_follows_squat_universitys_order(catalogue: Catalogue) -> None:
     query = WorkoutQuery(goal=Goal.rehab, level=Level.intermediate, equipment=["ball", "mini_band", "bench"])
     for seed in range(10):
@@ -618,6 +680,7 @@ def test_goals_cite_catalogue_sources(catalogue: Catalogue) -> None:
         for phase in plan.phases:
             assert set(phase.sources) <= set(catalogue.sources)
             assert all(pick in catalogue.by_slug for pick in phase.picks)
+            assert all(slug in catalogue.by_slug for slug in phase.leaves_out)
     assert "twice" in BY_GOAL[Goal.strength].frequency.advice
 
 

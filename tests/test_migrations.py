@@ -5,8 +5,10 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
+import pytest
 from alembic import command
 from sqlalchemy import create_engine, insert, inspect, select
+from sqlalchemy.exc import DatabaseError
 
 from app import migrations
 from app.progress import reports
@@ -39,6 +41,25 @@ def test_upgrade_downgrade_upgrade_and_no_drift(empty_database_url: str) -> None
     assert _tables(url) == ours
     command.check(config)
     assert migrations.head_revision(url) is not None
+
+
+def test_a_failed_upgrade_leaves_the_database_as_it_was(empty_database_url: str) -> None:
+    """One transaction for the whole upgrade, on SQLite too (migrations/env.py): a migration that fails
+    undoes the ones before it, instead of leaving a half-migrated file for the next start to trip on."""
+    url = empty_database_url
+    engine = create_engine(url)
+    try:
+        with engine.begin() as connection:  # the last migration creates this table: it fails there
+            connection.exec_driver_sql("CREATE TABLE programmes (squatter INTEGER)")
+    finally:
+        engine.dispose()
+    with pytest.raises(DatabaseError, match="programmes"):
+        migrations.upgrade(url)
+    engine = create_engine(url)
+    try:
+        assert set(inspect(engine).get_table_names()) == {"programmes"}
+    finally:
+        engine.dispose()
 
 
 def test_the_indexes_behind_the_queries_exist(empty_database_url: str) -> None:

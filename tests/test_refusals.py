@@ -17,7 +17,7 @@ from conftest import LogFactory, Tenant, count_rows
 from fastapi.testclient import TestClient
 
 from app.logs import USER_ID_PATTERN, user_id_ok
-from app.api.bodies import LARGE_BODY_BYTES
+from app.api.bodies import LARGE_BODY_BYTES, WHOLE_FIRST_BYTES, WHOLE_FIRST_OBJECTS
 from app.problems import MAX_ERRORS, MAX_PROBLEM_BYTES
 
 JSON = {"Content-Type": "application/json"}
@@ -159,9 +159,12 @@ def _invalid_history(sets: int) -> dict[str, Any]:
     return {**ADAPT, "history": logs}
 
 
-@pytest.mark.parametrize("sets", [30, 14_000])
+# 400: a large body validated whole first (app.api.bodies._whole_first), answered as any large body
+@pytest.mark.parametrize("sets", [30, 400, 14_000])
 def test_a_body_of_many_errors_gets_a_bounded_answer(client: TestClient, sets: int) -> None:
     content = json.dumps(_invalid_history(sets))
+    if sets == 400:
+        assert LARGE_BODY_BYTES < len(content) <= WHOLE_FIRST_BYTES and content.count("{") <= WHOLE_FIRST_OBJECTS
     problem = _problem(client.post("/workouts/adapt", content=content, headers={"Content-Type": "application/json"}), 422)
     assert len(problem["errors"]) == MAX_ERRORS
     if len(content) <= LARGE_BODY_BYTES:  # validated whole, every error counted
@@ -172,6 +175,17 @@ def test_a_body_of_many_errors_gets_a_bounded_answer(client: TestClient, sets: i
     assert problem["errors"][0] == {
         "location": "body", "field": "history.0.entries.0.sets.0.reps", "message": "Input should be greater than or equal to 1"
     }
+
+
+def test_a_large_body_valid_in_its_items_has_every_error_counted(client: TestClient) -> None:
+    """Nothing for the scout to find in the items, so the body's errors are the whole validation's, all listed."""
+    entries = [{"exercise": "hip-flexor-stretch", "sets": [{"reps": 5}] * 30}]
+    history = [{"performed_at": "2026-11-28T09:00:00Z", "entries": entries}] * 12
+    content = json.dumps({**ADAPT, "history": history, "pain_level": 11, "minutes": 1})
+    assert LARGE_BODY_BYTES < len(content) <= WHOLE_FIRST_BYTES
+    problem = _problem(client.post("/workouts/adapt", content=content, headers={"Content-Type": "application/json"}), 422)
+    assert "errors_more" not in problem
+    assert [error["field"] for error in problem["errors"]] == ["pain_level", "minutes"]
 
 
 def test_a_log_of_many_errors_gets_a_bounded_answer(

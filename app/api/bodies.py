@@ -1,4 +1,4 @@
-"""Request bodies are UTF-8 JSON with one value per key, and a large one is validated off the event loop.
+"""Request bodies are UTF-8 JSON with one value per key, and a large one is validated before the route.
 
 One pure-ASGI middleware in front of the fast path and the router, so both see only bodies it let
 through:
@@ -8,12 +8,15 @@ through:
   bad byte's offset): ``json.loads`` guessed UTF-16 and UTF-32 from the bytes, so ``charset=utf-16`` bodies
   were read;
 - an object with a key twice is a 422 (the parser kept the last value, silently);
-- a body over ``LARGE_BODY_BYTES`` on a route whose body has a schema is validated here, once, in a
-  worker thread (with FastAPI's own field, so the errors are the route's), and an invalid one is
-  answered here with the route's 422, bounded as every problem is (app.problems). Validating 14,000
-  invalid sets on the event loop held every other client for about 240 ms. On a route that needs a
-  key, only a request whose key was checked in the last moments (``keys.recently_authenticated``)
-  is validated here: anyone else gets the route's own answer (a 401 comes before a 422).
+- a body over ``LARGE_BODY_BYTES`` on a route whose body has a schema is validated here, once (with
+  FastAPI's own field, so the errors are the route's), and an invalid one is answered here with the
+  route's 422, bounded as every problem is (app.problems). Validating 14,000 invalid sets on the event
+  loop held every other client for about 240 ms: a body too big to be validated whole in a few ms even
+  at its worst (``_whole_first``) is scouted, in a worker thread; a smaller one is validated where it
+  is (pydantic holds the GIL in a thread too, and the hop cost ~0.14 ms of CPU a request). On a route
+  that needs a key, only a request whose key was checked in the last moments
+  (``keys.recently_authenticated``) is validated here: anyone else gets the route's own answer (a 401
+  comes before a 422).
 
 A body that passed is handed on unchanged (the bytes replayed), with what was parsed in the scope
 (``scope["hipflex.body"]``: the bytes, the JSON value and, if validated here, the model) for a
@@ -24,6 +27,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from functools import cache
 from typing import Annotated, Any, get_args, get_origin
 
 from anyio import to_thread
@@ -116,10 +120,10 @@ class BodyGate:
             return
         if body:
             validate = len(body) > LARGE_BODY_BYTES and (not keyed or self._authenticated(headers))
-            if validate or len(body) > LARGE_BODY_BYTES:
+            if len(body) > LARGE_BODY_BYTES and not _whole_first(body):
                 outcome = await to_thread.run_sync(_check, body, route if validate else None)
             else:
-                outcome = _check(body, None)
+                outcome = _check(body, route if validate else None)
             if isinstance(outcome, _Refusal):
                 await self._answer(scope, send, outcome)
                 return
@@ -187,19 +191,39 @@ def _check(body: bytes, route: APIRoute | None) -> tuple[bytes, Any, Any] | _Ref
         return body, value, None
     # FastAPI's own field, so the model (and the errors) are the route's; its errors are built lean and
     # only the first few turned into ours (pydantic builds all of them: 14,000 cost ~100 ms, in here).
+    adapter = route.body_field._type_adapter
+    whole: ValidationError | None = None
+    if _whole_first(body):
+        try:  # (most bodies are valid: scouting one first cost more than validating it)
+            return body, value, adapter.validate_python(value, from_attributes=True)
+        except ValidationError as invalid:
+            whole = invalid  # answered as before: scouted first, so the errors are the same
     model_type = _body_model(route)
     if model_type is not None:
         found, _ = scout(model_type, value, MAX_ERRORS)
         if found:
             return _Refusal(422, "validation", "", raw_errors=found, more=len(found) >= MAX_ERRORS)
-    adapter = route.body_field._type_adapter
-    try:
-        model = adapter.validate_python(value, from_attributes=True)
-    except ValidationError as invalid:
-        every = invalid.errors(include_url=False, include_input=False)
-        errors: list[dict[str, Any]] = [{**error, "loc": ("body", *error["loc"])} for error in every[:MAX_ERRORS]]
-        return _Refusal(422, "validation", "", raw_errors=errors, total=len(every))
-    return body, value, model
+    if whole is None:
+        try:
+            return body, value, adapter.validate_python(value, from_attributes=True)
+        except ValidationError as invalid:
+            whole = invalid
+    every = whole.errors(include_url=False, include_input=False)
+    errors: list[dict[str, Any]] = [{**error, "loc": ("body", *error["loc"])} for error in every[:MAX_ERRORS]]
+    return _Refusal(422, "validation", "", raw_errors=errors, total=len(every))
+
+
+# A body this small, with this few objects, is validated whole before it is scouted: even invalid in
+# every object it can be, pydantic holds the GIL a few ms for it (measured, scouting included: 2 ms for
+# 500 empty sets, whose errors each raise in Python; 4-6 ms for 20 KB of nulls or strings). A 30-session
+# adapt body (18 KB, 350 objects) costs 1.2 ms parsed and validated whole, 2.6 ms scouted first.
+WHOLE_FIRST_BYTES = 20 * 1024
+WHOLE_FIRST_OBJECTS = 500
+
+
+def _whole_first(body: bytes) -> bool:
+    # ("{" in strings counts too: an overestimate, so still a bound)
+    return len(body) <= WHOLE_FIRST_BYTES and body.count(b"{") <= WHOLE_FIRST_OBJECTS
 
 
 SCOUT_BUDGET = 256  # item validations a large body's scouting may spend before validating it whole
@@ -222,6 +246,14 @@ def _list_item_model(annotation: Any) -> type[BaseModel] | None:
     return None
 
 
+@cache
+def _list_fields(model: type[BaseModel]) -> tuple[tuple[str, type[BaseModel]], ...]:
+    """(key, item model) of each of ``model``'s ``list[M]`` fields: read from the annotations once a model
+    (read for every item scouted, they cost five times the validations themselves)."""
+    found = ((field.alias or name, _list_item_model(field.annotation)) for name, field in model.model_fields.items())
+    return tuple((key, item) for key, item in found if item is not None)
+
+
 def scout(model: type[BaseModel], value: Any, limit: int) -> tuple[list[dict[str, Any]], int]:
     """The first ``limit`` errors in the items of ``model``'s list fields, found one small item at a time.
 
@@ -236,10 +268,9 @@ def scout(model: type[BaseModel], value: Any, limit: int) -> tuple[list[dict[str
     def walk(kind: type[BaseModel], data: Any, loc: tuple[Any, ...]) -> None:
         if not isinstance(data, dict):
             return
-        for name, field in kind.model_fields.items():
-            key = field.alias or name
-            items, item_kind = data.get(key), _list_item_model(field.annotation)
-            if item_kind is None or not isinstance(items, list):
+        for key, item_kind in _list_fields(kind):
+            items = data.get(key)
+            if not isinstance(items, list):
                 continue
             for index, item in enumerate(items):
                 if len(found) >= limit or budget[0] <= 0:

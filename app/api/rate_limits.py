@@ -28,9 +28,8 @@ import logging
 import math
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import redis.asyncio
 from fastapi import FastAPI
 from limits import RateLimitItem, parse_many
 from limits.aio.storage import Storage
@@ -44,6 +43,9 @@ from app import keys
 from app.api.auth import presented_key
 from app.problems import problem_response
 from app.state import state_of
+
+if TYPE_CHECKING:
+    import redis.asyncio
 
 logger = logging.getLogger("hipflex.rate_limits")
 
@@ -97,6 +99,8 @@ class RateLimits:
             url = self.storage_url
             options: dict[str, Any] = {}
             if url.startswith(("redis://", "rediss://")):
+                import redis.asyncio  # (only with a Redis store: in-process counting never loads it, issue 20)
+
                 # Our own pool, with short timeouts, so that the lifespan's end can close it.
                 self._pool = redis.asyncio.ConnectionPool.from_url(
                     url, socket_timeout=_STORE_TIMEOUT_S, socket_connect_timeout=_STORE_TIMEOUT_S

@@ -11,8 +11,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
-from icalendar import Calendar, Event
-
 from app.programmes.models import Programme, local_date
 from app.workouts.models import Prescription, Workout
 
@@ -51,6 +49,8 @@ def feed(
 ) -> bytes:
     """The programme's sessions as one VCALENDAR of all-day VEVENTs (rest days have none); ``moved``: where
     a planned date has moved to (``advance=calendar`` after a pause), else the plan's dates."""
+    from icalendar import Calendar, Event  # (only the feed needs it: not imported at start, issue 20)
+
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")

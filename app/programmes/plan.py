@@ -97,8 +97,16 @@ def _isotonic(catalogue: Catalogue) -> tuple[str, ...]:
 @lru_cache(maxsize=8)
 def _strength_work(catalogue: Catalogue) -> tuple[str, ...]:
     """The strength exercises a mobility session could choose: left out on its days without strength."""
-    roles = {role for phase in BY_GOAL[Goal.mobility].phases for role in phase.roles}
-    return tuple(sorted(e.slug for e in catalogue.exercises if e.kind is Kind.strength and roles & set(e.roles)))
+    return tuple(
+        sorted(
+            {
+                e.slug
+                for phase in BY_GOAL[Goal.mobility].phases
+                for e in catalogue.exercises
+                if e.kind is Kind.strength and set(phase.roles) & set(e.roles) and e.slug not in phase.leaves_out
+            }
+        )
+    )
 
 
 def session(catalogue: Catalogue, params: ProgrammeParameters, slot: Slot, phase: str | None, slots: int) -> Workout:

@@ -29,6 +29,8 @@ class Phase:
     max_items: int = 1
     optional: bool = False  # only used to fill the time asked for
     picks: tuple[str, ...] = ()  # the article's own choices, best first
+    # exercises whose role fits but of which the phase's purpose would be untrue: never chosen here
+    leaves_out: tuple[str, ...] = ()
     sources: tuple[str, ...] = ()  # exercises credited to these come first
     tight_picks: tuple[tuple[TightSide, tuple[str, ...]], ...] = ()  # picks that replace `picks` for a tight side
 
@@ -125,6 +127,8 @@ GOALS: tuple[GoalPlan, ...] = (
                 ),
                 max_items=2,
                 sources=(STRENGTHLOG,),
+                # an isolation exercise for the strength goal, but it stops at hip height: not end-range work
+                leaves_out=("standing-supported-knee-raise",),
             ),
         ),
         sources=(KASSAM, STRENGTHLOG),

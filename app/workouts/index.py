@@ -243,6 +243,7 @@ def _phase_index(
         e
         for e in entries
         if any(role in e.exercise.roles for role in phase.roles)
+        and e.slug not in phase.leaves_out
         and _suits(e.exercise.goal_doses.get(plan.goal, e.exercise.dose), plan)
     ]
     groups: dict[tuple[Level, TightSide | None], tuple[tuple[Entry, ...], ...]] = {}
