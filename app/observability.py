@@ -57,6 +57,7 @@ class Metrics:
             "hipflex_idempotent_replays", "POSTs answered from an Idempotency-Key record.", registry=self.registry
         )
         self._children: dict[tuple[int, tuple[str, ...]], Any] = {}
+        self._series: dict[tuple[str, str, int], tuple[Any, Any]] = {}
 
     def child(self, metric: Counter | Histogram, *labels: str) -> Any:
         """``metric.labels(*labels)``, remembered: prometheus_client checks and locks on every call (about
@@ -66,6 +67,17 @@ class Metrics:
         if found is None:
             found = self._children[key] = metric.labels(*labels)
         return found
+
+    def count_request(self, method: str, route: str, status: int, elapsed: float) -> None:
+        """One request in ``requests`` and ``latency``: both children found with one lookup (every request)."""
+        series = self._series.get((method, route, status))
+        if series is None:
+            labels = (method, route, str(status))
+            series = self._series[(method, route, status)] = (
+                self.child(self.requests, *labels), self.child(self.latency, *labels)
+            )
+        series[0].inc()
+        series[1].observe(elapsed)
 
 
 class JsonFormatter(logging.Formatter):
@@ -173,9 +185,7 @@ class Observability:
             elapsed = time.perf_counter() - start
             route = getattr(scope.get("route"), "path", None) or "<unmatched>"
             method = scope["method"] if scope["method"] in _METHODS else "OTHER"  # a client cannot add series
-            labels = (method, route, str(status))
-            self.metrics.child(self.metrics.requests, *labels).inc()
-            self.metrics.child(self.metrics.latency, *labels).observe(elapsed)
+            self.metrics.count_request(method, route, status, elapsed)
             if self.access_log is not None and self.logger.isEnabledFor(logging.INFO):
                 self.access_log.write(method, route, status, elapsed, request_id)
 
@@ -216,17 +226,26 @@ class AccessLog:
         self.flush_scheduled = False
         self._second = -1
         self._stamp = ""
+        self._middles: dict[tuple[str, str, int], str] = {}
 
     def write(self, method: str, route: str, status: int, elapsed: float, request_id: str) -> None:
         now = time.time()
         second = int(now)
         if second != self._second:
             self._second, self._stamp = second, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
-        # Every value is ours or validated: the method by the HTTP parser, the id by regex.
+        # The part between the time and the duration is the same for every request of a route and status:
+        # built once (the f-string with json.dumps cost about 4 us a request, more than the rest of the line).
+        middle = self._middles.get((method, route, status))
+        if middle is None:
+            # Every value is ours or validated: the method by the HTTP parser, the route is a template.
+            middle = self._middles[(method, route, status)] = (
+                f'Z","level":"info","logger":"{ACCESS_LOGGER}","message":"request","method":"{method}",'
+                f'"route":{json.dumps(route)},"status":{status},"duration_ms":'
+            )
+        # (the id is ours or matched the regex)
         self.lines.append(
-            f'{{"ts":"{self._stamp}.{int(now % 1 * 1000):03d}Z","level":"info","logger":"{ACCESS_LOGGER}",'
-            f'"message":"request","method":"{method}","route":{json.dumps(route)},"status":{status},'
-            f'"duration_ms":{elapsed * 1000:.3f},"request_id":"{request_id}"}}\n'
+            f'{{"ts":"{self._stamp}.{int(now % 1 * 1000):03d}{middle}{elapsed * 1000:.3f},'
+            f'"request_id":"{request_id}"}}\n'
         )
         if now - self.last_flush >= self.max_delay or len(self.lines) >= self.max_lines:
             self.flush()

@@ -232,7 +232,9 @@ def _public_computing(scope: Scope) -> bool:
     path: str = scope["path"]
     if path == "/workouts":  # a seeded workout is memoised; a new draw is computed
         query: bytes = scope.get("query_string", b"")
-        return not any(part.partition(b"=")[0] == b"seed" for part in query.split(b"&"))
+        if b"seed" not in query:
+            return True
+        return not any(part == b"seed" or part.startswith(b"seed=") for part in query.split(b"&"))
     return path.startswith(PUBLIC_COMPUTING)
 
 
