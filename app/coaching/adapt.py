@@ -38,10 +38,65 @@ from app.workouts.wording import say, words
 
 
 class _Context(dict[str, str]):
-    """A reason's values; one the log does not hold reads "not logged", never a bare "?"."""
+    """A reason's values, each worked out only when its template asks for it (a summary of the sessions
+    done is dear, and most reasons do not show one); one the log does not hold reads "not logged", never a
+    bare "?"."""
+
+    def __init__(self, rule: Rule, facts: Facts, ratio: tuple[float, float, float] | None) -> None:
+        super().__init__()
+        self.rule, self.facts, self.ratio = rule, facts, ratio
 
     def __missing__(self, key: str) -> str:
-        return "not logged"
+        value = self._value(key)
+        return "not logged" if value is None else value
+
+    def _value(self, key: str) -> str | None:
+        facts, ratio = self.facts, self.ratio
+        if key in _OF_LAST:
+            return self._of_last(key, facts.sessions[-1]) if facts.sessions else None
+        latest = facts.latest
+        match key:
+            case "latest_day":
+                return None if latest is None else _day(latest.day)
+            case "latest_peak":
+                return None if latest is None else _text(peak_pain(latest))
+            case "gap":
+                return _text(facts.gap_days)
+            case "trend_now" | "trend_before" if facts.pain_trend is not None:
+                return f"{facts.pain_trend[0 if key == 'trend_now' else 1]:g}"
+            case "ratio" if ratio is not None:
+                return f"{ratio[0]:g}"
+            case "pain_today":
+                return str(facts.pain_today)
+        return None
+
+    def _of_last(self, key: str, last: Session) -> str | None:
+        facts = self.facts
+        match key:
+            case "done":
+                back = int(self.rule.params.get("sessions", 1))
+                return summary(facts.sessions[-back:], facts.slug)
+            case "after_text":
+                return "" if last.pain_after is None else f"; pain after {last.pain_after}/10"
+            case "peak":
+                return _text(peak_pain(last, facts.slug))
+            case "before":
+                return _text(last.pain_before)
+            case "after":
+                return _text(last.pain_after)
+            case "morning":
+                return _text(facts.next_morning)
+            case "set_peak":
+                return _text(max((s.pain for s in facts.sets() if s.pain is not None), default=None))
+        return None
+
+
+def _text(value: int | None) -> str | None:
+    return None if value is None else str(value)
+
+
+# The values read from the last session with the exercise: none without one.
+_OF_LAST = frozenset({"done", "peak", "before", "after", "morning", "set_peak", "after_text"})
 
 
 KIND_WORDS = {Kind.release: "a release", Kind.breathing: "a breathing drill", Kind.assessment: "a check"}
@@ -101,37 +156,6 @@ def _change(before: DoseState | None, after: DoseState, names: dict[str, str]) -
     if before.exercise != after.exercise:
         return f"{names[after.exercise]} instead of {names[before.exercise]}, at {doses.describe(after)}"
     return f"{doses.describe(before)} -> {doses.describe(after)}"
-
-
-def _context(rule: Rule, facts: Facts, ratio: tuple[float, float, float] | None) -> _Context:
-    ctx = _Context()
-    if facts.sessions:
-        back = int(rule.params.get("sessions", 1))
-        ctx["done"] = summary(facts.sessions[-back:], facts.slug)
-        last = facts.sessions[-1]
-        set_pain = [s.pain for s in facts.sets() if s.pain is not None]
-        for key, value in (
-            ("peak", peak_pain(last, facts.slug)),
-            ("before", last.pain_before),
-            ("after", last.pain_after),
-            ("morning", facts.next_morning),
-            ("set_peak", max(set_pain, default=None)),
-        ):
-            if value is not None:
-                ctx[key] = str(value)
-        ctx["after_text"] = "" if last.pain_after is None else f"; pain after {last.pain_after}/10"
-    if facts.latest is not None:
-        ctx["latest_day"] = _day(facts.latest.day)
-        if (peak := peak_pain(facts.latest)) is not None:
-            ctx["latest_peak"] = str(peak)
-    if facts.gap_days is not None:
-        ctx["gap"] = str(facts.gap_days)
-    if facts.pain_trend is not None:
-        ctx["trend_now"], ctx["trend_before"] = (f"{v:g}" for v in facts.pain_trend)
-    if ratio is not None:
-        ctx["ratio"] = f"{ratio[0]:g}"
-    ctx["pain_today"] = str(facts.pain_today)
-    return ctx
 
 
 # A pain rule asks for less even at the bottom of the range: 30% off the reps or the hold (our choice).
@@ -258,7 +282,7 @@ class _Planner:
     ) -> AdaptedItem | Omission:
         rule = decide(facts)
         action, before, to, change, ready = self.target(rule, facts, item)
-        ctx = _context(rule, facts, ratio)
+        ctx = _Context(rule, facts, ratio)
         ctx["change"] = change
         kind = self.gate.catalogue.by_slug[item.exercise.slug].kind
         ctx["kind_name"] = f"{item.exercise.name}, {KIND_WORDS.get(kind, 'this exercise')},"
