@@ -12,8 +12,10 @@ instead.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, timedelta
+from functools import lru_cache
+from types import MappingProxyType
 
 from app.catalogue import Catalogue
 from app.catalogue.models import Kind
@@ -150,7 +152,7 @@ def summary(sessions: Sequence[Session], slug: str) -> str:
 # --- one item ---------------------------------------------------------------------
 
 
-def _change(before: DoseState | None, after: DoseState, names: dict[str, str]) -> str:
+def _change(before: DoseState | None, after: DoseState, names: Mapping[str, str]) -> str:
     if before is None or before == after:
         return f"{doses.describe(after)} again" if before is not None else doses.describe(after)
     if before.exercise != after.exercise:
@@ -166,13 +168,19 @@ REGRESS_BELOW = frozenset(
 )
 
 
+@lru_cache(maxsize=8)
+def _names(catalogue: Catalogue) -> Mapping[str, str]:
+    """Each exercise's name by slug, once per catalogue object (as the generator's ``index``)."""
+    return MappingProxyType({e.slug: e.name for e in catalogue.exercises})
+
+
 class _Planner:
     """Decides and applies one adaptation per item, keeping track of the families in use."""
 
     def __init__(self, workout: Workout, catalogue: Catalogue) -> None:
         self.workout = workout
         self.gate = Gate(catalogue, workout)
-        self.names = {e.slug: e.name for e in catalogue.exercises}
+        self.names = _names(catalogue)
         self.families = {self.gate.family(item.exercise.slug) for item in workout.items}
 
     def _replacement(self, links: Sequence[str], current: str) -> str | None:
