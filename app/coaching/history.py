@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
+from operator import attrgetter
 from types import MappingProxyType
 from typing import Any
 
@@ -200,13 +201,8 @@ def session_of_model(log: Any) -> Session:
     entries: dict[str, tuple[SetDone, ...]] = {}
     for entry in log.entries:
         slug = str(entry.exercise)
-        sets = tuple(
-            _set_done(
-                s.reps, s.hold_seconds, s.load_kg, s.rpe, s.rir, s.pain, bool(s.completed),
-                None if s.side is None else str(s.side),
-            )
-            for s in entry.sets
-        )
+        # All in C but a set not met before: a history is a few hundred sets, most of them alike.
+        sets = tuple(map(_set_of_values, map(_SET_VALUES, entry.sets)))
         entries[slug] = entries[slug] + sets if slug in entries else sets
     return Session(
         performed_at=log.performed_at,
@@ -215,6 +211,19 @@ def session_of_model(log: Any) -> Session:
         pain_after=log.pain_after,
         session_rpe=log.session_rpe,
         duration_minutes=log.duration_minutes,
+    )
+
+
+# A validated set's values, in ``SetDone``'s order. Validated, each field has one type (a whole number is
+# an int, a load a float, ``completed`` a bool), so the values alone, untyped, key the memo.
+_SET_VALUES = attrgetter("reps", "hold_seconds", "load_kg", "rpe", "rir", "pain", "completed", "side")
+
+
+@lru_cache(maxsize=4096)
+def _set_of_values(values: tuple[Any, ...]) -> SetDone:
+    reps, hold_seconds, load_kg, rpe, rir, pain, completed, side = values
+    return _set_done(
+        reps, hold_seconds, load_kg, rpe, rir, pain, bool(completed), None if side is None else str(side)
     )
 
 
