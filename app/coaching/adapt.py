@@ -331,6 +331,9 @@ class _Planner:
         )
 
 
+_REPLACED = frozenset({"items", "estimated_seconds", "estimated_minutes", "omitted", "notes"})
+
+
 def adapt(
     workout: Workout,
     history: Iterable[Session],
@@ -411,7 +414,8 @@ def adapt(
     if workout.items and not items:
         notes.append("Nothing you know fits today, so there is no session: move gently, and let it settle.")
     total = sum(i.estimated_seconds for i in items)
-    plain = workout.model_dump(exclude={"items", "estimated_seconds", "estimated_minutes", "omitted", "notes"})
+    # The workout's own (valid) values as they are, not dumped to dicts to be validated again.
+    plain = {name: getattr(workout, name) for name in type(workout).model_fields if name not in _REPLACED}
     return AdaptedWorkout(
         **plain,
         items=items,

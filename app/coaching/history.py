@@ -43,6 +43,8 @@ def in_order(sessions: Iterable[Session]) -> list[Session]:
     """``sorted(sessions, key=order)``, with ``order``'s content key made only for sessions at one
     instant: made for all, it cost 1 ms a sort of 60 sessions, twice a request, for ties that are rare."""
     found = sorted(sessions, key=_instant)
+    if len(set(map(_instant, found))) == len(found):  # no two at one instant: the usual case, decided in C
+        return found
     start = 0
     while start < len(found):
         end = start + 1
@@ -54,8 +56,7 @@ def in_order(sessions: Iterable[Session]) -> list[Session]:
     return found
 
 
-def _instant(session: Session) -> datetime:
-    return session.performed_at
+_instant = attrgetter("performed_at")
 
 
 def order(session: Session) -> tuple[datetime, str]:
