@@ -104,6 +104,7 @@ _OF_LAST = frozenset({"done", "peak", "before", "after", "morning", "set_peak", 
 KIND_WORDS = {Kind.release: "a release", Kind.breathing: "a breathing drill", Kind.assessment: "a check"}
 
 
+@lru_cache(maxsize=1024)  # the same few weeks' days in every reason and note, strftime each time else
 def _day(day: date) -> str:
     return f"{day:%b} {day.day}"
 
