@@ -16,7 +16,7 @@ def pain_trend(sessions: Sequence[Session], checkins: Sequence[CheckIn], today: 
     days = int(PAIN_TREND.params["days"])
     now: list[int] = []
     before: list[int] = []
-    readings = [(c.date, c.pain) for c in checkins]
+    readings: list[tuple[date, int | None]] = [(c.date, c.pain) for c in checkins]
     for session in sessions:
         readings += ((session.day, session.pain_before), (session.day, session.pain_after))
     for day, pain in readings:  # one loop, no call a reading: 60 of them a request
