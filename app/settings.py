@@ -129,7 +129,9 @@ class Settings(BaseSettings):
         ge=0,
         le=4 * 1024 * 1024 * 1024,
         description="Memory for `/users/{id}/records` and `/progress` answers kept until the user's data "
-        "changes (per worker process; least recently used go first; 0 keeps none).",
+        "changes (per worker process; least recently used go first; 0 keeps none). `/workouts/next` keeps its "
+        "answers here too, and half as much again for what they are computed from (a quarter each: the user's "
+        "data read for the day, and answers by the seed's shape).",
     )
     metrics_token: str | None = Field(
         default=None,

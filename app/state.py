@@ -15,8 +15,9 @@ from sqlalchemy.engine import Engine
 from starlette.applications import Starlette
 from starlette.requests import Request
 
-from app.answers import AnswerCache
+from app.answers import AnswerCache, Kept
 from app.catalogue import Catalogue
+from app.coaching.inputs import Inputs
 from app.erasure import Scrubber
 from app.keys import RememberedKeys
 from app.logs import LogWriter
@@ -45,9 +46,16 @@ class AppState:
     # that render them (made on the serving loop at the first export: app.api.users).
     export_streams: ExportStreams = field(init=False)
     export_threads: anyio.CapacityLimiter | None = None
+    # The coach's read-and-decoded inputs of a user's day, and its answers by the seed's shape (split around
+    # their seed), kept under the user's revision (app.api.coaching ``next_reply``): each a quarter of the
+    # answer cache's bound, on top of it.
+    coach_inputs: Kept[Inputs] = field(init=False)
+    coach_variants: Kept[tuple[bytes, bytes]] = field(init=False)
 
     def __post_init__(self) -> None:
         self.export_streams = ExportStreams(self.settings.export_streams)
+        self.coach_inputs = Kept(self.settings.answer_cache_bytes // 4, Inputs.weight)
+        self.coach_variants = Kept(self.settings.answer_cache_bytes // 4, lambda parts: len(parts[0]) + len(parts[1]))
 
     def open(self, engine: Engine) -> None:
         self._engine = engine

@@ -474,6 +474,58 @@ def test_the_next_workout_is_kept_until_the_users_data_changes(db_client: TestCl
     assert len(answers) == size
 
 
+def test_the_coachs_kept_inputs_never_outlive_a_change(db_client: TestClient, acme: Tenant) -> None:
+    """The user's data read for a day is kept under their revision (app.api.coaching ``Inputs``): a seed not
+    asked before is computed from it without a read, and every change (a log, its edit and deletion, a check-in
+    and its deletion, an assessment, an erasure) is in the very next answer for a new seed, as a fresh
+    computation with nothing kept has it."""
+    from test_assessments import post, thomas
+
+    inputs = state_of(db_client.app).coach_inputs
+    seeds = iter(range(1, 1000))
+    url = "/users/u1/workouts/next?goal=mobility&level=beginner&minutes=20&today=2026-11-12&seed="
+    logged = {**_hold_log(datetime(2026, 11, 11, 7, tzinfo=UTC), 30), "pain_before": 1}
+
+    def ask() -> dict[str, Any]:
+        """A seed never asked before (the kept answers miss), checked against an app that keeps nothing."""
+        seeded = url + str(next(seeds))
+        answer = db_client.get(seeded, headers=acme.headers)
+        assert answer.status_code == 200, answer.text
+        with TestClient(create_app(state_of(db_client.app).settings.model_copy(update={"answer_cache_bytes": 0}))) as fresh:
+            assert fresh.get(seeded, headers=acme.headers).content == answer.content
+        body: dict[str, Any] = answer.json()
+        return body
+
+    posted = db_client.post("/users/u1/logs", json=logged, headers=acme.headers)
+    assert posted.status_code == 201
+    log_id = posted.json()["id"]
+    assert ask()["pain_grade"] == "as-prescribed"  # (pain 1 after yesterday's session)
+    hits = inputs.stats.hits
+    assert ask()["pain_today"]["level"] == 1
+    assert inputs.stats.hits == hits + 1  # another seed: from the kept inputs
+    # a check-in of today at 7/10 moves today's grade at once
+    assert db_client.post("/users/u1/checkins", json={"date": "2026-11-12", "pain": 7}, headers=acme.headers).status_code == 201
+    graded = ask()
+    assert (graded["pain_grade"], graded["pain_today"]["level"]) == ("gentle-short", 7)
+    assert db_client.delete("/users/u1/checkins/2026-11-12", headers=acme.headers).status_code == 204
+    assert ask()["pain_grade"] == "as-prescribed"
+    # the log's edit (pain after it: 6), then its deletion
+    patched = db_client.patch(f"/users/u1/logs/{log_id}", json={"pain_after": 6}, headers=acme.headers)
+    assert patched.status_code == 200
+    assert ask()["pain_today"]["level"] == 6
+    assert db_client.delete(f"/users/u1/logs/{log_id}", headers=acme.headers).status_code == 204
+    assert ask()["pain_today"]["level"] == 0
+    # an assessment: a confirmed asymmetry (two tests a week apart) adds one stretch set
+    assert post(db_client, acme, thomas("2026-11-05", -8, 4)).status_code == 201
+    assert "assessment" not in ask()
+    assert post(db_client, acme, thomas("2026-11-12", -7, 3)).status_code == 201
+    assert ask()["assessment"]["extra_sets"] == 1
+    # an erasure: nothing of the user is read from memory again
+    assert db_client.delete("/users/u1", headers=acme.headers).status_code == 204
+    erased = ask()
+    assert "assessment" not in erased and {item["adaptation"]["action"] for item in erased["items"]} == {"new"}
+
+
 def test_an_answer_computed_ahead_is_the_one_found_next() -> None:
     cache = AnswerCache(1 << 20)
     started, release = threading.Event(), threading.Event()

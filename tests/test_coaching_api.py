@@ -229,3 +229,43 @@ def test_two_logs_at_the_same_instant_give_the_same_bytes_through_both_doors(
         door_two = db_client.post("/workouts/adapt", json={**BODY_QUERY, "history": history, "today": TODAY})
         assert door_two.status_code == 200, door_two.text
         assert door_one.content == door_two.content
+
+
+def test_answers_put_together_from_a_kept_shape_are_the_computed_bytes(
+    db_client: TestClient, acme: Tenant, database_url: str
+) -> None:
+    """GET /users/{id}/workouts/next keeps an answer by its seed's shape (app.workouts.generator ``variant``) and
+    answers another seed of that shape by putting its own seed fields in (app.api.coaching ``seeded_answer``). Over
+    many seeds, goals, short sessions (where the coach refits by the seed's priority), a pain level sent, a side
+    named, check-ins and a confirmed asymmetry, each such answer is the one an app that keeps nothing computes,
+    byte for byte."""
+    from conftest import make_settings
+    from test_assessments import post, thomas
+
+    from app.main import create_app
+
+    easy = [session(day, slug, rpe=6, after=1, reps=10) for day in (12, 16, 19, 23, 26)
+            for slug in (PRONE, "core-brace", "half-kneeling-hip-flexor-stretch", "isometric-hip-flexion-mini-band")]
+    post_logs(db_client, acme, "ann", [*easy, session(28, "bridge-with-hip-flexor-pulls", rpe=9, after=4)])
+    assert db_client.post("/users/ann/checkins", json={"date": "2026-11-27", "pain": 3}, headers=acme.headers).status_code == 201
+    assert post(db_client, acme, thomas("2026-11-20", -8, 4), user="ann").status_code == 201
+    assert post(db_client, acme, thomas("2026-11-27", -7, 3), user="ann").status_code == 201
+    queries = [
+        "goal=rehab&equipment=mini_band,bench&minutes=10",
+        "goal=rehab&equipment=mini_band,bench&minutes=15&pain_level=5&pain=knee",
+        "goal=mobility&level=beginner&minutes=20",
+        "goal=balanced&equipment=band,wall,mini_band&minutes=12",
+        "goal=strength&level=advanced&equipment=band,bench,mini_band&minutes=15&tight_side=left",
+        "goal=warmup",
+    ]
+    variants = state_of(db_client.app).coach_variants
+    nothing_kept = create_app(make_settings(database_url, answer_cache_bytes=0))
+    with TestClient(nothing_kept) as fresh:
+        for query in queries:
+            hits = variants.stats.hits
+            for seed in range(40):
+                url = f"/users/ann/workouts/next?{query}&today={TODAY}&seed={seed}"
+                kept, computed = db_client.get(url, headers=acme.headers), fresh.get(url, headers=acme.headers)
+                assert kept.status_code == computed.status_code == 200, kept.text
+                assert kept.content == computed.content, url
+            assert variants.stats.hits - hits >= 20, query  # most seeds came from a kept shape

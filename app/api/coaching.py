@@ -13,8 +13,8 @@ from pydantic import Field, StrictInt, field_validator
 from sqlalchemy.engine import Connection, Engine
 from starlette.responses import Response
 
-from app import checkins, logs, problems
-from app.answers import user_answer
+from app import checkins, logs, problems, revisions
+from app.answers import at_revision
 from app.api.auth import TenantDep
 from app.api.deps import LocalisedCatalogueDep
 from app.api.examples.coaching import ADAPT_REQUEST, ADAPTED_WORKOUT
@@ -31,7 +31,8 @@ from app.catalogue.search import MAX_LIST
 from app.checkins import CalendarDate, CheckinCreate
 from app.coaching import AdaptedWorkout, CheckIn, Session, session_of, session_of_model
 from app.coaching.history import MAX_CHECKINS, MAX_SESSIONS, recent, window
-from app.coaching.plan import next_workout
+from app.coaching.inputs import Inputs
+from app.coaching.plan import at_pain, next_workout, read_day
 from app.db import snapshot
 from app.languages import LOCALISED, language_headers
 from app.logs import LogCreate
@@ -39,8 +40,11 @@ from app.logs.schemas import WHOLE
 from app.observability import Metrics
 from app.problems import FieldError, invalid
 from app.programmes.calendar import local_today
+from app.state import AppState
 from app.workouts import UnknownExercises, WorkoutImpossible, WorkoutQuery, draw_seed
+from app.workouts.generator import variant
 from app.workouts.models import MAX_MINUTES, MIN_MINUTES, SEED_MAX
+from app.workouts.output import seed_fields
 
 router = APIRouter(tags=["coaching"])
 
@@ -214,25 +218,77 @@ def next_reply(call: Call[NextParams, None]) -> Reply:
     A seeded answer is a pure function of the user's logs, check-ins and assessments (their revision), the catalogue
     (its language too), the query and the day: kept under the user's revision like /records (app.answers),
     so a client asking again before anything changes costs a revision read. An unseeded one is a fresh
-    draw each time and is not kept.
+    draw each time and is not kept. Two more things are kept under the same revision and day, for the
+    answers not kept yet (``seeded_answer``); the revision is read once, before any of them.
     """
     state, query, catalogue = call.state, call.query, call.catalogue
-    tenant, user_id = call.tenant, call.params["user_id"]
+    tenant, user_id, engine = call.tenant, call.params["user_id"], state.engine
     day = query.today if query.today is not None else local_today(query.tz)
     planned = query if query.today is not None else query.model_copy(update={"today": day})
+    revision = revisions.peek(engine, tenant, user_id)
 
     def compute() -> bytes:
-        return next_answer(state.engine, tenant, user_id, catalogue, planned, state.metrics)[0]
+        return seeded_answer(state, tenant, user_id, revision, catalogue, planned, day)
 
     if query.seed is None:
         body = compute()
     else:
         # What was sent, not only the values: a pain_level sent counts, one left out comes from the data.
         key = ("next", catalogue.etag, planned.model_dump_json(exclude_unset=True), day.isoformat())
-        kept = user_answer(state.answers, state.engine, tenant, user_id, key, compute)
+        kept = at_revision(state.answers, tenant, user_id, revision, key, compute)
         assert kept is not None  # (compute never gives None)
         body = kept
     return Reply(200, body, _headers(catalogue))
+
+
+def seeded_answer(
+    state: AppState, tenant: str, user_id: str, revision: int | None, catalogue: Catalogue, query: NextParams,
+    day: dt.date,
+) -> bytes:
+    """The body of GET /users/{user_id}/workouts/next for ``query`` (its seed drawn if not sent) on ``day``.
+
+    Two things kept under the user's revision and the day make a seed not asked before cheap:
+
+    - the user's data read and decoded (``Inputs``), the same for every seed and parameter: no read;
+    - the answer by the seed's shape (``generator.variant``): seeds of one shape give one plain workout but
+      for its ``seed`` and ``self``, and one priority, and the coach reads the seed only through that
+      priority (its time fitter's), so their answers differ only in those two fields. The body is kept split
+      around them, and a seed of a kept shape is answered by putting its own in (1,000 seeds of a rehab
+      query have 16 shapes). tests/test_coaching_api.py compares such answers with computed ones, byte for byte.
+    """
+    inputs = at_revision(
+        state.coach_inputs, tenant, user_id, revision, ("next-inputs", day.isoformat()),
+        lambda: read_inputs(state.engine, tenant, user_id, day),
+    )
+    assert inputs is not None  # (read_inputs never gives None)
+    seed = query.seed if query.seed is not None else draw_seed()
+    seeded = query.model_copy(update={"seed": seed})
+    if "pain_level" in query.model_fields_set:  # asked: it counts, never below today's check-in
+        pain = read_day(day, inputs.history, inputs.reports, asked_pain=query.pain_level).pain
+    else:
+        pain = inputs.pain
+    try:
+        shape = variant(catalogue, at_pain(query, pain.level), seed)
+    except UnknownExercises as exc:
+        raise workout_problem(exc, "query") from exc
+    fields = seed_fields(seed, catalogue.version, shape.link)
+    computed = False
+
+    def split() -> tuple[bytes, bytes]:
+        nonlocal computed
+        computed = True
+        head, found, rest = answer_from(catalogue, seeded, day, inputs, state.metrics)[0].partition(fields)
+        if not found:  # (never: the answer's seed fields are the plain workout's)
+            raise RuntimeError(f"no seed fields {fields!r} in the adapted workout")
+        return head, rest
+
+    key = ("next-variant", catalogue.etag, query.model_dump_json(exclude_unset=True, exclude={"seed"}),
+           day.isoformat(), shape.shape)
+    parts = at_revision(state.coach_variants, tenant, user_id, revision, key, split)
+    assert parts is not None  # (split never gives None)
+    if not computed:
+        state.metrics.child(state.metrics.workouts, query.goal.value).inc()  # (as answer_from counts one)
+    return parts[0] + fields + parts[1]
 
 
 @router.get(
@@ -262,26 +318,36 @@ def get_next_workout(
 def next_answer(
     engine: Engine, tenant: str, user_id: str, catalogue: Catalogue, query: NextParams, metrics: Metrics
 ) -> Answer:
-    """The body and headers of GET /users/{user_id}/workouts/next, for the route and the fast path
-    alike; errors are raised as ``Problem``."""
+    """The body and headers of GET /users/{user_id}/workouts/next computed afresh (nothing kept): the user's data
+    read, then the coaching; errors are raised as ``Problem``."""
     day = query.today if query.today is not None else local_today(query.tz)
-    with snapshot(engine) as connection:  # logs and check-ins of one state (app.db.snapshot)
-        history = [session_of(log) for log in stored_history(connection, tenant, user_id, day)]
+    return answer_from(catalogue, query, day, read_inputs(engine, tenant, user_id, day), metrics)
+
+
+def read_inputs(engine: Engine, tenant: str, user_id: str, day: dt.date) -> Inputs:
+    """What the coach reads of the user's data for ``day``: sessions, check-ins, assessments, on one snapshot."""
+    with snapshot(engine) as connection:  # logs, check-ins and assessments of one state (app.db.snapshot)
+        history = tuple(session_of(log) for log in stored_history(connection, tenant, user_id, day))
         last_seen = None
         if not history:  # a long break: when was the last session at all (one cheap query, only then)
             before = logs.last_performed(connection, tenant, user_id, before=window(day)[0])
             last_seen = None if before is None else before.astimezone(dt.UTC).date()
-        reports = stored_checkins(connection, tenant, user_id, day)
-        finding = assessed(connection, tenant, user_id, query, day)
-    return _render(catalogue, query, day, history, reports, metrics, "query", last_seen, finding)
+        reports = tuple(stored_checkins(connection, tenant, user_id, day))
+        finding = assessed(connection, tenant, user_id, day)
+    return Inputs(history, reports, last_seen, finding, read_day(day, history, reports, last_seen=last_seen).pain)
 
 
-def assessed(
-    engine: Engine | Connection, tenant: str, user_id: str, query: NextParams, day: dt.date
-) -> steer.Finding | None:
-    """What the user's assessments ask of today's workout, unless the query names the tight side itself."""
-    if query.tight_side is not None:
-        return None
+def answer_from(catalogue: Catalogue, query: NextParams, day: dt.date, inputs: Inputs, metrics: Metrics) -> Answer:
+    """The answer for ``query`` from the user's data read for ``day``. The assessments' finding counts only
+    when the query does not name the tight side itself."""
+    finding = inputs.finding if query.tight_side is None else None
+    return _render(
+        catalogue, query, day, inputs.history, inputs.reports, metrics, "query", inputs.last_seen, finding
+    )
+
+
+def assessed(engine: Engine | Connection, tenant: str, user_id: str, day: dt.date) -> steer.Finding | None:
+    """What the user's assessments ask of ``day``'s workout (for a query that does not name the tight side)."""
     until = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), dt.UTC)
     readings, _ = assessment_store.readings(engine, tenant, user_id, until=until, ask_known=False)
     return steer.tighter_side(assessment_tests(), readings, day)

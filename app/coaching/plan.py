@@ -84,7 +84,10 @@ def next_workout(
     """The workout for ``query`` and ``seed`` at today's pain level, adapted (``coach``) to the sessions and
     check-ins of the window before ``today``."""
     day = read_day(today, history, checkins, asked_pain=asked_pain, last_seen=last_seen)
-    plain = WorkoutQuery.model_validate(
-        {**query.model_dump(include=set(WorkoutQuery.model_fields)), "pain_level": day.pain.level}
-    )
-    return coach(catalogue, generate(catalogue, plain, seed), day)
+    return coach(catalogue, generate(catalogue, at_pain(query, day.pain.level), seed), day)
+
+
+def at_pain(query: WorkoutQuery, level: int) -> WorkoutQuery:
+    """The plain workout's query: ``query`` (its workout parameters alone) at today's pain level."""
+    parameters = query.model_dump(include=set(WorkoutQuery.model_fields))
+    return WorkoutQuery.model_validate({**parameters, "pain_level": level})

@@ -19,8 +19,10 @@ belongs in the stage it changes; this module only wires them together.
 
 from __future__ import annotations
 
+import hashlib
 import random
 from functools import lru_cache
+from typing import NamedTuple
 
 from app.catalogue import Catalogue
 from app.workouts import output
@@ -62,11 +64,32 @@ def generate_json(catalogue: Catalogue, query: WorkoutQuery, seed: int) -> bytes
     return head + output.tail(seed, catalogue.version, constraints.link(seed))
 
 
+class Variant(NamedTuple):
+    """What ``seed`` makes of the workout for a query: ``shape``, a digest of the workout but for its ``seed`` and
+    ``self`` and of its ``priority``, and ``link``, its ``self``. Seeds of one shape give one workout but for those
+    two fields, and one priority (1,000 seeds of a rehab query: 16 shapes), so a caller may keep what it derives
+    from a workout by shape."""
+
+    shape: bytes
+    link: str
+
+
+def variant(catalogue: Catalogue, query: WorkoutQuery, seed: int) -> Variant:
+    """``seed``'s ``Variant`` of the workout for ``query``. Raises ``UnknownExercises``."""
+    built, constraints, orders = _prepare(catalogue, query, seed)
+    head = _body_head(built, catalogue.version, constraints, orders)
+    order = repr(_priority(built, constraints, orders)).encode()
+    return Variant(hashlib.blake2b(head + order, digest_size=16).digest(), constraints.link(seed))
+
+
 def priority(catalogue: Catalogue, query: WorkoutQuery, seed: int) -> tuple[str, ...]:
     """The workout's exercises in the order the time fitter added them: the goal's core (one per phase)
     first, the most important first; empty for a referral. For a caller that fits changed doses into the
     same time again (adaptation), so it keeps what the generator would keep."""
-    built, constraints, orders = _prepare(catalogue, query, seed)
+    return _priority(*_prepare(catalogue, query, seed))
+
+
+def _priority(built: Index, constraints: Constraints, orders: Orders) -> tuple[str, ...]:
     if constraints.referral:
         return ()
     _, allowed = pool(built, constraints.pool_key)

@@ -192,7 +192,14 @@ def head(model: Workout) -> bytes:
 
 def tail(seed: int, version: str, link: str) -> bytes:
     """What ``head`` leaves out: seed, catalogue_version and self, closing the object as Pydantic does."""
-    return _TAIL_START + b'%d,"catalogue_version":%s,"self":%s}' % (
+    return seed_fields(seed, version, link) + b"}"
+
+
+def seed_fields(seed: int, version: str, link: str) -> bytes:
+    """Seed, catalogue_version and self as Pydantic writes them, from the comma before them: in a workout's JSON
+    (and an adapted workout's, whose own fields follow them) the only bytes that differ between seeds of one
+    tie-broken order (``generator.variant``)."""
+    return _TAIL_START + b'%d,"catalogue_version":%s,"self":%s' % (
         seed,
         json.dumps(version).encode(),
         json.dumps(link).encode(),
