@@ -12,8 +12,10 @@ instead.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, timedelta
+from functools import lru_cache
+from types import MappingProxyType
 
 from app.catalogue import Catalogue
 from app.catalogue.models import Kind
@@ -38,15 +40,71 @@ from app.workouts.wording import say, words
 
 
 class _Context(dict[str, str]):
-    """A reason's values; one the log does not hold reads "not logged", never a bare "?"."""
+    """A reason's values, each worked out only when its template asks for it (a summary of the sessions
+    done is dear, and most reasons do not show one); one the log does not hold reads "not logged", never a
+    bare "?"."""
+
+    def __init__(self, rule: Rule, facts: Facts, ratio: tuple[float, float, float] | None) -> None:
+        super().__init__()
+        self.rule, self.facts, self.ratio = rule, facts, ratio
 
     def __missing__(self, key: str) -> str:
-        return "not logged"
+        value = self._value(key)
+        return "not logged" if value is None else value
+
+    def _value(self, key: str) -> str | None:
+        facts, ratio = self.facts, self.ratio
+        if key in _OF_LAST:
+            return self._of_last(key, facts.sessions[-1]) if facts.sessions else None
+        latest = facts.latest
+        match key:
+            case "latest_day":
+                return None if latest is None else _day(latest.day)
+            case "latest_peak":
+                return None if latest is None else _text(peak_pain(latest))
+            case "gap":
+                return _text(facts.gap_days)
+            case "trend_now" | "trend_before" if facts.pain_trend is not None:
+                return f"{facts.pain_trend[0 if key == 'trend_now' else 1]:g}"
+            case "ratio" if ratio is not None:
+                return f"{ratio[0]:g}"
+            case "pain_today":
+                return str(facts.pain_today)
+        return None
+
+    def _of_last(self, key: str, last: Session) -> str | None:
+        facts = self.facts
+        match key:
+            case "done":
+                back = int(self.rule.params.get("sessions", 1))
+                return summary(facts.sessions[-back:], facts.slug)
+            case "after_text":
+                return "" if last.pain_after is None else f"; pain after {last.pain_after}/10"
+            case "peak":
+                return _text(peak_pain(last, facts.slug))
+            case "before":
+                return _text(last.pain_before)
+            case "after":
+                return _text(last.pain_after)
+            case "morning":
+                return _text(facts.next_morning)
+            case "set_peak":
+                return _text(max((s.pain for s in facts.sets() if s.pain is not None), default=None))
+        return None
+
+
+def _text(value: int | None) -> str | None:
+    return None if value is None else str(value)
+
+
+# The values read from the last session with the exercise: none without one.
+_OF_LAST = frozenset({"done", "peak", "before", "after", "morning", "set_peak", "after_text"})
 
 
 KIND_WORDS = {Kind.release: "a release", Kind.breathing: "a breathing drill", Kind.assessment: "a check"}
 
 
+@lru_cache(maxsize=1024)  # the same few weeks' days in every reason and note, strftime each time else
 def _day(day: date) -> str:
     return f"{day:%b} {day.day}"
 
@@ -95,43 +153,12 @@ def summary(sessions: Sequence[Session], slug: str) -> str:
 # --- one item ---------------------------------------------------------------------
 
 
-def _change(before: DoseState | None, after: DoseState, names: dict[str, str]) -> str:
+def _change(before: DoseState | None, after: DoseState, names: Mapping[str, str]) -> str:
     if before is None or before == after:
         return f"{doses.describe(after)} again" if before is not None else doses.describe(after)
     if before.exercise != after.exercise:
         return f"{names[after.exercise]} instead of {names[before.exercise]}, at {doses.describe(after)}"
     return f"{doses.describe(before)} -> {doses.describe(after)}"
-
-
-def _context(rule: Rule, facts: Facts, ratio: tuple[float, float, float] | None) -> _Context:
-    ctx = _Context()
-    if facts.sessions:
-        back = int(rule.params.get("sessions", 1))
-        ctx["done"] = summary(facts.sessions[-back:], facts.slug)
-        last = facts.sessions[-1]
-        set_pain = [s.pain for s in facts.sets() if s.pain is not None]
-        for key, value in (
-            ("peak", peak_pain(last, facts.slug)),
-            ("before", last.pain_before),
-            ("after", last.pain_after),
-            ("morning", facts.next_morning),
-            ("set_peak", max(set_pain, default=None)),
-        ):
-            if value is not None:
-                ctx[key] = str(value)
-        ctx["after_text"] = "" if last.pain_after is None else f"; pain after {last.pain_after}/10"
-    if facts.latest is not None:
-        ctx["latest_day"] = _day(facts.latest.day)
-        if (peak := peak_pain(facts.latest)) is not None:
-            ctx["latest_peak"] = str(peak)
-    if facts.gap_days is not None:
-        ctx["gap"] = str(facts.gap_days)
-    if facts.pain_trend is not None:
-        ctx["trend_now"], ctx["trend_before"] = (f"{v:g}" for v in facts.pain_trend)
-    if ratio is not None:
-        ctx["ratio"] = f"{ratio[0]:g}"
-    ctx["pain_today"] = str(facts.pain_today)
-    return ctx
 
 
 # A pain rule asks for less even at the bottom of the range: 30% off the reps or the hold (our choice).
@@ -142,13 +169,19 @@ REGRESS_BELOW = frozenset(
 )
 
 
+@lru_cache(maxsize=8)
+def _names(catalogue: Catalogue) -> Mapping[str, str]:
+    """Each exercise's name by slug, once per catalogue object (as the generator's ``index``)."""
+    return MappingProxyType({e.slug: e.name for e in catalogue.exercises})
+
+
 class _Planner:
     """Decides and applies one adaptation per item, keeping track of the families in use."""
 
     def __init__(self, workout: Workout, catalogue: Catalogue) -> None:
         self.workout = workout
         self.gate = Gate(catalogue, workout)
-        self.names = {e.slug: e.name for e in catalogue.exercises}
+        self.names = _names(catalogue)
         self.families = {self.gate.family(item.exercise.slug) for item in workout.items}
 
     def _replacement(self, links: Sequence[str], current: str) -> str | None:
@@ -258,7 +291,7 @@ class _Planner:
     ) -> AdaptedItem | Omission:
         rule = decide(facts)
         action, before, to, change, ready = self.target(rule, facts, item)
-        ctx = _context(rule, facts, ratio)
+        ctx = _Context(rule, facts, ratio)
         ctx["change"] = change
         kind = self.gate.catalogue.by_slug[item.exercise.slug].kind
         ctx["kind_name"] = f"{item.exercise.name}, {KIND_WORDS.get(kind, 'this exercise')},"
@@ -297,6 +330,9 @@ class _Planner:
             side_note=side_note,
             adaptation=adaptation,
         )
+
+
+_REPLACED = frozenset({"items", "estimated_seconds", "estimated_minutes", "omitted", "notes"})
 
 
 def adapt(
@@ -379,7 +415,8 @@ def adapt(
     if workout.items and not items:
         notes.append("Nothing you know fits today, so there is no session: move gently, and let it settle.")
     total = sum(i.estimated_seconds for i in items)
-    plain = workout.model_dump(exclude={"items", "estimated_seconds", "estimated_minutes", "omitted", "notes"})
+    # The workout's own (valid) values as they are, not dumped to dicts to be validated again.
+    plain = {name: getattr(workout, name) for name in type(workout).model_fields if name not in _REPLACED}
     return AdaptedWorkout(
         **plain,
         items=items,

@@ -39,11 +39,12 @@ class Facts:
 
 def peak_pain(session: Session, slug: str | None = None) -> int | None:
     """The highest pain during or after a session (during: per set, of ``slug`` if given)."""
-    sets = session.entries.get(slug, ()) if slug is not None else [s for x in session.entries.values() for s in x]
-    readings = [s.pain for s in sets if s.pain is not None]
-    if session.pain_after is not None:
-        readings.append(session.pain_after)
-    return max(readings, default=None)
+    if slug is not None:
+        peak = max((s.pain for s in session.entries.get(slug, ()) if s.pain is not None), default=None)
+    else:
+        peak = max((s.pain for sets in session.entries.values() for s in sets if s.pain is not None), default=None)
+    after = session.pain_after
+    return after if after is not None and (peak is None or after > peak) else peak
 
 
 def _easy(done: SetDone, session: Session, p: Mapping[str, float]) -> bool | None:

@@ -248,14 +248,19 @@ LOAD_GUARD = BY_ID["load-ratio-above-1.5"]
 PAIN_TREND = BY_ID["pain-trend-up"]
 
 
-# Each rule's precedence, once: RULES.index compared whole rules field by field on every item.
-_PRECEDENCE = {rule.id: (CAUTION[rule.action], -position) for position, rule in enumerate(RULES)}
+# The rules in the order they win (the most cautious first, the earliest row on a tie), once: the first that
+# fires is then the winner, and the rules below it need not be tested (two-for-two, the dearest, rarely is).
+BY_PRECEDENCE = tuple(
+    rule for _, rule in sorted(enumerate(RULES), key=lambda pair: (-CAUTION[pair[1].action], pair[0]))
+)
 
 
 def decide(facts: Facts) -> Rule:
     """The rule that governs this exercise: the most cautious that fires, the earliest on a tie."""
-    fired = [rule for rule in RULES if rule.test(facts, rule.params)]
-    return max(fired, key=lambda rule: _PRECEDENCE[rule.id])
+    for rule in BY_PRECEDENCE:
+        if rule.test(facts, rule.params):
+            return rule
+    raise AssertionError("no rule fired: `no-history` and `not-yet-two-for-two` cover every exercise")
 
 
 WHAT_HAPPENS: dict[Action, str] = {
