@@ -18,13 +18,13 @@ from functools import lru_cache
 from types import MappingProxyType
 
 from app.catalogue import Catalogue
-from app.catalogue.models import Kind
 from app.coaching import doses
 from app.coaching.fit import deload, fit_keeping_steps
 from app.coaching.gate import Gate
 from app.coaching.guards import guards, load_ratio, pain_trend
-from app.coaching.history import CheckIn, Session, SetDone, in_order
+from app.coaching.history import CheckIn, Session, in_order
 from app.coaching.models import Adaptation, AdaptedItem, AdaptedWorkout, DoseState
+from app.coaching.reasons import KIND_WORDS, ReasonValues, change_words, day_words
 from app.coaching.rules import (
     Action,
     Facts,
@@ -38,130 +38,6 @@ from app.workouts.models import Omission, OmitReason, Workout, WorkoutItem
 from app.workouts.pain import grade
 from app.workouts.wording import say, words
 
-
-class _Context(dict[str, str]):
-    """A reason's values, each worked out only when its template asks for it (a summary of the sessions
-    done is dear, and most reasons do not show one); one the log does not hold reads "not logged", never a
-    bare "?"."""
-
-    def __init__(self, rule: Rule, facts: Facts, ratio: tuple[float, float, float] | None) -> None:
-        super().__init__()
-        self.rule, self.facts, self.ratio = rule, facts, ratio
-
-    def __missing__(self, key: str) -> str:
-        value = self._value(key)
-        return "not logged" if value is None else value
-
-    def _value(self, key: str) -> str | None:
-        facts, ratio = self.facts, self.ratio
-        if key in _OF_LAST:
-            return self._of_last(key, facts.sessions[-1]) if facts.sessions else None
-        latest = facts.latest
-        match key:
-            case "latest_day":
-                return None if latest is None else _day(latest.day)
-            case "latest_peak":
-                return None if latest is None else _text(peak_pain(latest))
-            case "gap":
-                return _text(facts.gap_days)
-            case "trend_now" | "trend_before" if facts.pain_trend is not None:
-                return f"{facts.pain_trend[0 if key == 'trend_now' else 1]:g}"
-            case "ratio" if ratio is not None:
-                return f"{ratio[0]:g}"
-            case "pain_today":
-                return str(facts.pain_today)
-        return None
-
-    def _of_last(self, key: str, last: Session) -> str | None:
-        facts = self.facts
-        match key:
-            case "done":
-                back = int(self.rule.params.get("sessions", 1))
-                return summary(facts.sessions[-back:], facts.slug)
-            case "after_text":
-                return "" if last.pain_after is None else f"; pain after {last.pain_after}/10"
-            case "peak":
-                return _text(peak_pain(last, facts.slug))
-            case "before":
-                return _text(last.pain_before)
-            case "after":
-                return _text(last.pain_after)
-            case "morning":
-                return _text(facts.next_morning)
-            case "set_peak":
-                return _text(max((s.pain for s in facts.sets() if s.pain is not None), default=None))
-        return None
-
-
-def _text(value: int | None) -> str | None:
-    return None if value is None else str(value)
-
-
-# The values read from the last session with the exercise: none without one.
-_OF_LAST = frozenset({"done", "peak", "before", "after", "morning", "set_peak", "after_text"})
-
-
-KIND_WORDS = {Kind.release: "a release", Kind.breathing: "a breathing drill", Kind.assessment: "a check"}
-
-
-@lru_cache(maxsize=1024)  # the same few weeks' days in every reason and note, strftime each time else
-def _day(day: date) -> str:
-    return f"{day:%b} {day.day}"
-
-
-def _span(values: Sequence[int]) -> str:
-    low, high = min(values), max(values)
-    return str(low) if low == high else f"{low}-{high}"
-
-
-def _body(sets: Sequence[SetDone], session: Session) -> str:
-    """'3/3 sets of 10 x 40 s at RPE 6': what a session's sets of one exercise were."""
-    reps = [s.reps for s in sets if s.reps is not None]
-    holds = [s.hold_seconds for s in sets if s.hold_seconds is not None]
-    if holds and set(reps) <= {1}:
-        reps = []  # one hold a set: "40 s", not "1 x 40 s"
-    work = " x ".join(p for p in (reps and _span(reps), holds and f"{_span(holds)} s") if p)
-    text = f"{sum(s.completed for s in sets)}/{len(sets)} sets of {work}"
-    loads = [s.load_kg for s in sets if s.load_kg is not None]
-    if loads:
-        text += f" with {max(loads):g} kg"
-    rpes = [s.rpe for s in sets if s.rpe is not None]
-    rirs = [s.rir for s in sets if s.rir is not None]
-    if rpes:
-        text += f" at RPE {_span(rpes)}"
-    elif rirs:
-        text += f" at RIR {_span(rirs)}"
-    elif session.session_rpe is not None:
-        text += f" at session RPE {session.session_rpe}"
-    return text
-
-
-def summary(sessions: Sequence[Session], slug: str) -> str:
-    """The sessions' sets of ``slug``, equal ones joined: '3/3 sets of 40 s at RPE 6 on Nov 12 and Nov 14'."""
-    groups: list[tuple[str, list[str]]] = []
-    for session in sessions:
-        body = _body(session.entries[slug], session)
-        if groups and groups[-1][0] == body:
-            groups[-1][1].append(_day(session.day))
-        else:
-            groups.append((body, [_day(session.day)]))
-    return "; ".join(
-        f"{body} on {', '.join(days[:-1]) + ' and ' + days[-1] if len(days) > 1 else days[0]}" for body, days in groups
-    )
-
-
-# --- one item ---------------------------------------------------------------------
-
-
-def _change(before: DoseState | None, after: DoseState, names: Mapping[str, str]) -> str:
-    if before is None or before == after:
-        return f"{doses.describe(after)} again" if before is not None else doses.describe(after)
-    if before.exercise != after.exercise:
-        return f"{names[after.exercise]} instead of {names[before.exercise]}, at {doses.describe(after)}"
-    return f"{doses.describe(before)} -> {doses.describe(after)}"
-
-
-# A pain rule asks for less even at the bottom of the range: 30% off the reps or the hold (our choice).
 BELOW_RANGE = 0.3
 BELOW_WORDS = " (below the article's range: pain asks for less than its bottom)"
 REGRESS_BELOW = frozenset(
@@ -284,14 +160,14 @@ class _Planner:
         if action in (Action.regress, Action.hold) and now is not None and to.exercise == slug:
             # The label says what happened: a lower dose is a regress, the same dose a hold.
             action = Action.hold if to == now else Action.regress if not doses.above(to, now) else action
-        return action, now, to, _change(now, to, self.names) + extra, ready
+        return action, now, to, change_words(now, to, self.names) + extra, ready
 
     def item(
         self, item: WorkoutItem, facts: Facts, ratio: tuple[float, float, float] | None
     ) -> AdaptedItem | Omission:
         rule = decide(facts)
         action, before, to, change, ready = self.target(rule, facts, item)
-        ctx = _Context(rule, facts, ratio)
+        ctx = ReasonValues(rule, facts, ratio)
         ctx["change"] = change
         kind = self.gate.catalogue.by_slug[item.exercise.slug].kind
         ctx["kind_name"] = f"{item.exercise.name}, {KIND_WORDS.get(kind, 'this exercise')},"
@@ -397,10 +273,10 @@ def adapt(
         by = latest.day + timedelta(hours=int(FLARE.params["settle_hours"]))
         if today >= by and pain.level > FLARE_UNSETTLED.params["above"]:
             hours = (today - latest.day).days * 24
-            text = FLARE_UNSETTLED.reason.format(day=_day(latest.day), peak=peak, hours=hours, level=pain.level)
+            text = FLARE_UNSETTLED.reason.format(day=day_words(latest.day), peak=peak, hours=hours, level=pain.level)
             notes.append(text)
         else:
-            notes.append(FLARE.reason.format(day=_day(latest.day), peak=peak, by=_day(by)))
+            notes.append(FLARE.reason.format(day=day_words(latest.day), peak=peak, by=day_words(by)))
     if seen is not None and gap is not None and gap >= GAP.params["days"]:
         what = (
             "the plan starts again from its beginning, at the bottom of each range, and builds up again from your "
@@ -408,7 +284,7 @@ def adapt(
             if gap >= GAP.params["restart_days"]
             else "nothing goes up today, and what you did before restarts one or two steps lower."
         )
-        notes.append(GAP.reason.format(gap=gap, day=_day(seen), what=what))
+        notes.append(GAP.reason.format(gap=gap, day=day_words(seen), what=what))
     items, deloaded, deload_note = deload(workout, items, planner.gate)
     # Progressions and swaps change the time: fitted again into the generator's budget (``fit``).
     items, dropped, note = fit_keeping_steps(workout, planner.gate, items, planner.dosed)
