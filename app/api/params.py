@@ -91,8 +91,10 @@ class QueryMemo:
             field = model.model_fields.get("seed")
             if field is not None and field.alias not in (None, "seed"):
                 field = None  # (the query names it otherwise)
-            # (the field's type with its bounds: ge, le)
-            bounded = None if field is None else Annotated.__class_getitem__((field.annotation, *field.metadata))  # type: ignore[attr-defined]
+            # (the field's type with its bounds: ge, le; Annotated needs at least one)
+            bounded: Any = None
+            if field is not None:
+                bounded = Annotated[(field.annotation, *field.metadata)] if field.metadata else field.annotation
             self.seeds[model] = None if bounded is None else TypeAdapter(bounded)
         return self.seeds[model]
 
