@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import random
-from functools import lru_cache
+from collections.abc import Hashable
 from typing import NamedTuple
 
 from app.catalogue import Catalogue
@@ -29,9 +29,9 @@ from app.workouts import output
 from app.workouts.constraints import Constraints, pool
 from app.workouts.errors import UnknownExercises
 from app.workouts.explain import impossible
-from app.workouts.index import Index, index
+from app.workouts.index import Entry, Index, index
 from app.workouts.models import SEED_MAX, Workout, WorkoutQuery
-from app.workouts.selection import Orders, break_ties, select
+from app.workouts.selection import Chosen, Orders, break_ties, select
 
 _entropy = random.SystemRandom()
 
@@ -60,7 +60,7 @@ def generate_json(catalogue: Catalogue, query: WorkoutQuery, seed: int) -> bytes
     per (constraints, tie-broken order) and the rest is appended.
     """
     built, constraints, orders = _prepare(catalogue, query, seed)
-    head = _body_head(built, catalogue.version, constraints, orders)
+    head, _ = _made(built, catalogue.version, constraints, orders)
     return head + output.tail(seed, catalogue.version, constraints.link(seed))
 
 
@@ -77,9 +77,8 @@ class Variant(NamedTuple):
 def variant(catalogue: Catalogue, query: WorkoutQuery, seed: int) -> Variant:
     """``seed``'s ``Variant`` of the workout for ``query``. Raises ``UnknownExercises``."""
     built, constraints, orders = _prepare(catalogue, query, seed)
-    head = _body_head(built, catalogue.version, constraints, orders)
-    order = repr(_priority(built, constraints, orders)).encode()
-    return Variant(hashlib.blake2b(head + order, digest_size=16).digest(), constraints.link(seed))
+    _, shape = _made(built, catalogue.version, constraints, orders)
+    return Variant(shape, constraints.link(seed))
 
 
 def priority(catalogue: Catalogue, query: WorkoutQuery, seed: int) -> tuple[str, ...]:
@@ -108,17 +107,58 @@ def _prepare(catalogue: Catalogue, query: WorkoutQuery, seed: int) -> tuple[Inde
     return built, constraints, break_ties(built, constraints, seed)
 
 
-@lru_cache(maxsize=2048)
-def _body_head(built: Index, version: str, constraints: Constraints, orders: Orders) -> bytes:
-    return output.head(_assemble(built, version, constraints, orders, 0))
+# A workout's head and shape (``Variant``) by what the tie-broken order selected: nearly every seed has an
+# order of its own (984 of 1,000 for a rehab query), but few selections (16), and the rest of the workout is a
+# pure function of the selection. Keyed by order, a seed not seen before assembled and dumped its whole
+# workout (~60% of a /workouts/next miss, and every random-seed /workouts); keyed by selection, it costs one
+# ``select``. Bounded as ``lru_cache(2048)`` was, oldest first out; the dict's own operations are atomic
+# under the GIL, so threads may share it (two computing one key both store the same value).
+_MADE: dict[tuple[object, ...], tuple[bytes, bytes]] = {}
+MADE_MAX = 2048
+
+
+def _made(built: Index, version: str, constraints: Constraints, orders: Orders) -> tuple[bytes, bytes]:
+    """The workout's JSON up to its seed (``output.head``), and its shape: a digest of that and its priority."""
+    chosen: list[Chosen] = []
+    if constraints.referral:
+        picked: Hashable = None
+    else:
+        _, allowed = pool(built, constraints.pool_key)
+        chosen, no_time, too_long = select(built.goals[constraints.goal], constraints, allowed, orders)
+        # A chosen item is its phase, exercise and sets (the rest follows from them and the constraints).
+        picked = (tuple((c.phase.number, c.entry.slug, c.sets) for c in chosen),
+                  tuple(e.slug for e in no_time), too_long)
+    key = (built, version, constraints, picked)
+    found = _MADE.get(key)
+    if found is None:
+        if constraints.referral:
+            workout = _assemble(built, version, constraints, orders, 0)
+        else:
+            workout = _workout(built, version, constraints, chosen, no_time, too_long, 0)
+        head = output.head(workout)
+        order = repr(tuple(c.entry.slug for c in chosen)).encode()  # (``_priority``'s; empty for a referral)
+        found = (head, hashlib.blake2b(head + order, digest_size=16).digest())
+        while len(_MADE) >= MADE_MAX:
+            _MADE.pop(next(iter(_MADE)), None)
+        _MADE[key] = found
+    return found
 
 
 def _assemble(built: Index, version: str, constraints: Constraints, orders: Orders, seed: int) -> Workout:
     goal = built.goals[constraints.goal]
     if constraints.referral:  # red flags or severe pain: see a clinician, not a workout
         return output.referral(goal, constraints, seed, version)
-    omitted, allowed = pool(built, constraints.pool_key)
+    _, allowed = pool(built, constraints.pool_key)
     chosen, no_time, too_long = select(goal, constraints, allowed, orders)
+    return _workout(built, version, constraints, chosen, no_time, too_long, seed)
+
+
+def _workout(
+    built: Index, version: str, constraints: Constraints, chosen: list[Chosen], no_time: list[Entry], too_long: bool,
+    seed: int,
+) -> Workout:
+    goal = built.goals[constraints.goal]
+    omitted, allowed = pool(built, constraints.pool_key)
     if not chosen:
         raise impossible(goal, constraints, allowed, too_long)
     return output.workout(goal, constraints, chosen, omitted, no_time, too_long, seed, version)
