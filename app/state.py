@@ -23,6 +23,7 @@ from app.keys import RememberedKeys
 from app.logs import LogWriter
 from app.logs.streams import ExportStreams
 from app.observability import AccessLog, Metrics
+from app.revisions import LoopReader
 from app.settings import Settings
 
 
@@ -37,6 +38,8 @@ class AppState:
     _engine: Engine | None = field(default=None, repr=False)
     _log_writer: LogWriter | None = field(default=None, repr=False)
     _scrubber: Scrubber | None = field(default=None, repr=False)
+    # Revisions read on the event loop (SQLite): kept answers without a thread hop (app.revisions).
+    loop_revisions: LoopReader | None = field(default=None, repr=False)
     remembered_keys: RememberedKeys = field(default_factory=RememberedKeys)
     # /exercises pages, one cache per catalogue ETag (app.api.exercises PageCache).
     exercise_pages: dict[str, Any] = field(default_factory=dict)
@@ -61,10 +64,13 @@ class AppState:
         self._engine = engine
         self._log_writer = LogWriter(engine)
         self._scrubber = Scrubber(engine, self.settings.erasure_vacuum_interval_s, self.settings.erasure_vacuum)
+        self.loop_revisions = LoopReader(engine)
 
     def close(self) -> None:
         if self._scrubber is not None:
             self._scrubber.close()
+        if self.loop_revisions is not None:
+            self.loop_revisions.close()
 
     @property
     def engine(self) -> Engine:

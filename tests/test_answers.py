@@ -417,6 +417,27 @@ def test_the_revision_peek_is_the_revision_read(db_client: TestClient, acme: Ten
             connection.close()
 
 
+def test_the_loop_reads_the_revision_peek_reads(db_client: TestClient, acme: Tenant) -> None:
+    """The event loop's own read (app.revisions ``LoopReader``, SQLite only) gives ``peek``'s revision after every
+    write, so a kept /next answered on the loop is the one a thread would find; on Postgres it reads nothing
+    (the thread answers)."""
+    state = state_of(db_client.app)
+    reader, engine = state.loop_revisions, state.engine
+    assert reader is not None
+    on_sqlite = engine.dialect.name == "sqlite"
+    url = "/users/u1/workouts/next?goal=rehab&seed=5"
+    answers = []
+    for hold in (10, 20):
+        assert db_client.post("/users/u1/logs", json=_hold_log(datetime.now(UTC), hold), headers=acme.headers).status_code == 201
+        now = revisions.peek(engine, "acme", "u1")
+        assert now is not None and reader.read("acme", "u1") == (now if on_sqlite else None)
+        answers.append([db_client.get(url, headers=acme.headers).content for _ in range(2)])
+    assert answers[0][0] == answers[0][1] != answers[1][0] == answers[1][1]
+    assert reader.read("globex", "u1") is None
+    reader.close()  # (reopened on the next read)
+    assert reader.read("acme", "u1") == (revisions.peek(engine, "acme", "u1") if on_sqlite else None)
+
+
 def test_the_fast_path_checks_keys_with_authenticate_and_refuses_a_revoked_one(
     db_client: TestClient, acme: Tenant
 ) -> None:

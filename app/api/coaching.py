@@ -14,7 +14,7 @@ from sqlalchemy.engine import Connection, Engine
 from starlette.responses import Response
 
 from app import checkins, logs, problems, revisions
-from app.answers import at_revision
+from app.answers import at_revision, user_key
 from app.api.auth import TenantDep
 from app.api.deps import LocalisedCatalogueDep
 from app.api.examples.coaching import ADAPT_REQUEST, ADAPTED_WORKOUT
@@ -223,8 +223,7 @@ def next_reply(call: Call[NextParams, None]) -> Reply:
     """
     state, query, catalogue = call.state, call.query, call.catalogue
     tenant, user_id, engine = call.tenant, call.params["user_id"], state.engine
-    day = query.today if query.today is not None else local_today(query.tz)
-    planned = query if query.today is not None else query.model_copy(update={"today": day})
+    day, planned = _planned(query)
     revision = revisions.peek(engine, tenant, user_id)
 
     def compute() -> bytes:
@@ -233,12 +232,36 @@ def next_reply(call: Call[NextParams, None]) -> Reply:
     if query.seed is None:
         body = compute()
     else:
-        # What was sent, not only the values: a pain_level sent counts, one left out comes from the data.
-        key = ("next", catalogue.etag, planned.model_dump_json(exclude_unset=True), day.isoformat())
-        kept = at_revision(state.answers, tenant, user_id, revision, key, compute)
+        kept = at_revision(state.answers, tenant, user_id, revision, _next_key(catalogue, planned, day), compute)
         assert kept is not None  # (compute never gives None)
         body = kept
     return Reply(200, body, _headers(catalogue))
+
+
+def next_kept(call: Call[NextParams, None]) -> Reply | None:
+    """``next_reply``'s answer when it is kept and its revision can be read on the event loop (SQLite), else
+    None (the fast path then calls ``next_reply`` in a thread). The same key and bytes, without the hop."""
+    query, state = call.query, call.state
+    if query.seed is None or state.loop_revisions is None:
+        return None
+    revision = state.loop_revisions.read(call.tenant, call.params["user_id"])
+    if revision is None:
+        return None
+    day, planned = _planned(query)
+    key = user_key(_next_key(call.catalogue, planned, day), call.tenant, call.params["user_id"], revision)
+    body = state.answers.hit(key)
+    return None if body is None else Reply(200, body, _headers(call.catalogue))
+
+
+def _planned(query: NextParams) -> tuple[dt.date, NextParams]:
+    """The day planned for, and the query with it."""
+    day = query.today if query.today is not None else local_today(query.tz)
+    return day, query if query.today is not None else query.model_copy(update={"today": day})
+
+
+def _next_key(catalogue: Catalogue, planned: NextParams, day: dt.date) -> tuple[str, ...]:
+    # What was sent, not only the values: a pain_level sent counts, one left out comes from the data.
+    return ("next", catalogue.etag, planned.model_dump_json(exclude_unset=True), day.isoformat())
 
 
 def seeded_answer(
@@ -304,7 +327,7 @@ def seeded_answer(
     response_model=AdaptedWorkout,
     responses={**LOCALISED, **_ANSWER, **problems.responses(401, 422)},
 )
-@fast(next_reply, query=NextParams, needs_key=True, thread=True, workers=WORKERS)
+@fast(next_reply, query=NextParams, needs_key=True, thread=True, workers=WORKERS, kept=next_kept)
 def get_next_workout(
     request: Request,
     user_id: UserIdPath,

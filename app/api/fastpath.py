@@ -149,7 +149,8 @@ class Hot:
     ``query``/``body``: the models the route takes them as; ``needs_key``: the route depends on
     ``authenticate``; ``thread``: a plain ``answer`` that blocks (the database) or computes for long
     runs in a worker thread, at most ``workers`` at once (the rest wait on the event loop);
-    ``headers``: request headers the route validates as parameters, each with its check.
+    ``headers``: request headers the route validates as parameters, each with its check; ``kept``: the
+    answer when it is kept and can be found without blocking (else None), tried on the loop first.
     """
 
     answer: Answer
@@ -159,6 +160,7 @@ class Hot:
     thread: bool = False
     workers: int | None = None
     headers: Mapping[bytes, Callable[[str], bool]] = field(default_factory=dict)
+    kept: Callable[[Call[Any, Any]], Reply | None] | None = None
 
 
 REGISTRY: dict[Callable[..., Any], Hot] = {}
@@ -297,7 +299,10 @@ class FastPath:
         try:
             if hot.needs_key:
                 call.tenant = await tenant_of(running, Headers(scope=scope))
-            if compiled.is_async:
+            kept = hot.kept(call) if hot.kept is not None else None
+            if kept is not None:
+                reply = kept
+            elif compiled.is_async:
                 reply = await cast("Awaitable[Reply]", hot.answer(call))  # (a string: no typing objects a request)
             elif hot.thread:
                 reply = await to_thread.run_sync(hot.answer, call, limiter=compiled.limiter)  # type: ignore[arg-type]
