@@ -149,11 +149,12 @@ class LoopReader:
                 )
                 connection.execute("PRAGMA query_only=ON")
                 self._connection = connection
-            row = self._connection.execute(_PEEK.format("?"), (tenant, user_id)).fetchone()
+            # (all rows read: the statement is done, so no read transaction stays open to hold up a checkpoint)
+            rows = self._connection.execute(_PEEK.format("?"), (tenant, user_id)).fetchall()
         except sqlite3.Error:
             self.close()
             return None
-        return None if row is None else int(row[0])
+        return int(rows[0][0]) if rows else None
 
     def close(self) -> None:
         if self._connection is not None:
