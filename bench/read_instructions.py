@@ -20,6 +20,7 @@ import asyncio
 import contextlib
 import glob
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -80,6 +81,7 @@ async def _inner(n: int, without: list[str]) -> None:
                          "headers": [(b"host", b"bench")]}
                 await app(scope, _receive, send)
         os.getpgid(0)
+    shutil.rmtree(folder, ignore_errors=True)
     from bench.bare import app as bare  # the yardstick, asked the same way
 
     scope = {**SCOPE, "path": "/", "raw_path": b"/", "query_string": b"", "headers": [(b"host", b"bench")]}
@@ -128,6 +130,7 @@ def main() -> int:
         url = path + ("?" + query.decode() if query else "")
         print(f"{url:40s} {_total(dump) / args.n:10,.0f} instructions a request")
     print(f"{'bare Starlette GET /':40s} {_total(dumps[len(URLS) + 2]) / args.n:10,.0f} instructions a request")
+    shutil.rmtree(folder, ignore_errors=True)
     return 0
 
 
