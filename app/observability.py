@@ -14,8 +14,6 @@ import random
 import re
 import sys
 import time
-from logging import INFO
-from time import perf_counter
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter
@@ -130,7 +128,6 @@ class Observability:
     def __init__(self, app: ASGIApp, metrics: Metrics, access_log: AccessLog | None) -> None:
         self.app = app
         self.metrics = metrics
-        self.count = metrics.requests.count
         self.access_log = access_log
         self.logger = logging.getLogger(ACCESS_LOGGER)
         self.errors = logging.getLogger("hipflex.errors")
@@ -143,7 +140,7 @@ class Observability:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        start = perf_counter()
+        start = time.perf_counter()
         # (the hex of 16 bytes is f"{bits:032x}" at a quarter of its cost)
         request_id = _incoming_id(scope) or self.ids.getrandbits(128).to_bytes(16).hex()
         scope.setdefault("state", {})["request_id"] = request_id
@@ -177,11 +174,11 @@ class Observability:
             await send_with_id(head)
             await send(body)
         finally:
-            elapsed = perf_counter() - start
+            elapsed = time.perf_counter() - start
             route = getattr(scope.get("route"), "path", None) or "<unmatched>"
             method = scope["method"] if scope["method"] in _METHODS else "OTHER"  # a client cannot add series
-            self.count(method, route, status, elapsed)
-            if self.access_log is not None and self.logger.isEnabledFor(INFO):
+            self.metrics.requests.count(method, route, status, elapsed)
+            if self.access_log is not None and self.logger.isEnabledFor(logging.INFO):
                 self.access_log.write(method, route, status, elapsed, request_id)
 
 
