@@ -299,8 +299,7 @@ class FastPath:
         try:
             if hot.needs_key:
                 call.tenant = await tenant_of(running, Headers(scope=scope))
-            kept = hot.kept(call) if hot.kept is not None else None
-            if kept is not None:
+            if (kept := hot.kept(call) if hot.kept is not None else None) is not None:
                 reply = kept
             elif compiled.is_async:
                 reply = await cast("Awaitable[Reply]", hot.answer(call))  # (a string: no typing objects a request)
