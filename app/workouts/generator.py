@@ -175,6 +175,7 @@ class Seeds:
     ``select`` reads the tie-broken orders one position at a time, and which position it reads next
     depends only on what it read before (and the query). So the workout, but for its tail, is a
     function of those reads: the seeds seen so far are kept as a tree of them, its leaves the heads.
+    Only positions inside ties can differ between seeds, and only their first read is kept.
     A seed shuffles its ties as ``break_ties`` does and walks the tree; only a path not seen before
     runs ``select``, noting what it reads, and builds the workout when its head is new.
     """
@@ -189,6 +190,13 @@ class Seeds:
             self.referral = output.head(_assemble(built, self.version, constraints, (), 0))
         else:
             self.groups = tie_groups(built, constraints)
+        # the positions a seed can change: those of ties (a lone candidate is where it is for every seed)
+        self.ties = frozenset(
+            (phase, at)
+            for phase, groups in enumerate(self.groups)
+            for at, tied in enumerate(len(group) > 1 for group in groups for _ in group)
+            if tied
+        )
         self.tree: _Tree = None
         self.heads: dict[object, bytes] = {}
 
@@ -217,6 +225,11 @@ class Seeds:
         _, allowed = pool(self.built, self.constraints.pool_key)
         selected = select(goal, self.constraints, allowed, tuple(_Noted(o, p, reads) for p, o in enumerate(orders)))
         chosen, dropped, too_long = selected
+        kept: dict[tuple[int, int], tuple[int, int, Entry]] = {}  # (a position read again reads what it read before)
+        for read in reads:
+            if read[:2] in self.ties:
+                kept.setdefault(read[:2], read)
+        reads = list(kept.values())  # (in the order first read)
         if not chosen:
             self._grow(reads, too_long)
             self._built(selected)  # raises
