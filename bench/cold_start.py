@@ -13,6 +13,9 @@ Both apps run with their bytecode cached, as after any install (pip compiles a w
 writes __pycache__ on its first run): a shell with PYTHONDONTWRITEBYTECODE set would otherwise have
 hipflex compile its own modules at every start while Starlette's come compiled. One start of each, not
 counted, writes that cache.
+
+A third app, the floor (bench/floor.py: one FastAPI route and one SQLModel table on a fresh SQLite file),
+says how much of the ratio the mandated dependencies take before any of hipflex's own work.
 """
 
 from __future__ import annotations
@@ -53,14 +56,15 @@ def hipflex_fresh(folder: Path) -> Server:
     return Server("app.main:create_app", env, factory=True)
 
 
-def measure(starts: int) -> tuple[Starts, Starts]:
-    """(hipflex, bare Starlette), ``starts`` starts each, alternating."""
-    ours, bare = Starts(), Starts()
+def measure(starts: int) -> tuple[Starts, Starts, Starts]:
+    """(hipflex, bare Starlette, the floor), ``starts`` starts each, alternating."""
+    ours, bare, floor = Starts(), Starts(), Starts()
     for start in range(starts + 1):
-        server = Server("bench.bare:app", BYTECODE)
-        if start:
-            bare.add(server)
-        server.stop()
+        for app, starts_of in (("bench.bare:app", bare), ("bench.floor:app", floor)):
+            server = Server(app, BYTECODE)
+            if start:
+                starts_of.add(server)
+            server.stop()
         folder = Path(tempfile.mkdtemp(prefix="hipflex-cold-"))
         try:
             server = hipflex_fresh(folder)
@@ -69,17 +73,22 @@ def measure(starts: int) -> tuple[Starts, Starts]:
             server.stop()
         finally:
             shutil.rmtree(folder, ignore_errors=True)
-    return ours, bare
+    return ours, bare, floor
+
+
+def ratios(of: Starts, to: Starts) -> str:
+    wall = statistics.median(of.wall) / statistics.median(to.wall)
+    return f"{wall:.2f} wall, {statistics.median(of.cpu) / statistics.median(to.cpu):.2f} CPU"
 
 
 def lines(starts: int) -> list[str]:
-    ours, bare = measure(starts)
-    ratio = statistics.median(ours.wall) / statistics.median(bare.wall)
-    ratio_cpu = statistics.median(ours.cpu) / statistics.median(bare.cpu)
+    ours, bare, floor = measure(starts)
     return [
         f"cold start to first 200 (fresh SQLite file, migrations at start), {starts} starts: {ours.describe()}",
         f"bare Starlette's cold start, same run, {starts} starts: {bare.describe()}",
-        f"cold start ÷ bare Starlette's (medians; target <= 3): {ratio:.2f} wall, {ratio_cpu:.2f} CPU",
+        f"cold start ÷ bare Starlette's (medians; target <= 3): {ratios(ours, bare)}",
+        f"the floor (one FastAPI route, one SQLModel table, fresh SQLite file: bench/floor.py), same run, {starts} "
+        f"starts: {floor.describe()}; ÷ bare Starlette's {ratios(floor, bare)}; hipflex ÷ the floor {ratios(ours, floor)}",
     ]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
@@ -32,6 +33,8 @@ from app.workouts import (
     generate,
     generate_json,
 )
+from app.workouts import generator
+from app.workouts.generator import generate_parts
 from app.workouts.goals import BY_GOAL, GOALS, SQUAT_UNIVERSITY
 from app.workouts.index import TRANSITION_SECONDS, dosing, index
 from app.workouts.models import OmitReason, TightSide
@@ -703,3 +706,61 @@ def test_the_memoised_json_is_exactly_the_models_json(
     assert generate_json(catalogue, query, seed) == expected
     other = data.draw(st.integers(0, 2**31 - 1))
     assert generate_json(catalogue, query, other) == generate(catalogue, query, other).model_dump_json().encode()
+
+
+def _same_as_the_model(catalogue: Catalogue, query: WorkoutQuery, seed: int) -> None:
+    """``generate_json`` (memoised, learnt per query) against serialising ``generate``'s model, errors included."""
+    try:
+        expected = generate(catalogue, query, seed).model_dump_json().encode()
+    except WorkoutError as exc:
+        with pytest.raises(type(exc)) as raised:
+            generate_json(catalogue, query, seed)
+        assert str(raised.value) == str(exc) and vars(raised.value) == vars(exc)
+        return
+    assert generate_json(catalogue, query, seed) == expected
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_many_seeds_of_one_query_each_give_the_models_json(
+    catalogue: Catalogue, all_slugs: list[str], data: st.DataObject
+) -> None:
+    # A query's seeds are learnt as a tree of what select read (generator.Seeds): the seeds after the first walk
+    # it, and must land on their own workout (or their own error), never a neighbour's.
+    query, _ = data.draw(queries(all_slugs))
+    for seed in data.draw(st.lists(st.integers(0, 2**31 - 1), min_size=80, max_size=80)):
+        _same_as_the_model(catalogue, query, seed)
+
+
+BENCH_QUERIES = [  # bench/workouts.lua's: many ties, so many paths
+    "goal=balanced&level=beginner&minutes=20",
+    "goal=strength&level=advanced&equipment=pull_up_bar,band&minutes=30",
+    "goal=rehab&level=intermediate&equipment=ball,mini_band,bench&pain=knee&minutes=25",
+    "goal=mobility&level=beginner&equipment=band,wall&pain=knee&minutes=20",
+    "goal=posture&level=intermediate&equipment=wall&tight_side=left&minutes=15",
+    "goal=warmup&level=advanced&equipment=mini_band&minutes=10",
+]
+
+
+@pytest.mark.parametrize("raw", BENCH_QUERIES)
+def test_fresh_seeds_give_the_models_json_and_share_one_head_object(catalogue: Catalogue, raw: str) -> None:
+    query = query_from_link(f"/workouts?{raw}")
+    heads: dict[bytes, bytes] = {}
+    for seed in random.Random(raw).sample(range(2**31), 400):
+        _same_as_the_model(catalogue, query, seed)
+        head, tail = generate_parts(catalogue, query, seed)
+        assert heads.setdefault(head, head) is head  # equal heads are one object (app.api.spliced keeps by it)
+        assert tail.startswith(b',"seed":%d,' % seed)
+
+
+def test_what_seeds_taught_is_forgotten_past_its_bounds_and_learnt_again(
+    catalogue: Catalogue, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    query = query_from_link(f"/workouts?{BENCH_QUERIES[0]}")
+    generator.forget()
+    monkeypatch.setattr(generator, "MAX_NODES", 40)
+    known = generator.seeds_of(catalogue, query)
+    for seed in range(300):
+        _same_as_the_model(catalogue, query, seed)
+    assert generator.seeds_of(catalogue, query) is not known  # forgotten at least once
+    assert generator._sizes[0] <= 40 + 60  # (one path past the bound before it is seen)

@@ -13,7 +13,9 @@ holds for every route, present and future, and both paths give the same bytes:
   the content coding); an ``If-None-Match`` naming it revalidates as the
   identity tag would.
 - Bodies with a strong ETag never change for that tag (the catalogue, goals,
-  seeded workouts), so their gzip is computed once and remembered.
+  seeded workouts), so their gzip is computed once and remembered. A body
+  spliced from a shared head and its own tail (a fresh-seed workout) brings
+  its own gzip, the head's compressed once (``app.api.spliced``).
 - Everything under ``/users/`` is personal data: ``Cache-Control: no-store``,
   errors included.
 - A route listed in ``DEPRECATIONS`` answers with ``Deprecation`` (RFC 9745),
@@ -28,6 +30,8 @@ from datetime import UTC, datetime
 from email.utils import format_datetime
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.api.spliced import Spliced
 
 MIN_GZIP_BYTES = 1024  # the default of HIPFLEX_GZIP_MIN_BYTES
 # Measured on 600 /workouts bodies (6.4 kB): level 1 gives 2.19 kB, level 6 2.01 kB at about twice
@@ -106,6 +110,8 @@ def compress(body: bytes, remember: bool) -> bytes:
     (keyed by the body itself, whose hash Python computes once per bytes object), oldest out first.
     """
     global _memo_bytes
+    if isinstance(body, Spliced):  # (its head compressed once: see app.api.spliced)
+        return body.gzip()
     if remember:
         known = _MEMO.get(body)
         if known is not None:

@@ -14,13 +14,15 @@ from app.api.deps import LocalisedCatalogueDep
 from app.api.fastpath import Call, Reply, fast, respond
 from app.api.params import CommaList
 from app.api.representations import CACHE_CONTROL, body_etag, cached_json, not_modified
+from app.api.spliced import Spliced
 from app.catalogue import Catalogue
 from app.catalogue.models import IN_CATALOGUE, PainFlag, Slug, Source
 from app.catalogue.search import MAX_LIST, EquipmentChoice
 from app.languages import LOCALISED, language_headers
 from app.observability import Metrics
 from app.problems import FieldError, Problem, invalid
-from app.workouts import UnknownExercises, Workout, WorkoutImpossible, WorkoutQuery, draw_seed, generate_json
+from app.workouts import UnknownExercises, Workout, WorkoutImpossible, WorkoutQuery, draw_seed
+from app.workouts.generator import generate_parts
 from app.workouts.goals import describe
 from app.workouts.models import GoalInfo, RedFlag
 from app.workouts.wording import goals
@@ -126,18 +128,18 @@ def answer_workout(
     if query.seed is None:
         headers["Cache-Control"] = "no-cache"
         return 200, body, headers
-    headers["ETag"] = body_etag(body)
+    headers["ETag"] = body.etag()  # (body_etag(body), from the head's digest)
     headers["Cache-Control"] = CACHE_CONTROL
     if not_modified(if_none_match, headers["ETag"]):
         return 304, b"", headers
     return 200, body, headers
 
 
-def render_workout(catalogue: Catalogue, query: WorkoutQuery, metrics: Metrics) -> bytes:
+def render_workout(catalogue: Catalogue, query: WorkoutQuery, metrics: Metrics) -> Spliced:
     """The workout as JSON bytes; picks a seed when the query has none. Errors are raised as ``Problem``."""
     seed = query.seed if query.seed is not None else draw_seed()
     try:
-        body = generate_json(catalogue, query, seed)
+        body = Spliced(*generate_parts(catalogue, query, seed))
     except (UnknownExercises, WorkoutImpossible) as exc:
         raise workout_problem(exc, "query") from exc
     metrics.child(metrics.workouts, query.goal.value).inc()

@@ -149,7 +149,11 @@ class Constraints:
         return None
 
     def link(self, seed: int) -> str:
-        return f"{_link_base(self)}&seed={seed}"
+        return f"{self.link_before_seed()}{seed}"
+
+    def link_before_seed(self) -> str:
+        """``link`` up to its seed's digits."""
+        return f"{_link_base(self)}&seed="
 
     def _link_base(self) -> str:
         params = [("goal", self.goal.value), ("level", self.level.value)]

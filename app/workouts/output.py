@@ -204,3 +204,18 @@ def seed_fields(seed: int, version: str, link: str) -> bytes:
         json.dumps(version).encode(),
         json.dumps(link).encode(),
     )
+
+
+class Tail:
+    """``tail`` for the many seeds of one query, whose ``self`` links differ only in the seed: all but the seed's
+    digits encoded once. ``link_before_seed``: the link up to and including ``seed=``."""
+
+    def __init__(self, version: str, link_before_seed: str) -> None:
+        # (JSON escapes character by character, and digits need none: the link's encoding ends where they start)
+        self.middle = b',"catalogue_version":%s,"self":%s' % (
+            json.dumps(version).encode(),
+            json.dumps(link_before_seed).encode()[:-1],
+        )
+
+    def __call__(self, seed: int) -> bytes:
+        return b'%s%d%s%d"}' % (_TAIL_START, seed, self.middle, seed)

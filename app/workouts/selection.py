@@ -48,6 +48,7 @@ class Chosen:
 
 
 Orders = tuple[tuple[Entry, ...], ...]
+TieGroups = tuple[tuple[tuple[Entry, ...], ...], ...]
 
 
 def budget(constraints: Constraints) -> int:
@@ -77,9 +78,20 @@ def break_ties(built: Index, constraints: Constraints, seed: int) -> Orders:
     This is the one step that reads the seed: everything after it is a pure
     function of (constraints, orders), which the generator memoises.
     """
+    return shuffle_ties(tie_groups(built, constraints), seed)
+
+
+def tie_groups(built: Index, constraints: Constraints) -> TieGroups:
+    """Each phase's allowed candidates as groups of exact ties, best group first (what ``break_ties`` shuffles)."""
+    return _allowed_groups(built, constraints.goal, constraints.pool_key, constraints.tight_side)
+
+
+def shuffle_ties(phase_groups: TieGroups, seed: int) -> Orders:
+    """``break_ties`` once the groups are known: each group of more than one shuffled by ``random.Random(seed)``,
+    in order (so a seed gives the same orders on every path)."""
     rng: random.Random | None = None
     phases: list[tuple[Entry, ...]] = []
-    for groups in _allowed_groups(built, constraints.goal, constraints.pool_key, constraints.tight_side):
+    for groups in phase_groups:
         order: list[Entry] = []
         for group in groups:
             if len(group) > 1:
@@ -95,9 +107,7 @@ def break_ties(built: Index, constraints: Constraints, seed: int) -> Orders:
 
 
 @lru_cache(maxsize=4096)
-def _allowed_groups(
-    built: Index, goal: Goal, key: PoolKey, side: TightSide | None
-) -> tuple[tuple[tuple[Entry, ...], ...], ...]:
+def _allowed_groups(built: Index, goal: Goal, key: PoolKey, side: TightSide | None) -> TieGroups:
     """Each phase's tie groups with what the constraints rule out removed (empty groups dropped)."""
     _, allowed = pool(built, key)
     phases = []
