@@ -53,17 +53,28 @@ class DriverInsert:
         if not processed:
             return [values(row) for row in rows]
         out = []
+        # A log's sets repeat its time (and most of their flags): each distinct value is processed once a
+        # call, not once a row (the UTC text of a time is most of a set row's processing on SQLite).
+        done: dict[tuple[int, type, Any], Any] = {}
         for row in rows:
             one = list(values(row))
             for index, process in processed:
-                one[index] = process(one[index])
+                value = one[index]
+                if isinstance(value, (dict, list)):  # (JSON: not hashable, and never repeated)
+                    one[index] = process(value)
+                    continue
+                key = (index, type(value), value)
+                found = done.get(key, done)
+                if found is done:
+                    found = done[key] = process(value)
+                one[index] = found
             out.append(tuple(one))
         return out
 
     def run(self, connection: Connection, rows: Iterable[Mapping[str, Any]]) -> None:
         found = self.rows(rows)
         if found:
-            connection.exec_driver_sql(self.sql, found)  # type: ignore[arg-type]
+            connection.exec_driver_sql(self.sql, found)
 
 
 def set_rows(log: dict[str, Any]) -> list[dict[str, Any]]:
