@@ -438,19 +438,21 @@ def test_a_pinching_hip_gets_no_hip_flexor_strength_with_no_kit_and_is_told_so(c
         assert omitted["standing-supported-knee-raise"].reason == "pain"
 
 
-def test_the_knee_raise_is_isolation_work_but_not_end_range_strength(catalogue: Catalogue) -> None:
-    # It stops at hip height on purpose, so "strength at long length or near the end of the range" is untrue of it.
-    phases = {
-        (goal.plan.goal, phase.phase.key)
-        for goal in index(catalogue).goals.values()
-        for phase in goal.phases
-        if "standing-supported-knee-raise" in phase.why
-    }
+@pytest.mark.parametrize(
+    ("slug", "equipment"), [("standing-supported-knee-raise", []), ("banded-hip-march", ["mini_band"])]
+)
+def test_hip_height_raises_are_isolation_work_but_not_end_range_strength(
+    catalogue: Catalogue, slug: str, equipment: list[str]
+) -> None:
+    # Both stop with the thigh at about hip height, so "strength at long length or near the end of the range" is
+    # untrue of them; a strength session still has them as isolation work.
+    phases = {(goal.plan.goal, phase.phase.key) for goal in index(catalogue).goals.values() for phase in goal.phases
+              if slug in phase.why}
     assert (Goal.strength, "isolation") in phases
     assert (Goal.mobility, "strength-through-range") not in phases
     for seed in range(10):
-        mobility = generate(catalogue, WorkoutQuery(goal=Goal.mobility, level=Level.beginner), seed)
-        assert "standing-supported-knee-raise" not in slugs(mobility)
+        mobility = generate(catalogue, WorkoutQuery(goal=Goal.mobility, level=Level.beginner, equipment=equipment), seed)
+        assert slug not in slugs(mobility)
 
 
 def test_rehab_follows_squat_universitys_order(catalogue: Catalogue) -> None:

@@ -44,7 +44,7 @@ ADAPT_REQUEST: dict[str, Any] = {'goal': 'mobility',
  'checkins': [{'date': '2026-11-19', 'pain': 1}]}
 
 ADAPTED_WORKOUT: dict[str, Any] = {'adapted_for': '2026-11-20',
- 'catalogue_version': '2.3.1',
+ 'catalogue_version': '2.3.2',
  'estimated_minutes': 15,
  'estimated_seconds': 911,
  'frequency': {'advice': 'The gentle breathing and mobility work can be daily; keep the end-range strength work to '
