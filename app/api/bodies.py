@@ -34,6 +34,7 @@ from anyio import to_thread
 from fastapi import FastAPI
 from fastapi.routing import APIRoute, iter_route_contexts
 from pydantic import BaseModel, ValidationError
+from starlette._utils import get_route_path  # (what Route.matches reads: the path less root_path)
 from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.routing import Match
@@ -95,8 +96,14 @@ class BodyGate:
                 for route in routes
                 if isinstance(route, APIRoute) and route.body_field is not None
             ]
+        # (method and path first: ``matches`` builds the child scope, and it ran for every body route)
+        method, route_path = scope["method"], get_route_path(scope)
         for route, keyed in self._routes:
-            if route.matches(scope)[0] is Match.FULL:
+            if (
+                (not route.methods or method in route.methods)
+                and route.path_regex.match(route_path)
+                and route.matches(scope)[0] is Match.FULL
+            ):
                 return route, keyed
         return None
 

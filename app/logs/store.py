@@ -13,19 +13,20 @@ from __future__ import annotations
 
 import asyncio
 import re
-import uuid
 from collections.abc import Generator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
+from pydantic import TypeAdapter
 from sqlalchemy import Text, bindparam, cast, delete, exists, func, select, update
 from sqlalchemy.engine import Connection, Engine
 
 from app import idempotency, revisions
 from app.db import connected, write_session
 from app.logs.cursor import Cursor
+from app.logs.ids import new_id
 from app.logs.schemas import (
     CONTENT_FIELDS,
     LOG_FIELDS,
@@ -33,6 +34,7 @@ from app.logs.schemas import (
     LogCreate,
     LogPublic,
     LogUpdate,
+    WorkoutRef,
     WorkoutSeed,
 )
 from app.logs.writer import (
@@ -99,17 +101,36 @@ _ROWS = Owned(LOGS, newest="performed_at")
 _owned = _ROWS.of
 
 
+_ENTRIES: TypeAdapter[list[EntryLog]] = TypeAdapter(list[EntryLog])
+
+
 def _prepare(tenant: str, user_id: str, data: LogCreate, claim: idempotency.Claim | None) -> tuple[Created, Write]:
+    """The answer and the writer's job for a validated log: nothing in it is validated again.
+
+    ``LogPublic`` is built with ``model_construct`` from values already validated (the client's entries as
+    they are, the workout as its stored form): validating them again, and dumping the entries one model
+    at a time, were most of a write's CPU outside the database (~0.2 ms). Same bytes.
+    """
     now = datetime.now(UTC)
-    log_id = str(uuid.uuid4())
-    stored = {name: _stored(name, getattr(data, name)) for name in CONTENT_FIELDS}
-    fields = {"id": log_id, "user_id": user_id, **stored, "created_at": now, "updated_at": now}
-    # the entries as validated, not their JSON: nothing to validate twice
-    public = LogPublic(**{**fields, "entries": data.entries})
+    log_id = new_id()
+    entries = _ENTRIES.dump_python(data.entries, mode="json", exclude_defaults=True)
+    workout, programme = data.workout, data.programme
+    stored_workout = workout.model_dump(mode="json") if isinstance(workout, WorkoutSeed) else workout
+    content = {name: getattr(data, name) for name in CONTENT_FIELDS}  # as validated
+    stored = {
+        **content,
+        "workout": stored_workout,
+        "entries": entries,
+        "programme": programme.model_dump(mode="json") if programme is not None else None,
+    }
+    row = {"tenant": tenant, "id": log_id, "user_id": user_id, **stored, "created_at": now, "updated_at": now}
+    workout_public = WorkoutRef.model_construct(**stored_workout) if isinstance(stored_workout, dict) else workout
+    public = LogPublic.model_construct(
+        id=log_id, user_id=user_id, **{**content, "workout": workout_public}, created_at=now, updated_at=now
+    )
     body = public.__pydantic_serializer__.to_json(public)
     location = log_path(user_id, log_id)
     exercises = [{"log_id": log_id, "slug": slug} for slug in exercises_of(data.entries)]
-    row = {"tenant": tenant, **fields}
     job = Write(row=row, exercises=exercises, sets=set_rows(row), claim=claim, body=body, location=location)
     return Created(public, body, location), job
 

@@ -6,13 +6,14 @@ import asyncio
 import contextlib
 import queue
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import insert
-from sqlalchemy.engine import Engine
+from sqlalchemy import Table, insert
+from sqlalchemy.engine import Connection, Dialect, Engine
 
 from app import idempotency, outages, revisions
 from app.db import write_limits, write_session
@@ -26,6 +27,54 @@ LOG_SETS = LogSet.__table__  # type: ignore[attr-defined]
 INSERT_LOG = insert(LOGS)
 INSERT_EXERCISES = insert(LOG_EXERCISES)
 INSERT_SETS = insert(LOG_SETS)
+_PLACEHOLDER = {"qmark": "?", "format": "%s", "pyformat": "%s"}
+
+
+class DriverInsert:
+    """A table's INSERT as the database driver takes it: SQL text, and rows as plain tuples of what each
+    column's type makes of a value (its bind processor: UTC text on SQLite, JSON text, ...), built once a dialect.
+
+    The writer's inserts run through the driver's executemany: SQLAlchemy's per-row parameter work
+    (``construct_params`` and processors, dict by dict) cost more than SQLite's own inserts (~100 us a
+    log of 15 rows). The same processors, so the same stored values.
+    """
+
+    def __init__(self, table: Table, dialect: Dialect) -> None:
+        columns = tuple(table.c)
+        mark = _PLACEHOLDER[dialect.paramstyle]
+        names = ", ".join(column.name for column in columns)
+        self.sql = f"INSERT INTO {table.name} ({names}) VALUES ({', '.join([mark] * len(columns))})"
+        self.values = itemgetter(*(column.name for column in columns))
+        processors = [column.type.dialect_impl(dialect).bind_processor(dialect) for column in columns]
+        self.processed = tuple((index, p) for index, p in enumerate(processors) if p is not None)
+
+    def rows(self, rows: Iterable[Mapping[str, Any]]) -> list[tuple[Any, ...]]:
+        values, processed = self.values, self.processed
+        if not processed:
+            return [values(row) for row in rows]
+        out = []
+        # A log's sets repeat its time (and most of their flags): each distinct value is processed once a
+        # call, not once a row (the UTC text of a time is most of a set row's processing on SQLite).
+        done: dict[tuple[int, type, Any], Any] = {}
+        for row in rows:
+            one = list(values(row))
+            for index, process in processed:
+                value = one[index]
+                if isinstance(value, (dict, list)):  # (JSON: not hashable, and never repeated)
+                    one[index] = process(value)
+                    continue
+                key = (index, type(value), value)
+                found = done.get(key, done)
+                if found is done:
+                    found = done[key] = process(value)
+                one[index] = found
+            out.append(tuple(one))
+        return out
+
+    def run(self, connection: Connection, rows: Iterable[Mapping[str, Any]]) -> None:
+        found = self.rows(rows)
+        if found:
+            connection.exec_driver_sql(self.sql, found)
 
 
 def set_rows(log: dict[str, Any]) -> list[dict[str, Any]]:
@@ -114,6 +163,7 @@ class LogWriter:
         self.queue: queue.SimpleQueue[Job] = queue.SimpleQueue()
         self.lock = threading.Lock()
         self.thread: threading.Thread | None = None
+        self._inserts: tuple[DriverInsert, DriverInsert, DriverInsert] | None = None
 
     def submit(self, job: Job) -> None:
         if self.queue.qsize() >= write_limits(self.engine).queue:
@@ -220,9 +270,13 @@ class LogWriter:
                 written.append(job)
             if written:
                 connection = session.connection()
-                connection.execute(INSERT_LOG, [job.row for job in written])
-                connection.execute(INSERT_EXERCISES, [e for job in written for e in job.exercises])
-                connection.execute(INSERT_SETS, [one for job in written for one in job.sets])
+                if self._inserts is None:
+                    dialect = connection.dialect
+                    self._inserts = tuple(DriverInsert(t, dialect) for t in (LOGS, LOG_EXERCISES, LOG_SETS))  # type: ignore[assignment]
+                logs, exercises, sets = self._inserts  # type: ignore[misc]
+                logs.run(connection, [job.row for job in written])
+                exercises.run(connection, [e for job in written for e in job.exercises])
+                sets.run(connection, [one for job in written for one in job.sets])
                 revisions.bump(connection, ((job.row["tenant"], job.row["user_id"]) for job in written))
             session.commit()
 
