@@ -81,145 +81,80 @@ CATALOGUE: dict[str, Any] = {
 
 # GET /users/{user_id}/assessments/trends?test=modified-thomas-hip: two sessions ten days apart, the right
 # thigh 10.5 deg higher in the second (the mean of two trials), 12 deg in the first: a confirmed asymmetry.
+_SERIES: dict[str, Any] = {
+    "left": [
+        {
+            "at": "2026-11-02T07:00:00Z",
+            "value": -8.0,
+            "trials": 1,
+            "rater": "self",
+            "assessment_id": "5b0f3c1e-8d2a-4c57-9f0e-2a7d4e6b1c90",
+        },
+        {
+            "at": "2026-11-12T07:00:00Z",
+            "value": -7.0,
+            "trials": 1,
+            "rater": "self",
+            "assessment_id": "9e4d2a71-3b6c-4f18-8a05-6c1f7b2e3d48",
+        },
+    ],
+    "right": [
+        {
+            "at": "2026-11-02T07:00:00Z",
+            "value": 4.0,
+            "trials": 1,
+            "rater": "self",
+            "assessment_id": "5b0f3c1e-8d2a-4c57-9f0e-2a7d4e6b1c90",
+        },
+        {
+            "at": "2026-11-12T07:00:00Z",
+            "value": 3.5,
+            "trials": 2,
+            "rater": "self",
+            "assessment_id": "9e4d2a71-3b6c-4f18-8a05-6c1f7b2e3d48",
+        },
+    ],
+}
+_CHANGE: dict[str, Any] = {
+    "left": {
+        "sessions": 2,
+        "baseline": -8.0,
+        "latest": -7.0,
+        "from_baseline": 1.0,
+        "from_previous": 1.0,
+        "mdc": 5.0,
+        "design": "intra",
+        "verdict": "within_error",
+        "verdict_from_previous": "within_error",
+    },
+    "right": {
+        "sessions": 2,
+        "baseline": 4.0,
+        "latest": 3.5,
+        "from_baseline": -0.5,
+        "from_previous": -0.5,
+        "mdc": 5.0,
+        "design": "intra",
+        "verdict": "within_error",
+        "verdict_from_previous": "within_error",
+    },
+}
+_ASYMMETRY: dict[str, Any] = {
+    "status": "confirmed",
+    "tighter_side": "right",
+    "difference": 10.5,
+    "mdc": 5.0,
+    "sessions": ["2026-11-02T07:00:00Z", "2026-11-12T07:00:00Z"],
+}
 TRENDS: dict[str, Any] = {
     "test": "modified-thomas-hip",
     "measure": "thigh_angle",
     "unit": "deg",
     "tighter_is": "higher",
     "method": "inclinometer",
-    "series": {
-        "left": [
-            {
-                "at": "2026-11-02T07:00:00Z",
-                "value": -8.0,
-                "trials": 1,
-                "rater": "self",
-                "assessment_id": "5b0f3c1e-8d2a-4c57-9f0e-2a7d4e6b1c90",
-            },
-            {
-                "at": "2026-11-12T07:00:00Z",
-                "value": -7.0,
-                "trials": 1,
-                "rater": "self",
-                "assessment_id": "9e4d2a71-3b6c-4f18-8a05-6c1f7b2e3d48",
-            },
-        ],
-        "right": [
-            {
-                "at": "2026-11-02T07:00:00Z",
-                "value": 4.0,
-                "trials": 1,
-                "rater": "self",
-                "assessment_id": "5b0f3c1e-8d2a-4c57-9f0e-2a7d4e6b1c90",
-            },
-            {
-                "at": "2026-11-12T07:00:00Z",
-                "value": 3.5,
-                "trials": 2,
-                "rater": "self",
-                "assessment_id": "9e4d2a71-3b6c-4f18-8a05-6c1f7b2e3d48",
-            },
-        ],
-    },
-    "change": {
-        "left": {
-            "sessions": 2,
-            "baseline": -8.0,
-            "latest": -7.0,
-            "from_baseline": 1.0,
-            "from_previous": 1.0,
-            "mdc": 5.0,
-            "design": "intra",
-            "verdict": "within_error",
-            "verdict_from_previous": "within_error",
-        },
-        "right": {
-            "sessions": 2,
-            "baseline": 4.0,
-            "latest": 3.5,
-            "from_baseline": -0.5,
-            "from_previous": -0.5,
-            "mdc": 5.0,
-            "design": "intra",
-            "verdict": "within_error",
-            "verdict_from_previous": "within_error",
-        },
-    },
-    "asymmetry": {
-        "status": "confirmed",
-        "tighter_side": "right",
-        "difference": 10.5,
-        "mdc": 5.0,
-        "sessions": ["2026-11-02T07:00:00Z", "2026-11-12T07:00:00Z"],
-    },
-    "methods": [
-        {
-            "method": "inclinometer",
-            "series": {
-                "left": [
-                    {
-                        "at": "2026-11-02T07:00:00Z",
-                        "value": -8.0,
-                        "trials": 1,
-                        "rater": "self",
-                        "assessment_id": "5b0f3c1e-8d2a-4c57-9f0e-2a7d4e6b1c90",
-                    },
-                    {
-                        "at": "2026-11-12T07:00:00Z",
-                        "value": -7.0,
-                        "trials": 1,
-                        "rater": "self",
-                        "assessment_id": "9e4d2a71-3b6c-4f18-8a05-6c1f7b2e3d48",
-                    },
-                ],
-                "right": [
-                    {
-                        "at": "2026-11-02T07:00:00Z",
-                        "value": 4.0,
-                        "trials": 1,
-                        "rater": "self",
-                        "assessment_id": "5b0f3c1e-8d2a-4c57-9f0e-2a7d4e6b1c90",
-                    },
-                    {
-                        "at": "2026-11-12T07:00:00Z",
-                        "value": 3.5,
-                        "trials": 2,
-                        "rater": "self",
-                        "assessment_id": "9e4d2a71-3b6c-4f18-8a05-6c1f7b2e3d48",
-                    },
-                ],
-            },
-            "change": {
-                "left": {
-                    "sessions": 2,
-                    "baseline": -8.0,
-                    "latest": -7.0,
-                    "from_baseline": 1.0,
-                    "from_previous": 1.0,
-                    "mdc": 5.0,
-                    "design": "intra",
-                    "verdict": "within_error",
-                    "verdict_from_previous": "within_error",
-                },
-                "right": {
-                    "sessions": 2,
-                    "baseline": 4.0,
-                    "latest": 3.5,
-                    "from_baseline": -0.5,
-                    "from_previous": -0.5,
-                    "mdc": 5.0,
-                    "design": "intra",
-                    "verdict": "within_error",
-                    "verdict_from_previous": "within_error",
-                },
-            },
-            "asymmetry": {
-                "status": "confirmed",
-                "tighter_side": "right",
-                "difference": 10.5,
-                "mdc": 5.0,
-                "sessions": ["2026-11-02T07:00:00Z", "2026-11-12T07:00:00Z"],
-            },
-        }
-    ],
+    "series": _SERIES,
+    "change": _CHANGE,
+    "asymmetry": _ASYMMETRY,
+    # one method measured, so its own view is the whole view
+    "methods": [{"method": "inclinometer", "series": _SERIES, "change": _CHANGE, "asymmetry": _ASYMMETRY}],
 }

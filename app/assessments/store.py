@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
-from sqlalchemy import Text, and_, cast, delete, exists, insert, or_, select, update
+from sqlalchemy import Text, cast, insert, select, update
 from sqlalchemy.engine import Connection, Engine
 
 from app import checkins, idempotency, revisions
@@ -24,6 +24,7 @@ from app.assessments.schemas import AssessmentCreate, AssessmentPublic, Assessme
 from app.assessments.trends import Reading
 from app.db import write_session
 from app.logs import Cursor, is_log_id
+from app.owned import Owned
 from app.tables import Assessment
 
 ASSESSMENTS = Assessment.__table__  # type: ignore[attr-defined]
@@ -41,8 +42,9 @@ def assessment_path(user_id: str, assessment_id: str) -> str:
     return f"/users/{quote(user_id, safe='')}/assessments/{assessment_id}"
 
 
-def _owned(tenant: str, user_id: str) -> Any:
-    return and_(ASSESSMENTS.c.tenant == tenant, ASSESSMENTS.c.user_id == user_id)
+_ROWS = Owned(ASSESSMENTS, newest="performed_at")
+_owned = _ROWS.of
+has_any = _ROWS.has_any
 
 
 def _public(row: Any) -> AssessmentPublic:
@@ -139,27 +141,14 @@ def delete_assessment(engine: Engine, tenant: str, user_id: str, assessment_id: 
     """Delete one assessment (and the stored answer that created it); False if there was none."""
     if not is_log_id(assessment_id):
         return False
-    with write_session(engine) as session:
-        deleted = session.exec(delete(ASSESSMENTS).where(_owned(tenant, user_id), ASSESSMENTS.c.id == assessment_id))
-        if deleted.rowcount != 1:
-            return False
-        idempotency.forget_location(session, tenant, user_id, assessment_path(user_id, assessment_id))
-        revisions.bump(session.connection(), [(tenant, user_id)])
-        session.commit()
-    return True
+    path = assessment_path(user_id, assessment_id)
+    return _ROWS.delete_one(engine, tenant, user_id, ASSESSMENTS.c.id == assessment_id,
+                            lambda session: idempotency.forget_location(session, tenant, user_id, path))
 
 
 def erase_user(engine: Engine, tenant: str, user_id: str) -> int:
     """Delete every assessment of a user; returns how many."""
-    with write_session(engine) as session:
-        deleted = session.exec(delete(ASSESSMENTS).where(_owned(tenant, user_id)))
-        revisions.forget(session.connection(), tenant, user_id)
-        session.commit()
-    return int(deleted.rowcount)
-
-
-def has_any(connection: Connection, tenant: str, user_id: str) -> bool:
-    return bool(connection.execute(select(exists().where(_owned(tenant, user_id)))).scalar())
+    return _ROWS.erase(engine, tenant, user_id)
 
 
 def known_user(connection: Connection, tenant: str, user_id: str) -> bool:
@@ -186,14 +175,7 @@ def page(
         statement = statement.where(ASSESSMENTS.c.performed_at >= performed_from)
     if performed_to is not None:
         statement = statement.where(ASSESSMENTS.c.performed_at < performed_to)
-    if after is not None:
-        statement = statement.where(
-            or_(
-                ASSESSMENTS.c.performed_at < after.performed_at,
-                and_(ASSESSMENTS.c.performed_at == after.performed_at, ASSESSMENTS.c.id < after.id),
-            )
-        )
-    statement = statement.order_by(ASSESSMENTS.c.performed_at.desc(), ASSESSMENTS.c.id.desc()).limit(limit + 1)
+    statement = _ROWS.newest_first(statement, after, limit)
     with engine.connect() as connection:
         rows = connection.execute(statement).all()
         if not rows and not known_user(connection, tenant, user_id):

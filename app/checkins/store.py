@@ -7,13 +7,14 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
-from sqlalchemy import and_, delete, exists, insert, or_, select
+from sqlalchemy import exists, insert, or_, select
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
 from app import idempotency, revisions
 from app.checkins.schemas import CheckinCreate, CheckinPublic
 from app.db import connected, write_session
+from app.owned import Owned
 from app.tables import Checkin, Log
 
 CHECKINS = Checkin.__table__  # type: ignore[attr-defined]
@@ -35,8 +36,8 @@ def checkin_path(user_id: str, day: date) -> str:
     return f"/users/{quote(user_id, safe='')}/checkins/{day.isoformat()}"
 
 
-def _owned(tenant: str, user_id: str) -> Any:
-    return and_(CHECKINS.c.tenant == tenant, CHECKINS.c.user_id == user_id)
+_ROWS = Owned(CHECKINS)
+_owned = _ROWS.of
 
 
 _COLUMNS = [c for c in CHECKINS.c if c.name != "tenant"]
@@ -89,23 +90,14 @@ def get(engine: Engine, tenant: str, user_id: str, day: date) -> CheckinPublic |
 
 def delete_checkin(engine: Engine, tenant: str, user_id: str, day: date) -> bool:
     """Delete one check-in (and the stored answer that created it); False if there was none."""
-    with write_session(engine) as session:
-        deleted = session.exec(delete(CHECKINS).where(_owned(tenant, user_id), CHECKINS.c.date == day))
-        if deleted.rowcount != 1:
-            return False
-        idempotency.forget_location(session, tenant, user_id, checkin_path(user_id, day))
-        revisions.bump(session.connection(), [(tenant, user_id)])
-        session.commit()
-    return True
+    path = checkin_path(user_id, day)
+    return _ROWS.delete_one(engine, tenant, user_id, CHECKINS.c.date == day,
+                            lambda session: idempotency.forget_location(session, tenant, user_id, path))
 
 
 def erase_user(engine: Engine, tenant: str, user_id: str) -> int:
     """Delete every check-in of a user; returns how many."""
-    with write_session(engine) as session:
-        deleted = session.exec(delete(CHECKINS).where(_owned(tenant, user_id)))
-        revisions.forget(session.connection(), tenant, user_id)
-        session.commit()
-    return int(deleted.rowcount)
+    return _ROWS.erase(engine, tenant, user_id)
 
 
 def known_user(connection: Connection, tenant: str, user_id: str) -> bool:

@@ -20,7 +20,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
-from sqlalchemy import Text, and_, bindparam, cast, delete, exists, func, or_, select, update
+from sqlalchemy import Text, bindparam, cast, delete, exists, func, select, update
 from sqlalchemy.engine import Connection, Engine
 
 from app import idempotency, revisions
@@ -48,6 +48,7 @@ from app.logs.writer import (
     Write,
     set_rows,
 )
+from app.owned import Owned
 
 
 @dataclass(frozen=True)
@@ -94,8 +95,8 @@ _SELECT_LOG = select(*_PUBLIC_COLUMNS).where(
 )
 
 
-def _owned(tenant: str, user_id: str) -> Any:
-    return and_(LOGS.c.tenant == tenant, LOGS.c.user_id == user_id)
+_ROWS = Owned(LOGS, newest="performed_at")
+_owned = _ROWS.of
 
 
 def _prepare(tenant: str, user_id: str, data: LogCreate, claim: idempotency.Claim | None) -> tuple[Created, Write]:
@@ -251,28 +252,13 @@ def delete_log(engine: Engine, tenant: str, user_id: str, log_id: str) -> bool:
     """Delete one log (its exercises go with it); False if there was none."""
     if not is_log_id(log_id):
         return False
-    with write_session(engine) as session:
-        deleted = session.exec(delete(LOGS).where(_owned(tenant, user_id), LOGS.c.id == log_id))
-        if deleted.rowcount != 1:
-            return False
-        idempotency.forget_log(session, tenant, user_id, log_id)
-        revisions.bump(session.connection(), [(tenant, user_id)])
-        session.commit()
-    return True
+    return _ROWS.delete_one(engine, tenant, user_id, LOGS.c.id == log_id,
+                            lambda session: idempotency.forget_log(session, tenant, user_id, log_id))
 
 
 def erase_user(engine: Engine, tenant: str, user_id: str) -> int:
     """Delete every log of a user, and the stored responses about them. Returns how many logs."""
-    with write_session(engine) as session:
-        deleted = session.exec(delete(LOGS).where(_owned(tenant, user_id)))
-        idempotency.forget_user(session, tenant, user_id)
-        revisions.forget(session.connection(), tenant, user_id)
-        session.commit()
-    return int(deleted.rowcount)
-
-
-def _user_exists(connection: Connection, tenant: str, user_id: str) -> bool:
-    return bool(connection.execute(select(exists().where(_owned(tenant, user_id)))).scalar())
+    return _ROWS.erase(engine, tenant, user_id, lambda session: idempotency.forget_user(session, tenant, user_id))
 
 
 def page(
@@ -300,17 +286,10 @@ def page(
         statement = statement.where(
             exists().where(LOG_EXERCISES.c.log_id == LOGS.c.id, LOG_EXERCISES.c.slug == exercise)
         )
-    if after is not None:
-        statement = statement.where(
-            or_(
-                LOGS.c.performed_at < after.performed_at,
-                and_(LOGS.c.performed_at == after.performed_at, LOGS.c.id < after.id),
-            )
-        )
-    statement = statement.order_by(LOGS.c.performed_at.desc(), LOGS.c.id.desc()).limit(limit + 1)
+    statement = _ROWS.newest_first(statement, after, limit)
     with engine.connect() as connection:
         rows = connection.execute(statement).all()
-        if not rows and not _user_exists(connection, tenant, user_id):
+        if not rows and not _ROWS.has_any(connection, tenant, user_id):
             return None
     logs = [_public(row) for row in rows[:limit]]
     more = len(rows) > limit

@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
-from sqlalchemy import Text, and_, cast, delete, exists, insert, or_, select, update
+from sqlalchemy import Text, cast, insert, select, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
@@ -26,6 +26,7 @@ from app.assessments.store import known_user
 from app.db import connected, write_session
 from app.logs import Cursor, is_log_id
 from app.logs.writer import LOGS
+from app.owned import Owned
 from app.programmes.models import ProgrammeParameters
 from app.programmes.schemas import Pause, ProgrammeState, ProgrammeStatus
 from app.tables import Programme
@@ -75,8 +76,9 @@ def programme_path(user_id: str, programme_id: str) -> str:
     return f"/users/{quote(user_id, safe='')}/programmes/{programme_id}"
 
 
-def _owned(tenant: str, user_id: str) -> Any:
-    return and_(PROGRAMMES.c.tenant == tenant, PROGRAMMES.c.user_id == user_id)
+_ROWS = Owned(PROGRAMMES, newest="created_at")
+_owned = _ROWS.of
+has_any = _ROWS.has_any
 
 
 def _stored(row: Any) -> Stored:
@@ -220,27 +222,14 @@ def delete_programme(engine: Engine, tenant: str, user_id: str, programme_id: st
     it keep their reference (a log is the person's record), which then names nothing."""
     if not is_log_id(programme_id):
         return False
-    with write_session(engine) as session:
-        deleted = session.exec(delete(PROGRAMMES).where(_owned(tenant, user_id), PROGRAMMES.c.id == programme_id))
-        if deleted.rowcount != 1:
-            return False
-        idempotency.forget_location(session, tenant, user_id, programme_path(user_id, programme_id))
-        revisions.bump(session.connection(), [(tenant, user_id)])
-        session.commit()
-    return True
+    path = programme_path(user_id, programme_id)
+    return _ROWS.delete_one(engine, tenant, user_id, PROGRAMMES.c.id == programme_id,
+                            lambda session: idempotency.forget_location(session, tenant, user_id, path))
 
 
 def erase_user(engine: Engine, tenant: str, user_id: str) -> int:
     """Delete every programme of a user; returns how many."""
-    with write_session(engine) as session:
-        deleted = session.exec(delete(PROGRAMMES).where(_owned(tenant, user_id)))
-        revisions.forget(session.connection(), tenant, user_id)
-        session.commit()
-    return int(deleted.rowcount)
-
-
-def has_any(connection: Connection, tenant: str, user_id: str) -> bool:
-    return bool(connection.execute(select(exists().where(_owned(tenant, user_id)))).scalar())
+    return _ROWS.erase(engine, tenant, user_id)
 
 
 def page(
@@ -252,14 +241,7 @@ def page(
     statement = select(*_COLUMNS).where(_owned(tenant, user_id))
     if status is not None:
         statement = statement.where(PROGRAMMES.c.status == status.value)
-    if after is not None:
-        statement = statement.where(
-            or_(
-                PROGRAMMES.c.created_at < after.performed_at,
-                and_(PROGRAMMES.c.created_at == after.performed_at, PROGRAMMES.c.id < after.id),
-            )
-        )
-    statement = statement.order_by(PROGRAMMES.c.created_at.desc(), PROGRAMMES.c.id.desc()).limit(limit + 1)
+    statement = _ROWS.newest_first(statement, after, limit)
     with engine.connect() as connection:
         rows = connection.execute(statement).all()
         if not rows and not has_any(connection, tenant, user_id) and not known_user(connection, tenant, user_id):
