@@ -101,7 +101,10 @@ def _lean(schema: Any, whole: bool, root: type[BaseModel] | None = None) -> Any:
         if then is None:
             return typed
         return {"type": "function-after", "function": {"type": "no-info", "function": then}, "schema": typed}
-    return {key: _lean(value, whole) for key, value in schema.items()}
+    lean = {key: _lean(value, whole) for key, value in schema.items()}
+    if kind == "list":  # (its errors are never shown: the first is enough to ask the model)
+        lean["fail_fast"] = True
+    return lean
 
 
 LEAN_MODELS: set[type[BaseModel]] = set()
