@@ -46,7 +46,7 @@ def both(body: Any) -> tuple[AdaptRequest | None, AdaptRequest | None]:
     raw = json.dumps(body).encode()
     value = json.loads(raw)
     try:
-        lean = validate(AdaptRequest, raw, value)
+        lean = validate(AdaptRequest, value)
     except ValidationError:
         lean = None
     try:

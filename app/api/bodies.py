@@ -198,7 +198,7 @@ def _check(body: bytes, route: APIRoute | None) -> tuple[bytes, Any, Any] | _Ref
     if _whole_first(body):
         if model_type in posted_history.LEAN_MODELS:
             try:  # (the coach's history read straight into sessions; refused: the model says why, below)
-                return body, value, posted_history.validate(model_type, body, value)
+                return body, value, posted_history.validate(model_type, value)
             except ValidationError:
                 pass
         try:  # (most bodies are valid: scouting one first cost more than validating it)

@@ -363,7 +363,7 @@ def _parse_body(model: type[BaseModel], scope: Scope, raw: bytes) -> BaseModel |
         return validated
     if model in posted_history.LEAN_MODELS:
         try:
-            return posted_history.validate(model, raw, value)
+            return posted_history.validate(model, value)
         except (ValueError, RecursionError):
             pass  # (the model says why)
     try:  # (Python mode, as the route validates what json.loads gave it)

@@ -3,8 +3,8 @@
 Validating a 30-session body into models built ~350 pydantic objects (logs, entries, sets) that the coach
 then read back into ``Session``\\ s and dropped: about three quarters of the body's validation. The lean
 validator is the body model's own core schema with the history's models turned into typed dicts (the same
-fields, types, bounds, defaults and validators, extra keys still refused), each set made a ``SetDone`` and
-each log a ``PostedLog`` as it is validated, so no model of a log, an entry or a set is built.
+fields, types, bounds, defaults and validators, extra keys still refused), each log read into a ``PostedLog``
+(its session, its sets as ``SetDone``\\ s) as it is validated, so no model of a log, an entry or a set is built.
 
 It refuses at least what the model refuses, and only ever stands in front of it: a body it refuses is
 validated again by the model (app.api.bodies), so every refusal is worded by the model, as before. A body it
@@ -13,7 +13,6 @@ takes is one the model takes, read into the same sessions (tests/test_posted_his
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from functools import cache
 from operator import itemgetter
@@ -23,7 +22,7 @@ from pydantic import BaseModel
 from pydantic_core import SchemaValidator
 
 from app.coaching.history import Session, SetDone, set_of_values
-from app.logs.schemas import WHOLE, EntryLog, LogCreate, ProgrammeLink, SetLog, WorkoutSeed
+from app.logs.schemas import EntryLog, LogCreate, ProgrammeLink, SetLog, WorkoutSeed
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -70,18 +69,15 @@ def _function(schema: Mapping[str, Any]) -> Any:
     return schema.get("function", {}).get("function")
 
 
-def _lean(schema: Any, whole: bool, root: type[BaseModel] | None = None) -> Any:
-    """``schema`` with the log's models (and ``root``, the body's) as typed dicts, and, if not ``whole``,
-    no ``whole_number`` step."""
+def _lean(schema: Any, root: type[BaseModel] | None = None) -> Any:
+    """``schema`` with the log's models (and ``root``, the body's) as typed dicts."""
     if isinstance(schema, list):
-        return [_lean(item, whole) for item in schema]
+        return [_lean(item) for item in schema]
     if not isinstance(schema, dict):
         return schema
     kind = schema.get("type")
-    if kind == "function-before" and not whole and _function(schema) is WHOLE.func:
-        return _lean(schema["schema"], whole)
     if kind == "function-after" and _function(schema) in _AFTER_MODEL:
-        return _lean(schema["schema"], whole)
+        return _lean(schema["schema"])
     if kind == "model" and (schema["cls"] in _LEAN or schema["cls"] is root):
         fields = schema["schema"]
         if fields.get("type") != "model-fields" or schema["config"].get("extra_fields_behavior") != "forbid" or any(
@@ -92,7 +88,7 @@ def _lean(schema: Any, whole: bool, root: type[BaseModel] | None = None) -> Any:
             "type": "typed-dict",
             "extra_behavior": "forbid",
             "fields": {
-                name: {"type": "typed-dict-field", "schema": _lean(field["schema"], whole),
+                name: {"type": "typed-dict-field", "schema": _lean(field["schema"]),
                        "required": field["schema"]["type"] != "default"}
                 for name, field in fields["fields"].items()
             },
@@ -101,7 +97,7 @@ def _lean(schema: Any, whole: bool, root: type[BaseModel] | None = None) -> Any:
         if then is None:
             return typed
         return {"type": "function-after", "function": {"type": "no-info", "function": then}, "schema": typed}
-    lean = {key: _lean(value, whole) for key, value in schema.items()}
+    lean = {key: _lean(value) for key, value in schema.items()}
     if kind == "list":  # (its errors are never shown: the first is enough to ask the model)
         lean["fail_fast"] = True
     return lean
@@ -118,22 +114,14 @@ def lean(model: type[M]) -> type[M]:
 
 
 @cache
-def _validators(model: type[BaseModel]) -> tuple[SchemaValidator, SchemaValidator]:
-    """(for any body, for a body with no fractional or exponent number): built at the first body, not at import."""
-    # (the body's own model as a typed dict too: a model's schema is compiled as the model's validator, whole)
-    schema = model.__pydantic_core_schema__
-    return SchemaValidator(_lean(schema, True, model)), SchemaValidator(_lean(schema, False, model))
+def _validator(model: type[BaseModel]) -> SchemaValidator:
+    """Built at the first body, not at import. The body's own model is a typed dict too: a model's schema
+    is compiled as the model's own validator, whole."""
+    return SchemaValidator(_lean(model.__pydantic_core_schema__, model))
 
 
-# Every JSON number with a fraction or an exponent has a digit just before its "." or "e": a body without
-# one has no float for ``whole_number`` to turn into an int (the step is then the identity, 750 Python
-# calls a 30-session body). Digits followed by "." in strings (times) only cost the slower validator.
-_FLOAT = re.compile(rb"[0-9][.eE]")
-
-
-def validate(model: type[M], body: bytes, value: Any) -> M:
-    """``value`` (``body``'s JSON) validated lean as ``model``, its history as ``PostedLog``\\ s; raises
+def validate(model: type[M], value: Any) -> M:
+    """``value`` (a body's JSON) validated lean as ``model``, its history as ``PostedLog``\\ s; raises
     ``ValidationError`` where the model may refuse it (then let the model say why)."""
-    anything, whole_numbers = _validators(model)
-    fields = (anything if _FLOAT.search(body) else whole_numbers).validate_python(value)
+    fields = _validator(model).validate_python(value)
     return model.model_construct(set(value), **fields)  # (the fields sent: a typed dict took only those)
