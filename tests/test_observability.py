@@ -165,3 +165,28 @@ def test_unknown_methods_are_one_metrics_label(client: TestClient) -> None:
     text = client.get("/metrics").text
     assert 'method="OTHER"' in text
     assert "BREW" not in text and "PROPFIND" not in text
+
+
+def _layers(app: Any) -> list[type]:
+    found: list[type] = []
+    layer = app.build_middleware_stack()
+    while layer is not None and len(found) < 50:
+        found.append(type(layer))
+        layer = getattr(layer, "app", None)
+    return found
+
+
+@pytest.mark.parametrize("otel", [False, True])
+def test_fastapis_idle_layers_are_left_out(sqlite_url: str, catalogue: Catalogue, otel: bool) -> None:
+    """FastAPI's body limit (its max_body_size is unused) and, with OpenTelemetry off, its exception telemetry
+    do nothing here on every request: they are not in the stack; the error handler and ours are."""
+    from fastapi._body_limit import AppBodyLimitMiddleware
+    from fastapi.telemetry._asgi import ExceptionTelemetryMiddleware
+    from starlette.middleware.errors import ServerErrorMiddleware
+
+    from app.observability import Observability
+
+    layers = _layers(create_app(Settings(database_url=sqlite_url, otel=otel), catalogue=catalogue))
+    assert layers[0] is ServerErrorMiddleware and layers[1] is (ExceptionTelemetryMiddleware if otel else Observability)
+    assert AppBodyLimitMiddleware not in layers
+    assert (ExceptionTelemetryMiddleware in layers) is otel

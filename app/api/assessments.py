@@ -11,13 +11,14 @@ from starlette.convertors import Convertor, register_url_convertor
 
 from app import idempotency, problems
 from app.answers import Key, user_answer
+from app.api import pages
 from app.api.auth import TenantDep
 from app.api.deps import EngineDep, SettingsDep
 from app.api.fastpath import Call, Reply, fast, respond
-from app.api.idempotency_key import IdempotencyKey, created, key_problem, replay_headers
+from app.api.idempotency_key import IdempotencyKey, created, created_answer, key_problem
 from app.api.logs import UserIdPath, user_not_found
 from app.api.progress import READERS
-from app.api.representations import CACHE_CONTROL, cached_json, link_next, page_url
+from app.api.representations import CACHE_CONTROL, cached_json
 from app.assessments import catalogue, examples, store
 from app.assessments.catalogue import AssessmentCatalogue, AssessmentTest, Method
 from app.assessments.schemas import (
@@ -33,7 +34,7 @@ from app.assessments.schemas import (
     check_units,
 )
 from app.assessments.trends import TrendsPublic, trends
-from app.logs import CURSOR_PATTERN, BadCursor, Cursor, Instant
+from app.logs import CURSOR_PATTERN, Instant
 from app.problems import FieldError, Problem, describe, responses
 
 
@@ -143,9 +144,7 @@ def create_assessment(
         outcome = store.create(engine, tenant, user_id, body, idempotency_key, ttl)
     except (idempotency.KeyReused, idempotency.KeyInFlight) as exc:
         raise key_problem(exc) from None
-    if isinstance(outcome, idempotency.Replay):
-        return Response(outcome.body, outcome.status, headers=replay_headers(outcome), media_type=JSON)
-    return Response(outcome.body, 201, headers={"Location": outcome.location}, media_type=JSON)
+    return created_answer(outcome)
 
 
 class AssessmentQuery(BaseModel):
@@ -173,25 +172,15 @@ def list_assessments(
     response: Response,
 ) -> AssessmentPage:
     """Newest first. Follow `next` (or the `Link` header). A user with no logs, check-ins or assessments is a 404."""
-    after = None
-    if query.cursor is not None:
-        try:
-            after = Cursor.decode(query.cursor)
-        except BadCursor as exc:
-            raise invalid([("cursor", str(exc))], "query") from None
     found = store.page(
-        engine, tenant, user_id, limit=query.limit, after=after, test=query.test,
+        engine, tenant, user_id, limit=query.limit, after=pages.after(query.cursor), test=query.test,
         performed_from=query.performed_from, performed_to=query.performed_to,
     )
     if found is None:
         raise user_not_found(user_id)
     items, cursor = found
-    next_link = None
-    if cursor is not None:
-        url = request.url.include_query_params(cursor=cursor.encode())
-        next_link = page_url(request.scope, settings.public_url, url.query)
-        response.headers["Link"] = link_next(next_link)
-    return AssessmentPage(items=items, next=next_link)
+    following = pages.next_link(request, response, settings.public_url, cursor.encode() if cursor else None)
+    return AssessmentPage(items=items, next=following)
 
 
 class TrendQuery(BaseModel):

@@ -9,11 +9,11 @@ from fastapi import APIRouter, Body, Path, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from app import checkins, idempotency
+from app.api import pages
 from app.api.auth import TenantDep
 from app.api.deps import EngineDep, SettingsDep
-from app.api.idempotency_key import IdempotencyKey, created, key_problem, replay_headers
+from app.api.idempotency_key import IdempotencyKey, created, created_answer, key_problem
 from app.api.logs import UserIdPath, user_not_found
-from app.api.representations import link_next, page_url
 from app.checkins import CalendarDate, CheckinCreate, CheckinPage, CheckinPublic
 from app.problems import Problem, responses
 
@@ -83,9 +83,7 @@ def create_checkin(
         ) from None
     except (idempotency.KeyReused, idempotency.KeyInFlight) as exc:
         raise key_problem(exc) from None
-    if isinstance(outcome, idempotency.Replay):
-        return Response(outcome.body, outcome.status, headers=replay_headers(outcome), media_type="application/json")
-    return Response(outcome.body, 201, headers={"Location": outcome.location}, media_type="application/json")
+    return created_answer(outcome)
 
 
 @router.get("", response_model=CheckinPage, summary="List a user's check-ins", responses=responses(401, 404, 422))
@@ -104,12 +102,8 @@ def list_checkins(
     if found is None:
         raise user_not_found(user_id)
     items, before = found
-    next_link = None
-    if before is not None:
-        url = request.url.include_query_params(cursor=before.isoformat())
-        next_link = page_url(request.scope, settings.public_url, url.query)
-        response.headers["Link"] = link_next(next_link)
-    return CheckinPage(items=items, next=next_link)
+    following = pages.next_link(request, response, settings.public_url, before.isoformat() if before else None)
+    return CheckinPage(items=items, next=following)
 
 
 @router.get("/{day}", response_model=CheckinPublic, summary="Get one check-in", responses=responses(401, 404, 422))

@@ -140,6 +140,31 @@ def _add_vary(headers: list[tuple[bytes, bytes]], token: bytes) -> None:
     headers.append((b"vary", token))
 
 
+_VARY = (b"vary", b"Accept-Encoding")
+
+
+def _vary_if_compressible(start: Message) -> None:
+    """``Vary: Accept-Encoding`` added to a response start of a type ``_shape`` would gzip (or a 304) and not encoded
+    already, as ``_shape`` adds it: in place, with one pass over the headers (every plain GET comes through here)."""
+    headers = start["headers"]
+    content_type = None
+    vary = -1
+    for index, (name, value) in enumerate(headers):
+        if name == b"content-type":
+            content_type = value
+        elif name == b"content-encoding":
+            return
+        elif name == b"vary" and vary < 0:
+            vary = index
+    if not (start["status"] == 304 or (content_type is not None and content_type.startswith(COMPRESSIBLE))):
+        return
+    if vary < 0:
+        start["headers"] = [*headers, _VARY]  # (a new list: the sender's may be shared)
+    elif b"accept-encoding" not in headers[vary][1].lower():
+        headers = start["headers"] = list(headers)
+        headers[vary] = (b"vary", headers[vary][1] + b", Accept-Encoding")
+
+
 class Delivery:
     """Pure-ASGI middleware; see the module docstring."""
 
@@ -227,20 +252,8 @@ class Delivery:
                 return
             if start is not None and message["type"] == "http.response.body":
                 held, start = start, None
-                headers = held["headers"]
-                content_type = None
-                for name, value in headers:
-                    if name == b"content-type":
-                        content_type = value
-                    elif name == b"content-encoding":
-                        break
-                else:
-                    if min_bytes and (
-                        held["status"] == 304 or (content_type is not None and content_type.startswith(COMPRESSIBLE))
-                    ):
-                        headers = list(headers)
-                        _add_vary(headers, b"Accept-Encoding")
-                        held = {**held, "headers": headers}
+                if min_bytes:
+                    _vary_if_compressible(held)
                 await send(held)
             await send(message)
 

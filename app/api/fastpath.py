@@ -269,7 +269,7 @@ class FastPath:
             return compiled, {}
         for compiled in self.templated.get(method, ()):
             match = compiled.regex.match(path)
-            if match is not None and not any(shadow.match(path) for shadow in compiled.shadows):
+            if match is not None and not (compiled.shadows and any(shadow.match(path) for shadow in compiled.shadows)):
                 return compiled, match.groupdict()
         return None
 
@@ -310,7 +310,7 @@ class FastPath:
         except Exception:
             metrics.child(metrics.fast_path_errors, compiled.path).inc()
             raise  # logged with the request id by app.observability; the route does not try again
-        metrics.child(metrics.fast_path, compiled.path).inc()
+        metrics.fast_path.inc(compiled.path)
         # (what Response.__call__ sends, without its checks for websockets and background tasks)
         await send({"type": "http.response.start", "status": answered.status_code, "headers": answered.raw_headers})
         await send({"type": "http.response.body", "body": answered.body})
@@ -320,10 +320,14 @@ class FastPath:
     ) -> Call[Any, Any] | None:
         """The validated request, or None where the route would refuse it (FastAPI words the 4xx)."""
         hot = compiled.hot
-        try:
-            params = {name: adapter.validate_python(raw_params[name]) for name, adapter in compiled.params.items()}
-        except ValidationError:
-            return None
+        params: dict[str, Any] = {}
+        if raw_params:
+            # (pydantic-core's validator itself: TypeAdapter.validate_python checks its options, then calls it)
+            try:
+                for name, adapter in compiled.params.items():
+                    params[name] = adapter.validator.validate_python(raw_params[name])
+            except ValidationError:
+                return None
         if hot.headers:
             for name, value in scope["headers"]:
                 check = hot.headers.get(name)

@@ -3,9 +3,10 @@ first answer given again."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Protocol
 
 from fastapi import Header
+from starlette.responses import Response
 
 from app import idempotency
 from app.problems import Problem
@@ -39,6 +40,22 @@ def replay_headers(outcome: idempotency.Replay) -> dict[str, str]:
     if outcome.location:
         headers["Location"] = outcome.location
     return headers
+
+
+class Created(Protocol):
+    """What a store's create returns: the answer's body and where the new resource is."""
+
+    @property
+    def body(self) -> bytes: ...
+    @property
+    def location(self) -> str: ...
+
+
+def created_answer(outcome: Created | idempotency.Replay) -> Response:
+    """The answer to a create: 201 with ``Location``, or for a key seen before the first answer again."""
+    if isinstance(outcome, idempotency.Replay):
+        return Response(outcome.body, outcome.status, headers=replay_headers(outcome), media_type="application/json")
+    return Response(outcome.body, 201, headers={"Location": outcome.location}, media_type="application/json")
 
 
 def created(what: str, links: dict[str, Any]) -> dict[str, Any]:

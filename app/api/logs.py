@@ -10,11 +10,11 @@ from fastapi import APIRouter, Body, Depends, Path, Query, Request, Response
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from app import idempotency, logs
+from app.api import pages
 from app.api.auth import TenantDep
 from app.api.deps import CatalogueDep, EngineDep, SettingsDep
 from app.api.fastpath import Call, Reply, fast, respond_async
 from app.api.idempotency_key import IdempotencyKey, created, key_problem, replay_headers
-from app.api.representations import link_next, page_url
 from app.catalogue import Catalogue
 from app.logs import Instant, LogCreate, LogPage, LogPublic, LogUpdate, Slug
 from app.observability import Metrics
@@ -184,20 +184,12 @@ def list_logs(
     response: Response,
 ) -> LogPage:
     """Newest first (by `performed_at`, then id). Follow `next` (or the `Link` header) for the following page."""
-    after = None
-    if query.cursor is not None:
-        try:
-            after = logs.Cursor.decode(query.cursor)
-        except logs.BadCursor as exc:
-            error = FieldError(location="query", field="cursor", message=str(exc))
-            detail = f"query parameter 'cursor': {exc}."
-            raise invalid(detail, [error]) from None
     found = logs.page(
         engine,
         tenant,
         user_id,
         limit=query.limit,
-        after=after,
+        after=pages.after(query.cursor),
         performed_from=query.performed_from,
         performed_to=query.performed_to,
         exercise=query.exercise,
@@ -205,12 +197,8 @@ def list_logs(
     if found is None:
         raise user_not_found(user_id)
     items, cursor = found
-    next_link = None
-    if cursor is not None:
-        url = request.url.include_query_params(cursor=cursor.encode())
-        next_link = page_url(request.scope, settings.public_url, url.query)
-        response.headers["Link"] = link_next(next_link)
-    return LogPage(items=items, next=next_link)
+    following = pages.next_link(request, response, settings.public_url, cursor.encode() if cursor else None)
+    return LogPage(items=items, next=following)
 
 
 @router.get("/{log_id}", response_model=LogPublic, summary="Get one log", responses=responses(401, 404, 422))

@@ -13,18 +13,19 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from app import idempotency
 from app.answers import user_answer
+from app.api import pages
 from app.api.auth import TenantDep
 from app.api.deps import EngineDep, LocalisedCatalogueDep, SettingsDep
 from app.api.fastpath import Call, Reply, fast, respond
-from app.api.idempotency_key import IdempotencyKey, created, key_problem, replay_headers
+from app.api.idempotency_key import IdempotencyKey, created, created_answer, key_problem
 from app.api.logs import UserIdPath, user_not_found
 from app.api.programme_plans import JSON, build, canonical, catalogue_headers
 from app.api.programme_plans import router as router  # (app.main includes it beside ``users``)
-from app.api.representations import body_etag, link_next, not_modified, page_url
+from app.api.representations import body_etag, not_modified
 from app.api.workouts import workout_problem
 from app.db import snapshot
 from app.languages import LOCALISED
-from app.logs import CURSOR_PATTERN, BadCursor, Cursor
+from app.logs import CURSOR_PATTERN
 from app.problems import FieldError, Problem, invalid, responses
 from app.programmes import examples
 from app.programmes import store as programmes
@@ -113,9 +114,7 @@ def create_programme(
         ) from None
     except (idempotency.KeyReused, idempotency.KeyInFlight) as exc:
         raise key_problem(exc) from None
-    if isinstance(outcome, idempotency.Replay):
-        return Response(outcome.body, outcome.status, headers=replay_headers(outcome), media_type=JSON)
-    return Response(outcome.body, 201, headers={"Location": outcome.location}, media_type=JSON)
+    return created_answer(outcome)
 
 
 class ProgrammeListQuery(BaseModel):
@@ -142,24 +141,15 @@ def list_programmes(
 ) -> ProgrammePage:
     """Newest first, each with its state and parameters (GET its `self` for the weeks). Follow `next` (or the
     `Link` header). A user with no logs, check-ins, assessments or programmes is a 404."""
-    after = None
-    if query.cursor is not None:
-        try:
-            after = Cursor.decode(query.cursor)
-        except BadCursor as exc:
-            error = FieldError(location="query", field="cursor", message=str(exc))
-            raise invalid(f"query parameter 'cursor': {exc}.", [error]) from None
-    found = programmes.page(engine, tenant, user_id, limit=query.limit, after=after, status=query.status)
+    found = programmes.page(
+        engine, tenant, user_id, limit=query.limit, after=pages.after(query.cursor), status=query.status
+    )
     if found is None:
         raise user_not_found(user_id)
     items, cursor = found
-    next_link = None
-    if cursor is not None:
-        url = request.url.include_query_params(cursor=cursor.encode())
-        next_link = page_url(request.scope, settings.public_url, url.query)
-        response.headers["Link"] = link_next(next_link)
+    following = pages.next_link(request, response, settings.public_url, cursor.encode() if cursor else None)
     return ProgrammePage(
-        items=[ProgrammeSummary(**s.state.model_dump(), parameters=s.parameters) for s in items], next=next_link
+        items=[ProgrammeSummary(**s.state.model_dump(), parameters=s.parameters) for s in items], next=following
     )
 
 
