@@ -49,8 +49,7 @@ def generate(catalogue: Catalogue, query: WorkoutQuery, seed: int) -> Workout:
     constraints leave nothing to do.
     """
     built, constraints, orders = _prepare(catalogue, query, seed)
-    plain = _plain(built, catalogue.version, constraints, orders)
-    return plain.model_copy(update={"seed": seed, "self": constraints.link(seed)})
+    return _assemble(built, catalogue.version, constraints, orders, seed)
 
 
 def generate_json(catalogue: Catalogue, query: WorkoutQuery, seed: int) -> bytes:
@@ -107,13 +106,6 @@ def _prepare(catalogue: Catalogue, query: WorkoutQuery, seed: int) -> tuple[Inde
     if constraints.referral:
         return built, constraints, ()  # no session, so no ties to break
     return built, constraints, break_ties(built, constraints, seed)
-
-
-@lru_cache(maxsize=512)
-def _plain(built: Index, version: str, constraints: Constraints, orders: Orders) -> Workout:
-    """The workout but for its ``seed`` and ``self`` (as ``_body_head``), built once per tie-broken order: many
-    seeds share it (POST /workouts/adapt draws one a request). Shared, so never changed: ``generate`` copies it."""
-    return _assemble(built, version, constraints, orders, 0)
 
 
 @lru_cache(maxsize=2048)
