@@ -35,6 +35,7 @@ from fastapi.testclient import TestClient
 
 from app import keys, migrations
 from app.api import coaching as api
+from app.api import posted_history
 from app.catalogue import load_catalogue
 from app.coaching import adapt, session_of, session_of_model
 from app.coaching.history import recent
@@ -76,6 +77,8 @@ def stages(client: TestClient, key: str, repeat: int) -> list[tuple[str, tuple[f
     body = {**PARAMS, "history": history(30), "seed": 7, "today": today.isoformat()}
     raw = json.dumps(body).encode()
     request = api.AdaptRequest.model_validate_json(raw)
+    value = json.loads(raw)
+    slugs = [[entry.exercise for entry in log.entries] for log in request.history]
     query = WorkoutQuery.model_validate(PARAMS | {"seed": 7})
     workout = generate(catalogue, query, 7)
     posted = [log.model_dump() for log in request.history]
@@ -89,7 +92,8 @@ def stages(client: TestClient, key: str, repeat: int) -> list[tuple[str, tuple[f
     assert client.get(next_url, headers=headers).status_code == 200
     found = [
         ("adapt: AdaptRequest.model_validate_json (30 logs)", lambda: api.AdaptRequest.model_validate_json(raw)),
-        ("adapt: check_history", lambda: api.check_history(request.history, catalogue)),
+        ("adapt: lean validation (posted_history, 30 logs)", lambda: posted_history.validate(api.AdaptRequest, value)),
+        ("adapt: check_history", lambda: api.check_history(slugs, catalogue)),
         ("adapt: history model_dump (before: the door dumped)", lambda: [log.model_dump() for log in request.history]),
         ("adapt: session_of of the dumps + recent (30)", lambda: recent((session_of(log) for log in posted), today)),
         ("adapt: session_of_model + recent (30)", lambda: recent([session_of_model(x) for x in request.history], today)),

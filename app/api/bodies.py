@@ -41,6 +41,7 @@ from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import keys
+from app.api import posted_history
 from app.api.auth import presented_key
 from app.problems import MAX_ERRORS, FieldError, problem_response, validation_response
 from app.state import state_of
@@ -199,13 +200,18 @@ def _check(body: bytes, route: APIRoute | None) -> tuple[bytes, Any, Any] | _Ref
     # FastAPI's own field, so the model (and the errors) are the route's; its errors are built lean and
     # only the first few turned into ours (pydantic builds all of them: 14,000 cost ~100 ms, in here).
     adapter = route.body_field._type_adapter
+    model_type = _body_model(route)
     whole: ValidationError | None = None
     if _whole_first(body):
+        if model_type in posted_history.LEAN_MODELS:
+            try:  # (the coach's history read straight into sessions; refused: the model says why, below)
+                return body, value, posted_history.validate(model_type, value)
+            except ValidationError:
+                pass
         try:  # (most bodies are valid: scouting one first cost more than validating it)
             return body, value, adapter.validate_python(value, from_attributes=True)
         except ValidationError as invalid:
             whole = invalid  # answered as before: scouted first, so the errors are the same
-    model_type = _body_model(route)
     if model_type is not None:
         found, _ = scout(model_type, value, MAX_ERRORS)
         if found:

@@ -203,7 +203,7 @@ def session_of_model(log: Any) -> Session:
     for entry in log.entries:
         slug = str(entry.exercise)
         # All in C but a set not met before: a history is a few hundred sets, most of them alike.
-        sets = tuple(map(_set_of_values, map(_SET_VALUES, entry.sets)))
+        sets = tuple(map(set_of_values, map(_SET_VALUES, entry.sets)))
         entries[slug] = entries[slug] + sets if slug in entries else sets
     return Session(
         performed_at=log.performed_at,
@@ -221,7 +221,7 @@ _SET_VALUES = attrgetter("reps", "hold_seconds", "load_kg", "rpe", "rir", "pain"
 
 
 @lru_cache(maxsize=4096)
-def _set_of_values(values: tuple[Any, ...]) -> SetDone:
+def set_of_values(values: tuple[Any, ...]) -> SetDone:
     reps, hold_seconds, load_kg, rpe, rir, pain, completed, side = values
     return _set_done(
         reps, hold_seconds, load_kg, rpe, rir, pain, bool(completed), None if side is None else str(side)

@@ -1,0 +1,127 @@
+"""A posted history validated lean: POST /workouts/adapt's logs read straight into what the coach reads.
+
+Validating a 30-session body into models built ~350 pydantic objects (logs, entries, sets) that the coach
+then read back into ``Session``\\ s and dropped: about three quarters of the body's validation. The lean
+validator is the body model's own core schema with the history's models turned into typed dicts (the same
+fields, types, bounds, defaults and validators, extra keys still refused), each log read into a ``PostedLog``
+(its session, its sets as ``SetDone``\\ s) as it is validated, so no model of a log, an entry or a set is built.
+
+It refuses at least what the model refuses, and only ever stands in front of it: a body it refuses is
+validated again by the model (app.api.bodies), so every refusal is worded by the model, as before. A body it
+takes is one the model takes, read into the same sessions (tests/test_posted_history.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from functools import cache
+from operator import itemgetter
+from typing import Any, NamedTuple, TypeVar
+
+from pydantic import BaseModel
+from pydantic_core import SchemaValidator
+
+from app.coaching.history import Session, SetDone, set_of_values
+from app.logs.schemas import EntryLog, LogCreate, ProgrammeLink, SetLog, WorkoutSeed
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class PostedLog(NamedTuple):
+    """One posted log as the coach reads it, with its entries' slugs in order (for the 422 that names one)."""
+
+    session: Session
+    exercises: tuple[str, ...]
+
+
+# A set's values in ``SetDone``'s order, and its work, read in C (as ``session_of_model`` reads a model's).
+_SET_VALUES = itemgetter("reps", "hold_seconds", "load_kg", "rpe", "rir", "pain", "completed", "side")
+_WORK = itemgetter("reps", "hold_seconds")
+_NO_WORK = (None, None)
+
+
+def _log(raw: Mapping[str, Any]) -> PostedLog:
+    entries: dict[str, tuple[SetDone, ...]] = {}
+    for entry in raw["entries"]:  # (an exercise logged twice has its sets joined, as session_of_model does)
+        if _NO_WORK in map(_WORK, entry["sets"]):  # (SetLog._has_work: the model says so)
+            raise ValueError("a set needs reps, hold_seconds or both")
+        slug, sets = entry["exercise"], tuple(map(set_of_values, map(_SET_VALUES, entry["sets"])))
+        entries[slug] = entries[slug] + sets if slug in entries else sets
+    session = Session(
+        performed_at=raw["performed_at"],
+        entries=entries,
+        pain_before=raw["pain_before"],
+        pain_after=raw["pain_after"],
+        session_rpe=raw["session_rpe"],
+        duration_minutes=raw["duration_minutes"],
+    )
+    return PostedLog(session, tuple(entry["exercise"] for entry in raw["entries"]))
+
+
+# What each model of a log becomes: its typed dict, then this (None: the dict as it is).
+_LEAN: dict[type[BaseModel], Callable[[Any], Any] | None] = {
+    LogCreate: _log, EntryLog: None, SetLog: None, WorkoutSeed: None, ProgrammeLink: None,
+}
+_AFTER_MODEL = {SetLog._has_work}  # model validators ``_log`` does instead
+
+
+def _function(schema: Mapping[str, Any]) -> Any:
+    return schema.get("function", {}).get("function")
+
+
+def _lean(schema: Any, root: type[BaseModel] | None = None) -> Any:
+    """``schema`` with the log's models (and ``root``, the body's) as typed dicts."""
+    if isinstance(schema, list):
+        return [_lean(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    kind = schema.get("type")
+    if kind == "function-after" and _function(schema) in _AFTER_MODEL:
+        return _lean(schema["schema"])
+    if kind == "model" and (schema["cls"] in _LEAN or schema["cls"] is root):
+        fields = schema["schema"]
+        if fields.get("type") != "model-fields" or schema["config"].get("extra_fields_behavior") != "forbid" or any(
+            "validation_alias" in field for field in fields["fields"].values()
+        ):
+            raise TypeError(f"{schema['cls'].__name__}: not a plain model with extra keys refused")
+        typed = {
+            "type": "typed-dict",
+            "extra_behavior": "forbid",
+            "fields": {
+                name: {"type": "typed-dict-field", "schema": _lean(field["schema"]),
+                       "required": field["schema"]["type"] != "default"}
+                for name, field in fields["fields"].items()
+            },
+        }
+        then = _LEAN.get(schema["cls"])
+        if then is None:
+            return typed
+        return {"type": "function-after", "function": {"type": "no-info", "function": then}, "schema": typed}
+    lean = {key: _lean(value) for key, value in schema.items()}
+    if kind == "list":  # (its errors are never shown: the first is enough to ask the model)
+        lean["fail_fast"] = True
+    return lean
+
+
+LEAN_MODELS: set[type[BaseModel]] = set()
+"""Body models validated lean first (by the body gate and the fast path), each marked by ``lean``."""
+
+
+def lean(model: type[M]) -> type[M]:
+    """Mark a body model with a ``history: list[LogCreate]`` to be validated lean first (see above)."""
+    LEAN_MODELS.add(model)
+    return model
+
+
+@cache
+def _validator(model: type[BaseModel]) -> SchemaValidator:
+    """Built at the first body, not at import. The body's own model is a typed dict too: a model's schema
+    is compiled as the model's own validator, whole."""
+    return SchemaValidator(_lean(model.__pydantic_core_schema__, model))
+
+
+def validate(model: type[M], value: Any) -> M:
+    """``value`` (a body's JSON) validated lean as ``model``, its history as ``PostedLog``\\ s; raises
+    ``ValidationError`` where the model may refuse it (then let the model say why)."""
+    fields = _validator(model).validate_python(value)
+    return model.model_construct(set(value), **fields)  # (the fields sent: a typed dict took only those)
