@@ -192,9 +192,7 @@ def adapted(call: Call[None, AdaptRequest]) -> Reply:
     responses={**LOCALISED, **_ANSWER, **problems.responses(400, 413, 415, 422)},
     openapi_extra={"requestBody": {"content": {"application/json": {"example": ADAPT_REQUEST}}}},
 )
-# On the event loop, no thread: the answer is CPU alone (no database), about 1 ms, and holds the GIL in a
-# thread too, so other clients wait as long either way; the hop cost ~0.1 ms of CPU a request.
-@fast(adapted, body=AdaptRequest)
+@fast(adapted, body=AdaptRequest, thread=True, workers=WORKERS)
 def adapt_workout(request: Request, catalogue: LocalisedCatalogueDep, body: AdaptRequest) -> Response:
     return respond(request, adapted, body=body)
 
