@@ -390,13 +390,9 @@ async def read_body(receive: Receive) -> bytes | None:
 
 def replayed(body: bytes, receive: Receive) -> Receive:
     """``receive`` with ``body``, already read, given again first: for the route it hands over to."""
-    given = False
+    pending: list[Message] = [{"type": "http.request", "body": body, "more_body": False}]
 
     async def replay() -> Message:
-        nonlocal given
-        if given:
-            return await receive()
-        given = True
-        return {"type": "http.request", "body": body, "more_body": False}
+        return pending.pop() if pending else await receive()
 
     return replay
