@@ -31,7 +31,7 @@ from app.workouts.errors import UnknownExercises
 from app.workouts.explain import impossible
 from app.workouts.index import Entry, Index, index
 from app.workouts.models import SEED_MAX, Workout, WorkoutQuery
-from app.workouts.selection import Chosen, Orders, TieGroups, break_ties, select, shuffle_ties, tie_groups
+from app.workouts.selection import Chosen, Orders, Shuffler, TieGroups, break_ties, select, tie_groups
 
 _entropy = random.SystemRandom()
 
@@ -216,6 +216,7 @@ class Seeds:
             self.referral = output.head(_assemble(built, self.version, constraints, (), 0))
         else:
             self.groups = tie_groups(built, constraints)
+        self.shuffle = Shuffler(self.groups)  # (``shuffle_ties(self.groups, seed)``)
         # the positions a seed can change: those of ties (a lone candidate is where it is for every seed)
         self.ties = frozenset(
             (phase, at)
@@ -230,7 +231,7 @@ class Seeds:
         """The workout's JSON up to its tail for ``seed``. Raises ``WorkoutImpossible``."""
         if self.referral is not None:
             return self.referral
-        orders = shuffle_ties(self.groups, seed)
+        orders = self.shuffle(seed)
         node = self.tree
         while type(node) is tuple:
             phase, position, after = node
