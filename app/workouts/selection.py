@@ -113,48 +113,50 @@ _seed_generator = super(random.Random, random.Random).seed
 
 
 class Shuffler:
-    """``shuffle_ties(groups, seed)`` for fixed groups, for many seeds: the same orders, about three times faster.
+    """``shuffle_ties(groups, seed)`` for fixed groups, for many seeds: the same orders, several times faster.
 
     ``random.shuffle`` draws, for a group of n, ``_randbelow(i + 1)`` for i from n - 1 down to 1, each by
-    ``getrandbits(k)`` until below i + 1 (k its bit length): the draws' sizes are known per group, so they are
-    planned once and made here straight from ``getrandbits``, in the same order (CPython 3.11 to 3.13 alike;
-    ``tests/test_generator.py`` holds the two to each other).
+    ``getrandbits(k)`` until below i + 1 (k its bit length), and swaps: the draws' sizes are known per group, so
+    they are planned once, over all phases' candidates laid end to end (``flat``), and made here straight from
+    ``getrandbits`` in the same order (CPython 3.11 to 3.13 alike; ``tests/test_generator.py`` holds the two to
+    each other). Phase p's position i is ``flat(seed)[self.starts[p] + i]``.
     """
 
     def __init__(self, phase_groups: TieGroups) -> None:
         self.groups = phase_groups
-        # per phase: (members, draws) per group, draws empty for a lone one: (i, i + 1, bit length of i + 1)
-        self.plan = tuple(
-            tuple((group, tuple((i, i + 1, (i + 1).bit_length()) for i in range(len(group) - 1, 0, -1)))
-                  for group in groups)
-            for groups in phase_groups
-        )
-        self.fixed: Orders | None = None  # the orders when nothing is tied (no seed changes them)
-        if all(len(group) < 2 for groups in phase_groups for group in groups):
-            self.fixed = shuffle_ties(phase_groups, 0)
+        self.start: list[Entry] = [entry for groups in phase_groups for group in groups for entry in group]
+        self.lengths = tuple(sum(len(group) for group in groups) for groups in phase_groups)
+        self.starts = tuple(sum(self.lengths[:p]) for p in range(len(phase_groups)))  # where each phase begins
+        # each draw: (where it swaps to, i + 1, the bit length of i + 1, where its group begins), in draw order
+        draws: list[tuple[int, int, int, int]] = []
+        base = 0
+        for groups in phase_groups:
+            for group in groups:
+                draws += [(base + i, i + 1, (i + 1).bit_length(), base) for i in range(len(group) - 1, 0, -1)]
+                base += len(group)
+        self.draws = tuple(draws)
 
-    def __call__(self, seed: int) -> Orders:
-        if self.fixed is not None:
-            return self.fixed
+    def flat(self, seed: int) -> list[Entry]:
+        """Every phase's tie-broken order, end to end."""
+        flat = self.start.copy()
+        if not self.draws:
+            return flat
         generator: Any = _new_generator(random.Random)
         _seed_generator(generator, seed)
         bits = generator.getrandbits
-        phases: list[tuple[Entry, ...]] = []
-        for groups in self.plan:
-            order: list[Entry] = []
-            for group, draws in groups:
-                if not draws:
-                    order += group
-                    continue
-                members = list(group)
-                for i, n, k in draws:
-                    j = bits(k)
-                    while j >= n:
-                        j = bits(k)
-                    members[i], members[j] = members[j], members[i]
-                order += members
-            phases.append(tuple(order))
-        return tuple(phases)
+        for at, n, k, base in self.draws:
+            j = bits(k)
+            while j >= n:
+                j = bits(k)
+            j += base
+            flat[at], flat[j] = flat[j], flat[at]
+        return flat
+
+    def __call__(self, seed: int) -> Orders:
+        return self.split(self.flat(seed))
+
+    def split(self, flat: list[Entry]) -> Orders:
+        return tuple(tuple(flat[start : start + length]) for start, length in zip(self.starts, self.lengths))
 
 
 @lru_cache(maxsize=4096)
