@@ -21,9 +21,9 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
-from typing import Any
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 from app.catalogue.models import Equipment, Goal
 from app.workouts.constraints import Constraints, PoolKey, pool
@@ -156,7 +156,8 @@ class Shuffler:
         return self.split(self.flat(seed))
 
     def split(self, flat: list[Entry]) -> Orders:
-        return tuple(tuple(flat[start : start + length]) for start, length in zip(self.starts, self.lengths))
+        spans = zip(self.starts, self.lengths, strict=True)
+        return tuple(tuple(flat[start : start + length]) for start, length in spans)
 
 
 @lru_cache(maxsize=4096)
