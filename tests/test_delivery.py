@@ -336,3 +336,43 @@ def test_gzip_can_be_turned_off(tmp_path: Any, catalogue: Catalogue) -> None:
     assert response.status_code == 200
     assert "content-encoding" not in response.headers
     assert "Accept-Encoding" not in response.headers["vary"]
+
+
+VARY_CASES = [
+    [(b"etag", b'"a"'), (b"vary", b"Accept-Language"), (b"content-length", b"3"), (b"content-type", b"application/json")],
+    [(b"content-length", b"3"), (b"content-type", b"application/json")],
+    [(b"vary", b"Accept-Encoding, Accept"), (b"content-type", b"text/csv")],
+    [(b"content-length", b"3"), (b"content-type", b"image/png")],
+    [(b"content-encoding", b"gzip"), (b"content-type", b"application/json")],
+    [(b"etag", b'"a"'), (b"vary", b"Accept-Language")],
+]
+
+
+@pytest.mark.parametrize("headers", VARY_CASES)
+@pytest.mark.parametrize("status", [200, 304])
+def test_a_shared_header_tuple_is_varied_as_a_list_is(
+    monkeypatch: pytest.MonkeyPatch, headers: list[tuple[bytes, bytes]], status: int
+) -> None:
+    monkeypatch.setattr(delivery, "_SHARED", {})
+    scanned = {"status": status, "headers": list(headers)}
+    delivery._vary_if_compressible(scanned)
+    shared = tuple(headers)
+    for _ in range(2):  # decided, then remembered
+        start = {"status": status, "headers": shared}
+        delivery._vary_if_compressible(start)
+        assert list(start["headers"]) == list(scanned["headers"])
+    assert len(delivery._SHARED) == 1
+    other = {"status": 404 if status == 304 else 304, "headers": shared}  # the same tuple with another status
+    delivery._vary_if_compressible(other)
+    expected = {"status": other["status"], "headers": list(headers)}
+    delivery._vary_if_compressible(expected)
+    assert list(other["headers"]) == list(expected["headers"])
+
+
+def test_the_shared_header_memo_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(delivery, "_SHARED", {})
+    monkeypatch.setattr(delivery, "MAX_SHARED", 4)
+    kept = [((b"content-length", str(n).encode()), (b"content-type", b"application/json")) for n in range(6)]
+    for headers in kept:
+        delivery._vary_if_compressible({"status": 200, "headers": headers})
+    assert [entry[0] for entry in delivery._SHARED.values()] == kept[2:]  # the oldest went first
