@@ -20,7 +20,7 @@ from fastapi.testclient import TestClient
 
 from app.api import delivery
 from app.api.delivery import Deprecation, accepts_gzip
-from app.api.representations import rendered
+from app.api.representations import base_url, rendered
 from app.catalogue import Catalogue
 from app.main import EXPOSED_HEADERS, create_app
 from app.settings import Settings
@@ -272,6 +272,20 @@ def test_a_strange_host_header_does_not_reach_the_links(client: TestClient) -> N
     response = client.get("/exercises?limit=2", headers={"Host": 'evil>; rel="next", <x'})
     assert response.status_code == 200
     assert "evil" not in response.json()["next"] and "evil" not in response.headers["link"]
+
+
+@pytest.mark.parametrize("host", [b"api.example.org:8443", b"[::1]:8000", b"bad host", b""])
+def test_the_base_url_is_the_same_remembered_or_not(host: bytes) -> None:
+    scopes = [
+        {"headers": [(b"accept", b"*/*"), (b"host", host)], "server": (address, 8000), "scheme": scheme, "root_path": root}
+        for address in ("10.0.0.1", "10.0.0.2")
+        for scheme, root in [("http", ""), ("https", "/api")]
+    ]
+    expected = [base_url(scope, None) for scope in scopes]
+    assert [base_url(scope, None) for scope in scopes] == expected  # (the second time from memory, where kept)
+    valid = host not in (b"bad host", b"")
+    assert (expected[0] == expected[2]) is valid  # a host the regex refuses: the server's own address, each time
+    assert expected[1] == ("https://" + host.decode() + "/api" if valid else "https://10.0.0.1:8000/api")
 
 
 def test_cors_exposes_what_clients_read(tmp_path: Any, catalogue: Catalogue) -> None:
