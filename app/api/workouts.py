@@ -11,7 +11,7 @@ from starlette.responses import Response
 
 from app import problems
 from app.api.deps import LocalisedCatalogueDep
-from app.api.fastpath import Call, FixedHeaders, Reply, fast, respond
+from app.api.fastpath import Call, Reply, fast, respond
 from app.api.params import CommaList
 from app.api.representations import CACHE_CONTROL, body_etag, cached_json, not_modified
 from app.api.spliced import Spliced
@@ -124,35 +124,15 @@ def answer_workout(
     seed to get it again.
     """
     body = render_workout(catalogue, query, metrics)
+    headers = {"X-Catalogue-Version": catalogue.version, **language_headers(catalogue.language)}
     if query.seed is None:
-        headers = {"X-Catalogue-Version": catalogue.version, **language_headers(catalogue.language)}
         headers["Cache-Control"] = "no-cache"
         return 200, body, headers
-    seeded = Seeded(catalogue_headers(catalogue.version, catalogue.language), body.etag())  # (body_etag(body))
-    if not_modified(if_none_match, seeded["ETag"]):
-        return 304, b"", seeded
-    return 200, body, seeded
-
-
-@lru_cache(maxsize=16)
-def catalogue_headers(version: str, language: str) -> FixedHeaders:
-    """The headers every workout from one catalogue starts with, encoded once."""
-    return FixedHeaders({"X-Catalogue-Version": version, **language_headers(language)})
-
-
-_CACHE_CONTROL = (b"cache-control", CACHE_CONTROL.encode("latin-1"))
-
-
-class Seeded(FixedHeaders):
-    """A seeded workout's headers: the catalogue's, then its ``ETag`` and ``Cache-Control``, only those two
-    encoded per answer."""
-
-    def __init__(self, start: FixedHeaders, etag: str) -> None:
-        dict.__init__(self, start)
-        self["ETag"] = etag
-        self["Cache-Control"] = CACHE_CONTROL
-        self.raw = [*start.raw, (b"etag", etag.encode("latin-1")), _CACHE_CONTROL]
-        self.media = start.media
+    headers["ETag"] = body.etag()  # (body_etag(body), from the head's digest)
+    headers["Cache-Control"] = CACHE_CONTROL
+    if not_modified(if_none_match, headers["ETag"]):
+        return 304, b"", headers
+    return 200, body, headers
 
 
 def render_workout(catalogue: Catalogue, query: WorkoutQuery, metrics: Metrics) -> Spliced:
