@@ -34,11 +34,9 @@ from app.api import (
     vocabulary,
     workouts,
 )
-from app.api.bodies import BodyGate
 from app.api.delivery import Delivery
 from app.api.fastpath import FastPath
-from app.api.rate_limits import RateLimits
-from app.body_limit import BodyLimit
+from app.api.gates import Gates
 from app.catalogue import Catalogue, load_catalogue
 from app.db import make_engine
 from app.observability import AccessLog, Metrics, Observability, configure_logging
@@ -193,10 +191,10 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
     app.state.hipflex = hipflex
     configure_logging(settings.log_level)
     problems.install(app)
-    # Middleware, innermost first: the fast path, CORS around it, the body gate (UTF-8 JSON, one value
-    # a key, large bodies validated, the largest scouted off the event loop: app.api.bodies), rate limits
-    # (before a body is read: app.api.rate_limits), the body cap, delivery (HEAD, gzip, no-store) around
-    # all of them so both paths give the same bytes, and observability outermost.
+    # Middleware, innermost first: the fast path, CORS around it, the gates (as one layer, app.api.gates: the body
+    # gate, UTF-8 JSON, one value a key, large bodies validated, the largest scouted off the event loop,
+    # app.api.bodies; rate limits, before a body is read, app.api.rate_limits; the body cap), delivery (HEAD,
+    # gzip, no-store) around all of them so both paths give the same bytes, and observability outermost.
     if settings.fast_path:
         app.add_middleware(FastPath, api=app)  # the routes marked @fast (app.api.fastpath)
     if settings.cors_origins:
@@ -209,18 +207,7 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
             ],
             expose_headers=EXPOSED_HEADERS,
         )
-    app.add_middleware(BodyGate, api=app)
-    if settings.rate_limits:
-        app.add_middleware(
-            RateLimits,
-            api=app,
-            storage_url=settings.rate_limit_storage_url,
-            tenant=settings.rate_limit_tenant,
-            client=settings.rate_limit_client,
-            body_unit_bytes=settings.rate_limit_body_unit_bytes,
-            max_body_bytes=settings.max_body_bytes,
-        )
-    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(Gates, api=app, settings=settings)  # the body gate, rate limits, body cap (app.api.gates)
     app.add_middleware(Delivery, gzip_min_bytes=settings.gzip_min_bytes)
     app.add_middleware(Observability, metrics=hipflex.metrics, access_log=access_log)
     routers = (

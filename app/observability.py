@@ -206,25 +206,44 @@ class AccessLog:
     Lines are formatted by hand, not through logging's machinery, and the
     write is batched: this runs on every request, and one write() per request
     costs more than a bare endpoint. After a quiet spell a line is written at
-    once; under load lines wait at most ``max_delay`` seconds.
+    once; under load lines wait at most ``max_delay`` seconds. A request only
+    keeps its numbers; they are put into words when the batch is written (off
+    the request, on the event loop's timer, under load).
     """
 
     max_delay = 0.05
     max_lines = 256
 
     def __init__(self) -> None:
-        self.lines: list[str] = []
+        self.lines: list[tuple[float, str, str, int, float, str]] = []
         self.last_flush = 0.0
         self.flush_scheduled = False
         self._second = -1
         self._stamp = ""
         self._middles: dict[tuple[str, str, int], str] = {}
         # ".000" to ".999" (and ".1000", as the format gave it, should a product round up): a look-up, not a
-        # format (about 2,000 instructions a line).
+        # format (about 2,000 instructions a line); the same for a duration's thousandths of a millisecond.
         self._millis = [f".{millis:03d}" for millis in range(1001)]
 
     def write(self, method: str, route: str, status: int, elapsed: float, request_id: str) -> None:
         now = time.time()
+        lines = self.lines
+        lines.append((now, method, route, status, elapsed, request_id))
+        if now - self.last_flush >= self.max_delay or len(lines) >= self.max_lines:
+            self.flush()
+        elif not self.flush_scheduled:
+            self.flush_scheduled = True
+            asyncio.get_running_loop().call_later(self.max_delay, self.flush)
+
+    def flush(self) -> None:
+        self.flush_scheduled = False
+        self.last_flush = time.time()
+        if self.lines:
+            lines, self.lines = self.lines, []
+            sys.stdout.write("".join([self._line(*line) for line in lines]))
+            sys.stdout.flush()
+
+    def _line(self, now: float, method: str, route: str, status: int, elapsed: float, request_id: str) -> str:
         second = int(now)
         if second != self._second:
             self._second, self._stamp = second, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
@@ -237,24 +256,13 @@ class AccessLog:
                 f'Z","level":"info","logger":"{ACCESS_LOGGER}","message":"request","method":"{method}",'
                 f'"route":{json.dumps(route)},"status":{status},"duration_ms":'
             )
-        # (the id is ours or matched the regex)
-        self.lines.append(
-            f'{{"ts":"{self._stamp}{self._millis[int(now % 1 * 1000)]}{middle}{elapsed * 1000:.3f},'
+        # The duration in milliseconds to 3 decimals (as ``f"{ms:.3f}"``, at a fifth of its cost); the id is ours
+        # or matched the regex.
+        millis, thousandths = divmod(int(elapsed * 1_000_000.0 + 0.5), 1000)
+        return (
+            f'{{"ts":"{self._stamp}{self._millis[int(now % 1 * 1000)]}{middle}{millis}{self._millis[thousandths]},'
             f'"request_id":"{request_id}"}}\n'
         )
-        if now - self.last_flush >= self.max_delay or len(self.lines) >= self.max_lines:
-            self.flush()
-        elif not self.flush_scheduled:
-            self.flush_scheduled = True
-            asyncio.get_running_loop().call_later(self.max_delay, self.flush)
-
-    def flush(self) -> None:
-        self.flush_scheduled = False
-        self.last_flush = time.time()
-        if self.lines:
-            lines, self.lines = self.lines, []
-            sys.stdout.write("".join(lines))
-            sys.stdout.flush()
 
 
 def _incoming_id(scope: Scope) -> str | None:

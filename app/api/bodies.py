@@ -48,7 +48,7 @@ from app.state import state_of
 
 LARGE_BODY_BYTES = 4 * 1024
 SCOPE_KEY = "hipflex.body"
-_WITH_BODY = frozenset({"POST", "PUT", "PATCH"})
+WITH_BODY = frozenset({"POST", "PUT", "PATCH"})
 
 
 class DuplicateKey(ValueError):
@@ -109,7 +109,7 @@ class BodyGate:
         return None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] not in _WITH_BODY:
+        if scope["type"] != "http" or scope["method"] not in WITH_BODY:
             await self.app(scope, receive, send)
             return
         found = self._route(scope)

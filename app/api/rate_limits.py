@@ -122,9 +122,7 @@ class RateLimits:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        path: str = scope["path"]
-        keyed = path.startswith("/users/")
-        if not (keyed or _public_computing(scope)):
+        if not limited(scope):
             await self.app(scope, receive, send)
             return
         headers = Headers(scope=scope)
@@ -226,6 +224,12 @@ class RateLimits:
         headers = {"Retry-After": str(reset), **{name.decode(): value.decode() for name, value in fields}}
         response = problem_response(Request(scope), 429, "rate-limited", detail, headers=headers)
         await response(scope, _no_receive, send)
+
+
+def limited(scope: Scope) -> bool:
+    """Whether the request draws on a quota: it needs a key (``/users/…``) or computes (see the module docstring)."""
+    path: str = scope["path"]
+    return path.startswith("/users/") or _public_computing(scope)
 
 
 def _public_computing(scope: Scope) -> bool:
