@@ -33,9 +33,19 @@ class Gates:
                 max_body_bytes=settings.max_body_bytes,
             )
         self.gated: ASGIApp = BodyLimit(inner, max_bytes=settings.max_body_bytes)
+        # Paths that draw on no quota whatever their query (all but ``/workouts``, ``/users/…``, ``/programmes…``):
+        # a look-up, not the string tests (the first 1,024 seen: a client can make up paths).
+        self.free: set[str] = set()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["method"] not in WITH_BODY and not (self.rate_limited and limited(scope)):
+        if scope["type"] == "http" and scope["method"] not in WITH_BODY:
+            free = self.free
+            if self.rate_limited and (path := scope["path"]) not in free:
+                if limited(scope):
+                    await self.gated(scope, receive, send)
+                    return
+                if path != "/workouts" and len(free) < 1024:  # (a seeded /workouts is free, a fresh one is not)
+                    free.add(path)
             for name, _ in scope["headers"]:
                 if name == b"content-length" or name == b"transfer-encoding":  # (the cap's to judge)
                     break

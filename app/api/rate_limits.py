@@ -235,10 +235,15 @@ def limited(scope: Scope) -> bool:
 def _public_computing(scope: Scope) -> bool:
     path: str = scope["path"]
     if path == "/workouts":  # a seeded workout is memoised; a new draw is computed
+        # (``find``, not ``in``: bytes' ``in`` first tries its operand as an int and pays for the TypeError; and a
+        # loop, not ``any`` over a generator, which is closed by a GeneratorExit when it stops early)
         query: bytes = scope.get("query_string", b"")
-        if b"seed" not in query:
+        if query.find(b"seed") < 0:
             return True
-        return not any(part == b"seed" or part.startswith(b"seed=") for part in query.split(b"&"))
+        for part in query.split(b"&"):
+            if part == b"seed" or part.startswith(b"seed="):
+                return False
+        return True
     return path.startswith(PUBLIC_COMPUTING)
 
 
