@@ -1,8 +1,8 @@
 """CPU per cached read in one process, with each of our middleware layers taken out in turn (issue 20).
 
 Where a read's time goes beside bare Starlette: the app called as ASGI (no sockets), N requests a URL,
-the best of R rounds of ``time.process_time``; then again without Observability, Delivery, BodyLimit,
-RateLimits, BodyGate, and without all five. Production settings: access log on (to /dev/null here),
+the best of R rounds of ``time.process_time``; then again without Observability, Delivery, Gates
+(the body cap, rate limits and body gate), and without all three. Production settings: access log on (to /dev/null here),
 rate limits on but never reached.
 
     PYTHONPATH=<tree> .venv/bin/python -m bench.read_layers [--n 300] [--rounds 40] [--layers]
@@ -21,7 +21,7 @@ from typing import Any
 from app.main import create_app
 from app.settings import Settings
 
-OURS = ("Observability", "Delivery", "BodyLimit", "RateLimits", "BodyGate")
+OURS = ("Observability", "Delivery", "Gates")
 URLS = [
     ("/exercises", b""),
     ("/exercises/king-runner", b""),
@@ -90,7 +90,7 @@ async def main(n: int, rounds: int, layers: bool) -> None:
     rows = {"bare Starlette GET /": {"/": await bare(n, rounds)}}
     variants: list[tuple[str, tuple[str, ...]]] = [("hipflex", ())]
     if layers:
-        variants += [(f"without {name}", (name,)) for name in OURS] + [("without all five", OURS)]
+        variants += [(f"without {name}", (name,)) for name in OURS] + [("without all three", OURS)]
     with open(os.devnull, "w") as sink, contextlib.redirect_stdout(sink):  # the access log
         for name, without in variants:
             rows[name] = await measure(make(without), n, rounds)
@@ -102,6 +102,6 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(prog="python -m bench.read_layers")
     parser.add_argument("--n", type=int, default=300)
     parser.add_argument("--rounds", type=int, default=40)
-    parser.add_argument("--layers", action="store_true", help="also without each layer, and without all five")
+    parser.add_argument("--layers", action="store_true", help="also without each layer, and without all three")
     args = parser.parse_args()
     asyncio.run(main(args.n, args.rounds, args.layers))
