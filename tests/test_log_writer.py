@@ -115,3 +115,20 @@ def test_a_group_wakes_its_loop_once(monkeypatch: pytest.MonkeyPatch) -> None:
         assert wakes.count(logwriter._settle) == 1 and calls == [5]
 
     asyncio.run(go())
+
+
+def test_set_rows_are_one_a_set_with_the_logs_values() -> None:
+    performed = datetime(2026, 11, 20, 7, 30, tzinfo=UTC)
+    log = {"id": "L", "tenant": "t", "user_id": "u", "performed_at": performed, "pain_after": 2, "entries": [
+        {"exercise": "a", "sets": [{"reps": 5}, {"hold_seconds": 30, "completed": False, "rpe": 7, "rir": 2}]},
+        {"exercise": "b", "sets": [{"reps": 8, "load_kg": 12.5}]},
+    ]}
+    owner = {"tenant": "t", "user_id": "u", "performed_at": performed, "pain_after": 2}
+    empty = {"reps": None, "hold_seconds": None, "load_kg": None, "rpe": None, "rir": None, "completed": True}
+    assert logwriter.set_rows(log) == [
+        {"log_id": "L", "position": 0, **owner, "slug": "a", **empty, "reps": 5},
+        {"log_id": "L", "position": 1, **owner, "slug": "a", **empty, "hold_seconds": 30, "completed": False,
+         "rpe": 7, "rir": 2},
+        {"log_id": "L", "position": 1000, **owner, "slug": "b", **empty, "reps": 8, "load_kg": 12.5},
+    ]
+    assert list(logwriter.set_rows(log)[0]) == [c.name for c in logwriter.LOG_SETS.c]  # (column order, as before)

@@ -105,23 +105,21 @@ def sqlite_utc_text(value: datetime | None) -> str | None:
 
 def set_rows(log: dict[str, Any]) -> list[dict[str, Any]]:
     """The rows of ``log_sets`` for a stored log (its row as written): what records and progress aggregate."""
-    owner = {name: log[name] for name in ("tenant", "user_id", "performed_at", "pain_after")}
-    return [
-        {
-            "log_id": log["id"],
-            "position": entry_index * 1000 + set_index,
-            **owner,
-            "slug": entry["exercise"],
-            "reps": one.get("reps"),
-            "hold_seconds": one.get("hold_seconds"),
-            "load_kg": one.get("load_kg"),
-            "rpe": one.get("rpe"),
-            "rir": one.get("rir"),
-            "completed": one.get("completed", True),
-        }
-        for entry_index, entry in enumerate(log["entries"])
-        for set_index, one in enumerate(entry["sets"])
-    ]
+    log_id, tenant, user_id = log["id"], log["tenant"], log["user_id"]
+    performed_at, pain_after = log["performed_at"], log["pain_after"]
+    rows = []
+    # (one dict literal a set, the log's values in locals: most of _prepare's set work was the dict unpacking)
+    for entry_index, entry in enumerate(log["entries"]):
+        slug, base = entry["exercise"], entry_index * 1000
+        for set_index, one in enumerate(entry["sets"]):
+            get = one.get
+            rows.append({
+                "log_id": log_id, "position": base + set_index, "tenant": tenant, "user_id": user_id,
+                "performed_at": performed_at, "pain_after": pain_after, "slug": slug,
+                "reps": get("reps"), "hold_seconds": get("hold_seconds"), "load_kg": get("load_kg"),
+                "rpe": get("rpe"), "rir": get("rir"), "completed": get("completed", True),
+            })
+    return rows
 
 
 class ClaimLost(Exception):
