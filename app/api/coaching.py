@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
+from itertools import chain
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -120,6 +121,8 @@ _ADAPTED = "Each item carries its `adaptation` (action, rule, reason, from, to);
 
 def check_history(history: Sequence[Sequence[str]], catalogue: Catalogue) -> None:
     """Each posted log's exercises (their slugs in order) are the catalogue's."""
+    if catalogue.by_slug.keys() >= set(chain.from_iterable(history)):  # (the usual case, decided in C)
+        return
     errors = [
         FieldError(location="body", field=f"history.{i}.entries.{j}.exercise", message=f"unknown exercise {slug!r}")
         for i, slugs in enumerate(history)
