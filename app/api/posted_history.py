@@ -5,6 +5,8 @@ then read back into ``Session``\\ s and dropped: about three quarters of the bod
 validator is the body model's own core schema with the history's models turned into typed dicts (the same
 fields, types, bounds, defaults and validators, extra keys still refused), each log read into a ``PostedLog``
 (its session, its sets as ``SetDone``\\ s) as it is validated, so no model of a log, an entry or a set is built.
+A whole number's step (``WHOLE``: 10.0 is 10) is done in Rust (``_whole``), not by its Python function: it ran
+~750 times a 30-session body.
 
 It refuses at least what the model refuses, and only ever stands in front of it: a body it refuses is
 validated again by the model (app.api.bodies), so every refusal is worded by the model, as before. A body it
