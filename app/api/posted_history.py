@@ -6,7 +6,8 @@ validator is the body model's own core schema with the history's models turned i
 fields, types, bounds, defaults and validators, extra keys still refused), each log read into a ``PostedLog``
 (its session, its sets as ``SetDone``\\ s) as it is validated, so no model of a log, an entry or a set is built.
 A whole number's step (``WHOLE``: 10.0 is 10) is done in Rust (``_whole``), not by its Python function: it ran
-~750 times a 30-session body.
+~750 times a 30-session body. So is a log's ``performed_at`` text's pattern (``_instant``); its years and its
+shift to UTC are checked in ``_log``.
 
 It refuses at least what the model refuses, and only ever stands in front of it: a body it refuses is
 validated again by the model (app.api.bodies), so every refusal is worded by the model, as before. A body it
@@ -25,7 +26,19 @@ from pydantic import BaseModel
 from pydantic_core import SchemaValidator
 
 from app.coaching.history import Session, SetDone, set_of_values
-from app.logs.schemas import WHOLE, EntryLog, LogCreate, ProgrammeLink, SetLog, WorkoutSeed
+from app.logs.schemas import (
+    EARLIEST_YEAR,
+    INSTANT_PATTERN,
+    LATEST_YEAR,
+    WHOLE,
+    EntryLog,
+    LogCreate,
+    ProgrammeLink,
+    SetLog,
+    WorkoutSeed,
+    _instant_input,
+    _to_utc,
+)
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -59,7 +72,13 @@ def _log(raw: Mapping[str, Any]) -> PostedLog:
     # ``Session(...)`` without the frozen dataclass's ``__init__`` (a setattr through ``object`` a field, then
     # ``__post_init__``): 0.9 us a log instead of 2.4. Its fields and ``day`` as ``__post_init__`` sets it: the
     # sessions are compared with ``session_of_model``'s, built by ``__init__`` (tests/test_posted_history.py).
-    performed_at = raw["performed_at"]
+    # (``Instant``'s Python steps, done here: see ``_instant``)
+    written = raw["performed_at"]
+    if not EARLIEST_YEAR <= written.year <= LATEST_YEAR:  # (first: then the shift to UTC cannot overflow)
+        raise ValueError("out of the years the answers are built for")
+    performed_at = written.astimezone(UTC)
+    if not EARLIEST_YEAR <= performed_at.year <= LATEST_YEAR:
+        raise ValueError("out of the years the answers are built for in UTC")
     session = _new(Session)
     session.__dict__.update(
         performed_at=performed_at,
@@ -68,9 +87,22 @@ def _log(raw: Mapping[str, Any]) -> PostedLog:
         pain_after=raw["pain_after"],
         session_rpe=raw["session_rpe"],
         duration_minutes=raw["duration_minutes"],
-        day=performed_at.astimezone(UTC).date(),
+        day=performed_at.date(),
     )
     return PostedLog(session, tuple(map(_EXERCISE, listed)))
+
+
+def _instant(schema: Mapping[str, Any]) -> dict[str, Any] | None:
+    """A log's ``performed_at`` (``Instant``) without its two Python steps: the text's pattern checked in Rust
+    (a ``$`` there takes no trailing newline, so at most what ``_instant_input`` takes), then the aware
+    date-time as before; ``_log`` checks the years and turns it to UTC as ``_to_utc`` does."""
+    if schema.get("type") != "function-after" or _function(schema) is not _to_utc:
+        return None
+    before = schema["schema"]
+    if before.get("type") != "function-before" or _function(before) is not _instant_input:
+        return None
+    text = {"type": "str", "strict": True, "pattern": INSTANT_PATTERN}
+    return {"type": "chain", "steps": [text, before["schema"]]}
 
 
 # What each model of a log becomes: its typed dict, then this (None: the dict as it is).
@@ -109,11 +141,15 @@ def _lean(schema: Any, root: type[BaseModel] | None = None) -> Any:
             "validation_alias" in field for field in fields["fields"].values()
         ):
             raise TypeError(f"{schema['cls'].__name__}: not a plain model with extra keys refused")
+        instant = _instant(fields["fields"]["performed_at"]["schema"]) if schema["cls"] is LogCreate else None
+        if schema["cls"] is LogCreate and instant is None:
+            raise TypeError("LogCreate.performed_at: not the Instant _log reads")
         typed = {
             "type": "typed-dict",
             "extra_behavior": "forbid",
             "fields": {
-                name: {"type": "typed-dict-field", "schema": _lean(field["schema"]),
+                name: {"type": "typed-dict-field",
+                       "schema": instant if instant is not None and name == "performed_at" else _lean(field["schema"]),
                        "required": field["schema"]["type"] != "default"}
                 for name, field in fields["fields"].items()
             },
