@@ -20,6 +20,7 @@ from prometheus_client import CollectorRegistry, Counter
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import outages
+from app.layers import Layer
 from app.loop_metrics import LoopCounter, RequestMetrics
 from app.problems import MEDIA_TYPE, problem_body
 
@@ -122,7 +123,7 @@ class _AbortedQuietly(logging.Filter):
         return not (record.exc_info and isinstance(record.exc_info[1], ResponseAborted))
 
 
-class Observability:
+class Observability(Layer):
     """Tags every request with an id, times it, logs it and counts it."""
 
     def __init__(self, app: ASGIApp, metrics: Metrics, access_log: AccessLog | None) -> None:
@@ -138,7 +139,7 @@ class Observability:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
-            await self.app(scope, receive, send)
+            await self.next(scope, receive, send)
             return
         start = time.perf_counter()
         request_id = None
@@ -161,7 +162,7 @@ class Observability:
             await send(message)
 
         try:
-            await self.app(scope, receive, send_with_id)
+            await self.next(scope, receive, send_with_id)
         except Exception as error:
             # Here, not in Starlette's outermost handler, so that the answer still carries the
             # request id; and logged without the SQL parameters a driver's message may quote.

@@ -14,10 +14,11 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from app.api.bodies import WITH_BODY, BodyGate
 from app.api.rate_limits import RateLimits, limited
 from app.body_limit import BodyLimit
+from app.layers import Layer
 from app.settings import Settings
 
 
-class Gates:
+class Gates(Layer):
     def __init__(self, app: ASGIApp, api: FastAPI, settings: Settings) -> None:
         self.app = app  # (the way around, followed by a walk down the stack's ``app``s)
         inner: ASGIApp = BodyGate(app, api=api)
@@ -50,6 +51,6 @@ class Gates:
                 if name == b"content-length" or name == b"transfer-encoding":  # (the cap's to judge)
                     break
             else:
-                await self.app(scope, receive, send)
+                await self.next(scope, receive, send)
                 return
         await self.gated(scope, receive, send)  # (the lifespan too: the rate limits close their store's pool)
