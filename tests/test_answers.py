@@ -417,25 +417,103 @@ def test_the_revision_peek_is_the_revision_read(db_client: TestClient, acme: Ten
             connection.close()
 
 
+def _loop_read(client: TestClient, tenant: str, user_id: str) -> int | None:
+    """``LoopReader.read`` on the app's own event loop, once its connection is open (Postgres opens it on
+    the first read, in the background)."""
+    reader = state_of(client.app).loop_revisions
+    assert reader is not None
+    found = None
+    for _ in range(200):
+        found = client.portal.call(reader.read, tenant, user_id)
+        if found is not None or reader._path is not None or reader._postgres is not None:
+            break
+        time.sleep(0.01)
+    return found
+
+
 def test_the_loop_reads_the_revision_peek_reads(db_client: TestClient, acme: Tenant) -> None:
-    """The event loop's own read (app.revisions ``LoopReader``, SQLite only) gives ``peek``'s revision after every
-    write, so a kept /next answered on the loop is the one a thread would find; on Postgres it reads nothing
-    (the thread answers)."""
+    """The event loop's own read (app.revisions ``LoopReader``: a read-only SQLite connection, or an async
+    Postgres one) gives ``peek``'s revision after every write, so a kept /next answered on the loop is the
+    one a thread would find."""
     state = state_of(db_client.app)
     reader, engine = state.loop_revisions, state.engine
     assert reader is not None
-    on_sqlite = engine.dialect.name == "sqlite"
     url = "/users/u1/workouts/next?goal=rehab&seed=5"
     answers = []
     for hold in (10, 20):
         assert db_client.post("/users/u1/logs", json=_hold_log(datetime.now(UTC), hold), headers=acme.headers).status_code == 201
         now = revisions.peek(engine, "acme", "u1")
-        assert now is not None and reader.read("acme", "u1") == (now if on_sqlite else None)
+        assert now is not None and _loop_read(db_client, "acme", "u1") == now
         answers.append([db_client.get(url, headers=acme.headers).content for _ in range(2)])
     assert answers[0][0] == answers[0][1] != answers[1][0] == answers[1][1]
-    assert reader.read("globex", "u1") is None
+    assert _loop_read(db_client, "globex", "u1") is None
     reader.close()  # (reopened on the next read)
-    assert reader.read("acme", "u1") == (revisions.peek(engine, "acme", "u1") if on_sqlite else None)
+    assert _loop_read(db_client, "acme", "u1") == revisions.peek(engine, "acme", "u1")
+    assert _metric(db_client, "hipflex_loop_revision_read_failures_total") == 0
+
+
+def _metric(client: TestClient, name: str) -> float:
+    for line in client.get("/metrics").text.splitlines():
+        if line.startswith(name + " "):
+            return float(line.split()[1])
+    raise AssertionError(f"no {name} in /metrics")
+
+
+def test_a_kept_next_is_answered_on_the_loop_and_outlives_no_write_by_another_app(
+    database_url: str, catalogue: Catalogue, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two apps on one database (two instances): a kept /next found on one app's loop, without a thread's
+    revision read, is never served after a write through the other; nor to another tenant."""
+    from app.api import coaching
+
+    one, two = (create_app(make_settings(database_url), catalogue=catalogue) for _ in range(2))
+    with TestClient(one) as first, TestClient(two) as second:
+        acme, globex = new_tenant(one, "acme"), new_tenant(one, "globex")
+        url = "/users/u1/workouts/next?goal=rehab&seed=5"
+        assert first.post("/users/u1/logs", json=_hold_log(datetime.now(UTC), 10), headers=acme.headers).status_code == 201
+        _loop_read(first, "acme", "u1")  # (the loop's connection open)
+        kept = first.get(url, headers=acme.headers)
+        real_peek = revisions.peek
+
+        def no_peek(*args: Any) -> int | None:
+            raise AssertionError("a kept answer read its revision in a thread")
+
+        monkeypatch.setattr(coaching.revisions, "peek", no_peek)
+        assert first.get(url, headers=acme.headers).content == kept.content
+        monkeypatch.setattr(coaching.revisions, "peek", real_peek)
+        assert second.post("/users/u1/logs", json=_hold_log(datetime.now(UTC), 40), headers=acme.headers).status_code == 201
+        misses = _cache(first).stats.misses
+        after = first.get(url, headers=acme.headers)
+        assert after.status_code == 200 and after.content != kept.content
+        assert after.content == second.get(url, headers=acme.headers).content
+        assert _cache(first).stats.misses > misses
+        other = first.get(url, headers=globex.headers)  # globex's u1 has no logs: the plain workout
+        assert other.status_code == 200 and other.content != after.content
+        assert _metric(first, "hipflex_loop_revision_read_failures_total") == 0
+
+
+def test_a_failed_loop_read_is_logged_counted_and_answered_in_a_thread(
+    db_client: TestClient, acme: Tenant, caplog: pytest.LogCaptureFixture
+) -> None:
+    state = state_of(db_client.app)
+    reader = state.loop_revisions
+    assert reader is not None
+    url = "/users/u1/workouts/next?goal=rehab&seed=5"
+    assert db_client.post("/users/u1/logs", json=_hold_log(datetime.now(UTC), 10), headers=acme.headers).status_code == 201
+    assert _loop_read(db_client, "acme", "u1") is not None
+    kept = db_client.get(url, headers=acme.headers)
+    if reader._postgres is not None:
+        revisions._shut(reader._postgres)  # the server gone: the read fails at once
+    else:
+        reader._path = "/nonexistent/hipflex.db"
+        reader.close()
+    with caplog.at_level("WARNING", logger="hipflex.db"):
+        again = db_client.get(url, headers=acme.headers)
+    assert (again.status_code, again.content) == (200, kept.content)
+    assert _metric(db_client, "hipflex_loop_revision_read_failures_total") == 1
+    assert "the event loop's revision read failed" in caplog.text
+    assert db_client.get(url, headers=acme.headers).content == kept.content  # resting: not tried, not counted
+    assert _metric(db_client, "hipflex_loop_revision_read_failures_total") == 1
 
 
 def test_the_fast_path_checks_keys_with_authenticate_and_refuses_a_revoked_one(
