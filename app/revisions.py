@@ -95,7 +95,10 @@ def peek(engine: Engine, tenant: str, user_id: str) -> int | None:
     """
     sql = _PEEK.format(_PLACEHOLDER[engine.dialect.paramstyle])
     dbapi_error: type[Exception] = engine.dialect.loaded_dbapi.Error
-    connection = engine.raw_connection()
+    try:
+        connection = engine.raw_connection()
+    except dbapi_error as exc:  # (the pool's connect: raised bare, where engine.connect() wraps it)
+        raise DBAPIError.instance(sql, (tenant, user_id), exc, dbapi_error, dialect=engine.dialect) from exc
     driver: Any = connection.driver_connection
     # Postgres: outside a transaction, so the pool's rollback on return has nothing to send (one round
     # trip fewer a hit). SQLite connections are in autocommit already (app/db.py).

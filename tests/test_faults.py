@@ -215,6 +215,10 @@ def test_frozen_postgres(cluster: Cluster, tmp_path: Path, make_log: LogFactory)
     with serve(cluster.url, tmp_path / "server.log") as (_, url), httpx.Client(base_url=url, timeout=30) as client:
         assert client.post("/users/u1/logs", json=make_log(), headers=headers).status_code == 201
         assert client.get("/readyz").status_code == 200
+        kept_next = "/users/u1/workouts/next?goal=rehab&seed=5"  # kept, then found on the event loop
+        for _ in range(3):
+            assert client.get(kept_next, headers=headers).status_code == 200
+            time.sleep(0.1)  # (the loop's own connection opens in the background)
         cluster.signal(signal.SIGSTOP)
         try:
             answers: dict[str, tuple[httpx.Response, float]] = {}
@@ -229,6 +233,7 @@ def test_frozen_postgres(cluster: Cluster, tmp_path: Path, make_log: LogFactory)
                     "/users/u1/logs", json=make_log(), headers={**headers, "Idempotency-Key": "frozen-1"}
                 ),
                 "read": lambda: client.get("/users/u1/logs", headers=headers),
+                "kept_next": lambda: client.get(kept_next, headers=headers),
             }
             threads = [threading.Thread(target=ask, args=item) for item in calls.items()]
             for thread in threads:
@@ -254,7 +259,7 @@ def test_frozen_postgres(cluster: Cluster, tmp_path: Path, make_log: LogFactory)
     )
     response, elapsed = answers["readyz"]
     assert response.status_code == 503 and elapsed < 2.0
-    for name in ("write", "write_idempotent", "read"):
+    for name in ("write", "write_idempotent", "read", "kept_next"):
         response, elapsed = answers[name]
         assert response.status_code == 503, (name, response.text)
         assert response.headers["content-type"] == "application/problem+json"
