@@ -425,7 +425,7 @@ def _loop_read(client: TestClient, tenant: str, user_id: str) -> int | None:
     found = None
     for _ in range(200):
         found = client.portal.call(reader.read, tenant, user_id)
-        if found is not None or reader._path is not None or reader._postgres is not None:
+        if found is not None or reader._path is not None or reader._postgres:
             break
         time.sleep(0.01)
     return found
@@ -502,8 +502,9 @@ def test_a_failed_loop_read_is_logged_counted_and_answered_in_a_thread(
     assert db_client.post("/users/u1/logs", json=_hold_log(datetime.now(UTC), 10), headers=acme.headers).status_code == 201
     assert _loop_read(db_client, "acme", "u1") is not None
     kept = db_client.get(url, headers=acme.headers)
-    if reader._postgres is not None:
-        revisions._shut(reader._postgres)  # the server gone: the read fails at once
+    if reader._postgres:
+        for connection in reader._postgres:
+            revisions._shut(connection)  # the server gone: the read fails at once
     else:
         reader._path = "/nonexistent/hipflex.db"
         reader.close()
