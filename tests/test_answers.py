@@ -424,8 +424,9 @@ def _loop_read(client: TestClient, tenant: str, user_id: str) -> int | None:
     assert reader is not None
     found = None
     for _ in range(200):
+        was_open = reader._path is not None or bool(reader._postgres)
         found = client.portal.call(reader.read, tenant, user_id)
-        if found is not None or reader._path is not None or reader._postgres:
+        if found is not None or was_open:
             break
         time.sleep(0.01)
     return found
