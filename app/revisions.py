@@ -199,12 +199,15 @@ class LoopReader:
             cursor = await connection.execute(_PEEK.format("%s"), (tenant, user_id))
             rows = await cursor.fetchall()
         except Exception as exc:  # (the driver's errors, and its state errors once the socket is shut)
-            self._fail(exc)
+            connection.pgconn.finish()  # (its read is over: the loop watches its socket no more)
+            self._fail(exc, all_connections=idle is self._idle)
             return None
         finally:
             timer.cancel()
-        if idle is self._idle:  # (not dropped meanwhile)
+        if idle is self._idle:
             idle.put_nowait(connection)
+        else:  # dropped while this read was in flight
+            connection.pgconn.finish()
         return int(rows[0][0]) if rows else None
 
     def _read_sqlite(self, tenant: str, user_id: str) -> int | None:
@@ -249,9 +252,10 @@ class LoopReader:
         for connection in opened:
             self._idle.put_nowait(connection)
 
-    def _fail(self, exc: Exception) -> None:
-        self._drop()
-        self._resting_until = time.monotonic() + self.REST_S
+    def _fail(self, exc: Exception, all_connections: bool = True) -> None:
+        if all_connections:
+            self._drop()
+            self._resting_until = time.monotonic() + self.REST_S
         logger.warning("the event loop's revision read failed (answered in a thread instead): %s", type(exc).__name__)
         if self._failed is not None:
             self._failed()
@@ -259,14 +263,18 @@ class LoopReader:
     def close(self) -> None:
         if self._opening is not None and not self._opening.done():
             self._opening.cancel()
+        for connection in self._postgres:
+            connection.pgconn.finish()  # (what AsyncConnection.close does; no round trip to await)
         self._drop()
 
     def _drop(self) -> None:
+        """Close the SQLite connection and the idle Postgres ones. One with a read in flight is closed by
+        that read when it ends: a socket closed under the loop's watch of it could be reused by the next."""
         if self._connection is not None:
             self._connection.close()
             self._connection = None
-        for connection in self._postgres:
-            connection.pgconn.finish()  # (what AsyncConnection.close does; no round trip to await)
+        while self._idle is not None and not self._idle.empty():
+            self._idle.get_nowait().pgconn.finish()
         self._postgres, self._idle = [], None
 
 
