@@ -20,7 +20,7 @@ from fastapi.testclient import TestClient
 
 from app.api import delivery
 from app.api.delivery import Deprecation, accepts_gzip
-from app.api.representations import rendered
+from app.api.representations import base_url, rendered
 from app.catalogue import Catalogue
 from app.main import EXPOSED_HEADERS, create_app
 from app.settings import Settings
@@ -274,6 +274,20 @@ def test_a_strange_host_header_does_not_reach_the_links(client: TestClient) -> N
     assert "evil" not in response.json()["next"] and "evil" not in response.headers["link"]
 
 
+@pytest.mark.parametrize("host", [b"api.example.org:8443", b"[::1]:8000", b"bad host", b""])
+def test_the_base_url_is_the_same_remembered_or_not(host: bytes) -> None:
+    scopes = [
+        {"headers": [(b"accept", b"*/*"), (b"host", host)], "server": (address, 8000), "scheme": scheme, "root_path": root}
+        for address in ("10.0.0.1", "10.0.0.2")
+        for scheme, root in [("http", ""), ("https", "/api")]
+    ]
+    expected = [base_url(scope, None) for scope in scopes]
+    assert [base_url(scope, None) for scope in scopes] == expected  # (the second time from memory, where kept)
+    valid = host not in (b"bad host", b"")
+    assert (expected[0] == expected[2]) is valid  # a host the regex refuses: the server's own address, each time
+    assert expected[1] == ("https://" + host.decode() + "/api" if valid else "https://10.0.0.1:8000/api")
+
+
 def test_cors_exposes_what_clients_read(tmp_path: Any, catalogue: Catalogue) -> None:
     settings = Settings(database_url=f"sqlite:///{tmp_path / 'c.db'}", cors_origins=["https://app.example"])
     with TestClient(create_app(settings, catalogue=catalogue)) as client:
@@ -336,3 +350,43 @@ def test_gzip_can_be_turned_off(tmp_path: Any, catalogue: Catalogue) -> None:
     assert response.status_code == 200
     assert "content-encoding" not in response.headers
     assert "Accept-Encoding" not in response.headers["vary"]
+
+
+VARY_CASES = [
+    [(b"etag", b'"a"'), (b"vary", b"Accept-Language"), (b"content-length", b"3"), (b"content-type", b"application/json")],
+    [(b"content-length", b"3"), (b"content-type", b"application/json")],
+    [(b"vary", b"Accept-Encoding, Accept"), (b"content-type", b"text/csv")],
+    [(b"content-length", b"3"), (b"content-type", b"image/png")],
+    [(b"content-encoding", b"gzip"), (b"content-type", b"application/json")],
+    [(b"etag", b'"a"'), (b"vary", b"Accept-Language")],
+]
+
+
+@pytest.mark.parametrize("headers", VARY_CASES)
+@pytest.mark.parametrize("status", [200, 304])
+def test_a_shared_header_tuple_is_varied_as_a_list_is(
+    monkeypatch: pytest.MonkeyPatch, headers: list[tuple[bytes, bytes]], status: int
+) -> None:
+    monkeypatch.setattr(delivery, "_SHARED", {})
+    scanned = {"status": status, "headers": list(headers)}
+    delivery._vary_if_compressible(scanned)
+    shared = tuple(headers)
+    for _ in range(2):  # decided, then remembered
+        start = {"status": status, "headers": shared}
+        delivery._vary_if_compressible(start)
+        assert list(start["headers"]) == list(scanned["headers"])
+    assert len(delivery._SHARED) == 1
+    other = {"status": 404 if status == 304 else 304, "headers": shared}  # the same tuple with another status
+    delivery._vary_if_compressible(other)
+    expected = {"status": other["status"], "headers": list(headers)}
+    delivery._vary_if_compressible(expected)
+    assert list(other["headers"]) == list(expected["headers"])
+
+
+def test_the_shared_header_memo_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(delivery, "_SHARED", {})
+    monkeypatch.setattr(delivery, "MAX_SHARED", 4)
+    kept = [((b"content-length", str(n).encode()), (b"content-type", b"application/json")) for n in range(6)]
+    for headers in kept:
+        delivery._vary_if_compressible({"status": 200, "headers": headers})
+    assert [entry[0] for entry in delivery._SHARED.values()] == kept[2:]  # the oldest went first

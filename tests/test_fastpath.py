@@ -39,7 +39,7 @@ from pydantic.fields import FieldInfo
 
 from app import keys
 from app.api.exercises import PageCache
-from app.api.fastpath import REGISTRY, Compiled, FastPath, Hot
+from app.api.fastpath import REGISTRY, Compiled, FastPath, FixedHeaders, Hot, Reply, Sent
 from app.catalogue import Catalogue
 from app.api.examples.coaching import ADAPT_REQUEST
 from app.assessments import catalogue as assessment_tests
@@ -431,3 +431,12 @@ def test_the_exercise_page_cache_is_bounded_in_bytes(client: TestClient) -> None
     assert cache.size <= cache.MAX_BYTES
     assert (base, b"limit=100") in cache.pages and (base, b"limit=1") not in cache.pages
     assert len(cache.pages) < len(before)
+
+
+def test_fixed_headers_are_sent_as_other_headers_and_built_once_a_length() -> None:
+    fixed = FixedHeaders({"ETag": '"x"', "Vary": "Accept-Language"})
+    for status, body in [(200, b"{}"), (200, b"[1,2]"), (304, b""), (404, b"{}")]:
+        sent = Sent(Reply(status, body, fixed))
+        assert list(sent.raw_headers) == Sent(Reply(status, body, dict(fixed))).raw_headers
+        assert Sent(Reply(status, body, fixed)).raw_headers is sent.raw_headers  # one tuple, shared
+    assert sorted(fixed.sent) == [-1, 2, 5]

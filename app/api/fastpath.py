@@ -1,33 +1,29 @@
 """Hot routes: one registry, declared at each route, and one dispatcher that serves it before the router.
 
-FastAPI's routing, dependency solving and thread hops cost more per request
-than a whole bare Starlette endpoint (a minimal FastAPI route reaches 0.44x
-of bare Starlette here). A route whose speed matters says so where it is
-declared, naming the one function that answers it::
+FastAPI's routing, dependency solving and thread hops cost more per request than a whole bare Starlette
+endpoint (a minimal FastAPI route reaches 0.44x of bare Starlette here). A route whose speed matters says so
+where it is declared, naming the one function that answers it::
 
     @router.get("/workouts", ...)
     @fast(workout, query=WorkoutParams)
     async def generate_workout(request: Request, query: Annotated[WorkoutParams, Query()]) -> Response:
         return respond(request, workout, query=query)
 
-``workout(call) -> Reply`` returns status, body and headers. The route calls
-it through ``respond``; ``FastPath``, in front of the router, calls the very
-same function for a request that matches the route's method and path
-(compiled with Starlette's ``compile_path``). So headers, checks and errors
-live in one place, and both paths send them through the same ``Response``.
+``workout(call) -> Reply`` returns status, body and headers. The route calls it through ``respond``;
+``FastPath``, in front of the router, calls the very same function for a request that matches the route's
+method and path (compiled with Starlette's ``compile_path``). So headers, checks and errors live in one place,
+and both paths send them through the same ``Response``.
 
-The dispatcher validates with the route's own models: the query or body model
-declared here, the path parameters' annotations read from the endpoint. A
-request any of them refuses goes to the router, which stays the one source of
-FastAPI's validation errors (and of the API document). A valid request is
-authenticated by ``app.api.auth.tenant_of``, the ``authenticate`` dependency's
-own function, and answered: a ``Problem`` raised by the answer is rendered as
-the route's exception handler renders it; any other exception is counted in
-``hipflex_fast_path_errors_total{route}`` and raised, to be logged with the
-request id (``app.observability``), never retried through the route.
+The dispatcher validates with the route's own models: the query or body model declared here, the path
+parameters' annotations read from the endpoint. A request any of them refuses goes to the router, which stays
+the one source of FastAPI's validation errors (and of the API document). A valid request is authenticated by
+``app.api.auth.tenant_of``, the ``authenticate`` dependency's own function, and answered: a ``Problem`` raised
+by the answer is rendered as the route's exception handler renders it; any other exception is counted in
+``hipflex_fast_path_errors_total{route}`` and raised, to be logged with the request id
+(``app.observability``), never retried through the route.
 
-Every answer counts in ``hipflex_fast_path_total{route}``, so tests can tell
-that the fast path ran. ``HIPFLEX_FAST_PATH=false`` leaves the dispatcher out.
+Every answer counts in ``hipflex_fast_path_total{route}``, so tests can tell that the fast path ran.
+``HIPFLEX_FAST_PATH=false`` leaves the dispatcher out.
 """
 
 from __future__ import annotations
@@ -73,12 +69,14 @@ class Reply(NamedTuple):
 
 
 class FixedHeaders(dict[str, str]):
-    """Headers that many answers share (a catalogue's), and the body's type, encoded once for ``Sent``."""
+    """Headers that many answers share (a catalogue's), and the body's type, encoded once for ``Sent``: with the
+    length, one tuple per body length (-1: a 304), shared, which app.api.delivery knows again as it passes."""
 
     def __init__(self, headers: Mapping[str, str], media_type: str = JSON) -> None:
         super().__init__(headers)
         self.raw = _encoded(self)
         self.media = media_type.encode("latin-1")
+        self.sent: dict[int, tuple[tuple[bytes, bytes], ...]] = {}  # (at most 256 lengths kept)
 
 
 def _encoded(headers: Mapping[str, str]) -> list[tuple[bytes, bytes]]:
@@ -93,20 +91,22 @@ class Sent(Response):
     media_type = JSON
 
     def __init__(self, reply: Reply) -> None:
-        self.status_code = reply.status
+        self.status_code = status = reply.status
         self.background = None
-        headers = reply.headers
-        fixed = headers if isinstance(headers, FixedHeaders) else None
-        raw, media = (list(fixed.raw), fixed.media) if fixed is not None else (_encoded(headers), b"application/json")
-        if reply.status == 304:  # no body, so no type or length either
-            self.body = b""
+        self.body = body = b"" if status == 304 else reply.body  # a 304: no body, so no type or length either
+        headers, length = reply.headers, -1 if status == 304 else len(body)
+        if not isinstance(headers, FixedHeaders):
+            self.raw_headers = _encoded(headers) + _tail(length, b"application/json")
+        elif (raw := headers.sent.get(length)) is not None:
+            self.raw_headers = raw  # type: ignore[assignment]  # (a tuple: a header set on it fails, never leaks)
         else:
-            self.body = reply.body
-            raw += [(b"content-length", str(len(reply.body)).encode()), (b"content-type", media)]
-        self.raw_headers = raw
+            self.raw_headers = raw = (*headers.raw, *_tail(length, headers.media))  # type: ignore[assignment]
+            if len(headers.sent) < 256:
+                headers.sent[length] = raw
 
 
-response = Sent
+def _tail(length: int, media: bytes) -> list[tuple[bytes, bytes]]:
+    return [] if length < 0 else [(b"content-length", str(length).encode()), (b"content-type", media)]
 
 
 @dataclass(slots=True)
@@ -186,13 +186,13 @@ def call_of(
 
 def respond(request: Request, answer: Callable[[Call[Any, Any]], Reply], **given: Any) -> Response:
     """The route's side: ``answer`` for this request (its parameters validated by FastAPI) as a response."""
-    return response(answer(call_of(request, **given)))
+    return Sent(answer(call_of(request, **given)))
 
 
 async def respond_async(
     request: Request, answer: Callable[[Call[Any, Any]], Awaitable[Reply]], **given: Any
 ) -> Response:
-    return response(await answer(call_of(request, **given)))
+    return Sent(await answer(call_of(request, **given)))
 
 
 @dataclass
@@ -308,7 +308,7 @@ class FastPath:
                 reply = await to_thread.run_sync(hot.answer, call, limiter=compiled.limiter)  # type: ignore[arg-type]
             else:
                 reply = cast("Reply", hot.answer(call))
-            answered: Response = response(reply)
+            answered: Response = Sent(reply)
         except Problem as problem:
             answered = problem_answer(Request(scope), problem)
         except Exception:

@@ -129,15 +129,27 @@ def base_url(scope: Scope, public_url: str | None) -> str:
     """
     if public_url:
         return public_url.rstrip("/")
-    host = ""
+    raw = b""
     for name, value in scope["headers"]:
         if name == b"host":
-            host = value.decode("latin-1")
+            raw = value
             break
-    if not _HOST.fullmatch(host):
+    key = (raw, scope.get("scheme", "http"), scope.get("root_path", ""))
+    known = _BASES.get(key)
+    if known is not None:
+        return known
+    host = raw.decode("latin-1")
+    valid = _HOST.fullmatch(host) is not None
+    if not valid:
         server = scope.get("server") or ("127.0.0.1", 80)
         host = f"{server[0]}:{server[1]}"
-    return f"{scope.get('scheme', 'http')}://{host}{scope.get('root_path', '')}"
+    url = f"{key[1]}://{host}{key[2]}"
+    if valid and len(_BASES) < 256:  # (a few hosts name a server; one the regex refused depends on scope["server"])
+        _BASES[key] = url
+    return url
+
+
+_BASES: dict[tuple[bytes, str, str], str] = {}  # (Host, scheme, root path) -> the base URL, for valid hosts
 
 
 # What may stay as it is in a path we echo (RFC 3986 pchar and "/"), existing %-escapes included.
