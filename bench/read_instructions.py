@@ -9,6 +9,10 @@ divided by N, are one request's (the app's and the middleware's, not uvicorn's o
 
     .venv/bin/python -m bench.read_instructions [--tree <dir>] [--n 2000]
 
+The last two rows are bench/workouts.lua's: its six queries in turn, each request a new seed (drawn from
+``random.Random(20)``, so the counts repeat), without and with ``Accept-Encoding: gzip``, after 3,000 such
+requests uncounted (a query's seeds are learnt as they come: ``app.workouts.generator.Seeds``).
+
 ``--tree`` measures another source tree (a before: ``git archive main | tar -x -C /tmp/before``)
 with this venv's interpreter. Takes a few minutes: Python runs about 50 times slower under callgrind.
 """
@@ -20,6 +24,7 @@ import asyncio
 import contextlib
 import glob
 import os
+import random
 import shutil
 import subprocess
 import sys
@@ -32,7 +37,18 @@ URLS = [
     ("/exercises", b""),
     ("/exercises/king-runner", b""),
     ("/workouts", b"goal=mobility&seed=7"),
+    ("/workouts", FRESH := b"<bench/workouts.lua>&seed=<new>"),
+    ("/workouts", FRESH_GZIP := b"<bench/workouts.lua>&seed=<new>, gzip"),
 ]
+FRESH_QUERIES = [  # bench/workouts.lua's
+    b"goal=balanced&level=beginner&minutes=20",
+    b"goal=strength&level=advanced&equipment=pull_up_bar,band&minutes=30",
+    b"goal=rehab&level=intermediate&equipment=ball,mini_band,bench&pain=knee&minutes=25",
+    b"goal=mobility&level=beginner&equipment=band,wall&pain=knee&minutes=20",
+    b"goal=posture&level=intermediate&equipment=wall&tight_side=left&minutes=15",
+    b"goal=warmup&level=advanced&equipment=mini_band&minutes=10",
+]
+FRESH_WARM = 3000
 
 
 SCOPE = {"type": "http", "method": "GET", "scheme": "http", "server": ("127.0.0.1", 8000), "root_path": "",
@@ -63,22 +79,30 @@ async def _inner(n: int, without: list[str]) -> None:
     async def send(message: Any) -> None:
         sent.append(message)
 
+    draw = random.Random(20)
+    gzip = [(b"host", b"bench"), (b"accept-encoding", b"gzip")]
+
+    def requests(query: bytes, count: int) -> list[tuple[bytes, list[tuple[bytes, bytes]]]]:
+        if query not in (FRESH, FRESH_GZIP):
+            return [(query, [(b"host", b"bench")])] * count
+        headers = gzip if query == FRESH_GZIP else [(b"host", b"bench")]
+        return [(draw.choice(FRESH_QUERIES) + b"&seed=%d" % draw.randrange(2**31), headers) for _ in range(count)]
+
     async with app.router.lifespan_context(app):
         for path, query in URLS * 2:  # a warm-up lap: caches filled, the access log's first flush done
-            for _ in range(50):
+            for raw, headers in requests(query, FRESH_WARM // 2 if query in (FRESH, FRESH_GZIP) else 50):
                 sent.clear()
-                scope = {**SCOPE, "path": path, "raw_path": path.encode(), "query_string": query,
-                         "headers": [(b"host", b"bench")]}
+                scope = {**SCOPE, "path": path, "raw_path": path.encode(), "query_string": raw, "headers": headers}
                 await app(scope, _receive, send)
             assert sent[0]["status"] == 200, sent[0]
+        laps = [requests(query, n) for _, query in URLS]
         # Counting starts here (start-up ran uninstrumented, several times faster).
         subprocess.run(["callgrind_control", "--instr=on", str(os.getpid())], check=True, capture_output=True)
-        for path, query in URLS:
+        for (path, _), lap in zip(URLS, laps, strict=True):
             os.getpgid(0)  # callgrind dumps here: what came before is not counted
-            for _ in range(n):
+            for raw, headers in lap:
                 sent.clear()
-                scope = {**SCOPE, "path": path, "raw_path": path.encode(), "query_string": query,
-                         "headers": [(b"host", b"bench")]}
+                scope = {**SCOPE, "path": path, "raw_path": path.encode(), "query_string": raw, "headers": headers}
                 await app(scope, _receive, send)
         os.getpgid(0)
     shutil.rmtree(folder, ignore_errors=True)

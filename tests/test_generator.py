@@ -39,6 +39,7 @@ from app.workouts.goals import BY_GOAL, GOALS, SQUAT_UNIVERSITY
 from app.workouts.index import TRANSITION_SECONDS, dosing, index
 from app.workouts.models import OmitReason, TightSide
 from app.workouts.output import SEE_A_PROFESSIONAL, STOP_IF_PAIN
+from app.workouts.selection import Shuffler, shuffle_ties
 
 # ------------------------------------------------------------------ helpers
 
@@ -764,3 +765,17 @@ def test_what_seeds_taught_is_forgotten_past_its_bounds_and_learnt_again(
         _same_as_the_model(catalogue, query, seed)
     assert generator.seeds_of(catalogue, query) is not known  # forgotten at least once
     assert generator._sizes[0] <= 40 + 60  # (one path past the bound before it is seen)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    sizes=st.lists(st.lists(st.integers(0, 9), max_size=5), max_size=6),
+    seeds=st.lists(st.integers(0, 2**64), min_size=1, max_size=20),
+)
+def test_the_planned_shuffle_gives_shuffle_ties_orders(sizes: list[list[int]], seeds: list[int]) -> None:
+    # Shuffler draws what random.shuffle would, straight from getrandbits: any groups (empty, lone, large), any seed.
+    names = iter(range(10**6))
+    groups = tuple(tuple(tuple(f"e{next(names)}" for _ in range(size)) for size in phase) for phase in sizes)
+    shuffle = Shuffler(groups)  # type: ignore[arg-type]
+    for seed in seeds:
+        assert shuffle(seed) == shuffle_ties(groups, seed)  # type: ignore[arg-type]

@@ -46,3 +46,19 @@ def test_fresh_seeds_share_one_entry_and_keep_their_own_seed() -> None:
     assert first is not None and second is not None
     assert (first.seed, second.seed) == (7, 8)  # type: ignore[attr-defined]
     assert len(memo.known) == 1
+
+
+@settings(max_examples=200, deadline=None)
+@given(model=st.sampled_from(SEEDED), seed=st.integers(0, 2**31 - 1), goal=st.sampled_from(["", "goal=rehab&", "minutes=20&"]))
+def test_the_seed_put_on_a_copy_is_what_model_copy_gives(model: type[BaseModel], seed: int, goal: str) -> None:
+    from app.api.params import _with
+
+    found = parse_query(model, goal.encode())
+    if found is None:
+        return
+    copied, expected = _with(found, "seed", seed), found.model_copy(update={"seed": seed})
+    assert type(copied) is type(expected) and copied == expected
+    assert copied.__dict__ == expected.__dict__ and list(copied.__dict__) == list(expected.__dict__)
+    assert copied.model_fields_set == expected.model_fields_set and "seed" not in found.model_fields_set
+    assert copied.model_dump_json() == expected.model_dump_json()
+    assert (copied.__pydantic_extra__, copied.__pydantic_private__) == (expected.__pydantic_extra__, expected.__pydantic_private__)

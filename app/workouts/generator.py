@@ -31,7 +31,7 @@ from app.workouts.errors import UnknownExercises
 from app.workouts.explain import impossible
 from app.workouts.index import Entry, Index, index
 from app.workouts.models import SEED_MAX, Workout, WorkoutQuery
-from app.workouts.selection import Chosen, Orders, TieGroups, break_ties, select, shuffle_ties, tie_groups
+from app.workouts.selection import Chosen, Orders, Shuffler, TieGroups, break_ties, select, tie_groups
 
 _entropy = random.SystemRandom()
 
@@ -167,9 +167,10 @@ def _built(built: Index, version: str, constraints: Constraints, selected: Selec
     return output.workout(goal, constraints, chosen, omitted, no_time, too_long, seed, version)
 
 
-# What ``Seeds`` learns: a node reads one position of the tie-broken orders (phase, position) and goes on by the
-# entry found there; a leaf is the head, or False/True for "nothing fits" (``too_long``: something did not fit).
-_Node = tuple[int, int, dict[Entry, "_Node | bytes | bool"]]
+# What ``Seeds`` learns: a node reads one position of the tie-broken orders (its index in ``Shuffler.flat``) and goes
+# on by the entry found there; a leaf is the head, or False/True for "nothing fits" (``too_long``: something did not
+# fit).
+_Node = tuple[int, dict[Entry, "_Node | bytes | bool"]]
 _Tree = _Node | bytes | bool | None
 MAX_QUERIES = 1024  # queries learnt; past any bound every query is forgotten and learnt again
 MAX_NODES = 100_000  # all queries' nodes together (each about 300 bytes)
@@ -216,6 +217,7 @@ class Seeds:
             self.referral = output.head(_assemble(built, self.version, constraints, (), 0))
         else:
             self.groups = tie_groups(built, constraints)
+        self.shuffle = Shuffler(self.groups)  # (``shuffle_ties(self.groups, seed)``)
         # the positions a seed can change: those of ties (a lone candidate is where it is for every seed)
         self.ties = frozenset(
             (phase, at)
@@ -230,15 +232,15 @@ class Seeds:
         """The workout's JSON up to its tail for ``seed``. Raises ``WorkoutImpossible``."""
         if self.referral is not None:
             return self.referral
-        orders = shuffle_ties(self.groups, seed)
+        flat = self.shuffle.flat(seed)
         node = self.tree
         while type(node) is tuple:
-            phase, position, after = node
-            node = after.get(orders[phase][position])
+            at, after = node
+            node = after.get(flat[at])
         if type(node) is bytes:
             return node
         if node is None:
-            return self._learn(orders)
+            return self._learn(self.shuffle.split(flat))
         self._built(([], [], bool(node)))  # raises: nothing fits
         raise AssertionError("unreachable")
 
@@ -251,13 +253,14 @@ class Seeds:
         _, allowed = pool(self.built, self.constraints.pool_key)
         selected = select(goal, self.constraints, allowed, tuple(_Noted(o, p, reads) for p, o in enumerate(orders)))
         chosen, dropped, too_long = selected
-        kept: dict[tuple[int, int], tuple[int, int, Entry]] = {}  # (a position read again reads what it read before)
-        for read in reads:
-            if read[:2] in self.ties:
-                kept.setdefault(read[:2], read)
-        reads = list(kept.values())  # (in the order first read)
+        kept: dict[int, tuple[int, Entry]] = {}  # (a position read again reads what it read before)
+        starts = self.shuffle.starts
+        for phase, position, entry in reads:
+            if (phase, position) in self.ties:
+                kept.setdefault(starts[phase] + position, (starts[phase] + position, entry))
+        path = list(kept.values())  # (in the order first read)
         if not chosen:
-            self._grow(reads, too_long)
+            self._grow(path, too_long)
             self._built(selected)  # raises
         # everything ``output.workout`` reads of the selection
         shape = (tuple((id(c.phase), id(c.entry), id(c.dose), c.option, c.tight, c.sets, c.adjusted) for c in chosen),
@@ -266,31 +269,31 @@ class Seeds:
         if head is None:
             head = self.heads[shape] = output.head(self._built(selected))
             _sizes[1] += len(head)
-        self._grow(reads, head)
+        self._grow(path, head)
         return head
 
-    def _grow(self, reads: list[tuple[int, int, Entry]], leaf: bytes | bool) -> None:
-        """Add the path ``reads`` (and its leaf) to the tree."""
+    def _grow(self, reads: list[tuple[int, Entry]], leaf: bytes | bool) -> None:
+        """Add the path ``reads`` (index in ``Shuffler.flat``, entry found there) and its leaf to the tree."""
         if _sizes[0] > MAX_NODES or _sizes[1] > MAX_HEAD_BYTES:
             forget()  # (this object may stay in use a moment: it is only dropped)
         place: dict[Entry, _Node | bytes | bool] | None = None
         node, at = self.tree, 0
         while type(node) is tuple and at < len(reads):
-            phase, position, after = node
-            if (phase, position) != reads[at][:2]:
+            index, after = node
+            if index != reads[at][0]:
                 return  # (cannot be: select reads the same positions after the same reads; learn nothing)
-            place, node = after, after.get(reads[at][2])
+            place, node = after, after.get(reads[at][1])
             at += 1
         if node is not None:
             return  # (known already: another caller learnt it)
         grown: _Node | bytes | bool = leaf
-        for phase, position, entry in reversed(reads[at:]):
-            grown = (phase, position, {entry: grown})
+        for index, entry in reversed(reads[at:]):
+            grown = (index, {entry: grown})
         _sizes[0] += len(reads) - at
         if place is None:
             self.tree = grown
         else:
-            place[reads[at - 1][2]] = grown
+            place[reads[at - 1][1]] = grown
 
 
 class _Noted(tuple[Entry, ...]):
