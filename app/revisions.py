@@ -261,15 +261,16 @@ class LoopReader:
             self._failed()
 
     def close(self) -> None:
+        """Close what no read is using; a read in flight closes its own connection when it ends (``_drop``)."""
         if self._opening is not None and not self._opening.done():
             self._opening.cancel()
-        for connection in self._postgres:
-            connection.pgconn.finish()  # (what AsyncConnection.close does; no round trip to await)
         self._drop()
 
     def _drop(self) -> None:
         """Close the SQLite connection and the idle Postgres ones. One with a read in flight is closed by
-        that read when it ends: a socket closed under the loop's watch of it could be reused by the next."""
+        that read when it ends: a socket closed under the loop's watch of it can have its number taken by
+        the next socket opened (an accepted client): uvloop then aborts the process (libuv's epoll_ctl),
+        asyncio's loop never reads that client."""
         if self._connection is not None:
             self._connection.close()
             self._connection = None

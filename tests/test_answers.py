@@ -7,10 +7,11 @@ one, the memory stays within its bound, and concurrent misses compute once.
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -21,7 +22,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import create_engine, insert, select
+from sqlalchemy import create_engine, insert, select, text
 
 from app.state import state_of
 from app import migrations, revisions
@@ -516,6 +517,61 @@ def test_a_failed_loop_read_is_logged_counted_and_answered_in_a_thread(
     assert "the event loop's revision read failed" in caplog.text
     assert db_client.get(url, headers=acme.headers).content == kept.content  # resting: not tried, not counted
     assert _metric(db_client, "hipflex_loop_revision_read_failures_total") == 1
+
+
+def _postgres_reader(client: TestClient, acme: Tenant) -> revisions.LoopReader:
+    """The app's loop reader with its Postgres connections open, after a log for acme's u1."""
+    state = state_of(client.app)
+    if state.engine.dialect.name != "postgresql":
+        pytest.skip("the loop's Postgres connections")
+    assert client.post("/users/u1/logs", json=_hold_log(datetime.now(UTC), 10), headers=acme.headers).status_code == 201
+    assert _loop_read(client, "acme", "u1") is not None
+    reader = state.loop_revisions
+    assert reader is not None and reader._idle is not None
+    return reader
+
+
+def _read_in_flight(
+    client: TestClient, reader: revisions.LoopReader, then: Callable[[asyncio.Task[int | None]], Awaitable[None]]
+) -> tuple[Any, bool, int | None | BaseException]:
+    """A loop read held in flight by a lock on user_revisions (as a slow server would), ``then`` done to it:
+    (its connection, whether that was still open after ``then``, what the read gave or raised)."""
+    engine = state_of(client.app).engine
+
+    async def scenario() -> tuple[Any, bool, int | None | BaseException]:
+        idle = list(reader._postgres)
+        task = asyncio.get_running_loop().create_task(reader.read("acme", "u1"))
+        await asyncio.sleep(0.05)
+        assert reader._idle is not None
+        busy = [c for c in idle if c not in reader._idle._queue]  # type: ignore[attr-defined]
+        assert len(busy) == 1 and not task.done()
+        await then(task)
+        still_open = not busy[0].closed
+        try:
+            outcome: int | None | BaseException = await task
+        except BaseException as exc:  # (cancelled)
+            outcome = exc
+        return busy[0], still_open, outcome
+
+    with engine.connect() as locker:
+        locker.execute(text("LOCK TABLE user_revisions IN ACCESS EXCLUSIVE MODE"))  # the read waits on it
+        found = client.portal.call(scenario)  # type: ignore[union-attr]
+        locker.rollback()
+    return found
+
+
+def test_closing_the_loop_reader_leaves_a_read_in_flight_its_socket(db_client: TestClient, acme: Tenant) -> None:
+    """A socket closed while the loop watches it can have its number taken by the next accepted client:
+    uvloop then aborts the process (what ended a wrk run at d033ca4 with ~95k socket errors), asyncio's
+    loop never reads that client. So close(), as a failure's drop, closes only idle connections."""
+    reader = _postgres_reader(db_client, acme)
+
+    async def close(task: asyncio.Task[int | None]) -> None:
+        reader.close()
+
+    connection, still_open, outcome = _read_in_flight(db_client, reader, close)
+    assert still_open  # closed by its read, once over (the watchdog shuts it at POSTGRES_READ_S)
+    assert outcome is None and connection.closed
 
 
 def test_the_fast_path_checks_keys_with_authenticate_and_refuses_a_revoked_one(
