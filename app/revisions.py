@@ -202,6 +202,9 @@ class LoopReader:
             connection.pgconn.finish()  # (its read is over: the loop watches its socket no more)
             self._fail(exc, all_connections=idle is self._idle)
             return None
+        except BaseException:  # cancelled (uvicorn's shutdown timeout): closed, as its state is not known
+            connection.pgconn.finish()
+            raise
         finally:
             timer.cancel()
         if idle is self._idle:

@@ -574,6 +574,21 @@ def test_closing_the_loop_reader_leaves_a_read_in_flight_its_socket(db_client: T
     assert outcome is None and connection.closed
 
 
+def test_a_cancelled_loop_read_closes_its_connection(db_client: TestClient, acme: Tenant) -> None:
+    """Cancelled (uvicorn's graceful-shutdown timeout), a read's connection is closed, not left open outside
+    the reader: the reader keeps its other connections and a later read is answered."""
+    reader = _postgres_reader(db_client, acme)
+
+    async def cancel(task: asyncio.Task[int | None]) -> None:
+        task.cancel()
+        await asyncio.sleep(0)
+
+    connection, _, outcome = _read_in_flight(db_client, reader, cancel)
+    assert isinstance(outcome, asyncio.CancelledError) and connection.closed
+    assert reader._idle is not None and reader._idle.qsize() == reader.POSTGRES_CONNECTIONS - 1
+    assert _loop_read(db_client, "acme", "u1") == revisions.peek(state_of(db_client.app).engine, "acme", "u1")
+
+
 def test_the_fast_path_checks_keys_with_authenticate_and_refuses_a_revoked_one(
     db_client: TestClient, acme: Tenant
 ) -> None:
