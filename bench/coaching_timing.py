@@ -7,6 +7,8 @@
                                   beside bare Starlette and GET /workouts
     ... --adapt-wrk 1 32          POST /workouts/adapt (each a different history) through wrk at those
                                   connections, with the server's CPU per request
+    ... --adapt-fairness          a cached read's latency beside POST /workouts/adapt at 16 connections, with the
+                                  answer in a worker thread (as served) and on the event loop (inline_app), in turn
     ... --database-url URL --key KEY [--server | --wrk 1 16]
                                   the same on an already seeded database (no seeding); --wrk: /next
                                   through wrk at those connections, with the server's CPU per request
@@ -249,6 +251,52 @@ def server_cpu_under_wrk(url: str, key: str, connections: int, duration: int = 5
     return f"{route}, {connections} connections: {rps} requests/s, p99 {p99}, server CPU {cpu * 1000 / count:.2f} ms a request"
 
 
+def inline_app() -> Any:
+    """The app with POST /workouts/adapt answered on the event loop, no thread hop: what the hop buys (uvicorn
+    --factory bench.coaching_timing:inline_app)."""
+    import dataclasses
+
+    from app.api import fastpath
+
+    app = create_app()
+    hot = fastpath.REGISTRY[api.adapt_workout]
+    fastpath.REGISTRY[api.adapt_workout] = dataclasses.replace(hot, thread=False)
+    return app
+
+
+def fairness(inline: bool, duration: int = 8) -> str:
+    """GET /exercises/king-runner (2 connections, cached) while POST /workouts/adapt (varied) runs at 16."""
+    import subprocess
+
+    from bench.__main__ import ROOT, UNREACHED_LIMITS, Server
+
+    url = f"sqlite:///{Path(tempfile.mkdtemp(prefix='hipflex-coach-')) / 'bench.db'}"
+    migrations.upgrade(url)
+    env = {"HIPFLEX_DATABASE_URL": url, "HIPFLEX_LOG_LEVEL": "info", "HIPFLEX_ACCESS_LOG": "true", **UNREACHED_LIMITS}
+    server = Server("bench.coaching_timing:inline_app" if inline else "app.main:create_app", env, factory=True)
+    try:
+        body = adapt_body(Path(tempfile.mkdtemp(prefix="hipflex-bench-adapt-")))
+        wrk_env = {**os.environ, "HIPFLEX_BENCH_BODY": str(body)}
+        base, script = f"http://127.0.0.1:{server.port}", str(ROOT / "bench" / "adapt_varied.lua")
+        before = _cpu_seconds(server.process.pid)
+        adapt = subprocess.Popen(["wrk", "-t1", "-c16", f"-d{duration}s", "--latency", "-s", script,
+                                  base + "/workouts/adapt"], env=wrk_env, stdout=subprocess.PIPE, text=True)
+        time.sleep(1)
+        read = subprocess.run(["wrk", "-t1", "-c2", f"-d{duration - 2}s", "--latency", base + "/exercises/king-runner"],
+                              capture_output=True, text=True, check=True).stdout
+        out = adapt.communicate()[0]
+        cpu = _cpu_seconds(server.process.pid) - before
+    finally:
+        server.stop()
+    count = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
+
+    def at(text: str, percent: str) -> str:
+        return re.search(percent + r"%\s+(\S+)", text).group(1)  # type: ignore[union-attr]
+
+    return (f"{'on the loop' if inline else 'in a thread'}: adapt server CPU {cpu * 1000 / count:.2f} ms a request, "
+            f"p99 {at(out, '99')}; the cached read beside it p50 {at(read, '50')}, p99 {at(read, '99')}")
+
+
 def _report_server(url: str, key: str, count: int) -> None:
     print(f"server CPU per request ({url.split(':')[0]}), {count} requests one at a time, after 30 to warm up")
     bare = None
@@ -267,7 +315,12 @@ def main() -> None:
     parser.add_argument("--key")
     parser.add_argument("--wrk", type=int, nargs="*", help="with --database-url: /next through wrk at these connections")
     parser.add_argument("--adapt-wrk", type=int, nargs="*", help="POST /workouts/adapt through wrk at these connections")
+    parser.add_argument("--adapt-fairness", action="store_true", help="a cached read beside adapt: thread or loop")
     args = parser.parse_args()
+    if args.adapt_fairness:
+        for inline in (False, True, False, True):
+            print(fairness(inline))
+        return
     if args.database_url and args.wrk:
         for connections in args.wrk:
             print(server_cpu_under_wrk(args.database_url, args.key, connections))

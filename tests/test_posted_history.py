@@ -63,6 +63,7 @@ def assert_same(lean: AdaptRequest, model: AdaptRequest) -> None:
     assert len(posted) == len(lean.history) == len(model.history)
     for mine, theirs in zip(posted, model.history, strict=True):
         assert exact(mine.session) == exact(session_of_model(theirs))
+        assert vars(mine.session) == vars(session_of_model(theirs))  # every field, ``day`` too
         assert mine.exercises == tuple(entry.exercise for entry in theirs.entries)
 
 
@@ -101,6 +102,47 @@ def test_sets_as_the_model_reads_them(sets: list[dict[str, Any]]) -> None:
     lean, model = both({"history": [log, {**log, "entries": log["entries"][:1]}]})
     assert lean is not None and model is not None
     assert_same(lean, model)
+
+
+WHOLE_NUMBERS = [5, 5.0, 10.0, -0.0, 0, 11, 1e3, 1e300, 2**70, 5.5, 3.0000000000000004, float("inf"), float("nan"),
+                 True, False, "5", None]
+
+
+@pytest.mark.parametrize("number", WHOLE_NUMBERS, ids=repr)
+@pytest.mark.parametrize("field", ["reps", "rpe", "pain", "session_rpe", "duration_minutes", "pain_level", "minutes"])
+def test_a_whole_number_is_taken_lean_exactly_as_the_model_takes_it(field: str, number: Any) -> None:
+    # (the model's Python step that makes 10.0 an int runs in Rust lean: neither more nor less is taken)
+    log: dict[str, Any] = {"performed_at": "2026-11-20T07:30:00Z", "entries": [{"exercise": SLUGS[0], "sets": [{"reps": 8}]}]}
+    body: dict[str, Any] = {"history": [log]}
+    if field in ("reps", "rpe", "pain"):
+        log["entries"][0]["sets"][0][field] = number
+    elif field in ("pain_level", "minutes"):
+        body[field] = number
+    else:
+        log[field] = number
+    lean, model = both(body)
+    assert (lean is None) == (model is None)
+    if lean is not None and model is not None:
+        assert_same(lean, model)
+
+
+INSTANTS = [
+    "2026-11-20T07:30:00Z", "2026-11-20t07:30:00z", "2026-11-20T07:30:00.123456789+01:00", "2026-11-20T07:30:00-23:59",
+    "1900-01-01T00:00:00+23:59", "1900-01-01T00:00:00-01:00", "2199-12-31T23:59:59-23:59", "2199-12-31T23:59:59+01:00",
+    "1899-12-31T23:59:59Z", "2200-01-01T00:00:00Z", "2026-11-20T07:30:00Z\n", "2026-11-20T07:30:00",
+    "2026-11-20 07:30:00Z", "2026-02-30T07:30:00Z", "2026-11-20T24:00:00Z", "2026-11-20T07:30:60Z",
+    "\u0662\u0660\u0662\u0666-11-20T07:30:00Z", "2026-11-20", "1700000000", 1700000000, None, "",
+]
+
+
+@pytest.mark.parametrize("instant", INSTANTS, ids=repr)
+def test_an_instant_is_taken_lean_exactly_as_the_model_takes_it(instant: Any) -> None:
+    # (its pattern checked in Rust and its years and UTC in _log, not by the model's two Python steps)
+    log = {"performed_at": instant, "entries": [{"exercise": SLUGS[0], "sets": [{"reps": 8}]}]}
+    lean, model = both({"history": [log]})
+    assert (lean is None) == (model is None)
+    if lean is not None and model is not None:
+        assert_same(lean, model)
 
 
 def test_a_set_without_work_is_refused_lean_too() -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
+from itertools import chain
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -120,6 +121,8 @@ _ADAPTED = "Each item carries its `adaptation` (action, rule, reason, from, to);
 
 def check_history(history: Sequence[Sequence[str]], catalogue: Catalogue) -> None:
     """Each posted log's exercises (their slugs in order) are the catalogue's."""
+    if catalogue.by_slug.keys() >= set(chain.from_iterable(history)):  # (the usual case, decided in C)
+        return
     errors = [
         FieldError(location="body", field=f"history.{i}.entries.{j}.exercise", message=f"unknown exercise {slug!r}")
         for i, slugs in enumerate(history)
@@ -193,6 +196,9 @@ def adapted(call: Call[None, AdaptRequest]) -> Reply:
     responses={**LOCALISED, **_ANSWER, **problems.responses(400, 413, 415, 422)},
     openapi_extra={"requestBody": {"content": {"application/json": {"example": ADAPT_REQUEST}}}},
 )
+# In a thread, for fairness: answered on the event loop instead, it cost ~0.5 ms less CPU a request under wrk,
+# but a cached read (GET /exercises/{slug}, 2 connections) beside 16 adapt connections waited 100-140 ms at
+# p50 instead of 7-9 ms (measured twice, interleaved, on a loaded 2-core host). One worker: no cheaper than 4.
 @fast(adapted, body=AdaptRequest, thread=True, workers=WORKERS)
 def adapt_workout(request: Request, catalogue: LocalisedCatalogueDep, body: AdaptRequest) -> Response:
     return respond(request, adapted, body=body)
