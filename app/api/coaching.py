@@ -260,10 +260,8 @@ def next_reply(call: Call[NextParams, None]) -> Reply:
 
 
 async def next_kept(call: Call[NextParams, None]) -> Reply | None:
-    """``next_reply``'s answer when it is kept and its revision can be read on the event loop, else
-    None (the fast path then calls ``next_reply`` in a thread). The same key and bytes, without the hop.
-    A revision read but not kept is left in ``call.params`` for ``next_reply``: read before the data, as
-    its own would be, and one read (on Postgres two round trips and a thread's wait) fewer a new seed."""
+    """``next_reply``'s answer (same key, same bytes) when kept and its revision is read on the loop, else None:
+    ``next_reply`` then runs in a thread, with that revision in ``call.params`` (read before the data, as its own)."""
     query, state = call.query, call.state
     if query.seed is None or state.loop_revisions is None:
         return None
