@@ -68,6 +68,7 @@ def _make_engine(settings: Settings) -> Engine:
         _tune_sqlite(engine, settings.sqlite_busy_timeout_ms)
         _WRITE_LOCKS[engine] = threading.Lock()
         return engine
+    keepalive = settings.db_tcp_keepalive_s
     engine = create_engine(
         url,
         pool_size=settings.db_pool_size,
@@ -76,27 +77,20 @@ def _make_engine(settings: Settings) -> Engine:
         pool_pre_ping=True,
         pool_recycle=1800,
         hide_parameters=True,
-        connect_args=postgres_connect_args(settings),
+        connect_args={
+            "connect_timeout": settings.db_connect_timeout_s,
+            "options": f"-c statement_timeout={settings.db_statement_timeout_ms}",
+            # Keepalives and TCP_USER_TIMEOUT catch a lost host or network; a frozen server's
+            # kernel still acknowledges everything, which is what the stall watchdog is for.
+            "keepalives": 1,
+            "keepalives_idle": keepalive,
+            "keepalives_interval": max(1, keepalive // 3),
+            "keepalives_count": 3,
+            "tcp_user_timeout": keepalive * 2000,
+        },
     )
     stalls.watch(engine, settings.db_stall_timeout_ms / 1000)
     return engine
-
-
-def postgres_connect_args(settings: Settings) -> dict[str, Any]:
-    """psycopg's connect arguments for every Postgres connection: the pool's and the event loop's own
-    (app.revisions ``LoopReader``)."""
-    keepalive = settings.db_tcp_keepalive_s
-    return {
-        "connect_timeout": settings.db_connect_timeout_s,
-        "options": f"-c statement_timeout={settings.db_statement_timeout_ms}",
-        # Keepalives and TCP_USER_TIMEOUT catch a lost host or network; a frozen server's
-        # kernel still acknowledges everything, which is what the stall watchdog is for.
-        "keepalives": 1,
-        "keepalives_idle": keepalive,
-        "keepalives_interval": max(1, keepalive // 3),
-        "keepalives_count": 3,
-        "tcp_user_timeout": keepalive * 2000,
-    }
 
 
 def _tune_sqlite(engine: Engine, busy_timeout_ms: int) -> None:

@@ -57,11 +57,6 @@ class Metrics:
             ["route"],
             registry=self.registry,
         )
-        self.loop_read_failures = Counter(
-            "hipflex_loop_revision_read_failures",
-            "Revision reads on the event loop that failed (logged; the request was answered in a thread instead).",
-            registry=self.registry,
-        )
         self.replays = Counter(
             "hipflex_idempotent_replays", "POSTs answered from an Idempotency-Key record.", registry=self.registry
         )

@@ -18,14 +18,9 @@ that new. This module is the only writer of ``user_revisions``.
 
 from __future__ import annotations
 
-import asyncio
-import logging
-import os
 import secrets
-import socket
 import sqlite3
-import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 from urllib.parse import quote
 
@@ -34,8 +29,6 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
 from app.tables import UserRevision
-
-logger = logging.getLogger("hipflex.db")
 
 USER_REVISIONS = UserRevision.__table__  # type: ignore[attr-defined]
 # One statement for the whole group, whatever its size: executemany of a per-row upsert cost Postgres a
@@ -131,90 +124,26 @@ def peek(engine: Engine, tenant: str, user_id: str) -> int | None:
 
 
 class LoopReader:
-    """``peek`` on the event loop itself: a kept answer found this way skips the thread hop, which measured
-    about half the server CPU of a kept ``/workouts/next`` (SQLite: 0.4-0.7 ms against 0.23-0.31 ms answered
-    on the loop, bench/tails.py; Postgres: the hop, a pool checkout with its ping, and two round trips).
+    """``peek`` for the event loop itself, SQLite only: a kept answer found this way skips the thread hop,
+    which measured about half the server CPU of a kept ``/workouts/next`` (0.4-0.7 ms against 0.23-0.31 ms
+    answered on the loop, bench/tails.py).
 
-    Connections of its own, used only by the loop. SQLite: read-only, never waiting for a lock (busy
+    One connection of its own, used only by the loop: read-only, and never waiting for a lock (busy
     timeout 0; WAL readers do not wait for writers, and in the rare case one would, the read fails).
-    Postgres: ``POSTGRES_CONNECTIONS`` psycopg async connections in autocommit (one round trip a read; the
-    statement is prepared on the server after its fifth use), opened in the background on the first read,
-    so no request waits for a connect. A read with no answer within ``POSTGRES_READ_S`` has its socket shut down (as
-    app/stalls.py does for threads), so a frozen server cannot hold the loop's readers.
-
-    Each read is a statement of its own in autocommit, so it sees every commit made before it began, as
-    ``peek`` does: kept answers outlive no write, by this process or another. Any failure gives None (the
-    caller then answers in its thread as before, through ``peek``), is logged and counted (``failed``),
-    and for ``REST_S`` after it the reader gives None without trying (a server in trouble is not asked
-    twice a request). None too while the Postgres connection opens, and when no connection is free within
-    ``POSTGRES_READ_S`` (busy is not failed).
+    Any failure, and Postgres (a network round trip), gives None: the caller then answers in its thread as
+    before, through ``peek``. Each read is a statement of its own in autocommit, so it sees every commit
+    made before it began, as ``peek`` does: kept answers outlive no write.
     """
 
-    POSTGRES_READ_S = 0.25  # one primary-key lookup: well under a millisecond when the server is well
-    # Reads on one connection wait their turn: at 16 clients on a loaded machine, one connection's queue
-    # was most of a kept answer's time (app p50 ~6 ms against 0.2 ms on SQLite). A read takes whichever
-    # is free first, so none waits behind a backend the machine has not scheduled.
-    POSTGRES_CONNECTIONS = 4
-    REST_S = 1.0
-
-    def __init__(
-        self, engine: Engine, connect_args: dict[str, Any] | None = None, failed: Callable[[], None] | None = None
-    ) -> None:
+    def __init__(self, engine: Engine) -> None:
         url = engine.url
-        backend = url.get_backend_name()
-        on_file = backend == "sqlite" and url.database not in (None, "", ":memory:")
+        on_file = url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:")
         self._path = url.database if on_file else None
-        self._conninfo = (
-            url.set(drivername="postgresql").render_as_string(hide_password=False) if backend == "postgresql" else None
-        )
-        self._connect_args = connect_args or {}
-        self._failed = failed
         self._connection: sqlite3.Connection | None = None
-        self._postgres: list[Any] = []  # psycopg.AsyncConnections, once open
-        self._idle: asyncio.Queue[Any] | None = None  # those with no read in flight
-        self._opening: asyncio.Task[None] | None = None
-        self._resting_until = 0.0
 
-    async def read(self, tenant: str, user_id: str) -> int | None:
-        if self._resting_until and time.monotonic() < self._resting_until:
+    def read(self, tenant: str, user_id: str) -> int | None:
+        if self._path is None:
             return None
-        if self._path is not None:
-            return self._read_sqlite(tenant, user_id)
-        if self._conninfo is None:
-            return None
-        idle = self._idle
-        if idle is None:
-            self._open()
-            return None
-        try:
-            connection = idle.get_nowait()
-        except asyncio.QueueEmpty:  # the first free one, whichever: none waits behind a slow one
-            try:
-                async with asyncio.timeout(self.POSTGRES_READ_S):
-                    connection = await idle.get()
-            except TimeoutError:  # all four busy (many clients, a busy loop) is no fault of the server's: the
-                return None  # thread answers (a stalled read is caught by its own watchdog)
-        timer = asyncio.get_running_loop().call_later(self.POSTGRES_READ_S, _shut, connection)
-        try:
-            cursor = await connection.execute(_PEEK.format("%s"), (tenant, user_id))
-            rows = await cursor.fetchall()
-        except Exception as exc:  # (the driver's errors, and its state errors once the socket is shut)
-            connection.pgconn.finish()  # (its read is over: the loop watches its socket no more)
-            self._fail(exc, all_connections=idle is self._idle)
-            return None
-        except BaseException:  # cancelled (uvicorn's shutdown timeout): closed, as its state is not known
-            connection.pgconn.finish()
-            raise
-        finally:
-            timer.cancel()
-        if idle is self._idle:
-            idle.put_nowait(connection)
-        else:  # dropped while this read was in flight
-            connection.pgconn.finish()
-        return int(rows[0][0]) if rows else None
-
-    def _read_sqlite(self, tenant: str, user_id: str) -> int | None:
-        assert self._path is not None
         try:
             if self._connection is None:
                 connection = sqlite3.connect(
@@ -225,67 +154,12 @@ class LoopReader:
                 self._connection = connection
             # (all rows read: the statement is done, so no read transaction stays open to hold up a checkpoint)
             rows = self._connection.execute(_PEEK.format("?"), (tenant, user_id)).fetchall()
-        except sqlite3.Error as exc:
-            self._fail(exc)
+        except sqlite3.Error:
+            self.close()
             return None
         return int(rows[0][0]) if rows else None
 
-    def _open(self) -> None:
-        if self._opening is None or self._opening.done():
-            self._opening = asyncio.get_running_loop().create_task(self._connect())
-
-    async def _connect(self) -> None:
-        import psycopg  # (here: a SQLite service never imports it)
-
-        opened = []
-        try:
-            for _ in range(self.POSTGRES_CONNECTIONS):
-                opened.append(await psycopg.AsyncConnection.connect(
-                    self._conninfo or "", autocommit=True, **self._connect_args
-                ))
-        except BaseException as exc:
-            for connection in opened:
-                connection.pgconn.finish()
-            if isinstance(exc, Exception):
-                self._fail(exc)
-                return
-            raise
-        self._postgres = opened
-        self._idle = asyncio.Queue()
-        for connection in opened:
-            self._idle.put_nowait(connection)
-
-    def _fail(self, exc: Exception, all_connections: bool = True) -> None:
-        if all_connections:
-            self._drop()
-            self._resting_until = time.monotonic() + self.REST_S
-        logger.warning("the event loop's revision read failed (answered in a thread instead): %s", type(exc).__name__)
-        if self._failed is not None:
-            self._failed()
-
     def close(self) -> None:
-        """Close what no read is using; a read in flight closes its own connection when it ends (``_drop``)."""
-        if self._opening is not None and not self._opening.done():
-            self._opening.cancel()
-        self._drop()
-
-    def _drop(self) -> None:
-        """Close the SQLite connection and the idle Postgres ones. One with a read in flight is closed by
-        that read when it ends: a socket closed under the loop's watch of it can have its number taken by
-        the next socket opened (an accepted client): uvloop then aborts the process (libuv's epoll_ctl),
-        asyncio's loop never reads that client."""
         if self._connection is not None:
             self._connection.close()
             self._connection = None
-        while self._idle is not None and not self._idle.empty():
-            self._idle.get_nowait().pgconn.finish()
-        self._postgres, self._idle = [], None
-
-
-def _shut(connection: Any) -> None:
-    """Shut a connection's socket down: the read waiting on it sees end-of-file and fails at once."""
-    try:
-        with socket.socket(fileno=os.dup(connection.pgconn.socket)) as sock:
-            sock.shutdown(socket.SHUT_RDWR)
-    except Exception:  # (already closed)
-        return

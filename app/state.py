@@ -18,7 +18,6 @@ from starlette.requests import Request
 from app.answers import AnswerCache, Kept
 from app.catalogue import Catalogue
 from app.coaching.inputs import Inputs
-from app.db import postgres_connect_args
 from app.erasure import Scrubber
 from app.keys import RememberedKeys
 from app.logs import LogWriter
@@ -39,7 +38,7 @@ class AppState:
     _engine: Engine | None = field(default=None, repr=False)
     _log_writer: LogWriter | None = field(default=None, repr=False)
     _scrubber: Scrubber | None = field(default=None, repr=False)
-    # Revisions read on the event loop: kept answers without a thread hop (app.revisions).
+    # Revisions read on the event loop (SQLite): kept answers without a thread hop (app.revisions).
     loop_revisions: LoopReader | None = field(default=None, repr=False)
     remembered_keys: RememberedKeys = field(default_factory=RememberedKeys)
     # /exercises pages, one cache per catalogue ETag (app.api.exercises PageCache).
@@ -65,8 +64,7 @@ class AppState:
         self._engine = engine
         self._log_writer = LogWriter(engine)
         self._scrubber = Scrubber(engine, self.settings.erasure_vacuum_interval_s, self.settings.erasure_vacuum)
-        connect_args = postgres_connect_args(self.settings) if engine.dialect.name == "postgresql" else None
-        self.loop_revisions = LoopReader(engine, connect_args, self.metrics.loop_read_failures.inc)
+        self.loop_revisions = LoopReader(engine)
 
     def close(self) -> None:
         if self._scrubber is not None:

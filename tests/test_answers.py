@@ -7,11 +7,10 @@ one, the memory stays within its bound, and concurrent misses compute once.
 
 from __future__ import annotations
 
-import asyncio
 import threading
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -22,7 +21,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import create_engine, insert, select, text
+from sqlalchemy import create_engine, insert, select
 
 from app.state import state_of
 from app import migrations, revisions
@@ -418,200 +417,25 @@ def test_the_revision_peek_is_the_revision_read(db_client: TestClient, acme: Ten
             connection.close()
 
 
-def _loop_read(client: TestClient, tenant: str, user_id: str) -> int | None:
-    """``LoopReader.read`` on the app's own event loop, once its connection is open (Postgres opens it on
-    the first read, in the background)."""
-    reader = state_of(client.app).loop_revisions
-    assert reader is not None
-    found = None
-    for _ in range(200):
-        was_open = reader._path is not None or bool(reader._postgres)
-        found = client.portal.call(reader.read, tenant, user_id)
-        if found is not None or was_open:
-            break
-        time.sleep(0.01)
-    return found
-
-
 def test_the_loop_reads_the_revision_peek_reads(db_client: TestClient, acme: Tenant) -> None:
-    """The event loop's own read (app.revisions ``LoopReader``: a read-only SQLite connection, or an async
-    Postgres one) gives ``peek``'s revision after every write, so a kept /next answered on the loop is the
-    one a thread would find."""
+    """The event loop's own read (app.revisions ``LoopReader``, SQLite only) gives ``peek``'s revision after every
+    write, so a kept /next answered on the loop is the one a thread would find; on Postgres it reads nothing
+    (the thread answers)."""
     state = state_of(db_client.app)
     reader, engine = state.loop_revisions, state.engine
     assert reader is not None
+    on_sqlite = engine.dialect.name == "sqlite"
     url = "/users/u1/workouts/next?goal=rehab&seed=5"
     answers = []
     for hold in (10, 20):
         assert db_client.post("/users/u1/logs", json=_hold_log(datetime.now(UTC), hold), headers=acme.headers).status_code == 201
         now = revisions.peek(engine, "acme", "u1")
-        assert now is not None and _loop_read(db_client, "acme", "u1") == now
+        assert now is not None and reader.read("acme", "u1") == (now if on_sqlite else None)
         answers.append([db_client.get(url, headers=acme.headers).content for _ in range(2)])
     assert answers[0][0] == answers[0][1] != answers[1][0] == answers[1][1]
-    assert _loop_read(db_client, "globex", "u1") is None
+    assert reader.read("globex", "u1") is None
     reader.close()  # (reopened on the next read)
-    assert _loop_read(db_client, "acme", "u1") == revisions.peek(engine, "acme", "u1")
-    assert _metric(db_client, "hipflex_loop_revision_read_failures_total") == 0
-
-
-def _metric(client: TestClient, name: str) -> float:
-    for line in client.get("/metrics").text.splitlines():
-        if line.startswith(name + " "):
-            return float(line.split()[1])
-    raise AssertionError(f"no {name} in /metrics")
-
-
-def test_a_kept_next_is_answered_on_the_loop_and_outlives_no_write_by_another_app(
-    database_url: str, catalogue: Catalogue, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Two apps on one database (two instances): a kept /next found on one app's loop, without a thread's
-    revision read, is never served after a write through the other; nor to another tenant."""
-    from app.api import coaching
-
-    one, two = (create_app(make_settings(database_url), catalogue=catalogue) for _ in range(2))
-    with TestClient(one) as first, TestClient(two) as second:
-        acme, globex = new_tenant(one, "acme"), new_tenant(one, "globex")
-        url = "/users/u1/workouts/next?goal=rehab&seed=5"
-        assert first.post("/users/u1/logs", json=_hold_log(datetime.now(UTC), 10), headers=acme.headers).status_code == 201
-        _loop_read(first, "acme", "u1")  # (the loop's connection open)
-        kept = first.get(url, headers=acme.headers)
-        real_peek = revisions.peek
-
-        def no_peek(*args: Any) -> int | None:
-            raise AssertionError("a kept answer read its revision in a thread")
-
-        monkeypatch.setattr(coaching.revisions, "peek", no_peek)
-        assert first.get(url, headers=acme.headers).content == kept.content
-        monkeypatch.setattr(coaching.revisions, "peek", real_peek)
-        assert second.post("/users/u1/logs", json=_hold_log(datetime.now(UTC), 40), headers=acme.headers).status_code == 201
-        misses = _cache(first).stats.misses
-        after = first.get(url, headers=acme.headers)
-        assert after.status_code == 200 and after.content != kept.content
-        assert after.content == second.get(url, headers=acme.headers).content
-        assert _cache(first).stats.misses > misses
-        other = first.get(url, headers=globex.headers)  # globex's u1 has no logs: the plain workout
-        assert other.status_code == 200 and other.content != after.content
-        assert _metric(first, "hipflex_loop_revision_read_failures_total") == 0
-
-
-def test_a_failed_loop_read_is_logged_counted_and_answered_in_a_thread(
-    db_client: TestClient, acme: Tenant, caplog: pytest.LogCaptureFixture
-) -> None:
-    state = state_of(db_client.app)
-    reader = state.loop_revisions
-    assert reader is not None
-    url = "/users/u1/workouts/next?goal=rehab&seed=5"
-    assert db_client.post("/users/u1/logs", json=_hold_log(datetime.now(UTC), 10), headers=acme.headers).status_code == 201
-    assert _loop_read(db_client, "acme", "u1") is not None
-    kept = db_client.get(url, headers=acme.headers)
-    if reader._postgres:
-        for connection in reader._postgres:
-            revisions._shut(connection)  # the server gone: the read fails at once
-    else:
-        reader._path = "/nonexistent/hipflex.db"
-        reader.close()
-    with caplog.at_level("WARNING", logger="hipflex.db"):
-        again = db_client.get(url, headers=acme.headers)
-    assert (again.status_code, again.content) == (200, kept.content)
-    assert _metric(db_client, "hipflex_loop_revision_read_failures_total") == 1
-    assert "the event loop's revision read failed" in caplog.text
-    assert db_client.get(url, headers=acme.headers).content == kept.content  # resting: not tried, not counted
-    assert _metric(db_client, "hipflex_loop_revision_read_failures_total") == 1
-
-
-def _postgres_reader(client: TestClient, acme: Tenant) -> revisions.LoopReader:
-    """The app's loop reader with its Postgres connections open, after a log for acme's u1."""
-    state = state_of(client.app)
-    if state.engine.dialect.name != "postgresql":
-        pytest.skip("the loop's Postgres connections")
-    assert client.post("/users/u1/logs", json=_hold_log(datetime.now(UTC), 10), headers=acme.headers).status_code == 201
-    assert _loop_read(client, "acme", "u1") is not None
-    reader = state.loop_revisions
-    assert reader is not None and reader._idle is not None
-    return reader
-
-
-def _read_in_flight(
-    client: TestClient, reader: revisions.LoopReader, then: Callable[[asyncio.Task[int | None]], Awaitable[None]]
-) -> tuple[Any, bool, int | None | BaseException]:
-    """A loop read held in flight by a lock on user_revisions (as a slow server would), ``then`` done to it:
-    (its connection, whether that was still open after ``then``, what the read gave or raised)."""
-    engine = state_of(client.app).engine
-
-    async def scenario() -> tuple[Any, bool, int | None | BaseException]:
-        idle = list(reader._postgres)
-        task = asyncio.get_running_loop().create_task(reader.read("acme", "u1"))
-        await asyncio.sleep(0.05)
-        assert reader._idle is not None
-        busy = [c for c in idle if c not in reader._idle._queue]  # type: ignore[attr-defined]
-        assert len(busy) == 1 and not task.done()
-        await then(task)
-        still_open = not busy[0].closed
-        try:
-            outcome: int | None | BaseException = await task
-        except BaseException as exc:  # (cancelled)
-            outcome = exc
-        return busy[0], still_open, outcome
-
-    with engine.connect() as locker:
-        locker.execute(text("LOCK TABLE user_revisions IN ACCESS EXCLUSIVE MODE"))  # the read waits on it
-        found = client.portal.call(scenario)  # type: ignore[union-attr]
-        locker.rollback()
-    return found
-
-
-def test_closing_the_loop_reader_leaves_a_read_in_flight_its_socket(db_client: TestClient, acme: Tenant) -> None:
-    """A socket closed while the loop watches it can have its number taken by the next accepted client:
-    uvloop then aborts the process (what ended a wrk run at d033ca4 with ~95k socket errors), asyncio's
-    loop never reads that client. So close(), as a failure's drop, closes only idle connections."""
-    reader = _postgres_reader(db_client, acme)
-
-    async def close(task: asyncio.Task[int | None]) -> None:
-        reader.close()
-
-    connection, still_open, outcome = _read_in_flight(db_client, reader, close)
-    assert still_open  # closed by its read, once over (the watchdog shuts it at POSTGRES_READ_S)
-    assert outcome is None and connection.closed
-
-
-def test_a_cancelled_loop_read_closes_its_connection(db_client: TestClient, acme: Tenant) -> None:
-    """Cancelled (uvicorn's graceful-shutdown timeout), a read's connection is closed, not left open outside
-    the reader: the reader keeps its other connections and a later read is answered."""
-    reader = _postgres_reader(db_client, acme)
-
-    async def cancel(task: asyncio.Task[int | None]) -> None:
-        task.cancel()
-        await asyncio.sleep(0)
-
-    connection, _, outcome = _read_in_flight(db_client, reader, cancel)
-    assert isinstance(outcome, asyncio.CancelledError) and connection.closed
-    assert reader._idle is not None and reader._idle.qsize() == reader.POSTGRES_CONNECTIONS - 1
-    assert _loop_read(db_client, "acme", "u1") == revisions.peek(state_of(db_client.app).engine, "acme", "u1")
-
-
-def test_all_loop_connections_busy_is_not_a_failure(db_client: TestClient, acme: Tenant) -> None:
-    """With every connection in use for POSTGRES_READ_S (64 clients on a busy loop), a read gives None (the
-    thread answers) without counting a failure, dropping the connections or resting: at d033ca4 this was a
-    failure, 119 drops and reconnects in a 10 s wrk run at 64 connections on a healthy server."""
-    reader = _postgres_reader(db_client, acme)
-    idle = reader._idle
-    assert idle is not None
-
-    async def take_all() -> list[Any]:
-        return [idle.get_nowait() for _ in range(idle.qsize())]
-
-    taken = db_client.portal.call(take_all)  # type: ignore[union-attr]
-    assert len(taken) == reader.POSTGRES_CONNECTIONS
-    started = time.monotonic()
-    assert db_client.portal.call(reader.read, "acme", "u1") is None  # type: ignore[union-attr]
-    assert time.monotonic() - started >= reader.POSTGRES_READ_S
-    assert reader._idle is idle and not reader._resting_until
-    assert _metric(db_client, "hipflex_loop_revision_read_failures_total") == 0
-    for connection in taken:
-        idle.put_nowait(connection)
-    assert db_client.portal.call(reader.read, "acme", "u1") == revisions.peek(  # type: ignore[union-attr]
-        state_of(db_client.app).engine, "acme", "u1"
-    )
+    assert reader.read("acme", "u1") == (revisions.peek(engine, "acme", "u1") if on_sqlite else None)
 
 
 def test_the_fast_path_checks_keys_with_authenticate_and_refuses_a_revoked_one(

@@ -175,7 +175,6 @@ def _headers(catalogue: Catalogue) -> dict[str, str]:
 # a request (/workouts/next on SQLite: 12.9 ms, 6.2 ms with 4; 1 and 2 no better). A few, so that database
 # waits (Postgres) overlap.
 WORKERS = 4
-LOOP_REVISION = "revision read on the loop"  # (a key no path parameter can have)
 
 
 def adapted(call: Call[None, AdaptRequest]) -> Reply:
@@ -243,9 +242,7 @@ def next_reply(call: Call[NextParams, None]) -> Reply:
     state, query, catalogue = call.state, call.query, call.catalogue
     tenant, user_id, engine = call.tenant, call.params["user_id"], state.engine
     day, planned = _planned(query)
-    revision = call.params.get(LOOP_REVISION)
-    if revision is None:
-        revision = revisions.peek(engine, tenant, user_id)
+    revision = revisions.peek(engine, tenant, user_id)
 
     def compute() -> bytes:
         return seeded_answer(state, tenant, user_id, revision, catalogue, planned, day)
@@ -259,22 +256,19 @@ def next_reply(call: Call[NextParams, None]) -> Reply:
     return Reply(200, body, _headers(catalogue))
 
 
-async def next_kept(call: Call[NextParams, None]) -> Reply | None:
-    """``next_reply``'s answer (same key, same bytes) when kept and its revision is read on the loop, else None:
-    ``next_reply`` then runs in a thread, with that revision in ``call.params`` (read before the data, as its own)."""
+def next_kept(call: Call[NextParams, None]) -> Reply | None:
+    """``next_reply``'s answer when it is kept and its revision can be read on the event loop (SQLite), else
+    None (the fast path then calls ``next_reply`` in a thread). The same key and bytes, without the hop."""
     query, state = call.query, call.state
     if query.seed is None or state.loop_revisions is None:
         return None
-    revision = await state.loop_revisions.read(call.tenant, call.params["user_id"])
+    revision = state.loop_revisions.read(call.tenant, call.params["user_id"])
     if revision is None:
         return None
     day, planned = _planned(query)
     key = user_key(_next_key(call.catalogue, planned, day), call.tenant, call.params["user_id"], revision)
     body = state.answers.hit(key)
-    if body is None:
-        call.params[LOOP_REVISION] = revision
-        return None
-    return Reply(200, body, _headers(call.catalogue))
+    return None if body is None else Reply(200, body, _headers(call.catalogue))
 
 
 def _planned(query: NextParams) -> tuple[dt.date, NextParams]:

@@ -151,7 +151,7 @@ class Hot:
     ``authenticate``; ``thread``: a plain ``answer`` that blocks (the database) or computes for long
     runs in a worker thread, at most ``workers`` at once (the rest wait on the event loop);
     ``headers``: request headers the route validates as parameters, each with its check; ``kept``: the
-    answer when it is kept and can be found without blocking (else None), awaited on the loop first.
+    answer when it is kept and can be found without blocking (else None), tried on the loop first.
     """
 
     answer: Answer
@@ -161,7 +161,7 @@ class Hot:
     thread: bool = False
     workers: int | None = None
     headers: Mapping[bytes, Callable[[str], bool]] = field(default_factory=dict)
-    kept: Callable[[Call[Any, Any]], Awaitable[Reply | None]] | None = None
+    kept: Callable[[Call[Any, Any]], Reply | None] | None = None
 
 
 REGISTRY: dict[Callable[..., Any], Hot] = {}
@@ -300,7 +300,7 @@ class FastPath:
         try:
             if hot.needs_key:
                 call.tenant = await tenant_of(running, Headers(scope=scope))
-            if (kept := await hot.kept(call) if hot.kept is not None else None) is not None:
+            if (kept := hot.kept(call) if hot.kept is not None else None) is not None:
                 reply = kept
             elif compiled.is_async:
                 reply = await cast("Awaitable[Reply]", hot.answer(call))  # (a string: no typing objects a request)
