@@ -116,20 +116,14 @@ def main() -> int:
         with open(os.devnull, "w") as sink, contextlib.redirect_stdout(sink):
             asyncio.run(_inner(args.n))
         return 0
-    folder = tempfile.mkdtemp(prefix="hipflex-callgrind-")
-    out = os.path.join(folder, "callgrind.out")
-    env = {**os.environ, "PYTHONPATH": str(args.tree.resolve()), "PYTHONHASHSEED": "0"}
-    subprocess.run(
-        ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", "--dump-before=getpgid", "--instr-atstart=no",
-         "--dump-instr=no", "--collect-jumps=no", sys.executable, __file__, "--inner",
-         "--n", str(args.n)],
-        cwd=args.tree, env=env, check=True, stderr=subprocess.DEVNULL,
-    )
+    from bench.read_instructions import callgrind  # (here: the inner run imports from the tree it counts)
+
+    out = callgrind(args.tree, __file__, ["--n", str(args.n)])
     dumps = sorted(glob.glob(out + ".*"), key=lambda name: int(name.rsplit(".", 1)[1].split("-")[0]))
     print(f"tree {args.tree}")
     for name, dump in zip(STAGES, dumps[1:], strict=False):
         print(f"  {name:<22} {_total(dump) / args.n:12,.0f} instructions")
-    shutil.rmtree(folder, ignore_errors=True)
+    shutil.rmtree(os.path.dirname(out), ignore_errors=True)
     return 0
 
 

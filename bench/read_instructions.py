@@ -40,7 +40,7 @@ URLS = [
     ("/workouts", FRESH := b"<bench/workouts.lua>&seed=<new>"),
     ("/workouts", FRESH_GZIP := b"<bench/workouts.lua>&seed=<new>, gzip"),
 ]
-FRESH_QUERIES = [  # bench/workouts.lua's
+QUERIES = [  # bench/workouts.lua's
     b"goal=balanced&level=beginner&minutes=20",
     b"goal=strength&level=advanced&equipment=pull_up_bar,band&minutes=30",
     b"goal=rehab&level=intermediate&equipment=ball,mini_band,bench&pain=knee&minutes=25",
@@ -86,7 +86,7 @@ async def _inner(n: int, without: list[str]) -> None:
         if query not in (FRESH, FRESH_GZIP):
             return [(query, [(b"host", b"bench")])] * count
         headers = gzip if query == FRESH_GZIP else [(b"host", b"bench")]
-        return [(draw.choice(FRESH_QUERIES) + b"&seed=%d" % draw.randrange(2**31), headers) for _ in range(count)]
+        return [(draw.choice(QUERIES) + b"&seed=%d" % draw.randrange(2**31), headers) for _ in range(count)]
 
     async with app.router.lifespan_context(app):
         for path, query in URLS * 2:  # a warm-up lap: caches filled, the access log's first flush done
@@ -119,6 +119,18 @@ async def _inner(n: int, without: list[str]) -> None:
     os.getpgid(0)
 
 
+def callgrind(tree: Path, script: str, arguments: list[str]) -> str:
+    """Run ``script --inner arguments`` under callgrind with ``tree`` on the path; the dumps' common name."""
+    out = os.path.join(tempfile.mkdtemp(prefix="hipflex-callgrind-"), "callgrind.out")
+    env = {**os.environ, "PYTHONPATH": str(tree.resolve()), "PYTHONHASHSEED": "0"}
+    subprocess.run(
+        ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", "--dump-before=getpgid", "--instr-atstart=no",
+         "--dump-instr=no", "--collect-jumps=no", sys.executable, script, "--inner", *arguments],
+        cwd=tree, env=env, check=True, stderr=subprocess.DEVNULL,
+    )
+    return out
+
+
 def _total(path: str) -> int:
     with open(path) as dump:
         for line in dump:
@@ -138,15 +150,7 @@ def main() -> int:
         with open(os.devnull, "w") as sink, contextlib.redirect_stdout(sink):
             asyncio.run(_inner(args.n, args.without))
         return 0
-    folder = tempfile.mkdtemp(prefix="hipflex-callgrind-")
-    out = os.path.join(folder, "callgrind.out")
-    env = {**os.environ, "PYTHONPATH": str(args.tree.resolve()), "PYTHONHASHSEED": "0"}
-    subprocess.run(
-        ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", "--dump-before=getpgid", "--instr-atstart=no",
-         "--dump-instr=no", "--collect-jumps=no", sys.executable, __file__, "--inner",
-         "--n", str(args.n), *(f"--without={name}" for name in args.without)],
-        cwd=args.tree, env=env, check=True, stderr=subprocess.DEVNULL,
-    )
+    out = callgrind(args.tree, __file__, ["--n", str(args.n), *(f"--without={name}" for name in args.without)])
     # Dumps are numbered in order: the first holds start-up and warm-up, then one per URL, then the rest.
     dumps = sorted(glob.glob(out + ".*"), key=lambda name: int(name.rsplit(".", 1)[1].split("-")[0]))
     print(f"tree {args.tree}" + (f" without {', '.join(args.without)}" if args.without else ""))
@@ -154,7 +158,7 @@ def main() -> int:
         url = path + ("?" + query.decode() if query else "")
         print(f"{url:40s} {_total(dump) / args.n:10,.0f} instructions a request")
     print(f"{'bare Starlette GET /':40s} {_total(dumps[len(URLS) + 2]) / args.n:10,.0f} instructions a request")
-    shutil.rmtree(folder, ignore_errors=True)
+    shutil.rmtree(os.path.dirname(out), ignore_errors=True)
     return 0
 
 

@@ -26,16 +26,9 @@ import tempfile
 import time
 from typing import Any
 
+from bench.read_instructions import QUERIES
 from bench.read_layers import SCOPE, bare
 
-QUERIES = [  # bench/workouts.lua's
-    b"goal=balanced&level=beginner&minutes=20",
-    b"goal=strength&level=advanced&equipment=pull_up_bar,band&minutes=30",
-    b"goal=rehab&level=intermediate&equipment=ball,mini_band,bench&pain=knee&minutes=25",
-    b"goal=mobility&level=beginner&equipment=band,wall&pain=knee&minutes=20",
-    b"goal=posture&level=intermediate&equipment=wall&tight_side=left&minutes=15",
-    b"goal=warmup&level=advanced&equipment=mini_band&minutes=10",
-]
 HEADERS = {"identity": [(b"host", b"bench")], "gzip": [(b"host", b"bench"), (b"accept-encoding", b"gzip")]}
 
 
