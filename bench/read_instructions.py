@@ -25,6 +25,7 @@ import contextlib
 import glob
 import os
 import random
+import re
 import shutil
 import subprocess
 import sys
@@ -40,14 +41,8 @@ URLS = [
     ("/workouts", FRESH := b"<bench/workouts.lua>&seed=<new>"),
     ("/workouts", FRESH_GZIP := b"<bench/workouts.lua>&seed=<new>, gzip"),
 ]
-QUERIES = [  # bench/workouts.lua's
-    b"goal=balanced&level=beginner&minutes=20",
-    b"goal=strength&level=advanced&equipment=pull_up_bar,band&minutes=30",
-    b"goal=rehab&level=intermediate&equipment=ball,mini_band,bench&pain=knee&minutes=25",
-    b"goal=mobility&level=beginner&equipment=band,wall&pain=knee&minutes=20",
-    b"goal=posture&level=intermediate&equipment=wall&tight_side=left&minutes=15",
-    b"goal=warmup&level=advanced&equipment=mini_band&minutes=10",
-]
+# bench/workouts.lua's queries, read from it (one list for the load test, these counts and the tests)
+QUERIES = [q.encode() for q in re.findall(r'"(goal=[^"]*)"', (Path(__file__).parent / "workouts.lua").read_text())]
 FRESH_WARM = 3000
 
 

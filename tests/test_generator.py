@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import random
+import re
+from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
@@ -733,14 +735,9 @@ def test_many_seeds_of_one_query_each_give_the_models_json(
         _same_as_the_model(catalogue, query, seed)
 
 
-BENCH_QUERIES = [  # bench/workouts.lua's: many ties, so many paths
-    "goal=balanced&level=beginner&minutes=20",
-    "goal=strength&level=advanced&equipment=pull_up_bar,band&minutes=30",
-    "goal=rehab&level=intermediate&equipment=ball,mini_band,bench&pain=knee&minutes=25",
-    "goal=mobility&level=beginner&equipment=band,wall&pain=knee&minutes=20",
-    "goal=posture&level=intermediate&equipment=wall&tight_side=left&minutes=15",
-    "goal=warmup&level=advanced&equipment=mini_band&minutes=10",
-]
+# bench/workouts.lua's queries (many ties, so many paths), read from it
+BENCH_QUERIES = re.findall(r'"(goal=[^"]*)"', (Path(__file__).parent.parent / "bench" / "workouts.lua").read_text())
+assert len(BENCH_QUERIES) == 6, BENCH_QUERIES  # (a broken read would leave the tests below with nothing)
 
 
 @pytest.mark.parametrize("raw", BENCH_QUERIES)
