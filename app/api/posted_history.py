@@ -36,8 +36,8 @@ from app.logs.schemas import (
     ProgrammeLink,
     SetLog,
     WorkoutSeed,
-    _instant_input,
-    _to_utc,
+    instant_input,
+    to_utc,
 )
 
 M = TypeVar("M", bound=BaseModel)
@@ -94,12 +94,12 @@ def _log(raw: Mapping[str, Any]) -> PostedLog:
 
 def _instant(schema: Mapping[str, Any]) -> dict[str, Any] | None:
     """A log's ``performed_at`` (``Instant``) without its two Python steps: the text's pattern checked in Rust
-    (a ``$`` there takes no trailing newline, so at most what ``_instant_input`` takes), then the aware
-    date-time as before; ``_log`` checks the years and turns it to UTC as ``_to_utc`` does."""
-    if schema.get("type") != "function-after" or _function(schema) is not _to_utc:
+    (a ``$`` there takes no trailing newline, so at most what ``instant_input`` takes), then the aware
+    date-time as before; ``_log`` checks the years and turns it to UTC as ``to_utc`` does."""
+    if schema.get("type") != "function-after" or _function(schema) is not to_utc:
         return None
     before = schema["schema"]
-    if before.get("type") != "function-before" or _function(before) is not _instant_input:
+    if before.get("type") != "function-before" or _function(before) is not instant_input:
         return None
     text = {"type": "str", "strict": True, "pattern": INSTANT_PATTERN}
     return {"type": "chain", "steps": [text, before["schema"]]}

@@ -88,13 +88,13 @@ _INSTANT = re.compile(INSTANT_PATTERN)
 EARLIEST_YEAR, LATEST_YEAR = 1900, 2199
 
 
-def _instant_input(value: Any) -> Any:
+def instant_input(value: Any) -> Any:
     if isinstance(value, datetime) or (isinstance(value, str) and _INSTANT.match(value)):
         return value
     raise ValueError(f"must be an RFC 3339 date-time with a time zone, in the years {EARLIEST_YEAR}-{LATEST_YEAR}")
 
 
-def _to_utc(value: datetime) -> datetime:
+def to_utc(value: datetime) -> datetime:
     # The year is checked as written (in those years the shift to UTC cannot overflow) and again in
     # UTC: 1900-01-01T00:00:00+23:59 is 1899 there, outside the range the answers are built for.
     if not EARLIEST_YEAR <= value.year <= LATEST_YEAR:
@@ -116,8 +116,8 @@ def _whole_number(value: Any) -> Any:
 CleanStr = Annotated[StrictStr, AfterValidator(_clean_text)]
 Instant = Annotated[
     AwareDatetime,
-    BeforeValidator(_instant_input),
-    AfterValidator(_to_utc),
+    BeforeValidator(instant_input),
+    AfterValidator(to_utc),
     WithJsonSchema({"type": "string", "format": "date-time", "pattern": INSTANT_PATTERN}),
 ]
 # Bounds go before the conversion, so the document shows them as minimum and maximum.
