@@ -50,6 +50,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger("hipflex.rate_limits")
 
 PUBLIC_COMPUTING = ("/workouts/adapt", "/programmes")
+SEEDED = "/workouts"  # the one path whose draw on a quota depends on its query: a seed is memoised, a new draw computed
 _STORE_TIMEOUT_S = 0.25
 
 
@@ -234,7 +235,7 @@ def limited(scope: Scope) -> bool:
 
 def _public_computing(scope: Scope) -> bool:
     path: str = scope["path"]
-    if path == "/workouts":  # a seeded workout is memoised; a new draw is computed
+    if path == SEEDED:
         # (``find``, not ``in``: bytes' ``in`` first tries its operand as an int and pays for the TypeError; and a
         # loop, not ``any`` over a generator, which is closed by a GeneratorExit when it stops early)
         query: bytes = scope.get("query_string", b"")
